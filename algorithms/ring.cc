@@ -1,0 +1,113 @@
+#include "algorithms/ring.h"
+
+#include <algorithm>
+
+namespace braid {
+namespace {
+
+int mod(int a, int n) { return ((a % n) + n) % n; }
+
+Step copyStep(Region src, Region dst, size_t count) { return {StepKind::Copy, -1, src, dst, count, -1}; }
+
+}  // namespace
+
+Segment segmentOf(size_t count, int parts, int i) {
+  size_t base = count / static_cast<size_t>(parts), extra = count % static_cast<size_t>(parts);
+  size_t idx = static_cast<size_t>(i);
+  return {idx * base + std::min(idx, extra), base + (idx < extra ? 1 : 0)};
+}
+
+Schedule ringAllReduce(int rank, int n, size_t count) {
+  Schedule s;
+  if (n == 1) {
+    s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
+    return s;
+  }
+  const int next = mod(rank + 1, n), prev = mod(rank - 1, n);
+  int lastRecv = -1;
+  // Reduce-scatter: after n-1 steps this rank holds segment rank+1 fully reduced in the receive buffer.
+  for (int j = 0; j < n - 1; ++j) {
+    Segment out = segmentOf(count, n, mod(rank - j, n));
+    Segment in = segmentOf(count, n, mod(rank - j - 1, n));
+    Region from = j == 0 ? Region{kSendBuffer, out.offset} : Region{kRecvBuffer, out.offset};
+    s.add({StepKind::Send, next, from, {}, out.count, lastRecv});
+    lastRecv = s.add({StepKind::RecvReduce, prev, {kSendBuffer, in.offset}, {kRecvBuffer, in.offset}, in.count, -1});
+  }
+  // All-gather of the reduced segments.
+  for (int j = 0; j < n - 1; ++j) {
+    Segment out = segmentOf(count, n, mod(rank + 1 - j, n));
+    Segment in = segmentOf(count, n, mod(rank - j, n));
+    s.add({StepKind::Send, next, {kRecvBuffer, out.offset}, {}, out.count, lastRecv});
+    lastRecv = s.add({StepKind::Recv, prev, {}, {kRecvBuffer, in.offset}, in.count, -1});
+  }
+  return s;
+}
+
+Schedule ringAllGather(int rank, int n, size_t count) {
+  Schedule s;
+  s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, static_cast<size_t>(rank) * count}, count));
+  const int next = mod(rank + 1, n), prev = mod(rank - 1, n);
+  int lastRecv = -1;
+  for (int j = 0; j < n - 1; ++j) {
+    Region from = j == 0 ? Region{kSendBuffer, 0} : Region{kRecvBuffer, static_cast<size_t>(mod(rank - j, n)) * count};
+    s.add({StepKind::Send, next, from, {}, count, lastRecv});
+    lastRecv = s.add({StepKind::Recv, prev, {}, {kRecvBuffer, static_cast<size_t>(mod(rank - j - 1, n)) * count},
+                      count, -1});
+  }
+  return s;
+}
+
+Schedule ringReduceScatter(int rank, int n, size_t count) {
+  Schedule s;
+  if (n == 1) {
+    s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
+    return s;
+  }
+  // Partial sums travel through scratch; the last step lands this rank's block in the receive buffer.
+  s.scratchCount = static_cast<size_t>(n) * count;
+  const int next = mod(rank + 1, n), prev = mod(rank - 1, n);
+  auto block = [&](int i) { return static_cast<size_t>(mod(i, n)) * count; };
+  int lastRecv = -1;
+  for (int j = 0; j < n - 1; ++j) {
+    Region from = j == 0 ? Region{kSendBuffer, block(rank - 1)} : Region{kScratchBuffer, block(rank - j - 1)};
+    s.add({StepKind::Send, next, from, {}, count, lastRecv});
+    Region into = j == n - 2 ? Region{kRecvBuffer, 0} : Region{kScratchBuffer, block(rank - j - 2)};
+    lastRecv = s.add({StepKind::RecvReduce, prev, {kSendBuffer, block(rank - j - 2)}, into, count, -1});
+  }
+  return s;
+}
+
+Schedule chainBroadcast(int rank, int n, int root, size_t count) {
+  Schedule s;
+  const int position = mod(rank - root, n), next = mod(rank + 1, n), prev = mod(rank - 1, n);
+  if (position == 0) {
+    if (n > 1) s.add({StepKind::Send, next, {kSendBuffer, 0}, {}, count, -1});
+    s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
+    return s;
+  }
+  int received = s.add({StepKind::Recv, prev, {}, {kRecvBuffer, 0}, count, -1});
+  if (position < n - 1) s.add({StepKind::Send, next, {kRecvBuffer, 0}, {}, count, received});
+  return s;
+}
+
+Schedule chainReduce(int rank, int n, int root, size_t count) {
+  Schedule s;
+  if (n == 1) {
+    s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
+    return s;
+  }
+  // The chain starts after the root and ends at it: root+1 -> root+2 -> ... -> root.
+  const int position = mod(rank - root - 1, n), next = mod(rank + 1, n), prev = mod(rank - 1, n);
+  if (position == 0) {
+    s.add({StepKind::Send, next, {kSendBuffer, 0}, {}, count, -1});
+  } else if (position < n - 1) {
+    s.scratchCount = count;
+    int reduced = s.add({StepKind::RecvReduce, prev, {kSendBuffer, 0}, {kScratchBuffer, 0}, count, -1});
+    s.add({StepKind::Send, next, {kScratchBuffer, 0}, {}, count, reduced});
+  } else {
+    s.add({StepKind::RecvReduce, prev, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, -1});
+  }
+  return s;
+}
+
+}  // namespace braid

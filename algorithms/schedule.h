@@ -1,0 +1,55 @@
+// The schedule IR: what one rank does for one collective, as an ordered list of steps on chunks of buffers.
+//
+// Algorithms emit schedules; the executor (src/core/executor.h) runs them over real transports; the tests run
+// them in memory for any rank count. Steps that talk to the same peer in the same direction run in list order
+// (they share one byte stream); everything else may proceed concurrently. A step with `after` set only touches
+// elements that step `after` has already finished, which is how a ring forwards data chunk by chunk while it is
+// still arriving.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace braid {
+
+// Buffers a schedule refers to; the executor binds them to memory. Point-to-point groups add one buffer per call.
+enum BufferSlot : int { kSendBuffer = 0, kRecvBuffer = 1, kScratchBuffer = 2, kFirstUserBuffer = 3 };
+
+struct Region {
+  int buffer = kSendBuffer;
+  size_t offset = 0;  // in elements
+};
+
+enum class StepKind : uint8_t {
+  Send,        // stream `src` to `peer`
+  Recv,        // stream from `peer` into `dst`
+  RecvReduce,  // dst = src (op) data from `peer`
+  Copy,        // dst = src, locally
+};
+
+struct Step {
+  StepKind kind;
+  int peer = -1;
+  Region src;
+  Region dst;
+  size_t count = 0;  // elements
+  int after = -1;    // index of the step whose finished prefix gates this one
+};
+
+struct Schedule {
+  std::vector<Step> steps;
+  size_t scratchCount = 0;  // elements of scratch the schedule needs
+
+  int add(const Step& step) {
+    steps.push_back(step);
+    return static_cast<int>(steps.size()) - 1;
+  }
+};
+
+// Which connection set a schedule uses: collectives and point-to-point traffic never share a stream, so a group
+// can mix them in any order on different ranks without deadlock.
+enum class Channel : int { Collective = 0, PointToPoint = 1 };
+constexpr int kChannelCount = 2;
+
+}  // namespace braid

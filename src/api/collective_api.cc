@@ -1,0 +1,212 @@
+// Collectives, point-to-point calls and groups: argument checks, then the call is recorded for launch.
+#include "api/api_call.h"
+#include "braid/braid.h"
+#include "core/communicator.h"
+#include "core/group.h"
+#include "device/datatype.h"
+
+using braid::apiCall;
+using braid::CollectiveCall;
+using braid::CollectiveKind;
+using braid::fail;
+
+namespace {
+
+std::string where(const char* call) { return std::string(call) + ": "; }
+
+void checkCommon(ncclComm* comm, ncclDataType_t type, const char* call) {
+  braid::checkCommunicator(comm, call);
+  if (!braid::isValidDataType(type))
+    fail(ncclInvalidArgument, where(call) + "invalid data type " + std::to_string(type));
+}
+
+void checkRoot(const ncclComm* comm, int root, const char* call, const char* what = "root") {
+  if (root < 0 || root >= comm->nranks)
+    fail(ncclInvalidArgument, where(call) + what + " " + std::to_string(root) + " is not in [0, " +
+                                  std::to_string(comm->nranks) + ")");
+}
+
+void checkBuffer(const void* buffer, size_t count, const char* call, const char* name) {
+  if (!buffer && count > 0) fail(ncclInvalidArgument, where(call) + name + " is NULL");
+}
+
+CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int root, const void* sendbuff,
+                        void* recvbuff, ncclDataType_t type) {
+  CollectiveCall c;
+  c.shape.kind = kind;
+  c.shape.rank = comm->rank;
+  c.shape.nranks = comm->nranks;
+  c.shape.root = root;
+  c.shape.count = count;
+  c.sendbuff = sendbuff;
+  c.recvbuff = recvbuff;
+  c.type = type;
+  return c;
+}
+
+// Reductions: AllReduce, Reduce, ReduceScatter. inputCount/outputCount are what this rank reads and produces.
+ncclResult_t reduction(CollectiveKind kind, const char* call, const void* sendbuff, void* recvbuff, size_t count,
+                       ncclDataType_t type, ncclRedOp_t op, int root, ncclComm* comm, cudaStream_t stream) {
+  return apiCall(comm, [&] {
+    checkCommon(comm, type, call);
+    if (kind == CollectiveKind::Reduce) checkRoot(comm, root, call);
+    const size_t n = static_cast<size_t>(comm->nranks);
+    const size_t inputCount = kind == CollectiveKind::ReduceScatter ? count * n : count;
+    const bool producesOutput = kind != CollectiveKind::Reduce || comm->rank == root;
+    checkBuffer(sendbuff, inputCount, call, "sendbuff");
+    if (producesOutput) checkBuffer(recvbuff, count, call, "recvbuff");
+    CollectiveCall c = makeCall(comm, kind, count, root, sendbuff, recvbuff, type);
+    c.op = comm->redOps.resolve(op, type, comm->nranks);
+    c.inputCount = inputCount;
+    c.outputCount = producesOutput ? count : 0;
+    if (count > 0) braid::enqueueCollective(comm, std::move(c), stream);
+  });
+}
+
+// Data movement without arithmetic. `sendCount`/`recvCount` are what this rank's buffers must hold.
+ncclResult_t movement(CollectiveKind kind, const char* call, const void* sendbuff, void* recvbuff, size_t count,
+                      size_t sendCount, size_t recvCount, ncclDataType_t type, int root, ncclComm* comm,
+                      cudaStream_t stream) {
+  return apiCall(comm, [&] {
+    checkCommon(comm, type, call);
+    checkBuffer(sendbuff, sendCount, call, "sendbuff");
+    checkBuffer(recvbuff, recvCount, call, "recvbuff");
+    if (count > 0) braid::enqueueCollective(comm, makeCall(comm, kind, count, root, sendbuff, recvbuff, type), stream);
+  });
+}
+
+bool isRoot(ncclComm* comm, int root) { return comm && comm->magic == ncclComm::kMagic && comm->rank == root; }
+size_t ranksOf(ncclComm* comm) {
+  return comm && comm->magic == ncclComm::kMagic ? static_cast<size_t>(comm->nranks) : 0;
+}
+
+// Root checks for the rooted movement collectives, before their buffers are looked at.
+ncclResult_t rootCheck(ncclComm* comm, int root, const char* call) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, call);
+    checkRoot(comm, root, call);
+  });
+}
+
+ncclResult_t pointToPoint(bool isSend, const char* call, void* buffer, size_t count, ncclDataType_t type, int peer,
+                          ncclComm* comm, cudaStream_t stream) {
+  return apiCall(comm, [&] {
+    checkCommon(comm, type, call);
+    checkRoot(comm, peer, call, "peer");
+    checkBuffer(buffer, count, call, isSend ? "sendbuff" : "recvbuff");
+    if (count > 0)
+      braid::enqueuePointToPoint(comm, {isSend, peer, count * braid::dataTypeSize(type)}, buffer, stream);
+  });
+}
+
+}  // namespace
+
+BRAID_API ncclResult_t ncclAllReduce(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
+                                     ncclRedOp_t op, ncclComm_t comm, cudaStream_t stream) {
+  return reduction(CollectiveKind::AllReduce, "ncclAllReduce", sendbuff, recvbuff, count, datatype, op, 0, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclAllReduce);
+
+BRAID_API ncclResult_t ncclReduce(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
+                                  ncclRedOp_t op, int root, ncclComm_t comm, cudaStream_t stream) {
+  return reduction(CollectiveKind::Reduce, "ncclReduce", sendbuff, recvbuff, count, datatype, op, root, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclReduce);
+
+BRAID_API ncclResult_t ncclReduceScatter(const void* sendbuff, void* recvbuff, size_t recvcount,
+                                         ncclDataType_t datatype, ncclRedOp_t op, ncclComm_t comm,
+                                         cudaStream_t stream) {
+  return reduction(CollectiveKind::ReduceScatter, "ncclReduceScatter", sendbuff, recvbuff, recvcount, datatype, op, 0,
+                   comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclReduceScatter);
+
+BRAID_API ncclResult_t ncclBroadcast(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
+                                     int root, ncclComm_t comm, cudaStream_t stream) {
+  if (ncclResult_t r = rootCheck(comm, root, "ncclBroadcast"); r != ncclSuccess) return r;
+  return movement(CollectiveKind::Broadcast, "ncclBroadcast", sendbuff, recvbuff, count,
+                  isRoot(comm, root) ? count : 0, count, datatype, root, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclBroadcast);
+
+BRAID_API ncclResult_t ncclBcast(void* buff, size_t count, ncclDataType_t datatype, int root, ncclComm_t comm,
+                                 cudaStream_t stream) {
+  return ncclBroadcast(buff, buff, count, datatype, root, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclBcast);
+
+BRAID_API ncclResult_t ncclAllGather(const void* sendbuff, void* recvbuff, size_t sendcount, ncclDataType_t datatype,
+                                     ncclComm_t comm, cudaStream_t stream) {
+  return movement(CollectiveKind::AllGather, "ncclAllGather", sendbuff, recvbuff, sendcount, sendcount,
+                  sendcount * ranksOf(comm), datatype, 0, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclAllGather);
+
+BRAID_API ncclResult_t ncclAlltoAll(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
+                                    ncclComm_t comm, cudaStream_t stream) {
+  return movement(CollectiveKind::AlltoAll, "ncclAlltoAll", sendbuff, recvbuff, count, count * ranksOf(comm),
+                  count * ranksOf(comm), datatype, 0, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclAlltoAll);
+
+BRAID_API ncclResult_t ncclGather(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
+                                  int root, ncclComm_t comm, cudaStream_t stream) {
+  if (ncclResult_t r = rootCheck(comm, root, "ncclGather"); r != ncclSuccess) return r;
+  return movement(CollectiveKind::Gather, "ncclGather", sendbuff, recvbuff, count, count,
+                  isRoot(comm, root) ? count * ranksOf(comm) : 0, datatype, root, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclGather);
+
+BRAID_API ncclResult_t ncclScatter(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
+                                   int root, ncclComm_t comm, cudaStream_t stream) {
+  if (ncclResult_t r = rootCheck(comm, root, "ncclScatter"); r != ncclSuccess) return r;
+  return movement(CollectiveKind::Scatter, "ncclScatter", sendbuff, recvbuff, count,
+                  isRoot(comm, root) ? count * ranksOf(comm) : 0, count, datatype, root, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclScatter);
+
+BRAID_API ncclResult_t braidAlltoAllv(const void* sendbuff, const size_t sendcounts[], const size_t sdispls[],
+                                      void* recvbuff, const size_t recvcounts[], const size_t rdispls[],
+                                      ncclDataType_t datatype, ncclComm_t comm, cudaStream_t stream) {
+  return apiCall(comm, [&] {
+    const char* call = "braidAlltoAllv";
+    checkCommon(comm, datatype, call);
+    if (!sendcounts || !sdispls || !recvcounts || !rdispls)
+      fail(ncclInvalidArgument, where(call) + "counts and displacements must not be NULL");
+    const size_t n = static_cast<size_t>(comm->nranks);
+    CollectiveCall c = makeCall(comm, CollectiveKind::AlltoAllv, 0, 0, sendbuff, recvbuff, datatype);
+    c.shape.sendCounts.assign(sendcounts, sendcounts + n);
+    c.shape.sendDispls.assign(sdispls, sdispls + n);
+    c.shape.recvCounts.assign(recvcounts, recvcounts + n);
+    c.shape.recvDispls.assign(rdispls, rdispls + n);
+    size_t sent = 0, received = 0;
+    for (size_t p = 0; p < n; ++p) sent += sendcounts[p], received += recvcounts[p];
+    checkBuffer(sendbuff, sent, call, "sendbuff");
+    checkBuffer(recvbuff, received, call, "recvbuff");
+    if (sendcounts[comm->rank] != recvcounts[comm->rank])
+      fail(ncclInvalidArgument, where(call) + "sendcounts[rank] and recvcounts[rank] differ");
+    braid::enqueueCollective(comm, std::move(c), stream);
+  });
+}
+
+BRAID_API ncclResult_t ncclSend(const void* sendbuff, size_t count, ncclDataType_t datatype, int peer,
+                                ncclComm_t comm, cudaStream_t stream) {
+  return pointToPoint(true, "ncclSend", const_cast<void*>(sendbuff), count, datatype, peer, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclSend);
+
+BRAID_API ncclResult_t ncclRecv(void* recvbuff, size_t count, ncclDataType_t datatype, int peer, ncclComm_t comm,
+                                cudaStream_t stream) {
+  return pointToPoint(false, "ncclRecv", recvbuff, count, datatype, peer, comm, stream);
+}
+BRAID_PROFILING_ALIAS(ncclRecv);
+
+BRAID_API ncclResult_t ncclGroupStart(void) {
+  return apiCall(nullptr, [] { braid::groupStart(); });
+}
+BRAID_PROFILING_ALIAS(ncclGroupStart);
+
+BRAID_API ncclResult_t ncclGroupEnd(void) {
+  return apiCall(nullptr, [] { braid::groupEnd(); });
+}
+BRAID_PROFILING_ALIAS(ncclGroupEnd);

@@ -1,0 +1,215 @@
+// Communicator lifecycle: unique ids, init, split, finalize, destroy, abort and queries.
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <thread>
+
+#include "api/api_call.h"
+#include "core/communicator.h"
+#include "core/group.h"
+#include "core/log.h"
+#include "core/unique_id.h"
+
+using braid::apiCall;
+using braid::fail;
+
+namespace {
+
+// Applies the fields of a user config that fit in its declared size.
+void applyConfig(ncclComm* comm, const ncclConfig_t* config) {
+  if (!config) return;
+  if (config->magic != NCCL_API_MAGIC || config->size < offsetof(ncclConfig_t, blocking) + sizeof(int))
+    fail(ncclInvalidArgument, "config was not initialized with NCCL_CONFIG_INITIALIZER");
+  if (config->blocking != NCCL_CONFIG_UNDEF_INT) comm->blocking = config->blocking != 0;
+  if (config->size >= offsetof(ncclConfig_t, commName) + sizeof(const char*) && config->commName)
+    comm->name = config->commName;
+}
+
+void checkRankArgs(ncclComm_t* comm, int nranks, int rank, const char* call) {
+  if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");
+  if (nranks < 1) fail(ncclInvalidArgument, std::string(call) + ": nranks must be at least 1");
+  if (rank < 0 || rank >= nranks)
+    fail(ncclInvalidArgument, std::string(call) + ": rank " + std::to_string(rank) + " is not in [0, " +
+                                  std::to_string(nranks) + ")");
+}
+
+// Waits until no queued stream work refers to the communicator.
+void drain(ncclComm* comm) {
+  while (comm->inflight.load() > 0) std::this_thread::yield();
+}
+
+}  // namespace
+
+BRAID_API ncclResult_t ncclGetVersion(int* version) {
+  return apiCall(nullptr, [&] {
+    if (!version) fail(ncclInvalidArgument, "ncclGetVersion: version is NULL");
+    *version = NCCL_VERSION_CODE;
+  });
+}
+BRAID_PROFILING_ALIAS(ncclGetVersion);
+
+BRAID_API ncclResult_t ncclGetUniqueId(ncclUniqueId* uniqueId) {
+  return apiCall(nullptr, [&] {
+    if (!uniqueId) fail(ncclInvalidArgument, "ncclGetUniqueId: uniqueId is NULL");
+    *uniqueId = braid::encodeUniqueId(braid::createUniqueId());
+  });
+}
+BRAID_PROFILING_ALIAS(ncclGetUniqueId);
+
+BRAID_API ncclResult_t ncclCommInitRankConfig(ncclComm_t* comm, int nranks, ncclUniqueId commId, int rank,
+                                              ncclConfig_t* config) {
+  return apiCall(nullptr, [&] {
+    checkRankArgs(comm, nranks, rank, "ncclCommInitRank");
+    braid::UniqueIdContents id = braid::decodeUniqueId(commId);
+    auto fresh = std::make_unique<ncclComm>();
+    applyConfig(fresh.get(), config);
+    if (braid::inGroup()) {
+      // Inside a group the init runs at ncclGroupEnd, concurrently with the group's other inits.
+      ncclComm* c = fresh.release();
+      *comm = c;
+      braid::enqueueInit([c, id, nranks, rank] { braid::initCommunicator(c, id, nranks, rank); });
+      return;
+    }
+    braid::initCommunicator(fresh.get(), id, nranks, rank);
+    *comm = fresh.release();
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommInitRankConfig);
+
+BRAID_API ncclResult_t ncclCommInitRank(ncclComm_t* comm, int nranks, ncclUniqueId commId, int rank) {
+  return ncclCommInitRankConfig(comm, nranks, commId, rank, nullptr);
+}
+BRAID_PROFILING_ALIAS(ncclCommInitRank);
+
+BRAID_API ncclResult_t ncclCommInitRankScalable(ncclComm_t* newcomm, int nranks, int myrank, int nId,
+                                                ncclUniqueId* commIds, ncclConfig_t* config) {
+  // Braid's root serves all ranks itself; the first id is the one every rank shares.
+  if (nId < 1 || !commIds)
+    return apiCall(nullptr, [] { fail(ncclInvalidArgument, "ncclCommInitRankScalable: needs at least one id"); });
+  return ncclCommInitRankConfig(newcomm, nranks, commIds[0], myrank, config);
+}
+BRAID_PROFILING_ALIAS(ncclCommInitRankScalable);
+
+BRAID_API ncclResult_t ncclCommInitAll(ncclComm_t* comms, int ndev, const int* devlist) {
+  return apiCall(nullptr, [&] {
+    if (!comms) fail(ncclInvalidArgument, "ncclCommInitAll: comm is NULL");
+    if (ndev < 1) fail(ncclInvalidArgument, "ncclCommInitAll: ndev must be at least 1");
+    braid::UniqueIdContents id = braid::createUniqueId();
+    std::vector<std::unique_ptr<ncclComm>> made(ndev);
+    braid::groupStart();
+    for (int i = 0; i < ndev; ++i) {
+      made[i] = std::make_unique<ncclComm>();
+      made[i]->device = devlist ? devlist[i] : i;
+      braid::enqueueInit([c = made[i].get(), id, ndev, i] { braid::initCommunicator(c, id, ndev, i); });
+    }
+    braid::groupEnd();
+    for (int i = 0; i < ndev; ++i) comms[i] = made[i].release();
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommInitAll);
+
+BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclComm_t* newcomm, ncclConfig_t* config) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommSplit");
+    if (!newcomm) fail(ncclInvalidArgument, "ncclCommSplit: newcomm is NULL");
+    if (color < 0 && color != NCCL_SPLIT_NOCOLOR)
+      fail(ncclInvalidArgument, "ncclCommSplit: color must be >= 0 or NCCL_SPLIT_NOCOLOR");
+    struct Entry {
+      int32_t color, key;
+    };
+    std::vector<Entry> entries(comm->nranks);
+    std::vector<ncclUniqueId> ids(comm->nranks);
+    std::vector<int> members;
+    {
+      std::lock_guard<std::mutex> lock(comm->executionMutex);  // the bootstrap ring is shared with launches
+      entries[comm->rank] = {color, key};
+      comm->bootstrap->allGather(entries.data(), sizeof(Entry));
+      for (int r = 0; r < comm->nranks; ++r)
+        if (entries[r].color == color && color != NCCL_SPLIT_NOCOLOR) members.push_back(r);
+      std::stable_sort(members.begin(), members.end(), [&](int a, int b) { return entries[a].key < entries[b].key; });
+      // The first member of each color hosts the new communicator's root.
+      if (!members.empty() && members.front() == comm->rank)
+        ids[comm->rank] = braid::encodeUniqueId(braid::createUniqueId());
+      comm->bootstrap->allGather(ids.data(), sizeof(ncclUniqueId));
+    }
+    if (members.empty()) {
+      *newcomm = nullptr;
+      return;
+    }
+    auto fresh = std::make_unique<ncclComm>();
+    fresh->blocking = comm->blocking;
+    fresh->name = comm->name;
+    fresh->device = comm->device;
+    applyConfig(fresh.get(), config);
+    int newRank = static_cast<int>(std::find(members.begin(), members.end(), comm->rank) - members.begin());
+    braid::initCommunicator(fresh.get(), braid::decodeUniqueId(ids[members.front()]), static_cast<int>(members.size()),
+                            newRank);
+    *newcomm = fresh.release();
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommSplit);
+
+BRAID_API ncclResult_t ncclCommFinalize(ncclComm_t comm) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommFinalize");
+    drain(comm);
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommFinalize);
+
+// Destroy and abort: wait for queued stream work (abort makes it fail fast), wait for a launch running on
+// another thread to let go, then free everything.
+static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char* call) {
+  if (!comm) return ncclSuccess;  // as NCCL: NULL is a no-op
+  ncclResult_t result = apiCall(comm, [&] {
+    braid::checkCommunicator(comm, call);
+    if (abort) comm->aborting = true;
+    drain(comm);
+    std::lock_guard<std::mutex> running(comm->executionMutex);
+    comm->magic = 0;
+  });
+  if (result == ncclSuccess) delete comm;
+  return result;
+}
+
+BRAID_API ncclResult_t ncclCommDestroy(ncclComm_t comm) { return releaseCommunicator(comm, false, "ncclCommDestroy"); }
+BRAID_PROFILING_ALIAS(ncclCommDestroy);
+
+BRAID_API ncclResult_t ncclCommAbort(ncclComm_t comm) { return releaseCommunicator(comm, true, "ncclCommAbort"); }
+BRAID_PROFILING_ALIAS(ncclCommAbort);
+
+BRAID_API ncclResult_t ncclCommGetAsyncError(ncclComm_t comm, ncclResult_t* asyncError) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommGetAsyncError");
+    if (!asyncError) fail(ncclInvalidArgument, "ncclCommGetAsyncError: asyncError is NULL");
+    *asyncError = comm->asyncError.load();
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommGetAsyncError);
+
+BRAID_API ncclResult_t ncclCommCount(const ncclComm_t comm, int* count) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommCount");
+    if (!count) fail(ncclInvalidArgument, "ncclCommCount: count is NULL");
+    *count = comm->nranks;
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommCount);
+
+BRAID_API ncclResult_t ncclCommCuDevice(const ncclComm_t comm, int* device) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommCuDevice");
+    if (!device) fail(ncclInvalidArgument, "ncclCommCuDevice: device is NULL");
+    *device = comm->device;
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommCuDevice);
+
+BRAID_API ncclResult_t ncclCommUserRank(const ncclComm_t comm, int* rank) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommUserRank");
+    if (!rank) fail(ncclInvalidArgument, "ncclCommUserRank: rank is NULL");
+    *rank = comm->rank;
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommUserRank);

@@ -1,0 +1,144 @@
+// Errors, memory, buffer registration, user reduction ops and host streams.
+#include <cstdlib>
+#include <cstring>
+
+#include "api/api_call.h"
+#include "braid/braid.h"
+#include "core/communicator.h"
+#include "core/host_stream.h"
+#include "core/log.h"
+#include "device/datatype.h"
+
+using braid::apiCall;
+using braid::fail;
+
+namespace braid {
+namespace {
+thread_local std::string lastErrorOfThread;
+}
+
+void noteApiError(ncclComm* comm, ncclResult_t code, const std::string& message) {
+  lastErrorOfThread = message;
+  if (comm && comm->magic == ncclComm::kMagic) comm->recordError(code, message);
+  BRAID_WARN("API", "%s (%s)", message.c_str(), ncclGetErrorString(code));
+}
+
+const char* threadLastError() { return lastErrorOfThread.c_str(); }
+
+}  // namespace braid
+
+BRAID_API const char* ncclGetErrorString(ncclResult_t result) {
+  switch (result) {
+    case ncclSuccess: return "no error";
+    case ncclUnhandledCudaError: return "unhandled cuda error (run with BRAID_DEBUG=INFO for details)";
+    case ncclSystemError: return "unhandled system error (run with BRAID_DEBUG=INFO for details)";
+    case ncclInternalError: return "internal error - please report this issue to the Braid developers";
+    case ncclInvalidArgument: return "invalid argument (run with BRAID_DEBUG=WARN for details)";
+    case ncclInvalidUsage: return "invalid usage (run with BRAID_DEBUG=WARN for details)";
+    case ncclRemoteError: return "remote process exited or there was a network error";
+    case ncclInProgress: return "operation in progress";
+    case ncclTimeout: return "operation timed out";
+    default: return "unknown result code";
+  }
+}
+BRAID_PROFILING_ALIAS(ncclGetErrorString);
+
+BRAID_API const char* ncclGetLastError(ncclComm_t comm) {
+  // The calling thread's last error is the freshest; a communicator's covers errors of its stream work.
+  const char* own = braid::threadLastError();
+  if (*own || !comm || comm->magic != ncclComm::kMagic) return own;
+  std::lock_guard<std::mutex> lock(comm->errorMutex);
+  return comm->lastError.c_str();
+}
+BRAID_PROFILING_ALIAS(ncclGetLastError);
+
+BRAID_API ncclResult_t ncclMemAlloc(void** ptr, size_t size) {
+  return apiCall(nullptr, [&] {
+    if (!ptr) fail(ncclInvalidArgument, "ncclMemAlloc: ptr is NULL");
+    if (size == 0) fail(ncclInvalidArgument, "ncclMemAlloc: size is 0");
+    void* p = nullptr;
+    if (posix_memalign(&p, 4096, size) != 0) fail(ncclSystemError, "ncclMemAlloc: out of host memory");
+    *ptr = p;
+  });
+}
+BRAID_PROFILING_ALIAS(ncclMemAlloc);
+
+BRAID_API ncclResult_t ncclMemFree(void* ptr) {
+  std::free(ptr);
+  return ncclSuccess;
+}
+BRAID_PROFILING_ALIAS(ncclMemFree);
+
+namespace {
+// What ncclCommRegister hands out. Host buffers need no pinning; the handle records the range so that later
+// transports (zero-copy shm) can find it.
+struct Registration {
+  static constexpr uint64_t kMagic = 0x6e6f697473696772ull;
+  uint64_t magic = kMagic;
+  const ncclComm* comm;
+  void* buffer;
+  size_t size;
+};
+}  // namespace
+
+BRAID_API ncclResult_t ncclCommRegister(const ncclComm_t comm, void* buff, size_t size, void** handle) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommRegister");
+    if (!buff || !handle) fail(ncclInvalidArgument, "ncclCommRegister: buff and handle must not be NULL");
+    *handle = new Registration{Registration::kMagic, comm, buff, size};
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommRegister);
+
+BRAID_API ncclResult_t ncclCommDeregister(const ncclComm_t comm, void* handle) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommDeregister");
+    auto* r = static_cast<Registration*>(handle);
+    if (!r || r->magic != Registration::kMagic || r->comm != comm)
+      fail(ncclInvalidArgument, "ncclCommDeregister: handle was not registered with this communicator");
+    r->magic = 0;
+    delete r;
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommDeregister);
+
+BRAID_API ncclResult_t ncclRedOpCreatePreMulSum(ncclRedOp_t* op, void* scalar, ncclDataType_t datatype,
+                                                ncclScalarResidence_t residence, ncclComm_t comm) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclRedOpCreatePreMulSum");
+    if (!op || !scalar) fail(ncclInvalidArgument, "ncclRedOpCreatePreMulSum: op and scalar must not be NULL");
+    if (!braid::isValidDataType(datatype))
+      fail(ncclInvalidArgument, "ncclRedOpCreatePreMulSum: invalid data type " + std::to_string(datatype));
+    if (residence != ncclScalarDevice && residence != ncclScalarHostImmediate)
+      fail(ncclInvalidArgument, "ncclRedOpCreatePreMulSum: invalid scalar residence");
+    *op = comm->redOps.createPreMulSum(scalar, datatype, residence);
+  });
+}
+BRAID_PROFILING_ALIAS(ncclRedOpCreatePreMulSum);
+
+BRAID_API ncclResult_t ncclRedOpDestroy(ncclRedOp_t op, ncclComm_t comm) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclRedOpDestroy");
+    comm->redOps.destroy(op);
+  });
+}
+BRAID_PROFILING_ALIAS(ncclRedOpDestroy);
+
+BRAID_API ncclResult_t braidStreamCreate(braidStream_t* stream) {
+  return apiCall(nullptr, [&] {
+    if (!stream) fail(ncclInvalidArgument, "braidStreamCreate: stream is NULL");
+    *stream = (new braid::HostStream())->handle();
+  });
+}
+
+BRAID_API ncclResult_t braidStreamSynchronize(braidStream_t stream) {
+  ncclResult_t result = ncclSuccess;
+  ncclResult_t call = apiCall(nullptr, [&] {
+    if (braid::HostStream* s = braid::HostStream::fromHandle(stream)) result = s->synchronize();
+  });
+  return call != ncclSuccess ? call : result;
+}
+
+BRAID_API ncclResult_t braidStreamDestroy(braidStream_t stream) {
+  return apiCall(nullptr, [&] { delete braid::HostStream::fromHandle(stream); });
+}

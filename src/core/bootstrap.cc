@@ -1,0 +1,249 @@
+#include "core/bootstrap.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "core/env.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "topology/host_identity.h"
+
+namespace braid {
+namespace {
+
+constexpr uint32_t kMagic = 0x44415242;  // "BRAD"
+constexpr uint16_t kVersion = 1;
+constexpr int kMaxRanks = 1 << 20;
+enum MessageKind : uint16_t { kRootHello = 1, kRootReply = 2, kPeerHello = 3 };
+
+struct MessageHeader {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t kind;
+  uint64_t secret;
+};
+
+struct RootHello {
+  MessageHeader header;
+  int32_t rank;
+  int32_t nranks;
+  PeerInfo info;
+};
+
+struct RootReply {
+  MessageHeader header;
+  int32_t status;
+  int32_t nranks;
+  uint64_t nonce;
+  char message[256];
+};
+
+struct PeerHello {
+  MessageHeader header;
+  uint64_t nonce;
+  int32_t rank;
+  int32_t channel;  // -1 for the bootstrap ring
+};
+
+MessageHeader makeHeader(MessageKind kind, uint64_t secret) { return {kMagic, kVersion, kind, secret}; }
+
+bool validHeader(const MessageHeader& h, MessageKind kind, uint64_t secret) {
+  return h.magic == kMagic && h.version == kVersion && h.kind == kind && h.secret == secret;
+}
+
+double bootstrapTimeout() { return static_cast<double>(envInt("BOOTSTRAP_TIMEOUT", 120, false)); }
+constexpr double kHandshakeSeconds = 5.0;  // how long one connection may take to introduce itself
+
+// One communicator's root: gathers all hellos, then answers everyone (with the table, or with the error).
+void serveRoot(Socket listener, uint64_t secret) {
+  const Deadline deadline = deadlineAfter(bootstrapTimeout());
+  struct Arrival {
+    Socket socket;
+    RootHello hello;
+  };
+  std::vector<Arrival> arrivals;
+  int expected = -1;
+  std::string error;
+  ncclResult_t errorCode = ncclSuccess;
+  auto reply = [&](const Socket& s, ncclResult_t status, const std::string& message, int nranks) {
+    RootReply r{};
+    r.header = makeHeader(kRootReply, secret);
+    r.status = status;
+    r.nranks = nranks;
+    std::snprintf(r.message, sizeof r.message, "%s", message.c_str());
+    s.sendAll(&r, sizeof r, deadlineAfter(kHandshakeSeconds));
+  };
+  while (expected < 0 || static_cast<int>(arrivals.size()) < expected) {
+    Socket s;
+    try {
+      s = listener.accept(deadline);
+    } catch (const Error&) {
+      errorCode = ncclTimeout;
+      error = "bootstrap timed out: " + std::to_string(arrivals.size()) + " of " + std::to_string(expected) +
+              " ranks arrived";
+      break;
+    }
+    RootHello hello;
+    try {
+      s.recvAll(&hello, sizeof hello, deadlineAfter(kHandshakeSeconds));
+    } catch (const Error& e) {
+      BRAID_WARN("BOOTSTRAP", "root dropped a connection that did not introduce itself: %s", e.what());
+      continue;
+    }
+    if (!validHeader(hello.header, kRootHello, hello.header.secret) || hello.header.secret != secret) {
+      BRAID_WARN("BOOTSTRAP", "root dropped a connection with a bad magic, version or secret");
+      if (hello.header.magic == kMagic) reply(s, ncclInvalidUsage, "wrong job secret: this root serves another job", 0);
+      continue;
+    }
+    if (!error.empty()) {
+      reply(s, errorCode, error, 0);
+      continue;
+    }
+    if (expected < 0 && hello.nranks > 0 && hello.nranks <= kMaxRanks) expected = hello.nranks;
+    std::string problem;
+    if (hello.nranks != expected)
+      problem = "rank " + std::to_string(hello.rank) + " was started with nranks=" + std::to_string(hello.nranks) +
+                " but another rank with nranks=" + std::to_string(expected);
+    else if (hello.rank < 0 || hello.rank >= expected)
+      problem = "rank " + std::to_string(hello.rank) + " is out of range for nranks=" + std::to_string(expected);
+    else if (std::any_of(arrivals.begin(), arrivals.end(), [&](const Arrival& a) { return a.hello.rank == hello.rank; }))
+      problem = "two processes claim rank " + std::to_string(hello.rank);
+    if (!problem.empty()) {
+      errorCode = ncclInvalidUsage;
+      error = "communicator init failed: " + problem;
+      reply(s, errorCode, error, 0);
+      for (Arrival& a : arrivals) reply(a.socket, errorCode, error, 0);
+      arrivals.clear();
+      continue;  // keep answering late ranks with the error until the deadline
+    }
+    arrivals.push_back({std::move(s), hello});
+  }
+  if (!error.empty()) {
+    for (Arrival& a : arrivals) reply(a.socket, errorCode, error, 0);
+    return;
+  }
+  std::vector<PeerInfo> table(expected);
+  for (const Arrival& a : arrivals) table[a.hello.rank] = a.hello.info;
+  RootReply ok{};
+  ok.header = makeHeader(kRootReply, secret);
+  ok.status = ncclSuccess;
+  ok.nranks = expected;
+  ok.nonce = randomU64();
+  for (Arrival& a : arrivals) {
+    try {
+      a.socket.sendAll(&ok, sizeof ok, deadlineAfter(kHandshakeSeconds));
+      a.socket.sendAll(table.data(), table.size() * sizeof(PeerInfo), deadlineAfter(kHandshakeSeconds));
+    } catch (const Error& e) {
+      BRAID_WARN("BOOTSTRAP", "root could not answer rank %d: %s", a.hello.rank, e.what());
+    }
+  }
+}
+
+}  // namespace
+
+void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
+  Socket listener = Socket::listenOn(address);
+  BRAID_INFO("BOOTSTRAP", "root listening on %s", address.toString().c_str());
+  std::thread([l = std::move(listener), secret]() mutable {
+    try {
+      serveRoot(std::move(l), secret);
+    } catch (const std::exception& e) {
+      BRAID_WARN("BOOTSTRAP", "root failed: %s", e.what());
+    }
+  }).detach();
+}
+
+Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
+    : rank_(rank), nranks_(nranks), secret_(id.secret), timeoutSeconds_(bootstrapTimeout()) {
+  const Deadline deadline = deadlineAfter(timeoutSeconds_);
+  if (id.rootOnRankZero && rank == 0) {
+    SocketAddress rootAddress = id.root;
+    startBootstrapRoot(rootAddress, secret_);
+  }
+  SocketAddress mine = localInterfaceAddress();
+  mine.v4.sin_port = 0;
+  listener_ = Socket::listenOn(mine);
+
+  RootHello hello{};
+  hello.header = makeHeader(kRootHello, secret_);
+  hello.rank = rank;
+  hello.nranks = nranks;
+  hello.info.hostHash = hostIdentityHash();
+  hello.info.pid = getpid();
+  hello.info.rank = rank;
+  hello.info.listen = mine;
+  gethostname(hello.info.hostname, sizeof hello.info.hostname - 1);
+  Socket root = Socket::connectTo(id.root, deadline);
+  root.sendAll(&hello, sizeof hello, deadline);
+  RootReply reply;
+  root.recvAll(&reply, sizeof reply, deadline);
+  if (!validHeader(reply.header, kRootReply, secret_)) fail(ncclSystemError, "bootstrap root sent a malformed reply");
+  reply.message[sizeof reply.message - 1] = '\0';
+  if (reply.status != ncclSuccess) fail(static_cast<ncclResult_t>(reply.status), reply.message);
+  nonce_ = reply.nonce;
+  peers_.resize(nranks);
+  root.recvAll(peers_.data(), peers_.size() * sizeof(PeerInfo), deadline);
+
+  if (nranks > 1) {
+    next_ = connectTo((rank + 1) % nranks, -1);
+    const int prev = (rank - 1 + nranks) % nranks;
+    prev_ = acceptWhere([prev](int peer, int channel) { return peer == prev && channel < 0; }).socket;
+  }
+  BRAID_INFO("BOOTSTRAP", "rank %d/%d joined (nonce %016llx)", rank, nranks, static_cast<unsigned long long>(nonce_));
+}
+
+Socket Bootstrap::connectTo(int peer, int channel) {
+  const Deadline deadline = deadlineAfter(timeoutSeconds_);
+  Socket s = Socket::connectTo(peers_[peer].listen, deadline);
+  PeerHello hello{makeHeader(kPeerHello, secret_), nonce_, rank_, channel};
+  s.sendAll(&hello, sizeof hello, deadline);
+  return s;
+}
+
+// Accepts connections until one introduces itself with this job's secret and communicator nonce as a rank
+// that `wanted` accepts; anything else is dropped without disturbing the caller.
+template <class Wanted>
+Bootstrap::Accepted Bootstrap::acceptWhere(Wanted wanted) {
+  const Deadline deadline = deadlineAfter(timeoutSeconds_);
+  for (;;) {
+    Socket s = listener_.accept(deadline);
+    PeerHello hello;
+    try {
+      s.recvAll(&hello, sizeof hello, deadlineAfter(kHandshakeSeconds));
+    } catch (const Error& e) {
+      BRAID_WARN("BOOTSTRAP", "rank %d dropped a connection that did not introduce itself: %s", rank_, e.what());
+      continue;
+    }
+    if (validHeader(hello.header, kPeerHello, secret_) && hello.nonce == nonce_ && hello.rank >= 0 &&
+        hello.rank < nranks_ && wanted(hello.rank, hello.channel))
+      return {std::move(s), hello.rank, hello.channel};
+    BRAID_WARN("BOOTSTRAP", "rank %d dropped a connection with a bad handshake", rank_);
+  }
+}
+
+std::vector<Bootstrap::Accepted> Bootstrap::acceptFrom(size_t count) {
+  std::vector<Accepted> result;
+  while (result.size() < count) result.push_back(acceptWhere([](int, int channel) { return channel >= 0; }));
+  return result;
+}
+
+void Bootstrap::allGather(void* data, size_t blockBytes) {
+  char* blocks = static_cast<char*>(data);
+  const Deadline deadline = deadlineAfter(timeoutSeconds_);
+  for (int j = 0; j < nranks_ - 1; ++j) {
+    int sendBlock = (rank_ - j + nranks_) % nranks_;
+    int recvBlock = (rank_ - j - 1 + nranks_) % nranks_;
+    next_.sendAll(blocks + static_cast<size_t>(sendBlock) * blockBytes, blockBytes, deadline);
+    prev_.recvAll(blocks + static_cast<size_t>(recvBlock) * blockBytes, blockBytes, deadline);
+  }
+}
+
+void Bootstrap::barrier() {
+  std::vector<char> dummy(static_cast<size_t>(nranks_));
+  allGather(dummy.data(), 1);
+}
+
+}  // namespace braid

@@ -1,0 +1,101 @@
+#include "core/communicator.h"
+
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/env.h"
+#include "transports/shm_fifo.h"
+#include "transports/socket_connection.h"
+
+void ncclComm::recordError(ncclResult_t code, const std::string& message) {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  lastError = message;
+  if (code == ncclRemoteError || code == ncclTimeout || code == ncclSystemError) {
+    ncclResult_t expected = ncclSuccess;
+    asyncError.compare_exchange_strong(expected, code);
+  }
+}
+
+namespace braid {
+namespace {
+
+std::string fifoName(uint64_t nonce, int channel, int from, int to) {
+  char name[96];
+  std::snprintf(name, sizeof name, "/braid-%016llx-c%d-%d-%d", static_cast<unsigned long long>(nonce), channel, from,
+                to);
+  return name;
+}
+
+void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
+  if (localPeers.empty()) return;
+  Bootstrap& b = *comm->bootstrap;
+  const ShmFifoGeometry geometry = ShmFifoGeometry::fromEnv();
+  // Each rank creates the FIFOs it receives on; once all exist, senders map them; then the names go away.
+  for (int c = 0; c < kChannelCount; ++c)
+    for (int peer : localPeers)
+      comm->channels[c].recv[peer] =
+          std::make_shared<ShmRecvConnection>(ShmFifo::create(fifoName(b.nonce(), c, peer, comm->rank), geometry));
+  b.barrier();
+  for (int c = 0; c < kChannelCount; ++c)
+    for (int peer : localPeers)
+      comm->channels[c].send[peer] =
+          std::make_shared<ShmSendConnection>(ShmFifo::open(fifoName(b.nonce(), c, comm->rank, peer)));
+  b.barrier();
+  for (int c = 0; c < kChannelCount; ++c)
+    for (int peer : localPeers) ShmFifo::unlink(fifoName(b.nonce(), c, peer, comm->rank));
+}
+
+void connectSockets(ncclComm* comm, const std::vector<int>& remotePeers) {
+  Bootstrap& b = *comm->bootstrap;
+  const size_t staging = static_cast<size_t>(envInt("SOCKET_STAGING_BYTES", 1 << 20, false));
+  auto install = [&](Socket s, int peer, int channel) {
+    auto conn = std::make_shared<SocketConnection>(std::move(s), peer, staging);
+    comm->channels[channel].send[peer] = conn;
+    comm->channels[channel].recv[peer] = conn;
+  };
+  // Lower ranks connect to higher ones; each connection announces its channel.
+  size_t incoming = 0;
+  for (int peer : remotePeers) {
+    if (peer > comm->rank) {
+      for (int c = 0; c < kChannelCount; ++c) install(b.connectTo(peer, c), peer, c);
+    } else {
+      incoming += kChannelCount;
+    }
+  }
+  for (Bootstrap::Accepted& a : b.acceptFrom(incoming)) {
+    if (a.channel >= kChannelCount || comm->channels[a.channel].recv[a.peer])
+      fail(ncclSystemError, "rank " + std::to_string(a.peer) + " opened an unexpected connection");
+    install(std::move(a.socket), a.peer, a.channel);
+  }
+}
+
+}  // namespace
+
+void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank) {
+  comm->rank = rank;
+  comm->nranks = nranks;
+  comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
+  for (ChannelConnections& c : comm->channels) {
+    c.send.resize(nranks);
+    c.recv.resize(nranks);
+  }
+  std::vector<int> localPeers, remotePeers;
+  const auto& peers = comm->bootstrap->peers();
+  for (int p = 0; p < nranks; ++p) {
+    if (p == rank) continue;
+    (peers[p].hostHash == peers[rank].hostHash ? localPeers : remotePeers).push_back(p);
+  }
+  connectSharedMemory(comm, localPeers);
+  connectSockets(comm, remotePeers);
+  comm->bootstrap->barrier();
+  BRAID_INFO("INIT", "rank %d/%d ready: %zu peers over shm, %zu over sockets", rank, nranks, localPeers.size(),
+             remotePeers.size());
+}
+
+void checkCommunicator(const ncclComm* comm, const char* call) {
+  if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");
+  if (comm->magic != ncclComm::kMagic) fail(ncclInvalidArgument, std::string(call) + ": comm is not a live communicator");
+}
+
+}  // namespace braid

@@ -1,0 +1,146 @@
+#include "core/executor.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+
+namespace braid {
+
+ScheduleRun::ScheduleRun(const Schedule& schedule, std::vector<char*> buffers, size_t elementSize, ReduceFn reduce,
+                         ChannelConnections& connections)
+    : schedule_(schedule),
+      buffers_(std::move(buffers)),
+      elementSize_(elementSize),
+      reduce_(reduce),
+      connections_(connections),
+      doneBytes_(schedule.steps.size(), 0) {
+  const size_t peers = connections.send.size();
+  sendQueues_.resize(peers);
+  recvQueues_.resize(peers);
+  for (size_t i = 0; i < schedule.steps.size(); ++i) {
+    const Step& s = schedule.steps[i];
+    if (s.kind == StepKind::Copy) {
+      if (s.count == 0) ++finishedSteps_;
+      else localSteps_.push_back(static_cast<int>(i));
+      continue;
+    }
+    if (s.peer < 0 || static_cast<size_t>(s.peer) >= peers)
+      fail(ncclInternalError, "schedule step " + std::to_string(i) + " names peer " + std::to_string(s.peer));
+    bool isSend = s.kind == StepKind::Send;
+    if (isSend ? !connections.send[s.peer] : !connections.recv[s.peer])
+      fail(ncclInternalError, "no connection to rank " + std::to_string(s.peer));
+    (isSend ? sendQueues_ : recvQueues_)[s.peer].steps.push_back(static_cast<int>(i));
+    if (std::find(activePeers_.begin(), activePeers_.end(), s.peer) == activePeers_.end())
+      activePeers_.push_back(s.peer);
+  }
+}
+
+size_t ScheduleRun::limitBytes(const Step& step) const {
+  size_t total = step.count * elementSize_;
+  if (step.after < 0) return total;
+  // The gating step's finished prefix, in whole elements.
+  size_t ready = doneBytes_[step.after] / elementSize_ * elementSize_;
+  return std::min(total, ready);
+}
+
+bool ScheduleRun::advanceSend(int peer) {
+  Queue& q = sendQueues_[peer];
+  bool moved = false;
+  while (q.head < q.steps.size()) {
+    int index = q.steps[q.head];
+    const Step& step = schedule_.steps[index];
+    size_t& done = doneBytes_[index];
+    const size_t limit = limitBytes(step);
+    const char* src = address(step.src);
+    while (done < limit) {
+      size_t n = connections_.send[peer]->trySend(src + done, limit - done);
+      if (n == 0) break;
+      done += n;
+      moved = true;
+    }
+    if (done < step.count * elementSize_) return moved;
+    ++q.head, ++finishedSteps_;
+  }
+  return moved;
+}
+
+bool ScheduleRun::advanceRecv(int peer) {
+  Queue& q = recvQueues_[peer];
+  RecvConnection& conn = *connections_.recv[peer];
+  bool moved = false;
+  while (q.head < q.steps.size()) {
+    int index = q.steps[q.head];
+    const Step& step = schedule_.steps[index];
+    size_t& done = doneBytes_[index];
+    const size_t total = step.count * elementSize_;
+    while (done < total) {
+      size_t limit = limitBytes(step);
+      if (done >= limit) return moved;
+      Chunk chunk = conn.peek();
+      size_t take = std::min(chunk.size, limit - done);
+      if (step.kind == StepKind::RecvReduce) {
+        take -= take % elementSize_;  // reduce whole elements only; the rest stays in the stream
+        if (take > 0) reduce_(address(step.dst) + done, address(step.src) + done, chunk.data, take / elementSize_);
+      } else if (take > 0) {
+        std::memcpy(address(step.dst) + done, chunk.data, take);
+      }
+      if (take == 0) return moved;
+      conn.release(take);
+      done += take;
+      moved = true;
+    }
+    ++q.head, ++finishedSteps_;
+  }
+  return moved;
+}
+
+bool ScheduleRun::advanceLocal(int index) {
+  const Step& step = schedule_.steps[index];
+  size_t& done = doneBytes_[index];
+  const size_t limit = limitBytes(step);
+  if (limit <= done) return false;
+  char* dst = address(step.dst);
+  const char* src = address(step.src);
+  if (dst != src) std::memcpy(dst + done, src + done, limit - done);
+  done = limit;
+  if (done == step.count * elementSize_) ++finishedSteps_;
+  return true;
+}
+
+ScheduleRun::Progress ScheduleRun::progress() {
+  bool movedAny = false;
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (int index : localSteps_)
+      if (doneBytes_[index] < schedule_.steps[index].count * elementSize_) moved |= advanceLocal(index);
+    for (int peer : activePeers_) moved |= advanceRecv(peer);
+    for (int peer : activePeers_) moved |= advanceSend(peer);
+    movedAny |= moved;
+  }
+  return {finishedSteps_ == schedule_.steps.size(), movedAny};
+}
+
+std::string ScheduleRun::describeWait() const {
+  for (size_t i = 0; i < schedule_.steps.size(); ++i) {
+    const Step& s = schedule_.steps[i];
+    size_t total = s.count * elementSize_;
+    if (doneBytes_[i] >= total) continue;
+    static const char* kinds[] = {"send to", "recv from", "recv-reduce from", "copy"};
+    std::string what = kinds[static_cast<int>(s.kind)];
+    if (s.kind != StepKind::Copy) what += " rank " + std::to_string(s.peer);
+    return "step " + std::to_string(i) + " (" + what + "): " + std::to_string(doneBytes_[i]) + " of " +
+           std::to_string(total) + " bytes";
+  }
+  return "nothing";
+}
+
+void ScheduleRun::checkPeers() const {
+  for (int peer : activePeers_) {
+    if (connections_.send[peer]) connections_.send[peer]->checkPeer();
+    if (connections_.recv[peer]) connections_.recv[peer]->checkPeer();
+  }
+}
+
+}  // namespace braid

@@ -1,0 +1,56 @@
+// Runs one rank's schedule over a channel's connections without ever blocking: progress() moves whatever data
+// can move now and reports whether everything is finished. Callers drive many runs (several communicators,
+// collectives and point-to-point groups) from one loop and decide how to wait.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "algorithms/schedule.h"
+#include "device/host_reduce.h"
+#include "transports/transport.h"
+
+namespace braid {
+
+class ScheduleRun {
+ public:
+  // `buffers[i]` is the memory of buffer slot i; `elementSize` converts element counts to bytes.
+  ScheduleRun(const Schedule& schedule, std::vector<char*> buffers, size_t elementSize, ReduceFn reduce,
+              ChannelConnections& connections);
+
+  struct Progress {
+    bool finished;
+    bool moved;  // some data moved during this call
+  };
+  Progress progress();
+
+  // The first unfinished step, for diagnostics: "step 3 (recv from rank 2): 1024 of 4096 bytes".
+  std::string describeWait() const;
+  // Asks the peers this run waits on whether they are still alive (throws ncclRemoteError when not).
+  void checkPeers() const;
+
+ private:
+  struct Queue {
+    std::vector<int> steps;  // step indices in issue order
+    size_t head = 0;
+  };
+  bool advanceSend(int peer);
+  bool advanceRecv(int peer);
+  bool advanceLocal(int index);
+  size_t limitBytes(const Step& step) const;  // bytes this step may process now
+  char* address(const Region& region) const { return buffers_[region.buffer] + region.offset * elementSize_; }
+
+  const Schedule& schedule_;
+  std::vector<char*> buffers_;
+  size_t elementSize_;
+  ReduceFn reduce_;
+  ChannelConnections& connections_;
+  std::vector<size_t> doneBytes_;
+  std::vector<Queue> sendQueues_, recvQueues_;
+  std::vector<int> activePeers_;
+  std::vector<int> localSteps_;
+  size_t finishedSteps_ = 0;
+};
+
+}  // namespace braid

@@ -1,0 +1,105 @@
+#include "core/group.h"
+
+#include <exception>
+#include <thread>
+
+#include "core/communicator.h"
+#include "core/error.h"
+#include "core/host_stream.h"
+
+namespace braid {
+namespace {
+
+struct GroupState {
+  int depth = 0;
+  std::vector<CommWork> work;
+  std::vector<std::function<void()>> inits;
+  cudaStream_t stream = nullptr;  // the first non-NULL stream of the group runs all of it
+};
+
+thread_local GroupState group;
+
+CommWork& workFor(ncclComm* comm) {
+  for (CommWork& w : group.work)
+    if (w.comm == comm) return w;
+  group.work.push_back({comm, {}, {}, {}});
+  return group.work.back();
+}
+
+void noteStream(cudaStream_t stream) {
+  if (!group.stream) group.stream = stream;
+}
+
+// Runs deferred inits, each in its own thread since they wait for one another.
+void runInits(std::vector<std::function<void()>> inits) {
+  if (inits.size() == 1) return inits.front()();
+  std::vector<std::exception_ptr> errors(inits.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < inits.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        inits[i]();
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  for (std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+void launch(std::vector<CommWork> work, cudaStream_t stream) {
+  HostStream* hostStream = HostStream::fromHandle(stream);
+  if (!hostStream) return executeWork(work);
+  for (CommWork& w : work) ++w.comm->inflight;
+  hostStream->enqueue([work = std::move(work)]() mutable {
+    struct Release {
+      std::vector<CommWork>& work;
+      ~Release() {
+        for (CommWork& w : work) --w.comm->inflight;
+      }
+    } release{work};
+    executeWork(work);
+  });
+}
+
+}  // namespace
+
+void groupStart() { ++group.depth; }
+
+bool inGroup() { return group.depth > 0; }
+
+void groupEnd() {
+  if (group.depth == 0) fail(ncclInvalidUsage, "ncclGroupEnd without a matching ncclGroupStart");
+  if (--group.depth > 0) return;
+  GroupState taken = std::move(group);
+  group = GroupState{};
+  if (!taken.inits.empty()) runInits(std::move(taken.inits));
+  if (!taken.work.empty()) launch(std::move(taken.work), taken.stream);
+}
+
+void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream) {
+  HostStream::fromHandle(stream);  // validates the handle before anything is recorded
+  groupStart();
+  noteStream(stream);
+  workFor(comm).collectives.push_back(std::move(call));
+  groupEnd();
+}
+
+void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream) {
+  HostStream::fromHandle(stream);
+  groupStart();
+  noteStream(stream);
+  CommWork& w = workFor(comm);
+  w.pointToPoint.push_back(call);
+  w.pointToPointBuffers.push_back(static_cast<char*>(buffer));
+  groupEnd();
+}
+
+void enqueueInit(std::function<void()> init) {
+  groupStart();
+  group.inits.push_back(std::move(init));
+  groupEnd();
+}
+
+}  // namespace braid

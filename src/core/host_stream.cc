@@ -1,0 +1,73 @@
+#include "core/host_stream.h"
+
+#include "core/error.h"
+#include "core/log.h"
+
+namespace braid {
+namespace {
+constexpr uint64_t kStreamMagic = 0x6d61657274736862ull;  // "bhstream"
+}
+
+HostStream::HostStream() : magic_(kStreamMagic), worker_([this] { run(); }) {}
+
+HostStream::~HostStream() {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return tasks_.empty() && !busy_; });
+    stopping_ = true;
+    magic_ = 0;
+  }
+  changed_.notify_all();
+  worker_.join();
+}
+
+HostStream* HostStream::fromHandle(cudaStream_t stream) {
+  if (!stream) return nullptr;
+  auto* s = reinterpret_cast<HostStream*>(stream);
+  if (s->magic_ != kStreamMagic) fail(ncclInvalidArgument, "stream is not a Braid host stream (braidStreamCreate)");
+  return s;
+}
+
+void HostStream::enqueue(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  changed_.notify_all();
+}
+
+ncclResult_t HostStream::synchronize() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return tasks_.empty() && !busy_; });
+  ncclResult_t result = firstError_;
+  firstError_ = ncclSuccess;
+  return result;
+}
+
+void HostStream::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+    if (tasks_.empty()) return;
+    std::function<void()> task = std::move(tasks_.front());
+    tasks_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    ncclResult_t result = ncclSuccess;
+    try {
+      task();
+    } catch (const Error& e) {
+      result = e.code();
+      BRAID_WARN("COLL", "host stream task failed: %s", e.what());
+    } catch (const std::exception& e) {
+      result = ncclInternalError;
+      BRAID_WARN("COLL", "host stream task failed: %s", e.what());
+    }
+    lock.lock();
+    busy_ = false;
+    if (firstError_ == ncclSuccess) firstError_ = result;
+    changed_.notify_all();
+  }
+}
+
+}  // namespace braid

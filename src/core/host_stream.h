@@ -1,0 +1,37 @@
+// Host streams: in-order work queues with a worker thread, standing in for CUDA streams on the host device.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "nccl.h"
+
+namespace braid {
+
+class HostStream {
+ public:
+  HostStream();
+  ~HostStream();  // waits for queued work
+
+  void enqueue(std::function<void()> task);  // task errors (braid::Error) are kept for synchronize()
+  ncclResult_t synchronize();               // waits; returns and clears the first error
+
+  static HostStream* fromHandle(cudaStream_t stream);  // null for the NULL stream; checks the handle
+  cudaStream_t handle() { return reinterpret_cast<cudaStream_t>(this); }
+
+ private:
+  void run();
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::function<void()>> tasks_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  ncclResult_t firstError_ = ncclSuccess;
+  uint64_t magic_;
+  std::thread worker_;
+};
+
+}  // namespace braid

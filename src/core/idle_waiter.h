@@ -1,0 +1,52 @@
+// How a rank waits when none of its transfers can move: spin briefly (lowest latency when the peer runs on
+// another core), then yield the core (peers sharing it get to run), then take short naps so that long waits
+// cost nothing. Ranks outnumbering cores therefore still make progress quickly.
+#pragma once
+
+#include <sched.h>
+#include <time.h>
+
+#include <chrono>
+
+namespace braid {
+
+class IdleWaiter {
+ public:
+  void moved() { idleRounds_ = 0; }
+
+  void wait() {
+    if (idleRounds_ == 0) idleSince_ = std::chrono::steady_clock::now();
+    ++idleRounds_;
+    if (idleRounds_ < kSpinRounds) {
+      __builtin_ia32_pause();
+    } else if (idleSeconds() < kYieldSeconds) {
+      sched_yield();
+    } else {
+      timespec nap{0, 50 * 1000};
+      nanosleep(&nap, nullptr);
+    }
+  }
+
+  double idleSeconds() const {
+    if (idleRounds_ == 0) return 0;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - idleSince_).count();
+  }
+
+  // True about every 100 ms of continuous idling: time for liveness and timeout checks.
+  bool checkDue() {
+    if (idleRounds_ < kSpinRounds) return false;
+    double idle = idleSeconds();
+    if (idle - lastCheck_ < 0.1 && idle >= lastCheck_) return false;
+    lastCheck_ = idle;
+    return true;
+  }
+
+ private:
+  static constexpr unsigned kSpinRounds = 64;
+  static constexpr double kYieldSeconds = 0.005;
+  unsigned idleRounds_ = 0;
+  double lastCheck_ = 0;
+  std::chrono::steady_clock::time_point idleSince_;
+};
+
+}  // namespace braid

@@ -1,0 +1,146 @@
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+#include "core/communicator.h"
+#include "core/env.h"
+#include "core/error.h"
+#include "core/executor.h"
+#include "core/idle_waiter.h"
+#include "core/log.h"
+#include "core/work.h"
+#include "device/datatype.h"
+
+namespace braid {
+namespace {
+
+// One communicator's share of a launch: the collective now running and the point-to-point batch.
+struct ActiveComm {
+  CommWork* work;
+  size_t nextCollective = 0;
+  Schedule collectiveSchedule;
+  std::unique_ptr<ScheduleRun> collective;
+  Schedule pointToPointSchedule;
+  std::unique_ptr<ScheduleRun> pointToPoint;
+};
+
+constexpr size_t kAlign = 64;
+size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+void startCollective(ActiveComm& a) {
+  ncclComm* comm = a.work->comm;
+  const CollectiveCall& c = a.work->collectives[a.nextCollective];
+  a.collectiveSchedule = buildSchedule(c.shape);
+  const size_t elementSize = dataTypeSize(c.type);
+  const size_t scratchBytes = alignUp(a.collectiveSchedule.scratchCount * elementSize);
+  const size_t scaledBytes = c.op.scaleInputs ? c.inputCount * elementSize : 0;
+  char* workspace = comm->workspaceOf(scratchBytes + scaledBytes);
+  const char* input = static_cast<const char*>(c.sendbuff);
+  if (c.op.scaleInputs && c.inputCount > 0) {
+    // PreMulSum: every rank scales its own input once, then the schedule sums as usual.
+    const void* scalar = c.op.scalarSource ? c.op.scalarSource : c.op.scalar;
+    scaleElements(c.type, workspace + scratchBytes, input, c.inputCount, scalar);
+    input = workspace + scratchBytes;
+  }
+  std::vector<char*> buffers = {const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace};
+  a.collective = std::make_unique<ScheduleRun>(a.collectiveSchedule, std::move(buffers), elementSize,
+                                               reduceFunction(c.type, c.op.kind), comm->channel(Channel::Collective));
+}
+
+void finishCollective(ActiveComm& a) {
+  const CollectiveCall& c = a.work->collectives[a.nextCollective];
+  if (c.op.divideByRanks && c.outputCount > 0)
+    divideElements(c.type, c.recvbuff, c.outputCount, static_cast<uint64_t>(c.shape.nranks));
+  a.collective.reset();
+  ++a.nextCollective;
+}
+
+// Advances one communicator's work; returns whether it has more to do.
+bool advance(ActiveComm& a, bool& moved) {
+  for (;;) {
+    if (!a.collective) {
+      if (a.nextCollective == a.work->collectives.size()) break;
+      startCollective(a);
+    }
+    ScheduleRun::Progress p = a.collective->progress();
+    moved |= p.moved;
+    if (!p.finished) break;
+    finishCollective(a);
+  }
+  if (a.pointToPoint) {
+    ScheduleRun::Progress p = a.pointToPoint->progress();
+    moved |= p.moved;
+    if (p.finished) a.pointToPoint.reset();
+  }
+  return a.collective || a.pointToPoint;
+}
+
+std::string describeWait(const ActiveComm& a) {
+  std::string what = "rank " + std::to_string(a.work->comm->rank) + ": ";
+  if (a.collective)
+    what += collectiveName(a.work->collectives[a.nextCollective].shape.kind) + std::string(" waiting at ") +
+            a.collective->describeWait();
+  if (a.pointToPoint) what += std::string(a.collective ? "; " : "") + "send/recv waiting at " + a.pointToPoint->describeWait();
+  return what;
+}
+
+void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter, double timeout) {
+  for (ActiveComm& a : active) {
+    ncclComm* comm = a.work->comm;
+    if (comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
+    if (a.collective) a.collective->checkPeers();
+    if (a.pointToPoint) a.pointToPoint->checkPeers();
+    if (timeout > 0 && waiter.idleSeconds() > timeout)
+      fail(ncclTimeout, "no progress for " + std::to_string(static_cast<int>(timeout)) + " s (BRAID_TIMEOUT): " +
+                            describeWait(a));
+  }
+}
+
+}  // namespace
+
+void executeWork(std::vector<CommWork>& work) {
+  std::vector<ncclComm*> comms;
+  for (CommWork& w : work) comms.push_back(w.comm);
+  std::sort(comms.begin(), comms.end());  // a fixed lock order across threads
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (ncclComm* c : comms) locks.emplace_back(c->executionMutex);
+
+  std::vector<ActiveComm> active(work.size());
+  for (size_t i = 0; i < work.size(); ++i) {
+    ActiveComm& a = active[i];
+    a.work = &work[i];
+    if (!a.work->pointToPoint.empty()) {
+      try {
+        a.pointToPointSchedule = pointToPointGroup(a.work->comm->rank, a.work->pointToPoint);
+      } catch (const std::invalid_argument& e) {
+        fail(ncclInvalidUsage, e.what());
+      }
+      std::vector<char*> buffers(kFirstUserBuffer, nullptr);
+      buffers.insert(buffers.end(), a.work->pointToPointBuffers.begin(), a.work->pointToPointBuffers.end());
+      a.pointToPoint = std::make_unique<ScheduleRun>(a.pointToPointSchedule, std::move(buffers), 1, nullptr,
+                                                     a.work->comm->channel(Channel::PointToPoint));
+    }
+  }
+  static const double timeout = static_cast<double>(envInt("TIMEOUT", 1800, false));
+  IdleWaiter waiter;
+  try {
+    for (;;) {
+      bool moved = false, pending = false;
+      for (ActiveComm& a : active) pending |= advance(a, moved);
+      if (!pending) return;
+      if (moved) {
+        waiter.moved();
+        continue;
+      }
+      waiter.wait();
+      if (waiter.checkDue()) checkHealth(active, waiter, timeout);
+    }
+  } catch (const Error& e) {
+    // The launch failed as a whole; every communicator in it reports the error.
+    for (CommWork& w : work) w.comm->recordError(e.code(), e.what());
+    BRAID_WARN("COLL", "rank %d: %s", work.front().comm->rank, e.what());
+    throw;
+  }
+}
+
+}  // namespace braid

@@ -1,0 +1,21 @@
+// Debug log controlled by BRAID_DEBUG (WARN, INFO, TRACE) and BRAID_DEBUG_SUBSYS (INIT, BOOTSTRAP, NET, SHM,
+// COLL, ...; ^ excludes, ALL is the default). One line per event: host:pid:tid BRAID LEVEL SUBSYS message.
+#pragma once
+
+#include <cstdarg>
+
+namespace braid {
+
+enum class LogLevel { None = 0, Warn = 1, Info = 2, Trace = 3 };
+
+bool logEnabled(LogLevel level, const char* subsys);
+void logMessage(LogLevel level, const char* subsys, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+
+}  // namespace braid
+
+#define BRAID_WARN(subsys, ...) ::braid::logMessage(::braid::LogLevel::Warn, subsys, __VA_ARGS__)
+#define BRAID_INFO(subsys, ...)                                                              \
+  do {                                                                                       \
+    if (::braid::logEnabled(::braid::LogLevel::Info, subsys))                                \
+      ::braid::logMessage(::braid::LogLevel::Info, subsys, __VA_ARGS__);                     \
+  } while (0)

@@ -1,0 +1,37 @@
+// Work recorded by the API and executed at group end: per communicator, its collectives in issue order and
+// one merged batch of point-to-point calls.
+#pragma once
+
+#include <vector>
+
+#include "algorithms/collective.h"
+#include "algorithms/direct.h"
+#include "core/red_op.h"
+#include "nccl.h"
+
+struct ncclComm;
+
+namespace braid {
+
+struct CollectiveCall {
+  CollectiveShape shape;
+  const void* sendbuff;
+  void* recvbuff;
+  ncclDataType_t type;
+  ResolvedOp op;
+  size_t inputCount = 0;   // elements read from sendbuff (what PreMulSum scales)
+  size_t outputCount = 0;  // elements of recvbuff holding a reduction result (what integer Avg divides)
+};
+
+struct CommWork {
+  ncclComm* comm;
+  std::vector<CollectiveCall> collectives;
+  std::vector<PointToPointCall> pointToPoint;
+  std::vector<char*> pointToPointBuffers;
+};
+
+// Runs the work to completion, driving all communicators together; throws on failure after recording the
+// error on the communicator concerned.
+void executeWork(std::vector<CommWork>& work);
+
+}  // namespace braid
