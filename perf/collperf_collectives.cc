@@ -53,14 +53,7 @@ RowShape rowShape(Collective c, size_t bytes, size_t elementSize, int nranks) {
   return {};
 }
 
-namespace {
-
-// In-place variants use one buffer; these are NCCL's in-place pointer relations.
-struct Pointers {
-  const char* send;
-  char* recv;
-};
-Pointers pointersOf(const CallContext& c) {
+BufferPointers bufferPointers(const CallContext& c) {
   if (!c.inPlace) return {c.send, c.recv};
   const size_t block = c.shape.count * dataTypeSize(c.type);
   switch (c.collective) {
@@ -72,13 +65,13 @@ Pointers pointersOf(const CallContext& c) {
   }
 }
 
+namespace {
 // The buffer that holds this rank's input elements (in place, part of the output buffer).
-char* inputBuffer(const CallContext& c) { return const_cast<char*>(pointersOf(c).send); }
-
+char* inputBuffer(const CallContext& c) { return const_cast<char*>(bufferPointers(c).send); }
 }  // namespace
 
 ncclResult_t launch(const CallContext& c) {
-  const Pointers p = pointersOf(c);
+  const BufferPointers p = bufferPointers(c);
   const size_t n = c.shape.count;
   switch (c.collective) {
     case Collective::AllReduce: return ncclAllReduce(p.send, p.recv, n, c.type, c.ncclOp, c.comm, c.stream);
@@ -131,7 +124,7 @@ void fillInputs(const CallContext& c) {
 }
 
 size_t countWrong(const CallContext& c) {
-  const char* out = pointersOf(c).recv;
+  const char* out = bufferPointers(c).recv;
   const size_t count = c.shape.count;
   const int r = c.rank, n = c.nranks;
   size_t wrong = 0;

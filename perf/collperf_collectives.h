@@ -39,6 +39,13 @@ struct CallContext {
   cudaStream_t stream;
 };
 
+// The pointers NCCL is given: the in-place variants use one buffer, as NCCL defines for each collective.
+struct BufferPointers {
+  const char* send;
+  char* recv;
+};
+BufferPointers bufferPointers(const CallContext& c);
+
 ncclResult_t launch(const CallContext& c);
 void fillInputs(const CallContext& c);
 size_t countWrong(const CallContext& c);  // elements of this rank's output that differ from the reference

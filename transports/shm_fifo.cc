@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "core/env.h"
 #include "core/error.h"
@@ -20,8 +21,18 @@ constexpr size_t kSlotHeader = 64;
 size_t slotStride(size_t slotBytes) { return kSlotHeader + slotBytes; }
 size_t segmentBytes(size_t slots, size_t slotBytes) { return 4096 + slots * slotStride(slotBytes); }
 
+// A peer is gone when its pid no longer exists or is a zombie that its parent has not reaped yet.
+bool processExited(int32_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t close = line.rfind(')');  // the command name may contain spaces and parentheses
+  return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
+}
+
 void checkAlive(int32_t pid, const char* who) {
-  if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+  if (pid > 0 && processExited(pid))
     fail(ncclRemoteError, std::string("shared-memory peer (") + who + " pid " + std::to_string(pid) + ") has exited");
 }
 

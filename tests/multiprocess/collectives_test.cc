@@ -1,0 +1,119 @@
+// Every collective, data type and reduction op over real forked ranks and real transports, in place and out of
+// place, with counts of 0, 1, odd and larger than the transport buffers. Every element is checked.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "collperf_collectives.h"
+#include "device/datatype.h"
+#include "fork_ranks.h"
+
+namespace braid {
+namespace {
+
+using collperf::Collective;
+
+enum class Wiring { SharedMemory, Sockets, Mixed };
+
+struct RankSetup {
+  int nranks;
+  Wiring wiring;
+};
+
+std::string nameOf(const ::testing::TestParamInfo<RankSetup>& info) {
+  static const char* wiring[] = {"shm", "sockets", "mixed"};
+  return std::to_string(info.param.nranks) + "ranks_" + wiring[static_cast<int>(info.param.wiring)];
+}
+
+// Host identities decide the transport: one host = shared memory, one per rank = TCP, pairs = both.
+void chooseHost(Wiring wiring, int rank) {
+  if (wiring == Wiring::Sockets) setenv("BRAID_HOSTID", ("host" + std::to_string(rank)).c_str(), 1);
+  if (wiring == Wiring::Mixed) setenv("BRAID_HOSTID", ("node" + std::to_string(rank / 2)).c_str(), 1);
+}
+
+// The row whose NCCL count argument is `count` (rows are sized by their total bytes, as in nccl-tests).
+collperf::RowShape shapeFor(Collective c, size_t count, ncclDataType_t type, int nranks) {
+  const bool whole = c == Collective::AllReduce || c == Collective::Broadcast || c == Collective::Reduce ||
+                     c == Collective::SendRecv;
+  const size_t es = dataTypeSize(type);
+  return collperf::rowShape(c, (whole ? count : count * nranks) * es, es, nranks);
+}
+
+int runOne(collperf::CallContext& call, int& problems, const char* what) {
+  const int rank = call.rank;
+  collperf::fillInputs(call);
+  ncclResult_t r = collperf::launch(call);
+  RANK_EXPECT(r == ncclSuccess, "%s: %s (%s)", what, ncclGetErrorString(r), ncclGetLastError(nullptr));
+  size_t wrong = r == ncclSuccess ? collperf::countWrong(call) : 0;
+  RANK_EXPECT(wrong == 0, "%s type %s op %s count %zu%s: %zu wrong elements", what, dataTypeName(call.type),
+              reference::testOpName(call.op), call.shape.count, call.inPlace ? " in-place" : "", wrong);
+  return problems;
+}
+
+int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring) {
+  int problems = 0;
+  chooseHost(wiring, rank);
+  ncclComm_t comm;
+  ncclResult_t init = ncclCommInitRank(&comm, nranks, id, rank);
+  RANK_EXPECT(init == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+  if (init != ncclSuccess) return problems;
+  const char* names[] = {"AllReduce", "AllGather", "ReduceScatter", "Broadcast", "Reduce",
+                         "AlltoAll",  "Gather",    "Scatter",       "SendRecv"};
+  for (int ci = 0; ci < 9; ++ci) {
+    const Collective c = static_cast<Collective>(ci);
+    for (int t = 0; t < ncclNumTypes; ++t) {
+      const ncclDataType_t type = static_cast<ncclDataType_t>(t);
+      const int opCount = collperf::reduces(c) ? reference::kTestOpCount : 1;
+      for (int o = 0; o < opCount; ++o) {
+        const reference::TestOp op = static_cast<reference::TestOp>(o);
+        ncclRedOp_t ncclOp = static_cast<ncclRedOp_t>(o);
+        if (op == reference::TestOp::PreMulSum) {
+          alignas(8) unsigned char scalar[8];
+          reference::storeValue(type, scalar, 0, reference::kPreMulScalar);
+          ncclRedOpCreatePreMulSum(&ncclOp, scalar, type, ncclScalarHostImmediate, comm);
+        }
+        for (size_t count : {size_t(0), size_t(1), size_t(7), size_t(1001)})
+          for (bool inPlace : {false, true}) {
+            if (inPlace && !collperf::hasInPlace(c)) continue;
+            collperf::RowShape shape = shapeFor(c, count, type, nranks);
+            std::vector<char> send(shape.sendElems * dataTypeSize(type) + 8), recv(shape.recvElems * dataTypeSize(type) + 8);
+            collperf::CallContext call{c, comm, rank, nranks, nranks - 1, type, op, ncclOp, shape,
+                                       send.data(), recv.data(), inPlace, nullptr};
+            runOne(call, problems, names[ci]);
+          }
+        if (op == reference::TestOp::PreMulSum) ncclRedOpDestroy(ncclOp, comm);
+      }
+    }
+    // Larger than every transport buffer (shm FIFOs hold 2 MiB, socket staging 1 MiB).
+    const size_t big = (3u << 20) / sizeof(float) + 3;
+    collperf::RowShape shape = shapeFor(c, big, ncclFloat32, nranks);
+    std::vector<char> send(shape.sendElems * 4 + 8), recv(shape.recvElems * 4 + 8);
+    collperf::CallContext call{c, comm, rank, nranks, 0, ncclFloat32, reference::TestOp::Sum, ncclSum, shape,
+                               send.data(), recv.data(), false, nullptr};
+    runOne(call, problems, names[ci]);
+  }
+  RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+  return problems;
+}
+
+class Collectives : public ::testing::TestWithParam<RankSetup> {};
+
+TEST_P(Collectives, EveryTypeOpAndPlacement) {
+  const RankSetup s = GetParam();
+  std::string failures = testing::forkRanks(
+      s.nranks, [&](int rank, int nranks, const ncclUniqueId& id) { return everyCollective(rank, nranks, id, s.wiring); },
+      600);
+  EXPECT_EQ(failures, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Ranks, Collectives,
+                         ::testing::Values(RankSetup{1, Wiring::SharedMemory}, RankSetup{2, Wiring::SharedMemory},
+                                           RankSetup{3, Wiring::SharedMemory}, RankSetup{4, Wiring::SharedMemory},
+                                           RankSetup{8, Wiring::SharedMemory}, RankSetup{2, Wiring::Sockets},
+                                           RankSetup{3, Wiring::Sockets}, RankSetup{4, Wiring::Mixed}),
+                         nameOf);
+
+}  // namespace
+}  // namespace braid
