@@ -65,8 +65,6 @@ typedef enum {
 #define NCCL_CTA_POLICY_EFFICIENCY 0x01
 #define NCCL_CTA_POLICY_ZERO 0x02
 
-#define NCCL_SHRINK_DEFAULT 0x00
-#define NCCL_SHRINK_ABORT 0x01
 
 /* Communicator configuration (NCCL 2.28 layout). The library reads only the fields that fit in `size`, so
  * programs built against older or newer layouts keep working. */
@@ -97,15 +95,6 @@ typedef struct ncclConfig_v22800 {
         NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_PTR, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT,                \
         NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT                 \
   }
-
-typedef struct ncclSimInfo_v22200 {
-  size_t size;
-  unsigned int magic;
-  unsigned int version;
-  float estimatedTime;
-} ncclSimInfo_t;
-
-#define NCCL_SIM_INFO_INITIALIZER { sizeof(ncclSimInfo_t), 0x74685283, NCCL_VERSION_CODE, NCCL_UNDEF_FLOAT }
 
 typedef enum { ncclNumOps_dummy = 5 } ncclRedOp_dummy_t;
 typedef enum {
@@ -155,9 +144,6 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclCommDestroy, (ncclComm_t comm));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommAbort, (ncclComm_t comm));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommSplit,
                    (ncclComm_t comm, int color, int key, ncclComm_t* newcomm, ncclConfig_t* config));
-BRAID_NCCL_DECLARE(ncclResult_t, ncclCommShrink,
-                   (ncclComm_t comm, int* excludeRanksList, int excludeRanksCount, ncclComm_t* newcomm,
-                    ncclConfig_t* config, int shrinkFlags));
 BRAID_NCCL_DECLARE(const char*, ncclGetErrorString, (ncclResult_t result));
 BRAID_NCCL_DECLARE(const char*, ncclGetLastError, (ncclComm_t comm));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommGetAsyncError, (ncclComm_t comm, ncclResult_t* asyncError));
@@ -207,7 +193,6 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclRecv,
 
 BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupStart, (void));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupEnd, (void));
-BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupSimulateEnd, (ncclSimInfo_t* simInfo));
 
 #undef BRAID_NCCL_DECLARE
 
