@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-./build/perf/collperf allreduce -b 8 -e 64M -f 4 -np 4 -c 1
+./build/perf/collperf allreduce -b 8 -e 64M -f 2 -np 4 -c 1
