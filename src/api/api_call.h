@@ -4,7 +4,9 @@
 
 #include <new>
 #include <string>
+#include <type_traits>
 
+#include "core/communicator.h"
 #include "core/error.h"
 #include "nccl.h"
 
@@ -13,18 +15,23 @@
 #define BRAID_PROFILING_ALIAS(name) \
   BRAID_API __typeof__(name) p##name __attribute__((alias(#name)))
 
-struct ncclComm;
-
 namespace braid {
 
 void noteApiError(ncclComm* comm, ncclResult_t code, const std::string& message);
 const char* threadLastError();
 
+// `body` returns nothing (success) or an ncclResult_t (e.g. ncclInProgress). While it runs, the call counts
+// as a user of `comm`.
 template <class Body>
 ncclResult_t apiCall(ncclComm* comm, Body&& body) noexcept {
+  CommUse use(comm);
   try {
-    body();
-    return ncclSuccess;
+    if constexpr (std::is_same_v<decltype(body()), ncclResult_t>) {
+      return body();
+    } else {
+      body();
+      return ncclSuccess;
+    }
   } catch (const Error& e) {
     noteApiError(comm, e.code(), e.what());
     return e.code();

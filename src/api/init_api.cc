@@ -1,11 +1,13 @@
 // Communicator lifecycle: unique ids, init, split, finalize, destroy, abort and queries.
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <thread>
 
 #include "api/api_call.h"
 #include "core/communicator.h"
+#include "core/env.h"
 #include "core/group.h"
 #include "core/log.h"
 #include "core/unique_id.h"
@@ -17,6 +19,7 @@ namespace {
 
 // Applies the fields of a user config that fit in its declared size.
 void applyConfig(ncclComm* comm, const ncclConfig_t* config) {
+  comm->blocking = braid::envInt("COMM_BLOCKING", 1) != 0;
   if (!config) return;
   if (config->magic != NCCL_API_MAGIC || config->size < offsetof(ncclConfig_t, blocking) + sizeof(int))
     fail(ncclInvalidArgument, "config was not initialized with NCCL_CONFIG_INITIALIZER");
@@ -35,7 +38,30 @@ void checkRankArgs(ncclComm_t* comm, int nranks, int rank, const char* call) {
 
 // Waits until no queued stream work refers to the communicator.
 void drain(ncclComm* comm) {
-  while (comm->inflight.load() > 0) std::this_thread::yield();
+  while (comm->inflight.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
+// Joins the clique now, or (non-blocking communicators) in a thread whose outcome ncclCommGetAsyncError reports.
+ncclResult_t startInit(ncclComm* comm, const braid::UniqueIdContents& id, int nranks, int rank) {
+  if (comm->blocking) {
+    braid::initCommunicator(comm, id, nranks, rank);
+    return ncclSuccess;
+  }
+  comm->asyncError = ncclInProgress;
+  comm->initThread = std::thread([comm, id, nranks, rank] {
+    try {
+      braid::initCommunicator(comm, id, nranks, rank);
+      comm->asyncError = ncclSuccess;
+    } catch (const braid::Error& e) {
+      {
+        std::lock_guard<std::mutex> lock(comm->errorMutex);
+        comm->lastError = comm->asyncMessage = e.what();
+      }
+      comm->asyncError = e.code();
+      BRAID_WARN("INIT", "non-blocking init of rank %d failed: %s", rank, e.what());
+    }
+  });
+  return ncclInProgress;
 }
 
 }  // namespace
@@ -58,7 +84,7 @@ BRAID_PROFILING_ALIAS(ncclGetUniqueId);
 
 BRAID_API ncclResult_t ncclCommInitRankConfig(ncclComm_t* comm, int nranks, ncclUniqueId commId, int rank,
                                               ncclConfig_t* config) {
-  return apiCall(nullptr, [&] {
+  return apiCall(nullptr, [&]() -> ncclResult_t {
     checkRankArgs(comm, nranks, rank, "ncclCommInitRank");
     braid::UniqueIdContents id = braid::decodeUniqueId(commId);
     auto fresh = std::make_unique<ncclComm>();
@@ -68,10 +94,11 @@ BRAID_API ncclResult_t ncclCommInitRankConfig(ncclComm_t* comm, int nranks, nccl
       ncclComm* c = fresh.release();
       *comm = c;
       braid::enqueueInit([c, id, nranks, rank] { braid::initCommunicator(c, id, nranks, rank); });
-      return;
+      return ncclSuccess;
     }
-    braid::initCommunicator(fresh.get(), id, nranks, rank);
+    ncclResult_t started = startInit(fresh.get(), id, nranks, rank);
     *comm = fresh.release();
+    return started;
   });
 }
 BRAID_PROFILING_ALIAS(ncclCommInitRankConfig);
@@ -109,8 +136,9 @@ BRAID_API ncclResult_t ncclCommInitAll(ncclComm_t* comms, int ndev, const int* d
 BRAID_PROFILING_ALIAS(ncclCommInitAll);
 
 BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclComm_t* newcomm, ncclConfig_t* config) {
-  return apiCall(comm, [&] {
+  return apiCall(comm, [&]() -> ncclResult_t {
     braid::checkCommunicator(comm, "ncclCommSplit");
+    comm->checkUsable();
     if (!newcomm) fail(ncclInvalidArgument, "ncclCommSplit: newcomm is NULL");
     if (color < 0 && color != NCCL_SPLIT_NOCOLOR)
       fail(ncclInvalidArgument, "ncclCommSplit: color must be >= 0 or NCCL_SPLIT_NOCOLOR");
@@ -134,7 +162,7 @@ BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclCo
     }
     if (members.empty()) {
       *newcomm = nullptr;
-      return;
+      return ncclSuccess;
     }
     auto fresh = std::make_unique<ncclComm>();
     fresh->blocking = comm->blocking;
@@ -142,9 +170,10 @@ BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclCo
     fresh->device = comm->device;
     applyConfig(fresh.get(), config);
     int newRank = static_cast<int>(std::find(members.begin(), members.end(), comm->rank) - members.begin());
-    braid::initCommunicator(fresh.get(), braid::decodeUniqueId(ids[members.front()]), static_cast<int>(members.size()),
-                            newRank);
+    ncclResult_t started = startInit(fresh.get(), braid::decodeUniqueId(ids[members.front()]),
+                                     static_cast<int>(members.size()), newRank);
     *newcomm = fresh.release();
+    return started;
   });
 }
 BRAID_PROFILING_ALIAS(ncclCommSplit);
@@ -157,19 +186,19 @@ BRAID_API ncclResult_t ncclCommFinalize(ncclComm_t comm) {
 }
 BRAID_PROFILING_ALIAS(ncclCommFinalize);
 
-// Destroy and abort: wait for queued stream work (abort makes it fail fast), wait for a launch running on
-// another thread to let go, then free everything.
+// Destroy and abort: wait until no queued stream work and no call on another thread uses the communicator
+// (abort makes them fail within their next health check, ~100 ms), then free everything.
 static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char* call) {
   if (!comm) return ncclSuccess;  // as NCCL: NULL is a no-op
-  ncclResult_t result = apiCall(comm, [&] {
-    braid::checkCommunicator(comm, call);
-    if (abort) comm->aborting = true;
-    drain(comm);
-    std::lock_guard<std::mutex> running(comm->executionMutex);
-    comm->magic = 0;
-  });
-  if (result == ncclSuccess) delete comm;
-  return result;
+  ncclResult_t result = apiCall(nullptr, [&] { braid::checkCommunicator(comm, call); });
+  if (result != ncclSuccess) return result;
+  if (abort) comm->aborting = true;
+  while (comm->users.load() > 0 || comm->inflight.load() > 0)
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  if (comm->initThread.joinable()) comm->initThread.join();
+  comm->magic = 0;
+  delete comm;
+  return ncclSuccess;
 }
 
 BRAID_API ncclResult_t ncclCommDestroy(ncclComm_t comm) { return releaseCommunicator(comm, false, "ncclCommDestroy"); }

@@ -13,7 +13,17 @@ void ncclComm::recordError(ncclResult_t code, const std::string& message) {
   lastError = message;
   if (code == ncclRemoteError || code == ncclTimeout || code == ncclSystemError) {
     ncclResult_t expected = ncclSuccess;
-    asyncError.compare_exchange_strong(expected, code);
+    if (asyncError.compare_exchange_strong(expected, code)) asyncMessage = message;
+  }
+}
+
+void ncclComm::checkUsable() const {
+  if (aborting.load()) braid::fail(ncclInvalidUsage, "communicator is being aborted");
+  ncclResult_t state = asyncError.load();
+  if (state == ncclInProgress) braid::fail(ncclInvalidUsage, "communicator is still initializing (non-blocking init)");
+  if (state != ncclSuccess) {
+    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(errorMutex));
+    braid::fail(state, "communicator failed earlier and must be aborted: " + asyncMessage);
   }
 }
 

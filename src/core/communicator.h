@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "algorithms/schedule.h"
@@ -31,11 +32,15 @@ struct ncclComm {
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex
   std::atomic<int> inflight{0};     // queued stream work that still refers to this communicator
+  std::atomic<int> users{0};        // API calls under way on this communicator (see CommUse)
   std::atomic<bool> aborting{false};
+  // ncclInProgress while a non-blocking init runs; then ncclSuccess or the first failure, which sticks.
   std::atomic<ncclResult_t> asyncError{ncclSuccess};
+  std::thread initThread;           // a non-blocking init
 
   std::mutex errorMutex;
   std::string lastError;
+  std::string asyncMessage;         // why asyncError is set
 
   braid::ChannelConnections& channel(braid::Channel c) { return channels[static_cast<int>(c)]; }
   char* workspaceOf(size_t bytes) {
@@ -43,6 +48,8 @@ struct ncclComm {
     return workspace.data();
   }
   void recordError(ncclResult_t code, const std::string& message);
+  // Throws unless new work may be issued: not aborting, initialized, no earlier failure.
+  void checkUsable() const;
 };
 
 namespace braid {
@@ -53,5 +60,22 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
 
 // Throws ncclInvalidArgument unless `comm` is a live communicator.
 void checkCommunicator(const ncclComm* comm, const char* call);
+
+// Counts an API call among a communicator's users for its duration, so that destroy and abort (which wait for
+// the users to leave) never free a communicator under a call that is still running on another thread.
+class CommUse {
+ public:
+  explicit CommUse(ncclComm* comm) : comm_(comm && comm->magic == ncclComm::kMagic ? comm : nullptr) {
+    if (comm_) ++comm_->users;
+  }
+  ~CommUse() {
+    if (comm_) --comm_->users;
+  }
+  CommUse(const CommUse&) = delete;
+  CommUse& operator=(const CommUse&) = delete;
+
+ private:
+  ncclComm* comm_;
+};
 
 }  // namespace braid

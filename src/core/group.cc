@@ -79,6 +79,7 @@ void groupEnd() {
 }
 
 void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream) {
+  comm->checkUsable();
   HostStream::fromHandle(stream);  // validates the handle before anything is recorded
   groupStart();
   noteStream(stream);
@@ -87,6 +88,7 @@ void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream)
 }
 
 void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream) {
+  comm->checkUsable();
   HostStream::fromHandle(stream);
   groupStart();
   noteStream(stream);

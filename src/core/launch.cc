@@ -124,6 +124,8 @@ void executeWork(std::vector<CommWork>& work) {
   static const double timeout = static_cast<double>(envInt("TIMEOUT", 1800, false));
   IdleWaiter waiter;
   try {
+    for (CommWork& w : work)
+      if (w.comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
     for (;;) {
       bool moved = false, pending = false;
       for (ActiveComm& a : active) pending |= advance(a, moved);

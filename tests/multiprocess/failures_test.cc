@@ -1,0 +1,141 @@
+// Failures become errors, never hangs: dead peers (shared memory and sockets), stalled peers (BRAID_TIMEOUT),
+// abort from another thread while a call is blocked, and non-blocking init.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "fork_ranks.h"
+#include "nccl.h"
+
+namespace braid {
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+class DeadPeer : public ::testing::TestWithParam<bool> {};  // parameter: over sockets
+
+TEST_P(DeadPeer, BecomesRemoteErrorOnEveryLaterCall) {
+  const bool sockets = GetParam();
+  std::string failures = testing::forkRanks(3, [sockets](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    if (sockets) setenv("BRAID_HOSTID", ("host" + std::to_string(rank)).c_str(), 1);
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    if (rank == 1) _exit(0);  // leaves without taking part
+    std::vector<float> x(1 << 20, 1.0f);
+    auto start = std::chrono::steady_clock::now();
+    ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclFloat32, ncclSum, comm, nullptr);
+    RANK_EXPECT(r == ncclRemoteError, "AllReduce with a dead peer returned %d (%s)", r, ncclGetLastError(comm));
+    RANK_EXPECT(secondsSince(start) < 10, "took %.1f s", secondsSince(start));
+    ncclResult_t async;
+    ncclCommGetAsyncError(comm, &async);
+    RANK_EXPECT(async == ncclRemoteError, "async error %d", async);
+    r = ncclBroadcast(x.data(), x.data(), 1, ncclFloat32, 0, comm, nullptr);
+    RANK_EXPECT(r == ncclRemoteError, "a later call returned %d", r);
+    RANK_EXPECT(ncclCommAbort(comm) == ncclSuccess, "abort");
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, DeadPeer, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "sockets" : "shm"; });
+
+TEST(StalledPeer, TimesOutAfterBraidTimeout) {
+  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    setenv("BRAID_TIMEOUT", "2", 1);
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    if (rank == 1) {  // alive, but never joins the collective
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+      ncclCommAbort(comm);
+      return 0;
+    }
+    float x = 1;
+    auto start = std::chrono::steady_clock::now();
+    ncclResult_t r = ncclAllReduce(&x, &x, 1, ncclFloat32, ncclSum, comm, nullptr);
+    double seconds = secondsSince(start);
+    RANK_EXPECT(r == ncclTimeout, "returned %d", r);
+    RANK_EXPECT(seconds >= 1.9 && seconds < 4, "timed out after %.1f s", seconds);
+    std::string message = ncclGetLastError(comm);
+    RANK_EXPECT(message.find("rank 1") != std::string::npos, "message names the peer: '%s'", message.c_str());
+    ncclResult_t async;
+    ncclCommGetAsyncError(comm, &async);
+    RANK_EXPECT(async == ncclTimeout, "async error %d", async);
+    ncclCommAbort(comm);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
+TEST(Abort, UnblocksACallOnAnotherThreadThenANewCommunicatorWorks) {
+  ncclUniqueId second;
+  ASSERT_EQ(ncclGetUniqueId(&second), ncclSuccess);
+  std::string failures = testing::forkRanks(2, [&second](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    if (rank == 0) {
+      ncclResult_t blocked = ncclSuccess;
+      auto start = std::chrono::steady_clock::now();
+      double unblockedAfter = 0;
+      std::thread caller([&] {
+        float x = 1;
+        blocked = ncclAllReduce(&x, &x, 1, ncclFloat32, ncclSum, comm, nullptr);  // rank 1 never joins
+        unblockedAfter = secondsSince(start);
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      RANK_EXPECT(ncclCommAbort(comm) == ncclSuccess, "abort");
+      double abortReturned = secondsSince(start);
+      caller.join();
+      RANK_EXPECT(blocked != ncclSuccess, "the blocked call returned success");
+      RANK_EXPECT(unblockedAfter < 2 && abortReturned < 2, "unblocked after %.2f s, abort returned after %.2f s",
+                  unblockedAfter, abortReturned);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+      RANK_EXPECT(ncclCommAbort(comm) == ncclSuccess, "abort of the unused communicator");
+    }
+    ncclComm_t fresh;
+    RANK_EXPECT(ncclCommInitRank(&fresh, nranks, second, rank) == ncclSuccess, "new communicator");
+    float y = 1;
+    RANK_EXPECT(ncclAllReduce(&y, &y, 1, ncclFloat32, ncclSum, fresh, nullptr) == ncclSuccess, "AllReduce");
+    RANK_EXPECT(y == 2, "AllReduce on the new communicator gave %g", y);
+    ncclCommDestroy(fresh);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
+TEST(NonBlocking, InitReturnsInProgressAndCompletesThroughGetAsyncError) {
+  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    ncclComm_t comm = nullptr;
+    ncclResult_t r = ncclCommInitRankConfig(&comm, nranks, id, rank, &config);
+    RANK_EXPECT(r == ncclInProgress, "init returned %d", r);
+    ncclResult_t state = ncclInProgress;
+    auto start = std::chrono::steady_clock::now();
+    while (state == ncclInProgress && secondsSince(start) < 30) {
+      ncclCommGetAsyncError(comm, &state);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    RANK_EXPECT(state == ncclSuccess, "init finished with %d", state);
+    int value = rank;
+    RANK_EXPECT(ncclAllReduce(&value, &value, 1, ncclInt32, ncclMax, comm, nullptr) == ncclSuccess, "AllReduce");
+    RANK_EXPECT(value == nranks - 1, "AllReduce gave %d", value);
+    ncclCommDestroy(comm);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
+}  // namespace
+}  // namespace braid
