@@ -8,57 +8,19 @@
 
 #include "core/env.h"
 #include "core/error.h"
+#include "core/bootstrap_messages.h"
+#include "core/handshake_listener.h"
 #include "core/log.h"
 #include "topology/host_identity.h"
 
 namespace braid {
 namespace {
 
-constexpr uint32_t kMagic = 0x44415242;  // "BRAD"
-constexpr uint16_t kVersion = 1;
-constexpr int kMaxRanks = 1 << 20;
-enum MessageKind : uint16_t { kRootHello = 1, kRootReply = 2, kPeerHello = 3 };
-
-struct MessageHeader {
-  uint32_t magic;
-  uint16_t version;
-  uint16_t kind;
-  uint64_t secret;
-};
-
-struct RootHello {
-  MessageHeader header;
-  int32_t rank;
-  int32_t nranks;
-  PeerInfo info;
-};
-
-struct RootReply {
-  MessageHeader header;
-  int32_t status;
-  int32_t nranks;
-  uint64_t nonce;
-  char message[256];
-};
-
-struct PeerHello {
-  MessageHeader header;
-  uint64_t nonce;
-  int32_t rank;
-  int32_t channel;  // -1 for the bootstrap ring
-};
-
-MessageHeader makeHeader(MessageKind kind, uint64_t secret) { return {kMagic, kVersion, kind, secret}; }
-
-bool validHeader(const MessageHeader& h, MessageKind kind, uint64_t secret) {
-  return h.magic == kMagic && h.version == kVersion && h.kind == kind && h.secret == secret;
-}
-
 double bootstrapTimeout() { return static_cast<double>(envInt("BOOTSTRAP_TIMEOUT", 120, false)); }
 constexpr double kHandshakeSeconds = 5.0;  // how long one connection may take to introduce itself
 
 // One communicator's root: gathers all hellos, then answers everyone (with the table, or with the error).
-void serveRoot(Socket listener, uint64_t secret) {
+void serveRoot(Socket listenerSocket, uint64_t secret) {
   const Deadline deadline = deadlineAfter(bootstrapTimeout());
   struct Arrival {
     Socket socket;
@@ -76,35 +38,40 @@ void serveRoot(Socket listener, uint64_t secret) {
     std::snprintf(r.message, sizeof r.message, "%s", message.c_str());
     s.sendAll(&r, sizeof r, deadlineAfter(kHandshakeSeconds));
   };
+  HandshakeListener<RootHello> listener(listenerSocket, kHandshakeSeconds);
+  // Anything that speaks our protocol gets an answer; the rest is dropped silently.
+  auto speaksBraid = [&](const RootHello& hello, const Socket& s) {
+    if (!speaksProtocol(hello.header, kRootHello)) {
+      BRAID_WARN("BOOTSTRAP", "root dropped a connection with a bad magic, version or kind");
+      return false;
+    }
+    if (hello.header.secret != secret) {
+      BRAID_WARN("BOOTSTRAP", "root rejected rank %d of another job (wrong secret)", hello.rank);
+      reply(s, ncclInvalidUsage, "this bootstrap root serves another job (wrong secret in the unique id)", 0);
+      return false;
+    }
+    return true;  // a member of this job: any problem with it is answered to every rank below
+  };
   while (expected < 0 || static_cast<int>(arrivals.size()) < expected) {
-    Socket s;
+    HandshakeListener<RootHello>::Arrival arrival;
     try {
-      s = listener.accept(deadline);
+      arrival = listener.next(deadline, speaksBraid);
     } catch (const Error&) {
       errorCode = ncclTimeout;
       error = "bootstrap timed out: " + std::to_string(arrivals.size()) + " of " + std::to_string(expected) +
               " ranks arrived";
       break;
     }
-    RootHello hello;
-    try {
-      s.recvAll(&hello, sizeof hello, deadlineAfter(kHandshakeSeconds));
-    } catch (const Error& e) {
-      BRAID_WARN("BOOTSTRAP", "root dropped a connection that did not introduce itself: %s", e.what());
-      continue;
-    }
-    if (!validHeader(hello.header, kRootHello, hello.header.secret) || hello.header.secret != secret) {
-      BRAID_WARN("BOOTSTRAP", "root dropped a connection with a bad magic, version or secret");
-      if (hello.header.magic == kMagic) reply(s, ncclInvalidUsage, "wrong job secret: this root serves another job", 0);
-      continue;
-    }
+    const RootHello& hello = arrival.hello;
     if (!error.empty()) {
-      reply(s, errorCode, error, 0);
+      reply(arrival.socket, errorCode, error, 0);
       continue;
     }
-    if (expected < 0 && hello.nranks > 0 && hello.nranks <= kMaxRanks) expected = hello.nranks;
-    std::string problem;
-    if (hello.nranks != expected)
+    std::string problem = checkRootHello(hello, secret);
+    if (expected < 0 && problem.empty()) expected = hello.nranks;
+    if (!problem.empty())
+      problem = "rank " + std::to_string(hello.rank) + " sent an unusable hello: " + problem;
+    else if (hello.nranks != expected)
       problem = "rank " + std::to_string(hello.rank) + " was started with nranks=" + std::to_string(hello.nranks) +
                 " but another rank with nranks=" + std::to_string(expected);
     else if (hello.rank < 0 || hello.rank >= expected)
@@ -114,12 +81,12 @@ void serveRoot(Socket listener, uint64_t secret) {
     if (!problem.empty()) {
       errorCode = ncclInvalidUsage;
       error = "communicator init failed: " + problem;
-      reply(s, errorCode, error, 0);
+      reply(arrival.socket, errorCode, error, 0);
       for (Arrival& a : arrivals) reply(a.socket, errorCode, error, 0);
       arrivals.clear();
       continue;  // keep answering late ranks with the error until the deadline
     }
-    arrivals.push_back({std::move(s), hello});
+    arrivals.push_back({std::move(arrival.socket), hello});
   }
   if (!error.empty()) {
     for (Arrival& a : arrivals) reply(a.socket, errorCode, error, 0);
@@ -166,6 +133,7 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
   SocketAddress mine = localInterfaceAddress();
   mine.v4.sin_port = 0;
   listener_ = Socket::listenOn(mine);
+  peerListener_ = std::make_unique<HandshakeListener<PeerHello>>(listener_, kHandshakeSeconds);
 
   RootHello hello{};
   hello.header = makeHeader(kRootHello, secret_);
@@ -180,8 +148,8 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
   root.sendAll(&hello, sizeof hello, deadline);
   RootReply reply;
   root.recvAll(&reply, sizeof reply, deadline);
-  if (!validHeader(reply.header, kRootReply, secret_)) fail(ncclSystemError, "bootstrap root sent a malformed reply");
-  reply.message[sizeof reply.message - 1] = '\0';
+  if (std::string problem = checkRootReply(reply, secret_, nranks); !problem.empty())
+    fail(ncclSystemError, "bootstrap root at " + id.root.toString() + ": " + problem);
   if (reply.status != ncclSuccess) fail(static_cast<ncclResult_t>(reply.status), reply.message);
   nonce_ = reply.nonce;
   peers_.resize(nranks);
@@ -204,25 +172,20 @@ Socket Bootstrap::connectTo(int peer, int channel) {
 }
 
 // Accepts connections until one introduces itself with this job's secret and communicator nonce as a rank
-// that `wanted` accepts; anything else is dropped without disturbing the caller.
+// that `wanted` accepts; anything else is dropped without disturbing the ranks that are joining.
 template <class Wanted>
 Bootstrap::Accepted Bootstrap::acceptWhere(Wanted wanted) {
-  const Deadline deadline = deadlineAfter(timeoutSeconds_);
-  for (;;) {
-    Socket s = listener_.accept(deadline);
-    PeerHello hello;
-    try {
-      s.recvAll(&hello, sizeof hello, deadlineAfter(kHandshakeSeconds));
-    } catch (const Error& e) {
-      BRAID_WARN("BOOTSTRAP", "rank %d dropped a connection that did not introduce itself: %s", rank_, e.what());
-      continue;
-    }
-    if (validHeader(hello.header, kPeerHello, secret_) && hello.nonce == nonce_ && hello.rank >= 0 &&
-        hello.rank < nranks_ && wanted(hello.rank, hello.channel))
-      return {std::move(s), hello.rank, hello.channel};
-    BRAID_WARN("BOOTSTRAP", "rank %d dropped a connection with a bad handshake", rank_);
-  }
+  auto valid = [&](const PeerHello& hello, const Socket&) {
+    std::string problem = checkPeerHello(hello, secret_, nonce_, nranks_);
+    if (problem.empty() && !wanted(hello.rank, hello.channel)) problem = "unexpected peer or channel";
+    if (!problem.empty()) BRAID_WARN("BOOTSTRAP", "rank %d dropped a connection: %s", rank_, problem.c_str());
+    return problem.empty();
+  };
+  auto arrival = peerListener_->next(deadlineAfter(timeoutSeconds_), valid);
+  return {std::move(arrival.socket), arrival.hello.rank, arrival.hello.channel};
 }
+
+Bootstrap::~Bootstrap() = default;
 
 std::vector<Bootstrap::Accepted> Bootstrap::acceptFrom(size_t count) {
   std::vector<Accepted> result;

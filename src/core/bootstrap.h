@@ -16,6 +16,9 @@
 
 namespace braid {
 
+template <class Hello> class HandshakeListener;
+struct PeerHello;
+
 struct PeerInfo {
   uint64_t hostHash;
   int32_t pid;
@@ -31,6 +34,7 @@ class Bootstrap {
  public:
   // Blocks until every rank has joined; throws with a clear message on mismatch or timeout.
   Bootstrap(const UniqueIdContents& id, int rank, int nranks);
+  ~Bootstrap();
 
   int rank() const { return rank_; }
   int nranks() const { return nranks_; }
@@ -58,6 +62,7 @@ class Bootstrap {
   uint64_t nonce_ = 0;
   std::vector<PeerInfo> peers_;
   Socket listener_;
+  std::unique_ptr<HandshakeListener<PeerHello>> peerListener_;
   Socket next_, prev_;
   double timeoutSeconds_;
 };

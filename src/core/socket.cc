@@ -167,15 +167,6 @@ Socket Socket::connectTo(const SocketAddress& address, Deadline deadline) {
   }
 }
 
-Socket Socket::accept(Deadline deadline) const {
-  waitReady(fd_, POLLIN, deadline, "waiting for a connection");
-  Socket s(::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC));
-  if (!s.valid()) failErrno("accept");
-  int one = 1;
-  setsockopt(s.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return s;
-}
-
 void Socket::sendAll(const void* data, size_t bytes, Deadline deadline) const {
   const char* p = static_cast<const char*>(data);
   while (bytes > 0) {

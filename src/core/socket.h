@@ -47,7 +47,6 @@ class Socket {
 
   static Socket listenOn(SocketAddress& address);  // port 0 picks one; `address` gets the bound port
   static Socket connectTo(const SocketAddress& address, Deadline deadline);  // retries refused connections
-  Socket accept(Deadline deadline) const;
 
   void sendAll(const void* data, size_t bytes, Deadline deadline) const;
   void recvAll(void* data, size_t bytes, Deadline deadline) const;

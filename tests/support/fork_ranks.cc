@@ -15,6 +15,11 @@ std::string forkRanks(int nranks, const std::function<int(int, int, const ncclUn
                       int timeoutSeconds) {
   ncclUniqueId id;
   if (ncclGetUniqueId(&id) != ncclSuccess) return "ncclGetUniqueId failed";
+  return forkRanksWithId(id, nranks, rankMain, timeoutSeconds);
+}
+
+std::string forkRanksWithId(const ncclUniqueId& id, int nranks,
+                            const std::function<int(int, int, const ncclUniqueId&)>& rankMain, int timeoutSeconds) {
   std::fflush(stdout);
   std::fflush(stderr);
   std::vector<pid_t> pids;

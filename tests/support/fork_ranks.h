@@ -13,6 +13,10 @@ namespace braid::testing {
 // of every rank that failed, crashed or did not finish within `timeoutSeconds` (empty when all passed).
 std::string forkRanks(int nranks, const std::function<int(int rank, int nranks, const ncclUniqueId& id)>& rankMain,
                       int timeoutSeconds = 120);
+// The same with an id the caller made (and may, for example, attack while the ranks join).
+std::string forkRanksWithId(const ncclUniqueId& id, int nranks,
+                            const std::function<int(int rank, int nranks, const ncclUniqueId& id)>& rankMain,
+                            int timeoutSeconds = 120);
 
 // For use inside rankMain: prints the problem (with the rank) and counts it.
 #define RANK_EXPECT(cond, ...)                                                              \
