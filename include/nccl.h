@@ -29,6 +29,14 @@ extern "C" {
 #include <stddef.h>
 #include <stdint.h>
 
+/* In C++ the enums callers pass in get a fixed underlying type, so that any value a C caller may pass (an
+ * invalid type, a PreMulSum handle) is a valid value to receive and check. Size and values are unchanged. */
+#ifdef __cplusplus
+#define BRAID_ENUM_BASE : int
+#else
+#define BRAID_ENUM_BASE
+#endif
+
 typedef struct ncclComm* ncclComm_t;
 typedef struct ncclWindow_vidmem* ncclWindow_t;
 #define NCCL_COMM_NULL NULL
@@ -97,7 +105,7 @@ typedef struct ncclConfig_v22800 {
   }
 
 typedef enum { ncclNumOps_dummy = 5 } ncclRedOp_dummy_t;
-typedef enum {
+typedef enum BRAID_ENUM_BASE {
   ncclSum = 0,
   ncclProd = 1,
   ncclMax = 2,
@@ -107,7 +115,7 @@ typedef enum {
   ncclMaxRedOp = 0x7fffffff >> (32 - 8 * sizeof(ncclRedOp_dummy_t))
 } ncclRedOp_t;
 
-typedef enum {
+typedef enum BRAID_ENUM_BASE {
   ncclInt8 = 0, ncclChar = 0,
   ncclUint8 = 1,
   ncclInt32 = 2, ncclInt = 2,
@@ -123,7 +131,7 @@ typedef enum {
   ncclNumTypes = 12
 } ncclDataType_t;
 
-typedef enum { ncclScalarDevice = 0, ncclScalarHostImmediate = 1 } ncclScalarResidence_t;
+typedef enum BRAID_ENUM_BASE { ncclScalarDevice = 0, ncclScalarHostImmediate = 1 } ncclScalarResidence_t;
 
 /* Every entry point also exists with a `p` prefix (the NCCL profiling interface). */
 #define BRAID_NCCL_DECLARE(ret, name, args) ret name args; ret p##name args
@@ -195,6 +203,7 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupStart, (void));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupEnd, (void));
 
 #undef BRAID_NCCL_DECLARE
+#undef BRAID_ENUM_BASE
 
 #ifdef __cplusplus
 } /* extern "C" */

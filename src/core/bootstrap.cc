@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <thread>
 
 #include "core/env.h"
@@ -20,7 +21,7 @@ double bootstrapTimeout() { return static_cast<double>(envInt("BOOTSTRAP_TIMEOUT
 constexpr double kHandshakeSeconds = 5.0;  // how long one connection may take to introduce itself
 
 // One communicator's root: gathers all hellos, then answers everyone (with the table, or with the error).
-void serveRoot(Socket listenerSocket, uint64_t secret) {
+void serveRoot(Socket listenerSocket, uint64_t secret, std::promise<void>& ready) {
   const Deadline deadline = deadlineAfter(bootstrapTimeout());
   struct Arrival {
     Socket socket;
@@ -52,6 +53,8 @@ void serveRoot(Socket listenerSocket, uint64_t secret) {
     }
     return true;  // a member of this job: any problem with it is answered to every rank below
   };
+  arrivals.reserve(64);
+  ready.set_value();  // from here on the thread allocates nothing until a connection arrives
   while (expected < 0 || static_cast<int>(arrivals.size()) < expected) {
     HandshakeListener<RootHello>::Arrival arrival;
     try {
@@ -114,13 +117,18 @@ void serveRoot(Socket listenerSocket, uint64_t secret) {
 void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
   Socket listener = Socket::listenOn(address);
   BRAID_INFO("BOOTSTRAP", "root listening on %s", address.toString().c_str());
-  std::thread([l = std::move(listener), secret]() mutable {
+  // Returns once the root waits for connections, so that a fork right after ncclGetUniqueId never copies a
+  // thread that is half-way through starting up.
+  auto ready = std::make_shared<std::promise<void>>();
+  std::future<void> started = ready->get_future();
+  std::thread([l = std::move(listener), secret, ready]() mutable {
     try {
-      serveRoot(std::move(l), secret);
+      serveRoot(std::move(l), secret, *ready);
     } catch (const std::exception& e) {
       BRAID_WARN("BOOTSTRAP", "root failed: %s", e.what());
     }
   }).detach();
+  started.wait();
 }
 
 Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)

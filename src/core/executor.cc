@@ -82,7 +82,14 @@ bool ScheduleRun::advanceRecv(int peer) {
       size_t take = std::min(chunk.size, limit - done);
       if (step.kind == StepKind::RecvReduce) {
         take -= take % elementSize_;  // reduce whole elements only; the rest stays in the stream
-        if (take > 0) reduce_(address(step.dst) + done, address(step.src) + done, chunk.data, take / elementSize_);
+        const char* incoming = chunk.data;
+        if (take > 0 && reinterpret_cast<uintptr_t>(incoming) % elementSize_ != 0) {
+          // A byte stream (sockets) can present elements off their natural alignment; kernels need it.
+          bounce_.resize((take + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+          std::memcpy(bounce_.data(), incoming, take);
+          incoming = reinterpret_cast<const char*>(bounce_.data());
+        }
+        if (take > 0) reduce_(address(step.dst) + done, address(step.src) + done, incoming, take / elementSize_);
       } else if (take > 0) {
         std::memcpy(address(step.dst) + done, chunk.data, take);
       }

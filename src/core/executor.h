@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,7 @@ class ScheduleRun {
   std::vector<int> activePeers_;
   std::vector<int> localSteps_;
   size_t finishedSteps_ = 0;
+  std::vector<uint64_t> bounce_;  // aligned copy of a misaligned incoming chunk
 };
 
 }  // namespace braid

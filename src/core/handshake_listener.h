@@ -27,6 +27,10 @@ class HandshakeListener {
   HandshakeListener(const Socket& listener, double handshakeSeconds)
       : listener_(listener), handshakeSeconds_(handshakeSeconds) {
     listener_.setNonBlocking();
+    // Reserved up front so that waiting for the first connections allocates nothing: a process may fork while
+    // this thread waits (ncclGetUniqueId, then fork the ranks), and must not fork while it holds malloc's lock.
+    pending_.reserve(kReserved);
+    fds_.reserve(kReserved + 1);
   }
 
   struct Arrival {
@@ -63,7 +67,8 @@ class HandshakeListener {
     if (now >= deadline) fail(ncclTimeout, "timed out waiting for peers to connect");
     Deadline wake = deadline;
     for (const Pending& p : pending_) wake = std::min(wake, p.deadline);
-    std::vector<pollfd> fds{{listener_.fd(), POLLIN, 0}};
+    std::vector<pollfd>& fds = fds_;
+    fds.assign(1, {listener_.fd(), POLLIN, 0});
     for (const Pending& p : pending_) fds.push_back({p.socket.fd(), POLLIN, 0});
     int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count()) + 1;
     if (::poll(fds.data(), fds.size(), ms) < 0 && errno != EINTR) failErrno("poll");
@@ -96,9 +101,11 @@ class HandshakeListener {
     pending_.erase(pending_.begin() + static_cast<long>(index));
   }
 
+  static constexpr size_t kReserved = 64;
   const Socket& listener_;
   double handshakeSeconds_;
   std::vector<Pending> pending_;
+  std::vector<pollfd> fds_;
 };
 
 }  // namespace braid
