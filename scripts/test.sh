@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Every test: install, build, then the whole CTest suite (unit, simulator, multi-process, conformance, collperf
-# checks, launchers, install).
+# Every test: install, build, run the whole CTest suite (unit, simulator, multi-process, conformance, collperf
+# checks, launchers, install), then the suite again under AddressSanitizer+UBSan and under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cd build
-ctest --output-on-failure --timeout 900
+(cd build && ctest --output-on-failure --timeout 900)
+bash scripts/sanitize.sh address,undefined
+bash scripts/sanitize.sh thread
