@@ -8,6 +8,7 @@
 
 #include "core/communicator.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "nccl.h"
 
 #define BRAID_API extern "C" __attribute__((visibility("default")))
@@ -25,6 +26,7 @@ const char* threadLastError();
 template <class Body>
 ncclResult_t apiCall(ncclComm* comm, Body&& body) noexcept {
   CommUse use(comm);
+  LogRankScope logRank(use.rank());
   try {
     if constexpr (std::is_same_v<decltype(body()), ncclResult_t>) {
       return body();

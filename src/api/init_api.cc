@@ -10,6 +10,7 @@
 #include "core/env.h"
 #include "core/group.h"
 #include "core/log.h"
+#include "core/status_service.h"
 #include "core/unique_id.h"
 
 using braid::apiCall;
@@ -196,6 +197,7 @@ static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char*
   while (comm->users.load() > 0 || comm->inflight.load() > 0)
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   if (comm->initThread.joinable()) comm->initThread.join();
+  braid::unregisterForStatus(comm);
   comm->magic = 0;
   delete comm;
   return ncclSuccess;

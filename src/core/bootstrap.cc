@@ -171,8 +171,9 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
   BRAID_INFO("BOOTSTRAP", "rank %d/%d joined (nonce %016llx)", rank, nranks, static_cast<unsigned long long>(nonce_));
 }
 
-Socket Bootstrap::connectTo(int peer, int channel) {
-  const Deadline deadline = deadlineAfter(timeoutSeconds_);
+Socket Bootstrap::connectTo(int peer, int channel) { return introduce(peer, channel, deadlineAfter(timeoutSeconds_)); }
+
+Socket Bootstrap::introduce(int peer, int channel, Deadline deadline) {
   Socket s = Socket::connectTo(peers_[peer].listen, deadline);
   PeerHello hello{makeHeader(kPeerHello, secret_), nonce_, rank_, channel};
   s.sendAll(&hello, sizeof hello, deadline);
@@ -199,6 +200,32 @@ std::vector<Bootstrap::Accepted> Bootstrap::acceptFrom(size_t count) {
   std::vector<Accepted> result;
   while (result.size() < count) result.push_back(acceptWhere([](int, int channel) { return channel >= 0; }));
   return result;
+}
+
+void Bootstrap::answerStatusQuery(const StatusReply& report) {
+  int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return;
+  Socket s(fd);
+  try {
+    // A short deadline: this runs on the status thread, which a silent stranger must not hold up for long.
+    PeerHello hello;
+    s.recvAll(&hello, sizeof hello, deadlineAfter(0.2));
+    if (!checkPeerHello(hello, secret_, nonce_, nranks_).empty() || hello.channel != kStatusChannel) return;
+    StatusReply reply = report;
+    reply.header = makeHeader(kStatusReply, secret_);
+    s.sendAll(&reply, sizeof reply, deadlineAfter(0.2));
+  } catch (const Error& e) {
+    BRAID_WARN("BOOTSTRAP", "rank %d dropped a status query: %s", rank_, e.what());
+  }
+}
+
+StatusReply Bootstrap::queryStatus(int peer, double seconds) {
+  const Deadline deadline = deadlineAfter(seconds);
+  Socket s = introduce(peer, kStatusChannel, deadline);
+  StatusReply reply;
+  s.recvAll(&reply, sizeof reply, deadline);
+  if (std::string problem = checkStatusReply(reply, secret_, peer); !problem.empty()) fail(ncclSystemError, problem);
+  return reply;
 }
 
 void Bootstrap::allGather(void* data, size_t blockBytes) {

@@ -18,6 +18,7 @@ namespace braid {
 
 template <class Hello> class HandshakeListener;
 struct PeerHello;
+struct StatusReply;
 
 struct PeerInfo {
   uint64_t hostHash;
@@ -55,8 +56,15 @@ class Bootstrap {
   };
   std::vector<Accepted> acceptFrom(size_t count);
 
+  // Status queries (after init the listener serves only these): the listening socket to poll, answering one
+  // waiting query with `report` (a StatusReply), and asking a peer for its own.
+  int listenerFd() const { return listener_.fd(); }
+  void answerStatusQuery(const StatusReply& report);
+  StatusReply queryStatus(int peer, double seconds);
+
  private:
   template <class Wanted> Accepted acceptWhere(Wanted wanted);
+  Socket introduce(int peer, int channel, Deadline deadline);  // connect and send our PeerHello
   int rank_, nranks_;
   uint64_t secret_;
   uint64_t nonce_ = 0;

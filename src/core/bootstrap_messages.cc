@@ -38,7 +38,14 @@ std::string checkPeerHello(const PeerHello& hello, uint64_t secret, uint64_t non
   if (!speaksProtocol(hello.header, kPeerHello) || hello.header.secret != secret) return "bad handshake";
   if (hello.nonce != nonce) return "handshake for another communicator";
   if (hello.rank < 0 || hello.rank >= nranks) return "rank out of range";
-  if (hello.channel < -1 || hello.channel > 64) return "channel out of range";
+  if ((hello.channel < -1 || hello.channel > 64) && hello.channel != kStatusChannel) return "channel out of range";
+  return "";
+}
+
+std::string checkStatusReply(StatusReply& reply, uint64_t secret, int expectedRank) {
+  reply.waiting[sizeof reply.waiting - 1] = '\0';
+  if (!speaksProtocol(reply.header, kStatusReply) || reply.header.secret != secret) return "malformed status reply";
+  if (reply.rank != expectedRank) return "status reply from another rank";
   return "";
 }
 

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/env.h"
+#include "core/status_service.h"
 #include "transports/shm_fifo.h"
 #include "transports/socket_connection.h"
 
@@ -83,6 +84,7 @@ void connectSockets(ncclComm* comm, const std::vector<int>& remotePeers) {
 }  // namespace
 
 void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank) {
+  LogRankScope logRank(rank);
   comm->rank = rank;
   comm->nranks = nranks;
   comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
@@ -99,6 +101,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   connectSharedMemory(comm, localPeers);
   connectSockets(comm, remotePeers);
   comm->bootstrap->barrier();
+  registerForStatus(comm);
   BRAID_INFO("INIT", "rank %d/%d ready: %zu peers over shm, %zu over sockets", rank, nranks, localPeers.size(),
              remotePeers.size());
 }

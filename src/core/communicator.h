@@ -42,6 +42,13 @@ struct ncclComm {
   std::string lastError;
   std::string asyncMessage;         // why asyncError is set
 
+  // Progress, for diagnostics (status queries from peers, SIGUSR1 dumps, timeout summaries).
+  std::atomic<uint64_t> collectivesIssued{0};
+  std::atomic<uint64_t> collectivesCompleted{0};
+  std::atomic<bool> inLaunch{false};
+  std::mutex waitingMutex;
+  std::string waiting;              // what a stalled launch waits for, refreshed about every 100 ms
+
   braid::ChannelConnections& channel(braid::Channel c) { return channels[static_cast<int>(c)]; }
   char* workspaceOf(size_t bytes) {
     if (workspace.size() < bytes) workspace.resize(bytes);
@@ -71,6 +78,7 @@ class CommUse {
   ~CommUse() {
     if (comm_) --comm_->users;
   }
+  int rank() const { return comm_ ? comm_->rank : -1; }
   CommUse(const CommUse&) = delete;
   CommUse& operator=(const CommUse&) = delete;
 

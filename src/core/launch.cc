@@ -8,6 +8,7 @@
 #include "core/executor.h"
 #include "core/idle_waiter.h"
 #include "core/log.h"
+#include "core/status_service.h"
 #include "core/work.h"
 #include "device/datatype.h"
 
@@ -29,6 +30,7 @@ size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
+  ++comm->collectivesIssued;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
   a.collectiveSchedule = buildSchedule(c.shape);
   const size_t elementSize = dataTypeSize(c.type);
@@ -53,6 +55,7 @@ void finishCollective(ActiveComm& a) {
     divideElements(c.type, c.recvbuff, c.outputCount, static_cast<uint64_t>(c.shape.nranks));
   a.collective.reset();
   ++a.nextCollective;
+  ++a.work->comm->collectivesCompleted;
 }
 
 // Advances one communicator's work; returns whether it has more to do.
@@ -90,11 +93,36 @@ void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter, doub
     if (comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
     if (a.collective) a.collective->checkPeers();
     if (a.pointToPoint) a.pointToPoint->checkPeers();
-    if (timeout > 0 && waiter.idleSeconds() > timeout)
-      fail(ncclTimeout, "no progress for " + std::to_string(static_cast<int>(timeout)) + " s (BRAID_TIMEOUT): " +
-                            describeWait(a));
+    std::string waiting = describeWait(a);
+    {
+      std::lock_guard<std::mutex> lock(comm->waitingMutex);
+      comm->waiting = waiting;
+    }
+    if (timeout > 0 && waiter.idleSeconds() > timeout) {
+      std::string message = "no progress for " + std::to_string(static_cast<int>(timeout)) +
+                            " s (BRAID_TIMEOUT): " + waiting;
+      // Rank 0 asks every peer how far it got, and names the ranks that never arrived.
+      if (comm->rank == 0 && comm->nranks > 1) message += "; " + clusterSummary(comm);
+      fail(ncclTimeout, message);
+    }
   }
 }
+
+// Marks the communicators of a launch as busy for status reports, and the log lines with their rank.
+struct LaunchScope {
+  std::vector<CommWork>& work;
+  LogRankScope rank;
+  explicit LaunchScope(std::vector<CommWork>& w) : work(w), rank(w.front().comm->rank) {
+    for (CommWork& c : work) c.comm->inLaunch = true;
+  }
+  ~LaunchScope() {
+    for (CommWork& c : work) {
+      c.comm->inLaunch = false;
+      std::lock_guard<std::mutex> lock(c.comm->waitingMutex);
+      c.comm->waiting.clear();
+    }
+  }
+};
 
 }  // namespace
 
@@ -122,6 +150,7 @@ void executeWork(std::vector<CommWork>& work) {
     }
   }
   static const double timeout = static_cast<double>(envInt("TIMEOUT", 1800, false));
+  LaunchScope scope(work);
   IdleWaiter waiter;
   try {
     for (CommWork& w : work)

@@ -60,7 +60,12 @@ bool subsysSelected(const std::string& list, const char* subsys) {
   return exclude ? !listed : listed;
 }
 
+thread_local int currentRank = -1;
+
 }  // namespace
+
+LogRankScope::LogRankScope(int rank) : previous_(currentRank) { currentRank = rank; }
+LogRankScope::~LogRankScope() { currentRank = previous_; }
 
 bool logEnabled(LogLevel level, const char* subsys) {
   const LogConfig& c = config();
@@ -79,7 +84,9 @@ void logMessage(LogLevel level, const char* subsys, const char* fmt, ...) {
   const LogConfig& c = config();
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
-  std::fprintf(c.out, "%s:%d:%ld BRAID %s %s %s\n", c.host, getpid(), static_cast<long>(syscall(SYS_gettid)),
+  char rank[16] = "-";
+  if (currentRank >= 0) std::snprintf(rank, sizeof rank, "%d", currentRank);
+  std::fprintf(c.out, "%s:%d:%ld [%s] BRAID %s %s %s\n", c.host, getpid(), static_cast<long>(syscall(SYS_gettid)), rank,
                names[static_cast<int>(level)], subsys, body);
   std::fflush(c.out);
 }

@@ -1,5 +1,5 @@
 // Debug log controlled by BRAID_DEBUG (WARN, INFO, TRACE) and BRAID_DEBUG_SUBSYS (INIT, BOOTSTRAP, NET, SHM,
-// COLL, ...; ^ excludes, ALL is the default). One line per event: host:pid:tid BRAID LEVEL SUBSYS message.
+// COLL, ...; ^ excludes, ALL is the default). One line per event: host:pid:tid [rank] BRAID LEVEL SUBSYS message.
 #pragma once
 
 #include <cstdarg>
@@ -9,6 +9,18 @@ namespace braid {
 enum class LogLevel { None = 0, Warn = 1, Info = 2, Trace = 3 };
 
 bool logEnabled(LogLevel level, const char* subsys);
+
+// The rank shown in this thread's log lines while the scope lives (communicator init and launches).
+class LogRankScope {
+ public:
+  explicit LogRankScope(int rank);
+  ~LogRankScope();
+  LogRankScope(const LogRankScope&) = delete;
+  LogRankScope& operator=(const LogRankScope&) = delete;
+
+ private:
+  int previous_;
+};
 void logMessage(LogLevel level, const char* subsys, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 
 }  // namespace braid
