@@ -86,6 +86,7 @@ void connectSockets(ncclComm* comm, const std::vector<int>& remotePeers) {
 void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank) {
   LogRankScope logRank(rank);
   comm->rank = rank;
+  comm->checkCollectives = envInt("CHECK_COLLECTIVES", 0, false) != 0;
   comm->nranks = nranks;
   comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
   for (ChannelConnections& c : comm->channels) {

@@ -24,6 +24,7 @@ struct ncclComm {
   int device = 0;
   std::string name;
   bool blocking = true;
+  bool checkCollectives = false;  // BRAID_CHECK_COLLECTIVES: compare every collective's signature across ranks
 
   std::unique_ptr<braid::Bootstrap> bootstrap;
   std::array<braid::ChannelConnections, braid::kChannelCount> channels;

@@ -2,6 +2,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/collective_check.h"
 #include "core/communicator.h"
 #include "core/env.h"
 #include "core/error.h"
@@ -30,8 +31,9 @@ size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
-  ++comm->collectivesIssued;
+  const uint64_t sequence = ++comm->collectivesIssued;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
+  if (comm->checkCollectives) checkCollectiveAgreement(comm, c, sequence);
   a.collectiveSchedule = buildSchedule(c.shape);
   const size_t elementSize = dataTypeSize(c.type);
   const size_t scratchBytes = alignUp(a.collectiveSchedule.scratchCount * elementSize);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fork_ranks.h"
 #include "nccl.h"
@@ -133,6 +134,33 @@ TEST(NonBlocking, InitReturnsInProgressAndCompletesThroughGetAsyncError) {
     int value = rank;
     RANK_EXPECT(ncclAllReduce(&value, &value, 1, ncclInt32, ncclMax, comm, nullptr) == ncclSuccess, "AllReduce");
     RANK_EXPECT(value == nranks - 1, "AllReduce gave %d", value);
+    ncclCommDestroy(comm);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
+}  // namespace
+}  // namespace braid
+
+namespace braid {
+namespace {
+
+TEST(CheckCollectives, NamesTheFirstRankWhoseCallDiffers) {
+  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    setenv("BRAID_CHECK_COLLECTIVES", "1", 1);
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    std::vector<float> x(64, 1.0f);
+    RANK_EXPECT(ncclAllReduce(x.data(), x.data(), 64, ncclFloat32, ncclSum, comm, nullptr) == ncclSuccess,
+                "matching calls pass the check");
+    RANK_EXPECT(x[0] == 3, "AllReduce gave %g", x[0]);
+    // Rank 2 asks for a different count: every rank must refuse, naming rank 2, and none may hang.
+    ncclResult_t r = ncclAllReduce(x.data(), x.data(), rank == 2 ? 32 : 64, ncclFloat32, ncclSum, comm, nullptr);
+    std::string message = ncclGetLastError(comm);
+    RANK_EXPECT(r == ncclInvalidUsage, "mismatched count returned %d", r);
+    RANK_EXPECT(message.find("rank 2 calls AllReduce(count 32") != std::string::npos, "message: %s", message.c_str());
     ncclCommDestroy(comm);
     return problems;
   }, 60);
