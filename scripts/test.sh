@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Every test: install, build, run the whole CTest suite (unit, simulator, multi-process, conformance, collperf
-# checks, launchers, install), then the suite again under AddressSanitizer+UBSan and under ThreadSanitizer.
+# checks, launchers, install), the fuzz targets for a fixed time, then the suite again under
+# AddressSanitizer+UBSan and under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 (cd build && ctest --output-on-failure --timeout 900)
+FUZZ_SECONDS=30 bash scripts/fuzz.sh
 bash scripts/sanitize.sh address,undefined
 bash scripts/sanitize.sh thread

@@ -61,6 +61,8 @@ UniqueIdContents decodeUniqueId(const ncclUniqueId& id) {
     fail(ncclInvalidArgument, "the unique id was not made by ncclGetUniqueId of this Braid version");
   UniqueIdContents c;
   std::memcpy(&c.root.v6, &w.root, sizeof w.root);
+  if (c.root.sa.sa_family != AF_INET && c.root.sa.sa_family != AF_INET6)
+    fail(ncclInvalidArgument, "the unique id names no IPv4 or IPv6 root address");
   c.secret = w.secret;
   c.rootOnRankZero = w.rootOnRankZero != 0;
   return c;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang in ./build-fuzz and runs each for a fixed time (FUZZ_SECONDS, default
+# 30) over a scratch copy of its corpus; any crash, leak or sanitizer finding fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-30}
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+      -DCMAKE_CXX_COMPILER=clang++ -DBRAID_FUZZ=ON -DBRAID_TESTS=OFF > /dev/null
+cmake --build build-fuzz --target fuzz_bootstrap_messages
+for target in bootstrap_messages; do
+  work=$(mktemp -d)
+  cp tests/fuzz/corpus/$target/* "$work"/
+  echo "fuzzing $target for $seconds s"
+  ./build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$seconds" -print_final_stats=1 "$work" 2>&1 | tail -4
+  rm -rf "$work"
+done
