@@ -50,10 +50,14 @@ ShmFifo ShmFifo::create(const std::string& name, ShmFifoGeometry g) {
   int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) failErrno("shm_open " + name);
   size_t bytes = segmentBytes(g.slots, g.slotBytes);
-  if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+  // Reserve the pages now: a sparse segment in a too-small /dev/shm would kill the process with SIGBUS on
+  // first touch instead of failing here with a message.
+  if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)); rc != 0) {
     ::close(fd);
     ::shm_unlink(name.c_str());
-    failErrno("ftruncate " + name + " (is /dev/shm large enough?)");
+    errno = rc;
+    failErrno("cannot reserve " + std::to_string(bytes >> 10) + " KiB of shared memory for " + name +
+              " (/dev/shm too small? containers: --shm-size; or lower BRAID_SHM_SLOTS/BRAID_SHM_SLOT_BYTES)");
   }
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   ::close(fd);

@@ -42,19 +42,26 @@ void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
   if (localPeers.empty()) return;
   Bootstrap& b = *comm->bootstrap;
   const ShmFifoGeometry geometry = ShmFifoGeometry::fromEnv();
-  // Each rank creates the FIFOs it receives on; once all exist, senders map them; then the names go away.
+  // Each rank creates the FIFOs it receives on; once all exist, senders map them; then the names go away,
+  // also when wiring fails half-way, so that nothing is left in /dev/shm.
+  std::vector<std::string> created;
+  struct Unlinker {
+    std::vector<std::string>& names;
+    ~Unlinker() {
+      for (const std::string& n : names) ShmFifo::unlink(n);
+    }
+  } unlinker{created};
   for (int c = 0; c < kChannelCount; ++c)
-    for (int peer : localPeers)
-      comm->channels[c].recv[peer] =
-          std::make_shared<ShmRecvConnection>(ShmFifo::create(fifoName(b.nonce(), c, peer, comm->rank), geometry));
+    for (int peer : localPeers) {
+      created.push_back(fifoName(b.nonce(), c, peer, comm->rank));
+      comm->channels[c].recv[peer] = std::make_shared<ShmRecvConnection>(ShmFifo::create(created.back(), geometry));
+    }
   b.barrier();
   for (int c = 0; c < kChannelCount; ++c)
     for (int peer : localPeers)
       comm->channels[c].send[peer] =
           std::make_shared<ShmSendConnection>(ShmFifo::open(fifoName(b.nonce(), c, comm->rank, peer)));
   b.barrier();
-  for (int c = 0; c < kChannelCount; ++c)
-    for (int peer : localPeers) ShmFifo::unlink(fifoName(b.nonce(), c, peer, comm->rank));
 }
 
 void connectSockets(ncclComm* comm, const std::vector<int>& remotePeers) {
