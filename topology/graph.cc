@@ -88,6 +88,7 @@ class Builder {
     g_.hosts.push_back(e.get("name", e.get("host", "host" + std::to_string(host_))));
     byBusId_.clear();
     pending_.clear();
+    linkSwitch_ = -1;
     std::vector<int> cpus;
     for (const XmlElement& child : e.children)
       if (child.tag == "cpu") cpus.push_back(cpu(child));
@@ -209,8 +210,18 @@ class Builder {
       if (it != byBusId_.end()) {
         target = it->second;
       } else if (p.targetClass == "0x068000" || p.targetClass == "0x068001") {
-        // An NVSwitch (or another vendor switch) named only by the links that reach it.
-        target = addNode(NodeKind::LinkSwitch, "NVSwitch " + p.target, p.target, "link switch", p.line);
+        // NVSwitches, named only by the links that reach them, act as one switch (as in NCCL): a GPU's links to
+        // all of them add up.
+        if (linkSwitch_ < 0) linkSwitch_ = addNode(NodeKind::LinkSwitch, "NVSwitch", "", "link switch", p.line);
+        target = linkSwitch_;
+        auto existing = std::find_if(g_.links.begin(), g_.links.end(), [&](const Link& l) {
+          return l.kind == p.kind && l.a == p.from && l.b == target;
+        });
+        if (existing != g_.links.end()) {
+          existing->count += p.count;
+          existing->bandwidth += p.bandwidth;
+          continue;
+        }
       } else {
         failAt(file_, p.line, "link target " + (p.target.empty() ? std::string("(none)") : p.target) + " is not a device in this system");
       }
@@ -236,6 +247,7 @@ class Builder {
   std::vector<PendingLink> pending_;
   std::vector<std::pair<int, double>> nicBandwidth_;
   int host_ = 0, cpuCount_ = 0, acceleratorCount_ = 0, nicCount_ = 0;
+  int linkSwitch_ = -1;  // the host's NVSwitch fabric, once a link names it
   bool assumedPcie_ = false;
 };
 

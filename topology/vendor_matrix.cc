@@ -30,7 +30,7 @@ std::pair<std::string, int> vendorLink(const std::string& label) {
     return {"xgmi", count};
   }
   if (label == "HCCS") return {"hccs", 1};
-  if (label == "MXL" || label == "METAXLINK") return {"metaxlink", 1};
+  if (label == "MX" || label == "MXL" || label == "METAXLINK") return {"metaxlink", 1};
   if (label == "MLU" || label == "MLULINK") return {"mlulink", 1};
   if (label == "MTL" || label == "MTLINK") return {"mtlink", 1};
   if (label == "XGMI") return {"xgmi", 1};
