@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/cluster_topology.h"
 #include "core/env.h"
 #include "core/status_service.h"
 #include "transports/shm_fifo.h"
@@ -106,6 +107,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
     if (p == rank) continue;
     (peers[p].hostHash == peers[rank].hostHash ? localPeers : remotePeers).push_back(p);
   }
+  if (clusterTopologyRequested()) comm->topology = buildClusterTopology(comm);
   connectSharedMemory(comm, localPeers);
   connectSockets(comm, remotePeers);
   comm->bootstrap->barrier();

@@ -14,6 +14,7 @@
 #include "algorithms/schedule.h"
 #include "core/bootstrap.h"
 #include "core/red_op.h"
+#include "topology/xml_tree.h"
 #include "transports/transport.h"
 
 struct ncclComm {
@@ -29,6 +30,7 @@ struct ncclComm {
   std::unique_ptr<braid::Bootstrap> bootstrap;
   std::array<braid::ChannelConnections, braid::kChannelCount> channels;
   braid::RedOpTable redOps;
+  std::shared_ptr<const braid::topo::XmlElement> topology;  // the fused cluster, when requested (cluster_topology.h)
 
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex
