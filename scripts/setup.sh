@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ ninja-build pkg-config libgtest-dev libcli11-dev nlohmann-json3-dev libfp16-dev
           libopenmpi-dev openmpi-bin clang libclang-rt-14-dev libhwloc-dev libpugixml-dev
-          graphviz)
+          libibverbs-dev graphviz)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

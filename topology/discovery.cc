@@ -1,5 +1,7 @@
 #include "topology/discovery.h"
 
+#include "topology/rdma_devices.h"
+
 #include <hwloc.h>
 #include <unistd.h>
 
@@ -99,6 +101,22 @@ XmlElement* findNet(XmlElement& e, const std::string& name) {
   return nullptr;
 }
 
+}  // namespace
+
+XmlElement* netNamed(XmlElement& system, const std::string& name) {
+  if (XmlElement* net = findNet(system, name)) return net;
+  for (XmlElement& c : system.children) {
+    if (c.tag != "cpu") continue;
+    XmlElement& net = c.add("nic").add("net");
+    net.set("name", name);
+    net.set("port", "1");
+    return &net;
+  }
+  return nullptr;
+}
+
+namespace {
+
 void augmentPci(XmlElement& e, const fs::path& sysfs) {
   if (e.tag == "pci") {
     fs::path dev = sysfs / "bus/pci/devices" / e.get("busid");
@@ -133,18 +151,8 @@ void augmentFromSysfs(XmlElement& system, const std::string& root) {
   augmentPci(system, sysfs);
   std::error_code ec;
   for (const fs::directory_entry& ib : fs::directory_iterator(sysfs / "class/infiniband", ec)) {
-    const std::string name = ib.path().filename();
-    XmlElement* net = findNet(system, name);
-    if (!net) {
-      // hwloc did not see it (no PCI information here): attach it to the first CPU.
-      XmlElement* cpu = nullptr;
-      for (XmlElement& c : system.children)
-        if (c.tag == "cpu" && !cpu) cpu = &c;
-      if (!cpu) continue;
-      net = &cpu->add("nic").add("net");
-      net->set("name", name);
-      net->set("port", "1");
-    }
+    XmlElement* net = netNamed(system, ib.path().filename());
+    if (!net) continue;
     const fs::path port = ib.path() / "ports/1";
     if (std::string rate = readLine(port / "rate"); !rate.empty()) net->set("speed", std::to_string(rateMbps(rate)));
     if (std::string layer = readLine(port / "link_layer"); !layer.empty())
@@ -194,6 +202,7 @@ XmlElement discoverHost(const std::string& sysfsRoot) {
   }
   hwloc_topology_destroy(topology);
   augmentFromSysfs(system, sysfsRoot);
+  augmentFromVerbs(system, listRdmaPorts());  // the verbs API has the last word on RDMA ports
   return system;
 }
 

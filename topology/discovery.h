@@ -16,6 +16,10 @@ XmlElement discoverHost(const std::string& sysfsRoot = "/sys");
 // state, link layer and GID; adds RDMA devices that hwloc did not report.
 void augmentFromSysfs(XmlElement& system, const std::string& sysfsRoot);
 
+// The <net> named `name` in `system`; when there is none, a new <nic><net> under the first CPU (for NICs that
+// hwloc did not place in the PCI tree), or null when the system has no CPU.
+XmlElement* netNamed(XmlElement& system, const std::string& name);
+
 // Accelerator vendors by PCI vendor id: "nvidia", "huawei", "cambricon", "metax", "mthreads", "hygon", or "".
 std::string acceleratorVendor(unsigned pciVendorId);
 

@@ -140,12 +140,6 @@ TEST(NonBlocking, InitReturnsInProgressAndCompletesThroughGetAsyncError) {
   EXPECT_EQ(failures, "");
 }
 
-}  // namespace
-}  // namespace braid
-
-namespace braid {
-namespace {
-
 TEST(CheckCollectives, NamesTheFirstRankWhoseCallDiffers) {
   std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
     int problems = 0;

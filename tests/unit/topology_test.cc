@@ -12,6 +12,7 @@
 #include "topology/graph.h"
 #include "topology/paths.h"
 #include "topology/presets.h"
+#include "topology/rdma_devices.h"
 #include "topology/render.h"
 #include "topology/vendor_matrix.h"
 
@@ -83,6 +84,23 @@ TEST(TopologyDiscovery, FixtureSysfsTree) {
   EXPECT_EQ(roce->get("gid"), "fe80:0000:0000:0000:0ac0:ebff:fe12:3456");
   Graph g = buildGraph(system, "fixture");
   EXPECT_TRUE(g.notes.empty());
+}
+
+TEST(TopologyDiscovery, RdmaPortsFromVerbs) {
+  // Whatever this host has (CI has no RDMA devices: an empty list, and discovery goes on).
+  for (const RdmaPort& p : listRdmaPorts()) {
+    EXPECT_FALSE(p.device.empty());
+    EXPECT_TRUE(p.linkLayer == "ethernet" || p.linkLayer == "infiniband");
+  }
+  XmlElement system = parseXml("<system><cpu numaid=\"0\"/></system>", "inline");
+  augmentFromVerbs(system, {{"mlx5_1", 1, "ACTIVE", "infiniband", 400000, "fe80:0000:0000:0000:0000:0000:0000:0001"}});
+  const XmlElement* net = findElement(system, "net", "name", "mlx5_1");
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->get("speed"), "400000");
+  EXPECT_EQ(net->get("state"), "ACTIVE");
+  EXPECT_EQ(acceleratorVendor(0x19e5), "huawei");
+  EXPECT_EQ(acceleratorVendor(0x10de), "nvidia");
+  EXPECT_EQ(acceleratorVendor(0x1af4), "");
 }
 
 TEST(TopologyFiles, NcclDumpLoadsUnchanged) {
