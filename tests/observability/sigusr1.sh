@@ -3,20 +3,29 @@
 set -euo pipefail
 collperf=$1
 dir=$(mktemp -d)
-trap 'kill $parent $kids 2>/dev/null || true; rm -rf "$dir"' EXIT
+# collperf and its ranks run in a process group of their own, so that cleanup ends every one of them.
+parent=""
+trap '[ -n "$parent" ] && kill -TERM -- -"$parent" 2>/dev/null; rm -rf "$dir"' EXIT
 BRAID_DEBUG=WARN BRAID_DEBUG_FILE="$dir/log.%p" \
-  "$collperf" allreduce -b 16M -e 16M -n 100000 -w 0 -c 0 -np 2 > /dev/null &
+  setsid "$collperf" allreduce -b 16M -e 16M -n 100000 -w 0 -c 0 -np 2 > /dev/null &
 parent=$!
 kids=""
-for _ in $(seq 200); do
-  kids=$(pgrep -P "$parent" | tr '\n' ' ')
+for _ in $(seq 600); do  # sanitizer builds start slowly
+  kids=$(pgrep -P "$parent" | tr '\n' ' ' || true)
   [ "$(wc -w <<< "$kids")" -eq 2 ] && break
   sleep 0.05
 done
-sleep 1  # let the ranks finish init and start the sweep
+# Signal only once both ranks catch SIGUSR1 (the handler is installed with their first communicator).
+caught() { (( (16#$(awk '/^SigCgt/ {print $2}' "/proc/$1/status") >> 9) & 1 )); }
+for _ in $(seq 600); do
+  ready=0
+  for k in $kids; do caught "$k" && ready=$((ready + 1)); done
+  [ "$ready" -eq 2 ] && break
+  sleep 0.05
+done
 kill -USR1 $kids
-for _ in $(seq 100); do
-  [ "$(cat "$dir"/log.* 2>/dev/null | grep -c 'issued')" -ge 2 ] && break
+for _ in $(seq 200); do
+  [ "$(cat "$dir"/log.* 2>/dev/null | grep -c 'issued' || true)" -ge 2 ] && break
   sleep 0.05
 done
 cat "$dir"/log.*
