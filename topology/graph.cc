@@ -45,7 +45,7 @@ struct PendingLink {
   std::string target;
   LinkKind kind;
   int count;
-  double bandwidth;  // 0: default per link
+  double bandwidth;  // GB/s over all `count` links
   double latency;
   std::string targetClass;
   int line;
@@ -168,7 +168,7 @@ class Builder {
         // NCCL's element: per-link bandwidth by generation (NVLink1 20 GB/s, later 25 GB/s per direction).
         double perLink = sm > 0 && sm < 70 ? 20.0 : 25.0;
         int count = static_cast<int>(number(l, "count", 1, file_));
-        pending_.push_back({node, lower(l.get("target")), LinkKind::NVLink, count, number(l, "bw", 0, file_) > 0 ? number(l, "bw", 0, file_) : perLink * count,
+        pending_.push_back({node, lower(l.get("target")), LinkKind::NVLink, count, number(l, "bw", perLink * count, file_),
                             linkKindInfo(LinkKind::NVLink).latencyUs, l.get("tclass"), l.line});
       } else if (l.tag == "link") {
         LinkKind kind;
