@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 #include "fork_ranks.h"
 #include "nccl.h"
@@ -15,8 +16,13 @@
 namespace braid {
 namespace {
 
+// Per-process names, so that concurrent runs of the suite (two checkouts, CI) never share files.
+std::string scratchPath(const std::string& name) {
+  return ::testing::TempDir() + "braid-" + std::to_string(getpid()) + "-" + name;
+}
+
 TEST(ClusterTopology, RanksOfTwoHostsFuseOneClusterAndRankZeroDumpsIt) {
-  const std::string file = ::testing::TempDir() + "host.xml", dump = ::testing::TempDir() + "cluster.xml";
+  const std::string file = scratchPath("host.xml"), dump = scratchPath("cluster.xml");
   std::ofstream(file) << topo::writeXml(topo::presetTopology("cpu-node"));
   std::remove(dump.c_str());
   std::string failures = testing::forkRanks(4, [&](int rank, int nranks, const ncclUniqueId& id) {
@@ -42,7 +48,7 @@ TEST(ClusterTopology, RanksOfTwoHostsFuseOneClusterAndRankZeroDumpsIt) {
 }
 
 TEST(ClusterTopology, BadFileFailsInitOnEveryRankWithFileAndLine) {
-  const std::string file = ::testing::TempDir() + "bad-host.xml";
+  const std::string file = scratchPath("bad-host.xml");
   std::ofstream(file) << "<system version=\"1\">\n  <cpu numaid=\"0\">\n    <pci busid=\"0000:01:00.0\" link_width=\"-1\"/>\n  </cpu>\n</system>\n";
   std::string failures = testing::forkRanks(3, [&](int rank, int nranks, const ncclUniqueId& id) {
     int problems = 0;

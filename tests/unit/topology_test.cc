@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 #include "topology/discovery.h"
 #include "topology/graph.h"
@@ -216,7 +217,8 @@ TEST(TopologyRender, MetaxDotRendersBothMeshesAsSvg) {
   for (size_t at = dot.find("metaxlink 64 GB/s"); at != std::string::npos; at = dot.find("metaxlink 64 GB/s", at + 1)) ++meshEdges;
   EXPECT_EQ(meshEdges, 12);  // two full meshes of 4: 6 links each
   if (std::system("command -v dot > /dev/null") != 0) GTEST_SKIP() << "graphviz `dot` is not installed";
-  const std::string dotFile = ::testing::TempDir() + "metax.dot", svgFile = ::testing::TempDir() + "metax.svg";
+  const std::string stem = ::testing::TempDir() + "braid-" + std::to_string(getpid()) + "-metax";
+  const std::string dotFile = stem + ".dot", svgFile = stem + ".svg";
   std::ofstream(dotFile) << dot;
   ASSERT_EQ(std::system(("dot -Tsvg " + dotFile + " -o " + svgFile).c_str()), 0);
   std::string svg = readFile(svgFile);
