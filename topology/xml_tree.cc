@@ -91,13 +91,15 @@ XmlElement parseXml(const std::string& text, const std::string& fileName) {
   return convert(root, text);
 }
 
-XmlElement loadXmlFile(const std::string& path) {
+std::string readTextFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw TopologyError(path + ": cannot open topology file");
+  if (!in) throw TopologyError(path + ": cannot open the file");
   std::ostringstream text;
   text << in.rdbuf();
-  return parseXml(text.str(), path);
+  return text.str();
 }
+
+XmlElement loadXmlFile(const std::string& path) { return parseXml(readTextFile(path), path); }
 
 std::string writeXml(const XmlElement& root) {
   std::ostringstream out;

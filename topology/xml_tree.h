@@ -25,6 +25,7 @@ struct XmlElement {
 // Parses XML text; throws TopologyError("file:line: what") on malformed XML.
 XmlElement parseXml(const std::string& text, const std::string& fileName);
 XmlElement loadXmlFile(const std::string& path);
+std::string readTextFile(const std::string& path);  // throws TopologyError("path: cannot open ...")
 std::string writeXml(const XmlElement& root);  // two-space indentation, attributes in stored order
 
 // A malformed or inconsistent topology: the message starts with "file:line: ".

@@ -20,14 +20,6 @@ struct TopoOptions {
   bool listPresets = false;
 };
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TopologyError(path + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 int topo(const TopoOptions& o) {
   if (o.listPresets) {
     for (const PresetInfo& p : presetList()) std::cout << p.name << "\t" << p.description << "\n";
@@ -35,7 +27,7 @@ int topo(const TopoOptions& o) {
   }
   XmlElement root = !o.file.empty() ? loadXmlFile(o.file) : !o.preset.empty() ? presetTopology(o.preset) : discoverHost(o.sysfs);
   const std::string source = !o.file.empty() ? o.file : !o.preset.empty() ? "preset " + o.preset : "discovery";
-  for (const std::string& m : o.vendorMatrices) applyVendorMatrix(root, parseVendorMatrix(readFile(m), m), m);
+  for (const std::string& m : o.vendorMatrices) applyVendorMatrix(root, parseVendorMatrix(readTextFile(m), m), m);
   Graph graph = buildGraph(root, source);
   std::string text;
   if (o.format == "xml") {

@@ -22,13 +22,6 @@ namespace {
 
 const std::string kData = BRAID_TEST_DATA_DIR;
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 int nodeNamed(const Graph& g, const std::string& name) {
   for (size_t i = 0; i < g.nodes.size(); ++i)
     if (g.nodes[i].name == name) return static_cast<int>(i);
@@ -198,7 +191,7 @@ TEST(TopologyVendorTools, CapturedMatricesBecomeVendorLinks) {
   };
   for (const Case& c : cases) {
     const std::string path = kData + "/topology/" + c.file;
-    VendorMatrix matrix = parseVendorMatrix(readFile(path), path);
+    VendorMatrix matrix = parseVendorMatrix(readTextFile(path), path);
     ASSERT_EQ(matrix.devices.size(), 8u) << c.file;
     XmlElement system = presetTopology(c.preset);
     stripVendorLinks(system);
@@ -221,7 +214,7 @@ TEST(TopologyRender, MetaxDotRendersBothMeshesAsSvg) {
   const std::string dotFile = stem + ".dot", svgFile = stem + ".svg";
   std::ofstream(dotFile) << dot;
   ASSERT_EQ(std::system(("dot -Tsvg " + dotFile + " -o " + svgFile).c_str()), 0);
-  std::string svg = readFile(svgFile);
+  std::string svg = readTextFile(svgFile);
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   for (int d = 0; d < 8; ++d) EXPECT_NE(svg.find(">GPU" + std::to_string(d) + "<"), std::string::npos) << d;
 }
