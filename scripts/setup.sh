@@ -8,7 +8,7 @@ packages=(cmake g++ ninja-build pkg-config libgtest-dev libcli11-dev nlohmann-js
           libibverbs-dev graphviz)
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 if ((${#missing[@]})); then
   sudo=""

@@ -42,5 +42,6 @@ flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs braid
 cc -std=c11 "$prefix/consumer/version.c" $flags -o "$prefix/version-pc"
 "$prefix/version-pc"
 
-"$prefix/bin/collperf" allreduce -b 8 -e 64K -f 8 -np 2 -w 1 -n 2 | grep -q "Out of bounds values : 0 OK"
+sweep=$("$prefix/bin/collperf" allreduce -b 8 -e 64K -f 8 -np 2 -w 1 -n 2)
+grep -q "Out of bounds values : 0 OK" <<< "$sweep"
 echo "install and consume: OK"
