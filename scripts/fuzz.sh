@@ -11,6 +11,13 @@ for target in bootstrap_messages topology_xml; do
   work=$(mktemp -d)
   cp tests/fuzz/corpus/$target/* "$work"/
   echo "fuzzing $target for $seconds s"
-  ./build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$seconds" -print_final_stats=1 "$work" 2>&1 | tail -4
+  # Crash inputs and reports stay in ./build-fuzz/findings for the developer to reproduce.
+  mkdir -p build-fuzz/findings
+  if ! ./build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$seconds" -print_final_stats=1 \
+         -artifact_prefix=build-fuzz/findings/ "$work" > "build-fuzz/findings/$target.log" 2>&1; then
+    cat "build-fuzz/findings/$target.log"
+    exit 1
+  fi
+  tail -4 "build-fuzz/findings/$target.log"
   rm -rf "$work"
 done

@@ -1,6 +1,7 @@
 #include "topology/graph.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 
@@ -21,15 +22,26 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Reads a number attribute; throws file:line when it is not a number or is negative.
+// Reads a number attribute; throws file:line when it is not a finite number, negative, or beyond any real
+// hardware (1e9: GB/s, Mb/s, lanes and link counts are all far below).
 double number(const XmlElement& e, const std::string& name, double fallback, const std::string& file) {
   const std::string* v = e.find(name);
   if (!v || v->empty()) return fallback;
   char* end = nullptr;
   double d = std::strtod(v->c_str(), &end);
-  if (end == v->c_str()) failAt(file, e.line, "<" + e.tag + "> " + name + "=\"" + *v + "\" is not a number");
-  if (d < 0) failAt(file, e.line, "<" + e.tag + "> " + name + "=\"" + *v + "\" is negative");
+  const std::string what = "<" + e.tag + "> " + name + "=\"" + *v + "\"";
+  if (end == v->c_str() || !std::isfinite(d)) failAt(file, e.line, what + " is not a number");
+  if (d < 0) failAt(file, e.line, what + " is negative");
+  if (d > 1e9) failAt(file, e.line, what + " is out of range");
   return d;
+}
+
+// A count of links: a whole number from 1 to 1024.
+int linkCount(const XmlElement& e, const std::string& file) {
+  double d = number(e, "count", 1, file);
+  if (d < 1 || d > 1024 || d != std::floor(d))
+    failAt(file, e.line, "<" + e.tag + "> count=\"" + e.get("count") + "\" is not a whole number from 1 to 1024");
+  return static_cast<int>(d);
 }
 
 std::string acceleratorPrefix(const std::string& vendor) {
@@ -167,14 +179,14 @@ class Builder {
       if (l.tag == "nvlink") {
         // NCCL's element: per-link bandwidth by generation (NVLink1 20 GB/s, later 25 GB/s per direction).
         double perLink = sm > 0 && sm < 70 ? 20.0 : 25.0;
-        int count = static_cast<int>(number(l, "count", 1, file_));
+        int count = linkCount(l, file_);
         pending_.push_back({node, lower(l.get("target")), LinkKind::NVLink, count, number(l, "bw", perLink * count, file_),
                             linkKindInfo(LinkKind::NVLink).latencyUs, l.get("tclass"), l.line});
       } else if (l.tag == "link") {
         LinkKind kind;
         if (!parseLinkKind(lower(l.get("type")), kind) || !isVendorLink(kind))
           failAt(file_, l.line, "<link> type=\"" + l.get("type") + "\" is not a vendor link (nvlink, hccs, mlulink, metaxlink, mtlink, xgmi)");
-        int count = static_cast<int>(number(l, "count", 1, file_));
+        int count = linkCount(l, file_);
         double bw = number(l, "bw", linkKindInfo(kind).linkBandwidth * count, file_);
         pending_.push_back({node, lower(l.get("target")), kind, count, bw, number(l, "lat", linkKindInfo(kind).latencyUs, file_),
                             l.get("tclass"), l.line});

@@ -137,6 +137,11 @@ TEST(TopologyFiles, MalformedFilesNameFileLineAndProblem) {
        "bad.xml:4: duplicate busid 0000:01:00.0 (first at line 3)"},
       {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\" link_width=\"-16\"/></cpu></system>", "bad.xml:3: <pci> link_width=\"-16\" is negative"},
       {"<topology/>", "bad.xml:1: expected <system> or <cluster>"},
+      // Found by the fuzzer: a huge count used to overflow an int.
+      {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"><gpu dev=\"0\">\n<nvlink target=\"0000:02:00.0\" count=\"1.1e34\"/>\n"
+       "</gpu></pci></cpu></system>", "bad.xml:4: <nvlink> count=\"1.1e34\" is out of range"},
+      {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"><nic><net name=\"x\" speed=\"inf\"/></nic></pci></cpu></system>",
+       "bad.xml:3: <net> speed=\"inf\" is not a number"},
   };
   for (const BadFile& c : cases) {
     try {
