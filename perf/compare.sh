@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Side-by-side AllReduce (float, sum) on this machine: collperf (Braid), OpenMPI's MPI_Allreduce and PyTorch's
+# Gloo, same sizes and rank count, several alternating runs; writes medians and ratios as a Markdown table.
+# usage: perf/compare.sh [NRANKS=2] [RUNS=5] [MAX_BYTES=64M]   (run after scripts/setup.sh; needs python3-torch)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+nranks=${1:-2}
+runs=${2:-5}
+max=${3:-67108864}
+iters=20
+out=build/compare-${nranks}ranks
+mkdir -p "$out"
+rm -f "$out"/*.txt "$out"/*.json
+mpicc -O2 perf/mpi_allreduce_bench.c -o build/perf/mpi_allreduce_bench
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# Only say so when ranks outnumber cores: the flag also changes how OpenMPI waits.
+oversubscribe=""
+if [ "$nranks" -gt "$(nproc)" ]; then oversubscribe="--oversubscribe"; fi
+for ((r = 1; r <= runs; r++)); do
+  echo "run $r of $runs"
+  ./build/perf/collperf allreduce -b 8 -e "$max" -f 2 -n $iters -w 5 -c 0 -np "$nranks" --json "$out/braid.$r.json" > /dev/null
+  mpirun $oversubscribe -np "$nranks" build/perf/mpi_allreduce_bench 8 "$max" $iters > "$out/mpi.$r.txt"
+  /usr/bin/python3 perf/gloo_allreduce_bench.py "$nranks" 8 "$max" $iters > "$out/gloo.$r.txt"
+done
+/usr/bin/python3 perf/summarize_compare.py "$out" "$nranks" | tee "$out/compare.md"
