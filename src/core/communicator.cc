@@ -1,5 +1,7 @@
 #include "core/communicator.h"
 
+#include <sched.h>
+
 #include <cstdio>
 
 #include "core/error.h"
@@ -108,6 +110,10 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
     (peers[p].hostHash == peers[rank].hostHash ? localPeers : remotePeers).push_back(p);
   }
   if (clusterTopologyRequested()) comm->topology = buildClusterTopology(comm);
+  comm->localRanks = static_cast<int>(localPeers.size()) + 1;
+  cpu_set_t cpus;
+  const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+  comm->oversubscribed = comm->localRanks > cores;
   connectSharedMemory(comm, localPeers);
   connectSockets(comm, remotePeers);
   comm->bootstrap->barrier();

@@ -22,6 +22,8 @@ struct ncclComm {
   uint64_t magic = kMagic;
   int rank = 0;
   int nranks = 0;
+  int localRanks = 1;      // ranks of this communicator on this host (this one included)
+  bool oversubscribed = false;  // more local ranks than cores this process may run on
   int device = 0;
   std::string name;
   bool blocking = true;

@@ -12,12 +12,15 @@ namespace braid {
 
 class IdleWaiter {
  public:
+  // With more ranks on the host than cores, spinning only burns the time slice the peer needs: yield at once.
+  explicit IdleWaiter(bool oversubscribed) : spinRounds_(oversubscribed ? 1 : kSpinRounds) {}
+
   void moved() { idleRounds_ = 0; }
 
   void wait() {
     if (idleRounds_ == 0) idleSince_ = std::chrono::steady_clock::now();
     ++idleRounds_;
-    if (idleRounds_ < kSpinRounds) {
+    if (idleRounds_ < spinRounds_) {
       __builtin_ia32_pause();
     } else if (idleSeconds() < kYieldSeconds) {
       sched_yield();
@@ -34,7 +37,7 @@ class IdleWaiter {
 
   // True about every 100 ms of continuous idling: time for liveness and timeout checks.
   bool checkDue() {
-    if (idleRounds_ < kSpinRounds) return false;
+    if (idleRounds_ < spinRounds_) return false;
     double idle = idleSeconds();
     if (idle - lastCheck_ < 0.1 && idle >= lastCheck_) return false;
     lastCheck_ = idle;
@@ -44,6 +47,7 @@ class IdleWaiter {
  private:
   static constexpr unsigned kSpinRounds = 64;
   static constexpr double kYieldSeconds = 0.005;
+  unsigned spinRounds_;
   unsigned idleRounds_ = 0;
   double lastCheck_ = 0;
   std::chrono::steady_clock::time_point idleSince_;

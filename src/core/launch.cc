@@ -153,7 +153,7 @@ void executeWork(std::vector<CommWork>& work) {
   }
   static const double timeout = static_cast<double>(envInt("TIMEOUT", 1800, false));
   LaunchScope scope(work);
-  IdleWaiter waiter;
+  IdleWaiter waiter(std::any_of(work.begin(), work.end(), [](const CommWork& w) { return w.comm->oversubscribed; }));
   try {
     for (CommWork& w : work)
       if (w.comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
