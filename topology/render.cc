@@ -35,12 +35,19 @@ const char* kLegend =
     "  NV#  = Path over # NVLinks;  HCCS, MLU (MLU-Link), MXL (MetaXLink), MTL (MTLink), XGMI = vendor links\n"
     "  NET  = Path through the network (another host)\n";
 
+// What was assumed while building the graph, one comment line each.
+std::string assumptions(const Graph& graph) {
+  std::string text;
+  for (const std::string& note : graph.notes) text += "# assumed: " + note + "\n";
+  return text;
+}
+
 }  // namespace
 
 std::string renderText(const XmlElement& root, const Graph& graph) {
   std::ostringstream out;
   tree(out, root, 0);
-  for (const std::string& note : graph.notes) out << "# assumed: " << note << '\n';
+  out << assumptions(graph);
   return out.str();
 }
 
@@ -60,8 +67,7 @@ std::string renderMatrix(const Graph& graph, const PathTable& paths) {
       for (int n : paths.nearestNics(a)) nics += (nics.empty() ? "" : ",") + graph.nodes[n].name;
     out << nics << '\n';
   }
-  out << '\n' << kLegend;
-  for (const std::string& note : graph.notes) out << "# assumed: " << note << '\n';
+  out << '\n' << kLegend << assumptions(graph);
   return out.str();
 }
 

@@ -194,8 +194,10 @@ static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char*
   ncclResult_t result = apiCall(nullptr, [&] { braid::checkCommunicator(comm, call); });
   if (result != ncclSuccess) return result;
   if (abort) comm->aborting = true;
-  while (comm->users.load() > 0 || comm->inflight.load() > 0)
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  // Calls on other threads leave first (they are the only ones that can queue more stream work), then the
+  // queued work drains.
+  while (comm->users.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  drain(comm);
   if (comm->initThread.joinable()) comm->initThread.join();
   braid::unregisterForStatus(comm);
   comm->magic = 0;
