@@ -17,6 +17,24 @@ ncclResult_t braidStreamCreate(braidStream_t* stream);
 ncclResult_t braidStreamSynchronize(braidStream_t stream);
 ncclResult_t braidStreamDestroy(braidStream_t stream);
 
+/* Queues callback(status, userData) on the stream's worker thread, after everything queued before it. status is
+ * the first error of the stream's work since its last synchronize (ncclSuccess if none), as with CUDA's stream
+ * callbacks. The callback must not synchronize or destroy its own stream. */
+typedef void (*braidStreamCallback_t)(ncclResult_t status, void* userData);
+ncclResult_t braidStreamAddCallback(braidStream_t stream, braidStreamCallback_t callback, void* userData);
+
+/* Per-communicator forms of settings NCCL only takes from the environment; call before issuing work.
+ * braidCommSetTimeout: seconds without progress before a call fails with ncclTimeout (BRAID_TIMEOUT; 0 = never).
+ * braidCommSetCheckCollectives: compare every collective's signature across ranks (BRAID_CHECK_COLLECTIVES). */
+ncclResult_t braidCommSetTimeout(ncclComm_t comm, double seconds);
+ncclResult_t braidCommSetCheckCollectives(ncclComm_t comm, int enable);
+
+/* Receives count elements from whichever peer sends to this rank first (MPI_ANY_SOURCE); *source is set to that
+ * peer's rank when the receive completes. Not allowed inside a group; count must be positive, since a zero-byte
+ * send cannot be seen. */
+ncclResult_t braidRecvAnySource(void* recvbuff, size_t count, ncclDataType_t datatype, int* source, ncclComm_t comm,
+                                cudaStream_t stream);
+
 /* AlltoAllv: rank r sends sendcounts[p] elements from sendbuff + sdispls[p] to rank p and receives
  * recvcounts[p] elements from rank p at recvbuff + rdispls[p]. Counts and displacements are in elements. */
 ncclResult_t braidAlltoAllv(const void* sendbuff, const size_t sendcounts[], const size_t sdispls[], void* recvbuff,

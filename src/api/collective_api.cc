@@ -201,6 +201,19 @@ BRAID_API ncclResult_t ncclRecv(void* recvbuff, size_t count, ncclDataType_t dat
 }
 BRAID_PROFILING_ALIAS(ncclRecv);
 
+BRAID_API ncclResult_t braidRecvAnySource(void* recvbuff, size_t count, ncclDataType_t datatype, int* source,
+                                          ncclComm_t comm, cudaStream_t stream) {
+  return apiCall(comm, [&] {
+    const char* call = "braidRecvAnySource";
+    checkCommon(comm, datatype, call);
+    if (!source) fail(ncclInvalidArgument, where(call) + "source is NULL");
+    if (count == 0) fail(ncclInvalidArgument, where(call) + "count must be positive");
+    checkBuffer(recvbuff, count, call, "recvbuff");
+    if (comm->nranks == 1) fail(ncclInvalidUsage, where(call) + "the communicator has no other rank");
+    braid::enqueueAnySourceReceive(comm, recvbuff, count * braid::dataTypeSize(datatype), source, stream);
+  });
+}
+
 BRAID_API ncclResult_t ncclGroupStart(void) {
   return apiCall(nullptr, [] { braid::groupStart(); });
 }

@@ -139,6 +139,30 @@ BRAID_API ncclResult_t braidStreamSynchronize(braidStream_t stream) {
   return call != ncclSuccess ? call : result;
 }
 
+BRAID_API ncclResult_t braidStreamAddCallback(braidStream_t stream, braidStreamCallback_t callback, void* userData) {
+  return apiCall(nullptr, [&] {
+    braid::HostStream* s = braid::HostStream::fromHandle(stream);
+    if (!s) fail(ncclInvalidArgument, "braidStreamAddCallback: stream is NULL");
+    if (!callback) fail(ncclInvalidArgument, "braidStreamAddCallback: callback is NULL");
+    s->enqueueCallback([callback, userData](ncclResult_t status) { callback(status, userData); });
+  });
+}
+
+BRAID_API ncclResult_t braidCommSetTimeout(ncclComm_t comm, double seconds) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "braidCommSetTimeout");
+    if (!(seconds >= 0)) fail(ncclInvalidArgument, "braidCommSetTimeout: seconds must be 0 or more");
+    comm->timeoutSeconds = seconds;
+  });
+}
+
+BRAID_API ncclResult_t braidCommSetCheckCollectives(ncclComm_t comm, int enable) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "braidCommSetCheckCollectives");
+    comm->checkCollectives = enable != 0;
+  });
+}
+
 BRAID_API ncclResult_t braidStreamDestroy(braidStream_t stream) {
   return apiCall(nullptr, [&] { delete braid::HostStream::fromHandle(stream); });
 }

@@ -97,6 +97,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   LogRankScope logRank(rank);
   comm->rank = rank;
   comm->checkCollectives = envInt("CHECK_COLLECTIVES", 0, false) != 0;
+  comm->timeoutSeconds = static_cast<double>(envInt("TIMEOUT", 1800, false));
   comm->nranks = nranks;
   comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
   for (ChannelConnections& c : comm->channels) {

@@ -28,6 +28,7 @@ struct ncclComm {
   std::string name;
   bool blocking = true;
   bool checkCollectives = false;  // BRAID_CHECK_COLLECTIVES: compare every collective's signature across ranks
+  double timeoutSeconds = 1800;   // BRAID_TIMEOUT: a launch without progress for this long fails; 0 = never
 
   std::unique_ptr<braid::Bootstrap> bootstrap;
   std::array<braid::ChannelConnections, braid::kChannelCount> channels;

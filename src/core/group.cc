@@ -48,19 +48,26 @@ void runInits(std::vector<std::function<void()>> inits) {
     if (e) std::rethrow_exception(e);
 }
 
-void launch(std::vector<CommWork> work, cudaStream_t stream) {
+// Runs `task` now (NULL stream) or queues it on a host stream; queued, it counts as in flight on `comms`.
+void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void()> task) {
   HostStream* hostStream = HostStream::fromHandle(stream);
-  if (!hostStream) return executeWork(work);
-  for (CommWork& w : work) ++w.comm->inflight;
-  hostStream->enqueue([work = std::move(work)]() mutable {
+  if (!hostStream) return task();
+  for (ncclComm* c : comms) ++c->inflight;
+  hostStream->enqueue([comms = std::move(comms), task = std::move(task)] {
     struct Release {
-      std::vector<CommWork>& work;
+      const std::vector<ncclComm*>& comms;
       ~Release() {
-        for (CommWork& w : work) --w.comm->inflight;
+        for (ncclComm* c : comms) --c->inflight;
       }
-    } release{work};
-    executeWork(work);
+    } release{comms};
+    task();
   });
+}
+
+void launch(std::vector<CommWork> work, cudaStream_t stream) {
+  std::vector<ncclComm*> comms;
+  for (CommWork& w : work) comms.push_back(w.comm);
+  runOn(stream, std::move(comms), [work = std::move(work)]() mutable { executeWork(work); });
 }
 
 }  // namespace
@@ -96,6 +103,12 @@ void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cu
   w.pointToPoint.push_back(call);
   w.pointToPointBuffers.push_back(static_cast<char*>(buffer));
   groupEnd();
+}
+
+void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* source, cudaStream_t stream) {
+  if (inGroup()) fail(ncclInvalidUsage, "a receive from any source cannot be part of a group");
+  comm->checkUsable();
+  runOn(stream, {comm}, [=] { *source = receiveFromAnySource(comm, buffer, bytes); });
 }
 
 void enqueueInit(std::function<void()> init) {

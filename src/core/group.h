@@ -15,6 +15,8 @@ bool inGroup();
 
 void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream);
 void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream);
+// Outside groups only: the sender is known only once its first bytes arrive. Sets *source when done.
+void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* source, cudaStream_t stream);
 // Communicator inits inside a group run concurrently at group end (one thread may init several ranks).
 void enqueueInit(std::function<void()> init);
 

@@ -36,6 +36,17 @@ void HostStream::enqueue(std::function<void()> task) {
   changed_.notify_all();
 }
 
+void HostStream::enqueueCallback(std::function<void(ncclResult_t)> callback) {
+  enqueue([this, callback = std::move(callback)] {
+    ncclResult_t status;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      status = firstError_;
+    }
+    callback(status);
+  });
+}
+
 ncclResult_t HostStream::synchronize() {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [this] { return tasks_.empty() && !busy_; });

@@ -18,6 +18,8 @@ class HostStream {
 
   void enqueue(std::function<void()> task);  // task errors (braid::Error) are kept for synchronize()
   ncclResult_t synchronize();               // waits; returns and clears the first error
+  // Queues `callback`, called with the first error since the last synchronize (like CUDA stream callbacks).
+  void enqueueCallback(std::function<void(ncclResult_t)> callback);
 
   static HostStream* fromHandle(cudaStream_t stream);  // null for the NULL stream; checks the handle
   cudaStream_t handle() { return reinterpret_cast<cudaStream_t>(this); }

@@ -4,7 +4,6 @@
 
 #include "core/collective_check.h"
 #include "core/communicator.h"
-#include "core/env.h"
 #include "core/error.h"
 #include "core/executor.h"
 #include "core/idle_waiter.h"
@@ -89,24 +88,55 @@ std::string describeWait(const ActiveComm& a) {
   return what;
 }
 
-void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter, double timeout) {
+// Publishes what a stalled communicator waits for, and fails once it has waited longer than its timeout.
+void reportWait(ncclComm* comm, const IdleWaiter& waiter, const std::string& waiting) {
+  {
+    std::lock_guard<std::mutex> lock(comm->waitingMutex);
+    comm->waiting = waiting;
+  }
+  const double timeout = comm->timeoutSeconds;
+  if (timeout > 0 && waiter.idleSeconds() > timeout) {
+    std::string message = "no progress for " + std::to_string(static_cast<int>(timeout)) +
+                          " s (BRAID_TIMEOUT): " + waiting;
+    // Rank 0 asks every peer how far it got, and names the ranks that never arrived.
+    if (comm->rank == 0 && comm->nranks > 1) message += "; " + clusterSummary(comm);
+    fail(ncclTimeout, message);
+  }
+}
+
+void checkNotAborted(const ncclComm* comm) {
+  if (comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
+}
+
+void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter) {
   for (ActiveComm& a : active) {
-    ncclComm* comm = a.work->comm;
-    if (comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
+    checkNotAborted(a.work->comm);
     if (a.collective) a.collective->checkPeers();
     if (a.pointToPoint) a.pointToPoint->checkPeers();
-    std::string waiting = describeWait(a);
-    {
-      std::lock_guard<std::mutex> lock(comm->waitingMutex);
-      comm->waiting = waiting;
+    reportWait(a.work->comm, waiter, describeWait(a));
+  }
+}
+
+// Waits until some peer's point-to-point stream has bytes for this rank, and returns that peer. Peers are
+// scanned from a rotating start so that one busy sender cannot starve the others.
+int waitForSender(ncclComm* comm) {
+  std::lock_guard<std::mutex> lock(comm->executionMutex);
+  ChannelConnections& connections = comm->channel(Channel::PointToPoint);
+  static thread_local int start = 0;
+  IdleWaiter waiter(comm->oversubscribed);
+  for (;;) {
+    for (int i = 0; i < comm->nranks; ++i) {
+      const int peer = (start + i) % comm->nranks;
+      if (peer == comm->rank || connections.recv[peer]->peek().size == 0) continue;
+      start = peer + 1;
+      return peer;
     }
-    if (timeout > 0 && waiter.idleSeconds() > timeout) {
-      std::string message = "no progress for " + std::to_string(static_cast<int>(timeout)) +
-                            " s (BRAID_TIMEOUT): " + waiting;
-      // Rank 0 asks every peer how far it got, and names the ranks that never arrived.
-      if (comm->rank == 0 && comm->nranks > 1) message += "; " + clusterSummary(comm);
-      fail(ncclTimeout, message);
-    }
+    waiter.wait();
+    if (!waiter.checkDue()) continue;
+    checkNotAborted(comm);
+    for (int peer = 0; peer < comm->nranks; ++peer)
+      if (peer != comm->rank) connections.recv[peer]->checkPeer();
+    reportWait(comm, waiter, "rank " + std::to_string(comm->rank) + ": receive from any source waiting for a sender");
   }
 }
 
@@ -151,12 +181,10 @@ void executeWork(std::vector<CommWork>& work) {
                                                      a.work->comm->channel(Channel::PointToPoint));
     }
   }
-  static const double timeout = static_cast<double>(envInt("TIMEOUT", 1800, false));
   LaunchScope scope(work);
   IdleWaiter waiter(std::any_of(work.begin(), work.end(), [](const CommWork& w) { return w.comm->oversubscribed; }));
   try {
-    for (CommWork& w : work)
-      if (w.comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
+    for (CommWork& w : work) checkNotAborted(w.comm);
     for (;;) {
       bool moved = false, pending = false;
       for (ActiveComm& a : active) pending |= advance(a, moved);
@@ -166,7 +194,7 @@ void executeWork(std::vector<CommWork>& work) {
         continue;
       }
       waiter.wait();
-      if (waiter.checkDue()) checkHealth(active, waiter, timeout);
+      if (waiter.checkDue()) checkHealth(active, waiter);
     }
   } catch (const Error& e) {
     // The launch failed as a whole; every communicator in it reports the error.
@@ -174,6 +202,20 @@ void executeWork(std::vector<CommWork>& work) {
     BRAID_WARN("COLL", "rank %d: %s", work.front().comm->rank, e.what());
     throw;
   }
+}
+
+int receiveFromAnySource(ncclComm* comm, void* buffer, size_t bytes) {
+  int peer;
+  try {
+    LogRankScope rank(comm->rank);
+    peer = waitForSender(comm);
+  } catch (const Error& e) {
+    comm->recordError(e.code(), e.what());
+    throw;
+  }
+  std::vector<CommWork> work{{comm, {}, {{false, peer, bytes}}, {static_cast<char*>(buffer)}}};
+  executeWork(work);
+  return peer;
 }
 
 }  // namespace braid

@@ -34,4 +34,8 @@ struct CommWork {
 // error on the communicator concerned.
 void executeWork(std::vector<CommWork>& work);
 
+// Receives `bytes` into `buffer` from whichever peer's point-to-point stream has data first (MPI_ANY_SOURCE);
+// returns that peer.
+int receiveFromAnySource(ncclComm* comm, void* buffer, size_t bytes);
+
 }  // namespace braid

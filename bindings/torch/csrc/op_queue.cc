@@ -1,0 +1,118 @@
+#include "op_queue.h"
+
+#include <stdexcept>
+
+namespace torch_braid {
+
+namespace {
+struct Completion {
+  c10::intrusive_ptr<WorkBraid> work;
+  ncclComm_t comm;
+  OpQueue::Issue issue;  // holds the buffers the stream may still use
+};
+}  // namespace
+
+OpQueue::OpQueue(ncclComm_t comm, braidStream_t stream) : comm_(comm), stream_(stream) {}
+
+OpQueue::~OpQueue() {
+  flush();
+  const ncclResult_t streamResult = braidStreamSynchronize(stream_);
+  ncclResult_t asyncError = ncclSuccess;
+  ncclCommGetAsyncError(comm_, &asyncError);
+  if (streamResult != ncclSuccess || asyncError != ncclSuccess)
+    ncclCommAbort(comm_);
+  else
+    ncclCommDestroy(comm_);
+  braidStreamDestroy(stream_);
+}
+
+void OpQueue::check(ncclResult_t result) const {
+  if (result != ncclSuccess) throw std::runtime_error(ncclGetLastError(comm_));
+}
+
+void OpQueue::submit(const c10::intrusive_ptr<WorkBraid>& work, Issue issue, Kind kind) {
+  std::string error;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (kind == Kind::AnySource)
+      TORCH_CHECK(!coalescing_, "braid ", work->name(), ": a receive from any source cannot be coalesced");
+    if (coalescing_ || kind == Kind::PointToPoint) {
+      if (!coalescing_) work->setQueue(weak_from_this());
+      pending_.push_back({work, std::move(issue)});
+      return;
+    }
+    issueGroup(std::move(pending_));
+    pending_.clear();
+    if (kind == Kind::AnySource) {
+      try {
+        issue(comm_, stream_);  // on its own: Braid refuses it inside a group
+      } catch (const std::exception& e) {
+        work->setIssueError(error = e.what());
+      }
+      queueCompletion(work, std::move(issue));
+    } else {
+      error = issueGroup({{work, std::move(issue)}});
+    }
+  }
+  TORCH_CHECK(error.empty(), "braid ", work->name(), ": ", error);
+}
+
+void OpQueue::flush() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (coalescing_ || pending_.empty()) return;
+  issueGroup(std::move(pending_));
+  pending_.clear();
+}
+
+void OpQueue::startCoalescing() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  TORCH_CHECK(!coalescing_, "braid: coalescing blocks cannot be nested");
+  issueGroup(std::move(pending_));
+  pending_.clear();
+  coalescing_ = true;
+}
+
+void OpQueue::endCoalescing() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  TORCH_CHECK(coalescing_, "braid: endCoalescing without startCoalescing");
+  coalescing_ = false;
+  issueGroup(std::move(pending_));
+  pending_.clear();
+}
+
+std::string OpQueue::issueGroup(std::vector<Pending> ops) {
+  if (ops.empty()) return "";
+  std::string firstError;
+  ncclGroupStart();
+  for (Pending& op : ops) {
+    try {
+      op.issue(comm_, stream_);
+    } catch (const std::exception& e) {
+      op.work->setIssueError(e.what());
+      if (firstError.empty()) firstError = e.what();
+    }
+  }
+  if (ncclGroupEnd() != ncclSuccess) {
+    const std::string message = ncclGetLastError(comm_);
+    for (Pending& op : ops) op.work->setIssueError(message);
+    if (firstError.empty()) firstError = message;
+  }
+  // Every work completes on the stream, even a failed one: what was queued may still use its tensors.
+  for (Pending& op : ops) queueCompletion(op.work, std::move(op.issue));
+  return firstError;
+}
+
+void OpQueue::queueCompletion(const c10::intrusive_ptr<WorkBraid>& work, Issue issue) {
+  auto* completion = new Completion{work, comm_, std::move(issue)};
+  if (braidStreamAddCallback(stream_, &OpQueue::onStreamReached, completion) != ncclSuccess) {
+    work->complete(ncclInternalError, ncclGetLastError(nullptr));
+    delete completion;
+  }
+}
+
+void OpQueue::onStreamReached(ncclResult_t status, void* userData) {
+  std::unique_ptr<Completion> completion(static_cast<Completion*>(userData));
+  completion->work->complete(status, status == ncclSuccess ? "" : ncclGetLastError(completion->comm));
+}
+
+}  // namespace torch_braid

@@ -1,0 +1,56 @@
+// Issues a process group's operations onto its Braid communicator and host stream, in the order torch calls
+// them. Point-to-point operations wait here until something needs them (a wait on their work, the next
+// collective, the end of a coalescing block) and then go out together as one Braid group, so that a rank's
+// isend and irecv of an exchange progress together instead of the send blocking the stream.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "braid/braid.h"
+#include "braid_work.h"
+
+namespace torch_braid {
+
+class OpQueue : public std::enable_shared_from_this<OpQueue> {
+ public:
+  // Calls Braid for one operation; throws std::runtime_error with Braid's message on failure. It owns the
+  // operation's buffers, and is kept until the operation completes.
+  using Issue = std::function<void(ncclComm_t, braidStream_t)>;
+  enum class Kind { Collective, PointToPoint, AnySource };
+
+  OpQueue(ncclComm_t comm, braidStream_t stream);  // takes ownership of both
+  ~OpQueue();  // finishes queued work, then destroys the communicator (aborts it after a failure)
+
+  ncclComm_t comm() const { return comm_; }
+
+  // Issues (or, for point-to-point and inside a coalescing block, holds) the operation; its work completes on
+  // the stream. Errors found while issuing a collective are thrown here as well.
+  void submit(const c10::intrusive_ptr<WorkBraid>& work, Issue issue, Kind kind);
+  void flush();
+  void startCoalescing();
+  void endCoalescing();
+
+  // Throws a std::runtime_error carrying Braid's last error unless `result` is ncclSuccess.
+  void check(ncclResult_t result) const;
+
+ private:
+  struct Pending {
+    c10::intrusive_ptr<WorkBraid> work;
+    Issue issue;
+  };
+  // Issues `ops` as one Braid group and queues their completions; returns the first error ("" if none).
+  std::string issueGroup(std::vector<Pending> ops);
+  void queueCompletion(const c10::intrusive_ptr<WorkBraid>& work, Issue issue);
+  static void onStreamReached(ncclResult_t status, void* completion);
+
+  ncclComm_t comm_;
+  braidStream_t stream_;
+  std::mutex mutex_;
+  std::vector<Pending> pending_;
+  bool coalescing_ = false;
+};
+
+}  // namespace torch_braid

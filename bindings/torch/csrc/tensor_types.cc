@@ -1,0 +1,100 @@
+#include "tensor_types.h"
+
+#include <c10/util/Exception.h>
+
+namespace torch_braid {
+
+void checkHostTensor(const at::Tensor& t, const char* op) {
+  TORCH_CHECK(t.defined(), "braid ", op, ": tensor is undefined");
+  TORCH_CHECK(t.layout() == at::kStrided, "braid ", op, ": only dense tensors are supported, got layout ",
+              t.layout());
+  TORCH_CHECK(t.device().is_cpu(), "braid ", op, ": tensor is on ", t.device(),
+              ", but this Braid build moves CPU tensors only");
+}
+
+at::Tensor& singleTensor(std::vector<at::Tensor>& tensors, const char* op) {
+  TORCH_CHECK(tensors.size() == 1, "braid ", op, ": expects one tensor per process, got ", tensors.size());
+  checkHostTensor(tensors[0], op);
+  return tensors[0];
+}
+
+void checkSameShape(const std::vector<at::Tensor>& tensors, const at::Tensor& like, int64_t numel, const char* op) {
+  for (const at::Tensor& t : tensors) {
+    checkHostTensor(t, op);
+    TORCH_CHECK(t.scalar_type() == like.scalar_type(), "braid ", op, ": dtype ", t.scalar_type(),
+                " differs from the input's ", like.scalar_type());
+    TORCH_CHECK(t.numel() == numel, "braid ", op, ": a tensor has ", t.numel(), " elements where ", numel,
+                " are expected");
+  }
+}
+
+namespace {
+
+bool nativeType(at::ScalarType s, ncclDataType_t* type) {
+  switch (s) {
+    case at::kChar: *type = ncclInt8; return true;
+    case at::kByte: *type = ncclUint8; return true;
+    case at::kBool: *type = ncclUint8; return true;
+    case at::kInt: *type = ncclInt32; return true;
+    case at::kLong: *type = ncclInt64; return true;
+    case at::kHalf: *type = ncclFloat16; return true;
+    case at::kBFloat16: *type = ncclBfloat16; return true;
+    case at::kFloat: *type = ncclFloat32; return true;
+    case at::kDouble: *type = ncclFloat64; return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+ncclDataType_t reductionType(const at::Tensor& t, const char* op) {
+  ncclDataType_t type;
+  TORCH_CHECK(nativeType(t.scalar_type(), &type), "braid ", op, ": dtype ", t.scalar_type(),
+              " is not supported for reductions (int8, uint8, bool, int32, int64, float16, bfloat16, float32 and "
+              "float64 are)");
+  return type;
+}
+
+Transfer transferOf(const at::Tensor& t) {
+  ncclDataType_t type;
+  if (nativeType(t.scalar_type(), &type)) return {type, 1};
+  return {ncclUint8, static_cast<size_t>(t.element_size())};
+}
+
+ReduceOperator::ReduceOperator(const c10d::ReduceOp& op, const at::Tensor& t, ncclComm_t comm, const char* opName) {
+  const bool logical = t.scalar_type() == at::kBool;  // sum is "any", product is "all"
+  switch (op.op_) {
+    case c10d::ReduceOp::SUM: op_ = logical ? ncclMax : ncclSum; return;
+    case c10d::ReduceOp::PRODUCT: op_ = logical ? ncclMin : ncclProd; return;
+    case c10d::ReduceOp::MIN: op_ = ncclMin; return;
+    case c10d::ReduceOp::MAX: op_ = ncclMax; return;
+    case c10d::ReduceOp::AVG:
+      TORCH_CHECK(!logical, "braid ", opName, ": AVG is not defined for bool tensors");
+      op_ = ncclAvg;
+      return;
+    case c10d::ReduceOp::PREMUL_SUM: {
+      TORCH_CHECK(!logical, "braid ", opName, ": PREMUL_SUM is not defined for bool tensors");
+      auto* supplement = dynamic_cast<c10d::NCCLPreMulSumSupplement*>(op.supplement_.get());
+      TORCH_CHECK(supplement, "braid ", opName, ": PREMUL_SUM without its factor");
+      // The factor, converted to the tensor's dtype, as a host scalar that Braid copies when the call is issued.
+      at::Tensor factor = supplement->tensor_factors.empty()
+                              ? at::scalar_tensor(supplement->double_factor, t.options())
+                              : supplement->tensor_factors.front().to(t.options()).reshape({});
+      TORCH_CHECK(ncclRedOpCreatePreMulSum(&op_, factor.data_ptr(), reductionType(t, opName),
+                                           ncclScalarHostImmediate, comm) == ncclSuccess,
+                  "braid ", opName, ": ", ncclGetLastError(comm));
+      comm_ = comm;
+      return;
+    }
+    default:
+      TORCH_CHECK(false, "braid ", opName, ": ReduceOp ", static_cast<int>(op.op_),
+                  " is not supported (Braid reduces with SUM, PRODUCT, MIN, MAX, AVG and PREMUL_SUM; it has no "
+                  "bitwise reductions)");
+  }
+}
+
+ReduceOperator::~ReduceOperator() {
+  if (comm_) ncclRedOpDestroy(op_, comm_);
+}
+
+}  // namespace torch_braid
