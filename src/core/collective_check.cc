@@ -9,16 +9,29 @@
 namespace braid {
 namespace {
 
-struct Signature {
-  uint64_t sequence;
-  uint64_t count;  // AlltoAllv counts legitimately differ per rank and are left out
-  int32_t kind;
-  int32_t type;
-  int32_t reduce;  // the arithmetic, not the PreMulSum scalar (which may differ per rank)
-  int32_t root;
-};
+using Signature = CollectiveSignature;
 
-Signature signatureOf(const CollectiveCall& c, uint64_t sequence) {
+bool same(const Signature& a, const Signature& b) {
+  return a.sequence == b.sequence && a.count == b.count && a.kind == b.kind && a.type == b.type &&
+         a.reduce == b.reduce && a.root == b.root;
+}
+
+// A peer's signature is data from outside this process: every field is range-checked before it names anything.
+std::string describe(const Signature& s) {
+  static const char* reductions[] = {"sum", "prod", "max", "min"};
+  const auto type = static_cast<ncclDataType_t>(s.type);
+  const int reduce = s.reduce & 15;
+  std::string text = std::string(collectiveName(static_cast<CollectiveKind>(s.kind))) + "(count " +
+                     std::to_string(s.count) + ", " + (isValidDataType(type) ? dataTypeName(type) : "type ?");
+  text += std::string(", ") + (reduce < 4 ? reductions[reduce] : "op ?") + (s.reduce & 16 ? " pre-scaled" : "") +
+          (s.reduce & 32 ? " averaged" : "");
+  if (s.root >= 0) text += ", root " + std::to_string(s.root);
+  return text + ")";
+}
+
+}  // namespace
+
+CollectiveSignature signatureOf(const CollectiveCall& c, uint64_t sequence) {
   Signature s{};
   s.sequence = sequence;
   s.count = c.shape.kind == CollectiveKind::AlltoAllv ? 0 : c.shape.count;
@@ -31,30 +44,19 @@ Signature signatureOf(const CollectiveCall& c, uint64_t sequence) {
   return s;
 }
 
-std::string describe(const Signature& s) {
-  static const char* reductions[] = {"sum", "prod", "max", "min"};
-  std::string text = std::string(collectiveName(static_cast<CollectiveKind>(s.kind))) +
-                     "(count " + std::to_string(s.count) + ", " + dataTypeName(static_cast<ncclDataType_t>(s.type));
-  text += std::string(", ") + reductions[s.reduce & 15] + (s.reduce & 16 ? " pre-scaled" : "") +
-          (s.reduce & 32 ? " averaged" : "");
-  if (s.root >= 0) text += ", root " + std::to_string(s.root);
-  return text + ")";
+CollectiveShape signatureExchange(int rank, int nranks) {
+  CollectiveShape shape;
+  shape.kind = CollectiveKind::AllGather;
+  shape.rank = rank;
+  shape.nranks = nranks;
+  shape.count = sizeof(Signature);
+  return shape;
 }
 
-bool same(const Signature& a, const Signature& b) {
-  return a.sequence == b.sequence && a.count == b.count && a.kind == b.kind && a.type == b.type &&
-         a.reduce == b.reduce && a.root == b.root;
-}
-
-}  // namespace
-
-void checkCollectiveAgreement(ncclComm* comm, const CollectiveCall& call, uint64_t sequence) {
-  std::vector<Signature> all(comm->nranks);
-  all[comm->rank] = signatureOf(call, sequence);
-  comm->bootstrap->allGather(all.data(), sizeof(Signature));
-  for (int r = 0; r < comm->nranks; ++r) {
+void checkAgreement(const std::vector<CollectiveSignature>& all) {
+  for (size_t r = 0; r < all.size(); ++r) {
     if (same(all[r], all[0])) continue;
-    fail(ncclInvalidUsage, "collective #" + std::to_string(sequence) + " differs between ranks: rank 0 calls " +
+    fail(ncclInvalidUsage, "collective #" + std::to_string(all[0].sequence) + " differs between ranks: rank 0 calls " +
                                describe(all[0]) + " but rank " + std::to_string(r) + " calls " + describe(all[r]) +
                                " (BRAID_CHECK_COLLECTIVES)");
   }

@@ -15,10 +15,15 @@
 namespace braid {
 namespace {
 
-// One communicator's share of a launch: the collective now running and the point-to-point batch.
+// One communicator's share of a launch: the collective now running (preceded by its signature exchange when
+// collectives are checked) and the point-to-point batch.
 struct ActiveComm {
   CommWork* work;
   size_t nextCollective = 0;
+  Schedule checkSchedule;
+  std::unique_ptr<ScheduleRun> check;
+  CollectiveSignature signature;
+  std::vector<CollectiveSignature> signatures;
   Schedule collectiveSchedule;
   std::unique_ptr<ScheduleRun> collective;
   Schedule pointToPointSchedule;
@@ -30,9 +35,7 @@ size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
-  const uint64_t sequence = ++comm->collectivesIssued;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
-  if (comm->checkCollectives) checkCollectiveAgreement(comm, c, sequence);
   a.collectiveSchedule = buildSchedule(c.shape);
   const size_t elementSize = dataTypeSize(c.type);
   const size_t scratchBytes = alignUp(a.collectiveSchedule.scratchCount * elementSize);
@@ -50,6 +53,20 @@ void startCollective(ActiveComm& a) {
                                                reduceFunction(c.type, c.op.kind), comm->channel(Channel::Collective));
 }
 
+// Counts the next collective as issued and starts it, or first the exchange of its signature.
+void beginCollective(ActiveComm& a) {
+  ncclComm* comm = a.work->comm;
+  const uint64_t sequence = ++comm->collectivesIssued;
+  if (!comm->checkCollectives) return startCollective(a);
+  a.signature = signatureOf(a.work->collectives[a.nextCollective], sequence);
+  a.signatures.assign(comm->nranks, CollectiveSignature{});
+  a.checkSchedule = buildSchedule(signatureExchange(comm->rank, comm->nranks));
+  std::vector<char*> buffers = {reinterpret_cast<char*>(&a.signature), reinterpret_cast<char*>(a.signatures.data()),
+                                comm->workspaceOf(a.checkSchedule.scratchCount)};
+  a.check = std::make_unique<ScheduleRun>(a.checkSchedule, std::move(buffers), 1, nullptr,
+                                          comm->channel(Channel::Collective));
+}
+
 void finishCollective(ActiveComm& a) {
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
   if (c.op.divideByRanks && c.outputCount > 0)
@@ -62,8 +79,16 @@ void finishCollective(ActiveComm& a) {
 // Advances one communicator's work; returns whether it has more to do.
 bool advance(ActiveComm& a, bool& moved) {
   for (;;) {
-    if (!a.collective) {
+    if (!a.collective && !a.check) {
       if (a.nextCollective == a.work->collectives.size()) break;
+      beginCollective(a);
+    }
+    if (a.check) {
+      ScheduleRun::Progress p = a.check->progress();
+      moved |= p.moved;
+      if (!p.finished) break;
+      a.check.reset();
+      checkAgreement(a.signatures);
       startCollective(a);
     }
     ScheduleRun::Progress p = a.collective->progress();
@@ -76,15 +101,18 @@ bool advance(ActiveComm& a, bool& moved) {
     moved |= p.moved;
     if (p.finished) a.pointToPoint.reset();
   }
-  return a.collective || a.pointToPoint;
+  return a.check || a.collective || a.pointToPoint;
 }
 
 std::string describeWait(const ActiveComm& a) {
   std::string what = "rank " + std::to_string(a.work->comm->rank) + ": ";
+  if (a.check)
+    what += collectiveName(a.work->collectives[a.nextCollective].shape.kind) +
+            std::string(" exchanging its signature (BRAID_CHECK_COLLECTIVES) at ") + a.check->describeWait();
   if (a.collective)
     what += collectiveName(a.work->collectives[a.nextCollective].shape.kind) + std::string(" waiting at ") +
             a.collective->describeWait();
-  if (a.pointToPoint) what += std::string(a.collective ? "; " : "") + "send/recv waiting at " + a.pointToPoint->describeWait();
+  if (a.pointToPoint) what += std::string(a.collective || a.check ? "; " : "") + "send/recv waiting at " + a.pointToPoint->describeWait();
   return what;
 }
 
@@ -111,6 +139,7 @@ void checkNotAborted(const ncclComm* comm) {
 void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter) {
   for (ActiveComm& a : active) {
     checkNotAborted(a.work->comm);
+    if (a.check) a.check->checkPeers();
     if (a.collective) a.collective->checkPeers();
     if (a.pointToPoint) a.pointToPoint->checkPeers();
     reportWait(a.work->comm, waiter, describeWait(a));
