@@ -1,5 +1,7 @@
 #include "process_group_braid.h"
 
+#include <pybind11/pybind11.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
@@ -99,7 +101,16 @@ ProcessGroupBraid::ProcessGroupBraid(const c10::intrusive_ptr<c10d::Store>& stor
   if (!std::getenv("BRAID_CHECK_COLLECTIVES")) queue_->check(braidCommSetCheckCollectives(comm, 1));
 }
 
-ProcessGroupBraid::~ProcessGroupBraid() = default;
+ProcessGroupBraid::~ProcessGroupBraid() {
+  // Python may drop the last reference with the GIL held, while the stream's thread needs the GIL to free the
+  // tensors of the operations it finishes: wait for them without the GIL.
+  if (Py_IsInitialized() && PyGILState_Check()) {
+    pybind11::gil_scoped_release withoutGil;
+    queue_.reset();
+  } else {
+    queue_.reset();
+  }
+}
 
 void ProcessGroupBraid::checkRank(int rank, const char* what, const char* op) const {
   TORCH_CHECK(rank >= 0 && rank < getSize(), "braid ", op, ": ", what, " ", rank, " is not in [0, ", getSize(), ")");
@@ -366,8 +377,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::alltoall_base(at::Tensor& outp
                                                                 const c10d::AllToAllOptions&) {
   checkHostTensor(in, "alltoall_base");
   checkHostTensor(output, "alltoall_base");
-  TORCH_CHECK(output.scalar_type() == in.scalar_type(), "braid alltoall_base: output dtype ", output.scalar_type(),
-              " differs from the input's ", in.scalar_type());
+  TORCH_CHECK(output.scalar_type() == in.scalar_type(), "braid alltoall_base: output dtype ",
+              dtypeName(output.scalar_type()), " differs from the input's ", dtypeName(in.scalar_type()));
   const Exchange sends = exchangeOf(in, inputSplits, getSize(), "input");
   const Exchange receives = exchangeOf(output, outputSplits, getSize(), "output");
   Staging staging;

@@ -1,8 +1,11 @@
 #include "tensor_types.h"
 
 #include <c10/util/Exception.h>
+#include <torch/csrc/utils/tensor_dtypes.h>
 
 namespace torch_braid {
+
+std::string dtypeName(at::ScalarType type) { return "torch." + torch::utils::getDtypeNames(type).first; }
 
 void checkHostTensor(const at::Tensor& t, const char* op) {
   TORCH_CHECK(t.defined(), "braid ", op, ": tensor is undefined");
@@ -21,8 +24,8 @@ at::Tensor& singleTensor(std::vector<at::Tensor>& tensors, const char* op) {
 void checkSameShape(const std::vector<at::Tensor>& tensors, const at::Tensor& like, int64_t numel, const char* op) {
   for (const at::Tensor& t : tensors) {
     checkHostTensor(t, op);
-    TORCH_CHECK(t.scalar_type() == like.scalar_type(), "braid ", op, ": dtype ", t.scalar_type(),
-                " differs from the input's ", like.scalar_type());
+    TORCH_CHECK(t.scalar_type() == like.scalar_type(), "braid ", op, ": dtype ", dtypeName(t.scalar_type()),
+                " differs from the input's ", dtypeName(like.scalar_type()));
     TORCH_CHECK(t.numel() == numel, "braid ", op, ": a tensor has ", t.numel(), " elements where ", numel,
                 " are expected");
   }
@@ -49,7 +52,7 @@ bool nativeType(at::ScalarType s, ncclDataType_t* type) {
 
 ncclDataType_t reductionType(const at::Tensor& t, const char* op) {
   ncclDataType_t type;
-  TORCH_CHECK(nativeType(t.scalar_type(), &type), "braid ", op, ": dtype ", t.scalar_type(),
+  TORCH_CHECK(nativeType(t.scalar_type(), &type), "braid ", op, ": dtype ", dtypeName(t.scalar_type()),
               " is not supported for reductions (int8, uint8, bool, int32, int64, float16, bfloat16, float32 and "
               "float64 are)");
   return type;

@@ -9,6 +9,9 @@
 
 namespace torch_braid {
 
+// Python's name for a dtype, as users know it: "torch.bfloat16".
+std::string dtypeName(at::ScalarType type);
+
 // Throws unless `t` is a dense CPU tensor (the only kind this build moves).
 void checkHostTensor(const at::Tensor& t, const char* op);
 // Throws unless `tensors` holds exactly one host tensor (one device per process), and returns it.
