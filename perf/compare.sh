@@ -20,6 +20,6 @@ for ((r = 1; r <= runs; r++)); do
   echo "run $r of $runs"
   ./build/perf/collperf allreduce -b 8 -e "$max" -f 2 -n $iters -w 5 -c 0 -np "$nranks" --json "$out/braid.$r.json" > /dev/null
   mpirun $oversubscribe -np "$nranks" build/perf/mpi_allreduce_bench 8 "$max" $iters > "$out/mpi.$r.txt"
-  /usr/bin/python3 perf/gloo_allreduce_bench.py "$nranks" 8 "$max" $iters > "$out/gloo.$r.txt"
+  /usr/bin/python3 perf/torch_allreduce_bench.py gloo "$nranks" 8 "$max" $iters > "$out/gloo.$r.txt"
 done
 /usr/bin/python3 perf/summarize_compare.py "$out" "$nranks" | tee "$out/compare.md"

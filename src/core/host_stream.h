@@ -1,6 +1,7 @@
 // Host streams: in-order work queues with a worker thread, standing in for CUDA streams on the host device.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -26,7 +27,9 @@ class HostStream {
 
  private:
   void run();
+  void awaitWorkBriefly() const;
   std::mutex mutex_;
+  std::atomic<size_t> queued_{0};  // tasks_.size(), readable without the lock
   std::condition_variable changed_;
   std::deque<std::function<void()>> tasks_;
   bool busy_ = false;

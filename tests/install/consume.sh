@@ -44,4 +44,19 @@ cc -std=c11 "$prefix/consumer/version.c" $flags -o "$prefix/version-pc"
 
 sweep=$("$prefix/bin/collperf" allreduce -b 8 -e 64K -f 8 -np 2 -w 1 -n 2)
 grep -q "Out of bounds values : 0 OK" <<< "$sweep"
+
+# The PyTorch backend, when the build has it: importable from the prefix, and working (one rank).
+if [ -d "$build/python/torch_braid" ]; then
+  package=$(find "$prefix" -type d -name torch_braid)
+  [ -n "$package" ] || { echo "torch_braid is missing from the installed tree"; exit 1; }
+  PYTHONPATH=$(dirname "$package") /usr/bin/python3 - "$prefix/rendezvous" <<'PY'
+import sys, torch, torch.distributed as dist, torch_braid
+assert torch_braid.__file__.startswith(sys.argv[1].rsplit("/", 1)[0]), torch_braid.__file__
+dist.init_process_group("braid", init_method="file://" + sys.argv[1], rank=0, world_size=1)
+t = torch.arange(4.0)
+dist.all_reduce(t)
+assert t.tolist() == [0.0, 1.0, 2.0, 3.0]
+dist.destroy_process_group()
+PY
+fi
 echo "install and consume: OK"

@@ -1,6 +1,7 @@
-"""Gloo baseline for perf/compare.sh: torch.distributed all_reduce (float32, sum) over Gloo on the same sizes as
-collperf, printing "bytes time_us algbw busbw" per line (mean over ranks, nccl-tests' busbw). Runs with the
-system PyTorch: /usr/bin/python3 perf/gloo_allreduce_bench.py NRANKS MIN_BYTES MAX_BYTES ITERS"""
+"""torch.distributed all_reduce (float32, sum) timed through one backend on the same sizes as collperf, printing
+"bytes time_us algbw busbw" per line (mean over ranks, nccl-tests' busbw). Gloo here is the baseline of
+perf/compare.sh; "braid" (torch_braid, from PYTHONPATH=build/python) is what perf/torch_compare.sh compares to it.
+Runs with the system PyTorch: /usr/bin/python3 perf/torch_allreduce_bench.py BACKEND NRANKS MIN_BYTES MAX_BYTES ITERS"""
 import os
 import sys
 import time
@@ -10,10 +11,12 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 
-def run(rank, nranks, min_bytes, max_bytes, iters, port):
+def run(rank, backend, nranks, min_bytes, max_bytes, iters, port):
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
-    dist.init_process_group("gloo", rank=rank, world_size=nranks)
+    if backend == "braid":
+        import torch_braid  # noqa: F401  (registers the backend)
+    dist.init_process_group(backend, rank=rank, world_size=nranks)
     size = min_bytes
     while size <= max_bytes:
         count = max(1, size // 4)
@@ -35,6 +38,7 @@ def run(rank, nranks, min_bytes, max_bytes, iters, port):
 
 
 if __name__ == "__main__":
-    nranks, min_bytes, max_bytes, iters = (int(a) for a in sys.argv[1:5])
+    backend = sys.argv[1]
+    nranks, min_bytes, max_bytes, iters = (int(a) for a in sys.argv[2:6])
     port = 29000 + os.getpid() % 2000
-    mp.spawn(run, args=(nranks, min_bytes, max_bytes, iters, port), nprocs=nranks)
+    mp.spawn(run, args=(backend, nranks, min_bytes, max_bytes, iters, port), nprocs=nranks)
