@@ -1,4 +1,4 @@
-"""Medians over the runs of perf/torch_compare.sh: all_reduce through torch with backend "braid" against "gloo",
+"""Medians over the runs of perf/compare.sh: all_reduce through torch with backend "braid" against "gloo",
 busbw (GB/s) above 4 KiB and time (us) up to 4 KiB, with the ratios the PyTorch issue targets."""
 import sys
 
@@ -7,7 +7,7 @@ from summarize_compare import label, load_text, median
 
 def main():
     out, nranks = sys.argv[1], sys.argv[2]
-    braid, gloo = load_text(f"{out}/braid.*.txt"), load_text(f"{out}/gloo.*.txt")
+    braid, gloo = load_text(f"{out}/torch_braid.*.txt"), load_text(f"{out}/gloo.*.txt")
     print(f"torch.distributed all_reduce float32 sum, {nranks} ranks, medians of {len(braid)} runs "
           "(time in us up to 4 KiB, busbw in GB/s above; ratio: how many times better braid is)\n")
     print("| size | braid | gloo | braid vs gloo |")

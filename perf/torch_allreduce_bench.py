@@ -1,6 +1,6 @@
 """torch.distributed all_reduce (float32, sum) timed through one backend on the same sizes as collperf, printing
-"bytes time_us algbw busbw" per line (mean over ranks, nccl-tests' busbw). Gloo here is the baseline of
-perf/compare.sh; "braid" (torch_braid, from PYTHONPATH=build/python) is what perf/torch_compare.sh compares to it.
+"bytes time_us algbw busbw" per line (mean over ranks, nccl-tests' busbw). perf/compare.sh runs it for "gloo" (a
+baseline) and for "braid" (torch_braid, from PYTHONPATH=build/python).
 Runs with the system PyTorch: /usr/bin/python3 perf/torch_allreduce_bench.py BACKEND NRANKS MIN_BYTES MAX_BYTES ITERS"""
 import os
 import sys
