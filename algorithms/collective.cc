@@ -1,7 +1,14 @@
 #include "algorithms/collective.h"
 
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
 #include "algorithms/direct.h"
+#include "algorithms/mesh.h"
+#include "algorithms/recursive.h"
 #include "algorithms/ring.h"
+#include "algorithms/tree.h"
 
 namespace braid {
 
@@ -20,12 +27,81 @@ const char* collectiveName(CollectiveKind kind) {
   return "?";
 }
 
+const char* algorithmName(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::Default: return "default";
+    case Algorithm::Ring: return "ring";
+    case Algorithm::Chain: return "chain";
+    case Algorithm::Tree: return "tree";
+    case Algorithm::RecursiveDoubling: return "rd";
+    case Algorithm::HalvingDoubling: return "rhd";
+    case Algorithm::Mesh: return "mesh";
+    case Algorithm::Bruck: return "bruck";
+    case Algorithm::Direct: return "direct";
+  }
+  return "?";
+}
+
+bool parseAlgorithm(const std::string& name, Algorithm* algorithm) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  // NCCL's names first: its "tree" is our tree, "collnet*" and "nvls*" have no host equivalent.
+  static const std::pair<const char*, Algorithm> kAliases[] = {
+      {"recursive_doubling", Algorithm::RecursiveDoubling}, {"halving_doubling", Algorithm::HalvingDoubling},
+      {"rabenseifner", Algorithm::HalvingDoubling}, {"oneshot", Algorithm::Mesh}, {"pairwise", Algorithm::Direct}};
+  for (const auto& [alias, value] : kAliases)
+    if (lower == alias) return *algorithm = value, true;
+  for (Algorithm a : kAllAlgorithms)
+    if (lower == algorithmName(a)) return *algorithm = a, true;
+  return false;
+}
+
+bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
+  if (a == Algorithm::Default) return true;
+  switch (kind) {
+    case CollectiveKind::AllReduce:
+      return a == Algorithm::Ring || a == Algorithm::Tree || a == Algorithm::RecursiveDoubling ||
+             a == Algorithm::HalvingDoubling || a == Algorithm::Mesh;
+    case CollectiveKind::Broadcast:
+    case CollectiveKind::Reduce: return a == Algorithm::Chain || a == Algorithm::Tree;
+    case CollectiveKind::AllGather: return a == Algorithm::Ring || a == Algorithm::Bruck;
+    case CollectiveKind::ReduceScatter: return a == Algorithm::Ring;
+    case CollectiveKind::AlltoAll:
+    case CollectiveKind::AlltoAllv:
+    case CollectiveKind::Gather:
+    case CollectiveKind::Scatter: return a == Algorithm::Direct;
+  }
+  return false;
+}
+
+namespace {
+
+Schedule allReduce(const CollectiveShape& c) {
+  switch (c.algorithm) {
+    case Algorithm::Tree: return treeAllReduce(c.rank, c.nranks, c.count);
+    case Algorithm::RecursiveDoubling: return recursiveDoublingAllReduce(c.rank, c.nranks, c.count);
+    case Algorithm::HalvingDoubling: return halvingDoublingAllReduce(c.rank, c.nranks, c.count);
+    case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
+    default: return ringAllReduce(c.rank, c.nranks, c.count);
+  }
+}
+
+}  // namespace
+
 Schedule buildSchedule(const CollectiveShape& c) {
+  if (!hasAlgorithm(c.kind, c.algorithm))
+    throw std::invalid_argument(std::string(collectiveName(c.kind)) + " has no " + algorithmName(c.algorithm) +
+                                " algorithm");
+  const bool tree = c.algorithm == Algorithm::Tree;
   switch (c.kind) {
-    case CollectiveKind::AllReduce: return ringAllReduce(c.rank, c.nranks, c.count);
-    case CollectiveKind::Broadcast: return chainBroadcast(c.rank, c.nranks, c.root, c.count);
-    case CollectiveKind::Reduce: return chainReduce(c.rank, c.nranks, c.root, c.count);
-    case CollectiveKind::AllGather: return ringAllGather(c.rank, c.nranks, c.count);
+    case CollectiveKind::AllReduce: return allReduce(c);
+    case CollectiveKind::Broadcast:
+      return tree ? treeBroadcast(c.rank, c.nranks, c.root, c.count) : chainBroadcast(c.rank, c.nranks, c.root, c.count);
+    case CollectiveKind::Reduce:
+      return tree ? treeReduce(c.rank, c.nranks, c.root, c.count) : chainReduce(c.rank, c.nranks, c.root, c.count);
+    case CollectiveKind::AllGather:
+      return c.algorithm == Algorithm::Bruck ? bruckAllGather(c.rank, c.nranks, c.count)
+                                             : ringAllGather(c.rank, c.nranks, c.count);
     case CollectiveKind::ReduceScatter: return ringReduceScatter(c.rank, c.nranks, c.count);
     case CollectiveKind::AlltoAll: return directAlltoAll(c.rank, c.nranks, c.count);
     case CollectiveKind::AlltoAllv:

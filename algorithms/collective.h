@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "algorithms/schedule.h"
@@ -12,6 +13,18 @@ enum class CollectiveKind { AllReduce, Broadcast, Reduce, AllGather, ReduceScatt
 
 const char* collectiveName(CollectiveKind kind);
 
+// The algorithm families. Default is each collective's bandwidth-optimal standby (ring or chain for the
+// reductions, broadcast and allgather; direct exchanges for the rest); the planner picks others by size.
+enum class Algorithm { Default, Ring, Chain, Tree, RecursiveDoubling, HalvingDoubling, Mesh, Bruck, Direct };
+constexpr Algorithm kAllAlgorithms[] = {Algorithm::Ring, Algorithm::Chain, Algorithm::Tree,
+                                        Algorithm::RecursiveDoubling, Algorithm::HalvingDoubling, Algorithm::Mesh,
+                                        Algorithm::Bruck, Algorithm::Direct};
+
+const char* algorithmName(Algorithm algorithm);  // "ring", "tree", "rd", "rhd", "mesh", "bruck", "chain", "direct"
+bool parseAlgorithm(const std::string& name, Algorithm* algorithm);  // also NCCL's spellings; case-insensitive
+// Whether buildSchedule has `algorithm` for `kind` (Default always).
+bool hasAlgorithm(CollectiveKind kind, Algorithm algorithm);
+
 struct CollectiveShape {
   CollectiveKind kind;
   int rank = 0;
@@ -20,10 +33,10 @@ struct CollectiveShape {
   size_t count = 0;  // per-rank count as NCCL defines it for `kind`
   // AlltoAllv only: counts and displacements per peer, in elements.
   std::vector<size_t> sendCounts, sendDispls, recvCounts, recvDispls;
+  Algorithm algorithm = Algorithm::Default;
 };
 
-// The schedule the built-in algorithms use for `shape`: rings for reductions, broadcast and allgather; direct
-// exchanges for AlltoAll(v), Gather and Scatter.
+// The schedule of `shape.algorithm` for `shape` (throws std::invalid_argument when hasAlgorithm says no).
 Schedule buildSchedule(const CollectiveShape& shape);
 
 }  // namespace braid

@@ -2,13 +2,15 @@
 //
 // Algorithms emit schedules; the executor (src/core/executor.h) runs them over real transports; the tests run
 // them in memory for any rank count. Steps that talk to the same peer in the same direction run in list order
-// (they share one byte stream); everything else may proceed concurrently. A step with `after` set only touches
-// elements that step `after` has already finished, which is how a ring forwards data chunk by chunk while it is
-// still arriving.
+// (they share one byte stream); everything else may proceed concurrently. A step with `after` set handles its
+// element i only once step `after` has finished its element i + afterOffset (or has finished altogether), which
+// is how a ring forwards data chunk by chunk while it is still arriving; afterOffset = kWholeStep waits for the
+// whole of step `after`.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace braid {
@@ -26,7 +28,10 @@ enum class StepKind : uint8_t {
   Recv,        // stream from `peer` into `dst`
   RecvReduce,  // dst = src (op) data from `peer`
   Copy,        // dst = src, locally
+  Reduce,      // dst = dst (op) src, locally
 };
+
+constexpr size_t kWholeStep = std::numeric_limits<size_t>::max();
 
 struct Step {
   StepKind kind;
@@ -35,6 +40,7 @@ struct Step {
   Region dst;
   size_t count = 0;  // elements
   int after = -1;    // index of the step whose finished prefix gates this one
+  size_t afterOffset = 0;  // where this step's first element lies in step `after`'s elements
 };
 
 struct Schedule {

@@ -21,7 +21,7 @@ ScheduleRun::ScheduleRun(const Schedule& schedule, std::vector<char*> buffers, s
   recvQueues_.resize(peers);
   for (size_t i = 0; i < schedule.steps.size(); ++i) {
     const Step& s = schedule.steps[i];
-    if (s.kind == StepKind::Copy) {
+    if (s.kind == StepKind::Copy || s.kind == StepKind::Reduce) {
       if (s.count == 0) ++finishedSteps_;
       else localSteps_.push_back(static_cast<int>(i));
       continue;
@@ -38,11 +38,19 @@ ScheduleRun::ScheduleRun(const Schedule& schedule, std::vector<char*> buffers, s
 }
 
 size_t ScheduleRun::limitBytes(const Step& step) const {
-  size_t total = step.count * elementSize_;
-  if (step.after < 0) return total;
-  // The gating step's finished prefix, in whole elements.
-  size_t ready = doneBytes_[step.after] / elementSize_ * elementSize_;
-  return std::min(total, ready);
+  const size_t total = step.count * elementSize_;
+  // An empty step passes on its own gate: it is done only when what it waits for is.
+  int gate = step.after;
+  bool throughEmpty = false;
+  while (gate >= 0 && schedule_.steps[gate].count == 0) gate = schedule_.steps[gate].after, throughEmpty = true;
+  if (gate < 0) return total;
+  const size_t gateDone = doneBytes_[gate];
+  if (gateDone == schedule_.steps[gate].count * elementSize_) return total;
+  if (throughEmpty) return 0;
+  // The gating step's finished prefix, in whole elements, shifted to this step's elements.
+  const size_t ready = gateDone / elementSize_;
+  if (ready <= step.afterOffset) return 0;  // kWholeStep: until the gate is finished
+  return std::min(total, (ready - step.afterOffset) * elementSize_);
 }
 
 bool ScheduleRun::advanceSend(int peer) {
@@ -110,7 +118,10 @@ bool ScheduleRun::advanceLocal(int index) {
   if (limit <= done) return false;
   char* dst = address(step.dst);
   const char* src = address(step.src);
-  if (dst != src) std::memcpy(dst + done, src + done, limit - done);
+  if (step.kind == StepKind::Reduce)
+    reduce_(dst + done, dst + done, src + done, (limit - done) / elementSize_);
+  else if (dst != src)
+    std::memcpy(dst + done, src + done, limit - done);
   done = limit;
   if (done == step.count * elementSize_) ++finishedSteps_;
   return true;
@@ -134,9 +145,9 @@ std::string ScheduleRun::describeWait() const {
     const Step& s = schedule_.steps[i];
     size_t total = s.count * elementSize_;
     if (doneBytes_[i] >= total) continue;
-    static const char* kinds[] = {"send to", "recv from", "recv-reduce from", "copy"};
+    static const char* kinds[] = {"send to", "recv from", "recv-reduce from", "copy", "reduce"};
     std::string what = kinds[static_cast<int>(s.kind)];
-    if (s.kind != StepKind::Copy) what += " rank " + std::to_string(s.peer);
+    if (s.kind != StepKind::Copy && s.kind != StepKind::Reduce) what += " rank " + std::to_string(s.peer);
     return "step " + std::to_string(i) + " (" + what + "): " + std::to_string(doneBytes_[i]) + " of " +
            std::to_string(total) + " bytes";
   }

@@ -30,7 +30,8 @@ CollectiveKind kindOf(Collective c) {
 
 // Runs `collective` for `nranks` and returns the number of wrong elements over all ranks (-1 on deadlock).
 long simulateCollective(Collective collective, int nranks, size_t count, int root, bool inPlace, ncclDataType_t type,
-                        reference::TestOp op, size_t pipeBytes, uint32_t seed) {
+                        reference::TestOp op, size_t pipeBytes, uint32_t seed,
+                        Algorithm algorithm = Algorithm::Default) {
   const size_t es = dataTypeSize(type);
   std::vector<std::vector<char>> send(nranks), recv(nranks);
   std::vector<collperf::CallContext> calls;
@@ -53,7 +54,7 @@ long simulateCollective(Collective collective, int nranks, size_t count, int roo
       ranks[r].schedule = pointToPointGroup(r, group);
       ranks[r].buffers = {nullptr, nullptr, nullptr, const_cast<char*>(p.send), p.recv};
     } else {
-      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}};
+      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm};
       ranks[r].schedule = buildSchedule(s);
       ranks[r].buffers = {const_cast<char*>(p.send), p.recv};
     }
@@ -106,6 +107,57 @@ TEST_P(ScheduleSimulator, SmallAndOddTypesThroughTinyPipes) {
 
 INSTANTIATE_TEST_SUITE_P(Collectives, ScheduleSimulator, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+// Every algorithm of every collective, for 1..64 ranks (powers of two and the folding of the others).
+struct AlgorithmCase {
+  Collective collective;
+  Algorithm algorithm;
+  const char* name;
+};
+const AlgorithmCase kAlgorithmCases[] = {
+    {Collective::AllReduce, Algorithm::Ring, "AllReduce_ring"},
+    {Collective::AllReduce, Algorithm::Tree, "AllReduce_tree"},
+    {Collective::AllReduce, Algorithm::RecursiveDoubling, "AllReduce_rd"},
+    {Collective::AllReduce, Algorithm::HalvingDoubling, "AllReduce_rhd"},
+    {Collective::AllReduce, Algorithm::Mesh, "AllReduce_mesh"},
+    {Collective::AllGather, Algorithm::Ring, "AllGather_ring"},
+    {Collective::AllGather, Algorithm::Bruck, "AllGather_bruck"},
+    {Collective::Broadcast, Algorithm::Chain, "Broadcast_chain"},
+    {Collective::Broadcast, Algorithm::Tree, "Broadcast_tree"},
+    {Collective::Reduce, Algorithm::Chain, "Reduce_chain"},
+    {Collective::Reduce, Algorithm::Tree, "Reduce_tree"},
+};
+
+class AlgorithmSimulator : public ::testing::TestWithParam<AlgorithmCase> {};
+
+TEST_P(AlgorithmSimulator, OneToSixtyFourRanks) {
+  const AlgorithmCase& a = GetParam();
+  uint32_t seed = 5000;
+  for (int n = 1; n <= 64; ++n)
+    for (size_t count : {size_t(0), size_t(1), size_t(5), size_t(67)})
+      for (int root : {0, n - 1})
+        for (bool inPlace : {false, true}) {
+          if (inPlace && !collperf::hasInPlace(a.collective)) continue;
+          if (root != 0 && !collperf::rooted(a.collective)) continue;
+          long wrong = simulateCollective(a.collective, n, count, root, inPlace, ncclInt32, reference::TestOp::Sum,
+                                          24, ++seed, a.algorithm);
+          ASSERT_EQ(wrong, 0) << a.name << " n=" << n << " count=" << count << " root=" << root
+                              << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
+        }
+}
+
+TEST_P(AlgorithmSimulator, FloatsThroughTinyPipes) {
+  // Max is exact in any order; float16 through 9-byte pipes splits elements between deliveries.
+  const AlgorithmCase& a = GetParam();
+  for (int n : {2, 3, 6, 8, 13}) {
+    long wrong = simulateCollective(a.collective, n, 41, n / 2, false, ncclFloat16, reference::TestOp::Max, 9,
+                                    77u + n, a.algorithm);
+    ASSERT_EQ(wrong, 0) << a.name << " n=" << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, AlgorithmSimulator, ::testing::ValuesIn(kAlgorithmCases),
+                         [](const ::testing::TestParamInfo<AlgorithmCase>& info) { return std::string(info.param.name); });
 
 TEST(ScheduleSimulatorPointToPoint, AllPairsUnevenSizesNeverDeadlock) {
   for (int n : {2, 3, 7, 12}) {

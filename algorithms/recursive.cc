@@ -1,0 +1,130 @@
+#include "algorithms/recursive.h"
+
+#include "algorithms/ring.h"
+
+namespace braid {
+namespace {
+
+// The power-of-two core of a rank count and this rank's place in it. Of the first 2 * extra ranks, the even
+// ones fold into their odd neighbour and sit out the core rounds.
+struct Folding {
+  int core;    // largest power of two <= nranks
+  int extra;   // nranks - core
+  int virtualRank = -1;  // rank within the core, -1 for a folded rank
+
+  Folding(int rank, int nranks) : core(1), extra(0) {
+    while (core * 2 <= nranks) core *= 2;
+    extra = nranks - core;
+    if (rank >= 2 * extra) virtualRank = rank - extra;
+    else if (rank % 2 == 1) virtualRank = rank / 2;
+  }
+  int realRank(int v) const { return v < extra ? 2 * v + 1 : v + extra; }
+  bool folded() const { return virtualRank < 0; }
+};
+
+int wholeBuffer(Schedule& s, StepKind kind, int peer, Region src, Region dst, size_t count, int after,
+                size_t afterOffset = 0) {
+  Step step{kind, peer, src, dst, count, after};
+  step.afterOffset = afterOffset;
+  return s.add(step);
+}
+
+// The folding steps before the core rounds. Returns the step that leaves this rank's core input in the receive
+// buffer (the partner's data added in), or the folded rank's send.
+int foldIn(Schedule& s, const Folding& f, int rank, size_t count) {
+  const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
+  if (f.folded()) return wholeBuffer(s, StepKind::Send, rank + 1, send, {}, count, -1);
+  if (rank < 2 * f.extra) return wholeBuffer(s, StepKind::RecvReduce, rank - 1, send, recv, count, -1);
+  return wholeBuffer(s, StepKind::Copy, -1, send, recv, count, -1);
+}
+
+// The folding steps after the core rounds: the result goes back to the folded rank. `last` produced it; when it
+// covers only part of the buffer (lastOffset = kWholeStep), the result goes once `last` is done.
+void foldOut(Schedule& s, const Folding& f, int rank, size_t count, int last, size_t lastOffset) {
+  const Region recv{kRecvBuffer, 0};
+  if (f.folded()) {
+    // In place, the receive buffer is the send buffer: overwrite only what has been sent.
+    wholeBuffer(s, StepKind::Recv, rank + 1, {}, recv, count, last);
+  } else if (rank < 2 * f.extra) {
+    wholeBuffer(s, StepKind::Send, rank - 1, recv, {}, count, last, lastOffset);
+  }
+}
+
+}  // namespace
+
+Schedule recursiveDoublingAllReduce(int rank, int n, size_t count) {
+  Schedule s;
+  const Folding f(rank, n);
+  int last = foldIn(s, f, rank, count);
+  const Region recv{kRecvBuffer, 0};
+  if (!f.folded()) {
+    for (int mask = 1; mask < f.core; mask *= 2) {
+      const int peer = f.realRank(f.virtualRank ^ mask);
+      // Element i goes out once the previous round has produced it, and is overwritten only once it has gone.
+      int sent = wholeBuffer(s, StepKind::Send, peer, recv, {}, count, last);
+      last = wholeBuffer(s, StepKind::RecvReduce, peer, recv, recv, count, sent);
+    }
+  }
+  foldOut(s, f, rank, count, last, 0);
+  return s;
+}
+
+Schedule halvingDoublingAllReduce(int rank, int n, size_t count) {
+  Schedule s;
+  const Folding f(rank, n);
+  int last = foldIn(s, f, rank, count);
+  if (!f.folded()) {
+    const int p = f.core, v = f.virtualRank;
+    auto blockStart = [&](int b) { return segmentOf(count, p, b).offset; };
+    auto blocksEnd = [&](int b) { return b == p ? count : blockStart(b); };
+    // Reduce-scatter: each round keeps half of the current blocks and sends the other half to the partner.
+    int lo = 0, len = p;  // the current range, in blocks
+    size_t producedAt = 0;  // element offset where step `last` starts
+    for (int mask = p / 2; mask >= 1; mask /= 2) {
+      const int peer = f.realRank(v ^ mask);
+      const int half = len / 2;
+      const int keepLo = (v & mask) ? lo + half : lo, sendLo = (v & mask) ? lo : lo + half;
+      const size_t sendAt = blockStart(sendLo), sendCount = blocksEnd(sendLo + half) - sendAt;
+      const size_t keepAt = blockStart(keepLo), keepCount = blocksEnd(keepLo + half) - keepAt;
+      wholeBuffer(s, StepKind::Send, peer, {kRecvBuffer, sendAt}, {}, sendCount, last, sendAt - producedAt);
+      last = wholeBuffer(s, StepKind::RecvReduce, peer, {kRecvBuffer, keepAt}, {kRecvBuffer, keepAt}, keepCount,
+                         last, keepAt - producedAt);
+      producedAt = keepAt;
+      lo = keepLo, len = half;
+    }
+    // Allgather: each round swaps the aligned group of blocks this rank holds with the partner's group.
+    for (int mask = 1; mask < p; mask *= 2) {
+      const int peer = f.realRank(v ^ mask);
+      const int mine = v & ~(mask - 1), theirs = (v ^ mask) & ~(mask - 1);
+      const size_t myAt = blockStart(mine), theirAt = blockStart(theirs);
+      wholeBuffer(s, StepKind::Send, peer, {kRecvBuffer, myAt}, {}, blocksEnd(mine + mask) - myAt, last, kWholeStep);
+      last = wholeBuffer(s, StepKind::Recv, peer, {}, {kRecvBuffer, theirAt}, blocksEnd(theirs + mask) - theirAt,
+                         last, kWholeStep);
+    }
+  }
+  foldOut(s, f, rank, count, last, kWholeStep);
+  return s;
+}
+
+Schedule bruckAllGather(int rank, int n, size_t count) {
+  // scratch block j holds the block of rank (rank + j) % n.
+  Schedule s;
+  s.scratchCount = static_cast<size_t>(n) * count;
+  int last = wholeBuffer(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kScratchBuffer, 0}, count, -1);
+  for (int distance = 1; distance < n; distance *= 2) {
+    const size_t blocks = static_cast<size_t>(distance < n - distance ? distance : n - distance);
+    const int to = ((rank - distance) % n + n) % n, from = (rank + distance) % n;
+    wholeBuffer(s, StepKind::Send, to, {kScratchBuffer, 0}, {}, blocks * count, last, kWholeStep);
+    last = wholeBuffer(s, StepKind::Recv, from, {}, {kScratchBuffer, static_cast<size_t>(distance) * count},
+                       blocks * count, last, kWholeStep);
+  }
+  // Unrotate: scratch blocks [0, n - rank) belong at rank.., the rest at 0..
+  const size_t head = static_cast<size_t>(n - rank) * count;
+  wholeBuffer(s, StepKind::Copy, -1, {kScratchBuffer, 0}, {kRecvBuffer, static_cast<size_t>(rank) * count}, head,
+              last, kWholeStep);
+  wholeBuffer(s, StepKind::Copy, -1, {kScratchBuffer, head}, {kRecvBuffer, 0}, static_cast<size_t>(rank) * count,
+              last, kWholeStep);
+  return s;
+}
+
+}  // namespace braid

@@ -1,0 +1,20 @@
+// Logarithmic schedules for small and medium messages: recursive doubling and halving-doubling (Rabenseifner)
+// AllReduce, and Bruck's AllGather. Rank counts that are not powers of two fold the extra ranks into partners
+// first (their data is added in) and unfold them at the end (the result is sent back).
+#pragma once
+
+#include <cstddef>
+
+#include "algorithms/schedule.h"
+
+namespace braid {
+
+// log2(p) rounds, each exchanging and reducing the whole buffer: lowest latency for small messages.
+Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);
+// Reduce-scatter by recursive halving, then allgather by recursive doubling: 2 log2(p) rounds moving about 2x
+// the data, as a ring does.
+Schedule halvingDoublingAllReduce(int rank, int nranks, size_t count);
+// ceil(log2 n) rounds for any n; each rank's blocks travel in a rotated scratch buffer.
+Schedule bruckAllGather(int rank, int nranks, size_t count);
+
+}  // namespace braid

@@ -1,0 +1,92 @@
+#include "algorithms/tree.h"
+
+#include <vector>
+
+namespace braid {
+namespace {
+
+// Rank `rank`'s place in the binary heap rooted at `root`: position 0 is the root, children 2i+1 and 2i+2.
+struct TreeNode {
+  int parent = -1;
+  std::vector<int> children;
+};
+
+TreeNode nodeOf(int rank, int n, int root) {
+  const int position = ((rank - root) % n + n) % n;
+  auto rankAt = [&](int p) { return (p + root) % n; };
+  TreeNode node;
+  if (position > 0) node.parent = rankAt((position - 1) / 2);
+  for (int child : {2 * position + 1, 2 * position + 2})
+    if (child < n) node.children.push_back(rankAt(child));
+  return node;
+}
+
+int addStep(Schedule& s, StepKind kind, int peer, Region src, Region dst, size_t count, int after) {
+  return s.add({kind, peer, src, dst, count, after});
+}
+
+// Reduces the subtree's data into `into` (which holds this rank's input, or is filled from `input` by the first
+// child's contribution) and sends it up; returns the last step that touches this rank's data.
+int reduceUp(Schedule& s, const TreeNode& node, Region input, Region into, size_t count) {
+  int last = -1;
+  Region acc = input;
+  for (int child : node.children) {
+    last = addStep(s, StepKind::RecvReduce, child, acc, into, count, last);
+    acc = into;
+  }
+  if (node.parent >= 0) last = addStep(s, StepKind::Send, node.parent, acc, {}, count, last);
+  return last;
+}
+
+}  // namespace
+
+Schedule treeBroadcast(int rank, int n, int root, size_t count) {
+  Schedule s;
+  const TreeNode node = nodeOf(rank, n, root);
+  const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
+  int received = -1;
+  Region from = send;
+  if (node.parent < 0) {
+    addStep(s, StepKind::Copy, -1, send, recv, count, -1);
+  } else {
+    received = addStep(s, StepKind::Recv, node.parent, {}, recv, count, -1);
+    from = recv;
+  }
+  for (int child : node.children) addStep(s, StepKind::Send, child, from, {}, count, received);
+  return s;
+}
+
+Schedule treeReduce(int rank, int n, int root, size_t count) {
+  Schedule s;
+  const TreeNode node = nodeOf(rank, n, root);
+  const Region send{kSendBuffer, 0};
+  if (node.parent < 0) {
+    if (node.children.empty()) addStep(s, StepKind::Copy, -1, send, {kRecvBuffer, 0}, count, -1);
+    reduceUp(s, node, send, {kRecvBuffer, 0}, count);
+    return s;
+  }
+  if (!node.children.empty()) s.scratchCount = count;
+  reduceUp(s, node, send, {kScratchBuffer, 0}, count);
+  return s;
+}
+
+Schedule treeAllReduce(int rank, int n, size_t count) {
+  Schedule s;
+  const TreeNode node = nodeOf(rank, n, 0);
+  const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
+  if (node.parent < 0) {
+    // The root reduces into its receive buffer and sends each chunk back down as soon as it is final.
+    int last = node.children.empty() ? addStep(s, StepKind::Copy, -1, send, recv, count, -1)
+                                     : reduceUp(s, node, send, recv, count);
+    for (int child : node.children) addStep(s, StepKind::Send, child, recv, {}, count, last);
+    return s;
+  }
+  if (!node.children.empty()) s.scratchCount = count;
+  const int sentUp = reduceUp(s, node, send, node.children.empty() ? send : Region{kScratchBuffer, 0}, count);
+  // In place, the result overwrites the input: only where the input has already gone up.
+  const int received = addStep(s, StepKind::Recv, node.parent, {}, recv, count, sentUp);
+  for (int child : node.children) addStep(s, StepKind::Send, child, recv, {}, count, received);
+  return s;
+}
+
+}  // namespace braid
