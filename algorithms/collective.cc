@@ -38,6 +38,7 @@ const char* algorithmName(Algorithm algorithm) {
     case Algorithm::Mesh: return "mesh";
     case Algorithm::Bruck: return "bruck";
     case Algorithm::Direct: return "direct";
+    case Algorithm::Hierarchical: return "hier";
   }
   return "?";
 }
@@ -48,7 +49,8 @@ bool parseAlgorithm(const std::string& name, Algorithm* algorithm) {
   // NCCL's names first: its "tree" is our tree, "collnet*" and "nvls*" have no host equivalent.
   static const std::pair<const char*, Algorithm> kAliases[] = {
       {"recursive_doubling", Algorithm::RecursiveDoubling}, {"halving_doubling", Algorithm::HalvingDoubling},
-      {"rabenseifner", Algorithm::HalvingDoubling}, {"oneshot", Algorithm::Mesh}, {"pairwise", Algorithm::Direct}};
+      {"rabenseifner", Algorithm::HalvingDoubling}, {"oneshot", Algorithm::Mesh}, {"pairwise", Algorithm::Direct},
+      {"hierarchical", Algorithm::Hierarchical}};
   for (const auto& [alias, value] : kAliases)
     if (lower == alias) return *algorithm = value, true;
   for (Algorithm a : kAllAlgorithms)

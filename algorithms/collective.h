@@ -15,12 +15,14 @@ const char* collectiveName(CollectiveKind kind);
 
 // The algorithm families. Default is each collective's bandwidth-optimal standby (ring or chain for the
 // reductions, broadcast and allgather; direct exchanges for the rest); the planner picks others by size.
-enum class Algorithm { Default, Ring, Chain, Tree, RecursiveDoubling, HalvingDoubling, Mesh, Bruck, Direct };
-constexpr Algorithm kAllAlgorithms[] = {Algorithm::Ring, Algorithm::Chain, Algorithm::Tree,
+// Hierarchical: reduce-scatter within each node, allreduce across nodes among ranks of the same local index
+// (one rail each), allgather within each node.
+enum class Algorithm { Default, Ring, Chain, Tree, RecursiveDoubling, HalvingDoubling, Mesh, Bruck, Direct, Hierarchical };
+constexpr Algorithm kAllAlgorithms[] = {Algorithm::Ring,  Algorithm::Chain,  Algorithm::Tree,
                                         Algorithm::RecursiveDoubling, Algorithm::HalvingDoubling, Algorithm::Mesh,
-                                        Algorithm::Bruck, Algorithm::Direct};
+                                        Algorithm::Bruck, Algorithm::Direct, Algorithm::Hierarchical};
 
-const char* algorithmName(Algorithm algorithm);  // "ring", "tree", "rd", "rhd", "mesh", "bruck", "chain", "direct"
+const char* algorithmName(Algorithm algorithm);  // ring chain tree rd rhd mesh bruck direct hier
 bool parseAlgorithm(const std::string& name, Algorithm* algorithm);  // also NCCL's spellings; case-insensitive
 // Whether buildSchedule has `algorithm` for `kind` (Default always).
 bool hasAlgorithm(CollectiveKind kind, Algorithm algorithm);

@@ -1,6 +1,7 @@
 // Collectives, point-to-point calls and groups: argument checks, then the call is recorded for launch.
 #include "api/api_call.h"
 #include "braid/braid.h"
+#include "core/algorithm_selection.h"
 #include "core/communicator.h"
 #include "core/group.h"
 #include "device/datatype.h"
@@ -41,6 +42,7 @@ CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int r
   c.sendbuff = sendbuff;
   c.recvbuff = recvbuff;
   c.type = type;
+  c.shape.algorithm = braid::selectAlgorithm(comm, c.shape, type);
   return c;
 }
 

@@ -13,7 +13,7 @@ using Signature = CollectiveSignature;
 
 bool same(const Signature& a, const Signature& b) {
   return a.sequence == b.sequence && a.count == b.count && a.kind == b.kind && a.type == b.type &&
-         a.reduce == b.reduce && a.root == b.root;
+         a.reduce == b.reduce && a.root == b.root && a.algorithm == b.algorithm;
 }
 
 // A peer's signature is data from outside this process: every field is range-checked before it names anything.
@@ -26,6 +26,8 @@ std::string describe(const Signature& s) {
   text += std::string(", ") + (reduce < 4 ? reductions[reduce] : "op ?") + (s.reduce & 16 ? " pre-scaled" : "") +
           (s.reduce & 32 ? " averaged" : "");
   if (s.root >= 0) text += ", root " + std::to_string(s.root);
+  const bool known = s.algorithm >= 0 && s.algorithm <= static_cast<int32_t>(Algorithm::Hierarchical);
+  text += std::string(", ") + (known ? algorithmName(static_cast<Algorithm>(s.algorithm)) : "algorithm ?");
   return text + ")";
 }
 
@@ -41,6 +43,7 @@ CollectiveSignature signatureOf(const CollectiveCall& c, uint64_t sequence) {
   const bool rooted = c.shape.kind == CollectiveKind::Broadcast || c.shape.kind == CollectiveKind::Reduce ||
                       c.shape.kind == CollectiveKind::Gather || c.shape.kind == CollectiveKind::Scatter;
   s.root = rooted ? c.shape.root : -1;
+  s.algorithm = static_cast<int32_t>(c.shape.algorithm);
   return s;
 }
 

@@ -2,8 +2,11 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 
+#include "core/algorithm_selection.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/cluster_topology.h"
@@ -91,6 +94,20 @@ void connectSockets(ncclComm* comm, const std::vector<int>& remotePeers) {
   }
 }
 
+// Every rank must pick the same algorithm for a collective, so the model is built from what all ranks agree
+// on: the largest host's rank count, and whether any host runs more ranks than it has cores.
+planner::FabricModel agreedFabricModel(ncclComm* comm) {
+  std::vector<char> oversubscribed(comm->nranks);
+  oversubscribed[comm->rank] = comm->oversubscribed;
+  comm->bootstrap->allGather(oversubscribed.data(), 1);
+  std::map<uint64_t, int> ranksPerHost;
+  for (const auto& peer : comm->bootstrap->peers()) ++ranksPerHost[peer.hostHash];
+  int largest = 1;
+  for (const auto& [host, count] : ranksPerHost) largest = std::max(largest, count);
+  const bool anyOversubscribed = std::find(oversubscribed.begin(), oversubscribed.end(), 1) != oversubscribed.end();
+  return hostFabricModel(comm->nranks, largest, anyOversubscribed);
+}
+
 }  // namespace
 
 void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank) {
@@ -99,6 +116,9 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->checkCollectives = envInt("CHECK_COLLECTIVES", 0, false) != 0;
   comm->timeoutSeconds = static_cast<double>(envInt("TIMEOUT", 1800, false));
   comm->nranks = nranks;
+  // Overrides that cannot be read fail the init before anything is connected.
+  planner::AlgorithmFilter algorithmFilter = algorithmFilterFromEnv();
+  std::vector<planner::TuningRule> tuningRules = tuningRulesFromEnv();
   comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
   for (ChannelConnections& c : comm->channels) {
     c.send.resize(nranks);
@@ -115,6 +135,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   cpu_set_t cpus;
   const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
   comm->oversubscribed = comm->localRanks > cores;
+  comm->planner = std::make_unique<planner::Planner>(agreedFabricModel(comm), algorithmFilter, std::move(tuningRules));
   connectSharedMemory(comm, localPeers);
   connectSockets(comm, remotePeers);
   comm->bootstrap->barrier();

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "algorithms/planner/planner.h"
 #include "algorithms/schedule.h"
 #include "core/bootstrap.h"
 #include "core/red_op.h"
@@ -34,6 +35,7 @@ struct ncclComm {
   std::array<braid::ChannelConnections, braid::kChannelCount> channels;
   braid::RedOpTable redOps;
   std::shared_ptr<const braid::topo::XmlElement> topology;  // the fused cluster, when requested (cluster_topology.h)
+  std::unique_ptr<braid::planner::Planner> planner;          // which algorithm each collective uses
 
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -52,17 +53,22 @@ int runOne(collperf::CallContext& call, int& problems, const char* what) {
   return problems;
 }
 
-int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring) {
+// `algorithms`, when set, is a BRAID_ALGO value, and only the collectives it names are run.
+int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring, const char* algorithms = nullptr) {
   int problems = 0;
   chooseHost(wiring, rank);
+  if (algorithms) setenv("BRAID_ALGO", algorithms, 1);
   ncclComm_t comm;
   ncclResult_t init = ncclCommInitRank(&comm, nranks, id, rank);
   RANK_EXPECT(init == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
   if (init != ncclSuccess) return problems;
   const char* names[] = {"AllReduce", "AllGather", "ReduceScatter", "Broadcast", "Reduce",
                          "AlltoAll",  "Gather",    "Scatter",       "SendRecv"};
+  const char* keywords[] = {"allreduce", "allgather", "reducescatter", "broadcast", "reduce",
+                            "alltoall",  "gather",    "scatter",       "sendrecv"};
   for (int ci = 0; ci < 9; ++ci) {
     const Collective c = static_cast<Collective>(ci);
+    if (algorithms && !std::strstr(algorithms, (std::string(keywords[ci]) + ":").c_str())) continue;
     for (int t = 0; t < ncclNumTypes; ++t) {
       const ncclDataType_t type = static_cast<ncclDataType_t>(t);
       const int opCount = collperf::reduces(c) ? reference::kTestOpCount : 1;
@@ -114,6 +120,37 @@ INSTANTIATE_TEST_SUITE_P(Ranks, Collectives,
                                            RankSetup{8, Wiring::SharedMemory}, RankSetup{2, Wiring::Sockets},
                                            RankSetup{3, Wiring::Sockets}, RankSetup{4, Wiring::Mixed}),
                          nameOf);
+
+// Each algorithm forced through BRAID_ALGO, on rank counts that are and are not powers of two.
+struct ForcedCase {
+  const char* algorithms;
+  int nranks;
+  Wiring wiring;
+  const char* name;
+};
+
+class ForcedAlgorithm : public ::testing::TestWithParam<ForcedCase> {};
+
+TEST_P(ForcedAlgorithm, EveryTypeOpAndPlacement) {
+  const ForcedCase f = GetParam();
+  std::string failures = testing::forkRanks(
+      f.nranks,
+      [&](int rank, int nranks, const ncclUniqueId& id) { return everyCollective(rank, nranks, id, f.wiring, f.algorithms); },
+      600);
+  EXPECT_EQ(failures, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Algorithms, ForcedAlgorithm,
+    ::testing::Values(ForcedCase{"allreduce:ring;allgather:ring;broadcast:chain;reduce:chain", 3, Wiring::SharedMemory, "ring_chain_3"},
+                      ForcedCase{"allreduce:tree;broadcast:tree;reduce:tree", 5, Wiring::SharedMemory, "tree_5"},
+                      ForcedCase{"allreduce:rd", 3, Wiring::SharedMemory, "rd_3"},
+                      ForcedCase{"allreduce:rd", 4, Wiring::Mixed, "rd_4_mixed"},
+                      ForcedCase{"allreduce:rhd", 6, Wiring::SharedMemory, "rhd_6"},
+                      ForcedCase{"allreduce:rhd", 3, Wiring::Sockets, "rhd_3_sockets"},
+                      ForcedCase{"allreduce:mesh;allgather:bruck", 3, Wiring::SharedMemory, "mesh_bruck_3"},
+                      ForcedCase{"allgather:bruck", 5, Wiring::SharedMemory, "bruck_5"}),
+    [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace braid

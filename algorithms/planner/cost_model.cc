@@ -1,0 +1,193 @@
+#include "algorithms/planner/cost_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace braid::planner {
+namespace {
+
+// Accumulates a schedule's cost term by term.
+struct Cost {
+  const FabricModel& m;
+  double latencyUs = 0, wireUs = 0, reduceUs = 0;
+
+  void steps(double count, double latencyUs) { this->latencyUs += count * (latencyUs + m.stepOverheadUs); }
+  void wire(double bytes, double gbps) { wireUs += bytes / (gbps * 1e3); }  // GB/s = 1e3 bytes per us
+  void reduce(double bytes) { reduceUs += bytes / (m.reduceGBps * 1e3); }
+  double total() const { return latencyUs + wireUs + reduceUs; }
+};
+
+bool multiNode(const FabricModel& m) { return m.nodes() > 1; }
+// A ring ordered node by node crosses each node boundary once; channels spread it over all of a node's NICs.
+LinkLevel ringLevel(const FabricModel& m) {
+  if (!multiNode(m)) return m.intra;
+  return {m.inter.latencyUs, std::min(m.intra.bandwidthGBps, m.inter.bandwidthGBps)};
+}
+// Every rank talking across nodes at once shares its node's NICs with the other ranks of the node.
+LinkLevel crossLevel(const FabricModel& m) {
+  return {m.inter.latencyUs, std::min(m.intra.bandwidthGBps, m.inter.bandwidthGBps / m.ranksPerNode)};
+}
+// The link to a partner `distance` ranks away (ranks are numbered node by node).
+LinkLevel partnerLevel(const FabricModel& m, int distance) {
+  return distance < m.ranksPerNode || !multiNode(m) ? m.intra : crossLevel(m);
+}
+int log2Floor(int n) {
+  int k = 0;
+  while ((2 << k) <= n) ++k;
+  return k;
+}
+int log2Ceil(int n) { return n <= 1 ? 0 : log2Floor(n - 1) + 1; }
+
+double ringAllReduce(Cost& c, double s, int n) {
+  const LinkLevel l = ringLevel(c.m);
+  c.steps(2.0 * (n - 1), l.latencyUs);
+  c.wire(2.0 * (n - 1) / n * s, l.bandwidthGBps);
+  c.reduce(double(n - 1) / n * s);
+  return c.total();
+}
+
+// Extra ranks of a non-power-of-two count fold into a neighbour and get the result back: two more steps.
+void fold(Cost& c, double s, int n) {
+  if ((n & (n - 1)) == 0) return;
+  c.steps(2, c.m.intra.latencyUs);
+  c.wire(2 * s, c.m.intra.bandwidthGBps);
+  c.reduce(s);
+}
+
+double recursiveDoubling(Cost& c, double s, int n) {
+  fold(c, s, n);
+  const int p = 1 << log2Floor(n);
+  for (int mask = 1; mask < p; mask *= 2) {
+    const LinkLevel l = partnerLevel(c.m, mask);
+    c.steps(1, l.latencyUs);
+    c.wire(s, l.bandwidthGBps);
+    c.reduce(s);
+  }
+  return c.total();
+}
+
+double halvingDoubling(Cost& c, double s, int n) {
+  fold(c, s, n);
+  const int p = 1 << log2Floor(n);
+  for (int mask = p / 2; mask >= 1; mask /= 2) {  // reduce-scatter, then the same rounds backwards
+    const LinkLevel l = partnerLevel(c.m, mask);
+    const double part = s * mask / p;
+    c.steps(2, l.latencyUs);
+    c.wire(2 * part, l.bandwidthGBps);
+    c.reduce(part);
+  }
+  return c.total();
+}
+
+double meshAllReduce(Cost& c, double s, int n) {
+  const double egress = multiNode(c.m) ? std::min(c.m.intraEgressGBps, crossLevel(c.m).bandwidthGBps)
+                                       : c.m.intraEgressGBps;
+  c.steps(1, multiNode(c.m) ? c.m.inter.latencyUs : c.m.intra.latencyUs);
+  c.wire((n - 1) * s, egress);
+  c.reduce((n - 1) * s);
+  return c.total();
+}
+
+double treeDepth(int n) { return log2Floor(n) + 1; }
+
+double treeAllReduce(Cost& c, double s, int n) {
+  const LinkLevel l = multiNode(c.m) ? crossLevel(c.m) : c.m.intra;
+  c.steps(2 * treeDepth(n), l.latencyUs);  // up and down, pipelined chunk by chunk
+  c.wire(2 * s, l.bandwidthGBps);          // an inner rank sends to two children
+  c.reduce(2 * s);                         // and adds two children's data
+  return c.total();
+}
+
+double hierarchicalAllReduce(Cost& c, double s) {
+  const FabricModel& m = c.m;
+  const int local = m.ranksPerNode, nodes = m.nodes();
+  // Latencies add up level by level; the levels' transfers overlap (pipelined), so the slowest one counts.
+  c.steps(2.0 * (local - 1), m.intra.latencyUs);
+  c.steps(2.0 * (nodes - 1), m.inter.latencyUs);
+  const double intraUs = 2.0 * (local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
+  const double interUs = 2.0 * (nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);  // all rails together
+  c.wireUs += std::max(intraUs, interUs);
+  c.reduce(double(local - 1) / local * s + double(nodes - 1) / nodes * s / local);
+  return c.total();
+}
+
+double allGather(Cost& c, Algorithm a, double s, int n) {
+  const LinkLevel l = a == Algorithm::Bruck ? (multiNode(c.m) ? crossLevel(c.m) : c.m.intra) : ringLevel(c.m);
+  c.steps(a == Algorithm::Bruck ? log2Ceil(n) : n - 1, l.latencyUs);
+  c.wire(double(n - 1) / n * s, l.bandwidthGBps);
+  if (a == Algorithm::Bruck) c.wire(s, c.m.intraEgressGBps);  // the final rotation is a local copy
+  return c.total();
+}
+
+}  // namespace
+
+double busBandwidthFactor(CollectiveKind kind, int n) {
+  switch (kind) {
+    case CollectiveKind::AllReduce: return 2.0 * (n - 1) / n;
+    case CollectiveKind::Broadcast:
+    case CollectiveKind::Reduce: return 1;
+    default: return double(n - 1) / n;
+  }
+}
+
+std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel& m) {
+  std::vector<Algorithm> out;
+  for (Algorithm a : kAllAlgorithms) {
+    if (a == Algorithm::Hierarchical)
+      if (kind != CollectiveKind::AllReduce || !multiNode(m) || m.ranksPerNode < 2 || m.nranks % m.ranksPerNode)
+        continue;
+    if (a == Algorithm::Hierarchical || hasAlgorithm(kind, a)) out.push_back(a);
+  }
+  return out;
+}
+
+Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricModel& m) {
+  Cost c{m};
+  const double s = static_cast<double>(bytes);
+  const int n = m.nranks;
+  double t = 0;
+  if (n > 1) {
+    switch (kind) {
+      case CollectiveKind::AllReduce:
+        switch (a) {
+          case Algorithm::Tree: t = treeAllReduce(c, s, n); break;
+          case Algorithm::RecursiveDoubling: t = recursiveDoubling(c, s, n); break;
+          case Algorithm::HalvingDoubling: t = halvingDoubling(c, s, n); break;
+          case Algorithm::Mesh: t = meshAllReduce(c, s, n); break;
+          case Algorithm::Hierarchical: t = hierarchicalAllReduce(c, s); break;
+          default: t = ringAllReduce(c, s, n);
+        }
+        break;
+      case CollectiveKind::Broadcast:
+      case CollectiveKind::Reduce: {
+        const bool tree = a == Algorithm::Tree;
+        const LinkLevel l = tree && multiNode(m) ? crossLevel(m) : ringLevel(m);
+        c.steps(tree ? treeDepth(n) : n - 1, l.latencyUs);  // pipeline fill
+        c.wire(tree ? 2 * s : s, l.bandwidthGBps);
+        if (kind == CollectiveKind::Reduce) c.reduce(tree ? 2 * s : s);
+        t = c.total();
+        break;
+      }
+      case CollectiveKind::AllGather: t = allGather(c, a, s, n); break;
+      case CollectiveKind::ReduceScatter: {
+        const LinkLevel l = ringLevel(m);
+        c.steps(n - 1, l.latencyUs);
+        c.wire(double(n - 1) / n * s, l.bandwidthGBps);
+        c.reduce(double(n - 1) / n * s);
+        t = c.total();
+        break;
+      }
+      default: {  // direct exchanges: every peer at once, through the rank's (or its node's) links
+        const LinkLevel l = multiNode(m) ? crossLevel(m) : m.intra;
+        c.steps(1, l.latencyUs);
+        c.wire(double(n - 1) / n * s, multiNode(m) ? l.bandwidthGBps : m.intraEgressGBps);
+        t = c.total();
+      }
+    }
+  }
+  t = std::max(t, 1e-3);
+  const double algbw = s / (t * 1e3);
+  return {a, t, algbw, algbw * busBandwidthFactor(kind, n)};
+}
+
+}  // namespace braid::planner

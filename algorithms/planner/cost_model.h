@@ -1,0 +1,46 @@
+// The α-β-γ cost model: what each algorithm of a collective costs on a fabric, from per-step latency (α), the
+// bytes each rank puts on its busiest link (β) and the bytes it reduces (γ). Closed forms per algorithm, so a
+// plan for 100,000 devices costs microseconds.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "algorithms/collective.h"
+
+namespace braid::planner {
+
+struct LinkLevel {
+  double latencyUs = 1;      // per step
+  double bandwidthGBps = 1;  // per direction
+};
+
+// What the planner knows about the ranks of a communicator (or of a cluster being designed).
+struct FabricModel {
+  int nranks = 1;
+  int ranksPerNode = 1;       // ranks are numbered node by node
+  LinkLevel intra;            // a rank's path to a neighbour in its node (what a ring step sees)
+  double intraEgressGBps = 1; // all of a rank's links at once (what a rank sending to every peer sees)
+  LinkLevel inter;            // between nodes: latency, and the bandwidth of all of a node's NICs together
+  double reduceGBps = 10;     // reduction arithmetic, per rank
+  double stepOverheadUs = 0;  // software cost of each step (waking up, bookkeeping)
+
+  int nodes() const { return (nranks + ranksPerNode - 1) / ranksPerNode; }
+};
+
+struct Prediction {
+  Algorithm algorithm;
+  double timeUs;
+  double algbwGBps;
+  double busbwGBps;
+};
+
+// nccl-tests' bus bandwidth factor for `kind` on n ranks.
+double busBandwidthFactor(CollectiveKind kind, int nranks);
+// The algorithms the model prices for `kind` (hierarchical ones only on several nodes).
+std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel& model);
+// Predicted cost of `algorithm` moving `bytes` (NCCL's size: the per-rank buffer of AllReduce, Broadcast,
+// Reduce; the total output of AllGather, the total input of ReduceScatter).
+Prediction predict(CollectiveKind kind, Algorithm algorithm, size_t bytes, const FabricModel& model);
+
+}  // namespace braid::planner

@@ -1,0 +1,49 @@
+#include "algorithms/planner/planner.h"
+
+#include <algorithm>
+
+namespace braid::planner {
+
+const char* choiceSourceName(ChoiceSource source) {
+  switch (source) {
+    case ChoiceSource::Model: return "cost model";
+    case ChoiceSource::TuningFile: return "tuning file";
+    case ChoiceSource::Override: return "BRAID_ALGO";
+  }
+  return "?";
+}
+
+Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules)
+    : model_(model), filter_(filter), rules_(std::move(rules)) {}
+
+std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, bool runnableOnly) const {
+  std::vector<Prediction> out;
+  for (Algorithm a : modelledAlgorithms(kind, model_)) {
+    if (!filter_.allows(kind, a) || (runnableOnly && !hasAlgorithm(kind, a))) continue;
+    out.push_back(predict(kind, a, bytes, model_));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Prediction& x, const Prediction& y) { return x.timeUs < y.timeUs; });
+  return out;
+}
+
+Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
+  if (auto ruled = matchTuningRule(rules_, kind, model_.nranks, bytes))
+    if (hasAlgorithm(kind, *ruled) && filter_.allows(kind, *ruled))
+      return {*ruled, ChoiceSource::TuningFile, predict(kind, *ruled, bytes, model_).timeUs};
+  std::vector<Prediction> ranked = candidates(kind, bytes, true);
+  const ChoiceSource source = filter_.restricts(kind) ? ChoiceSource::Override : ChoiceSource::Model;
+  if (ranked.empty()) return {Algorithm::Default, source, 0};  // the overrides exclude everything
+  return {ranked.front().algorithm, source, ranked.front().timeUs};
+}
+
+Choice Planner::choose(CollectiveKind kind, size_t bytes, bool* fresh) const {
+  const uint64_t key = (static_cast<uint64_t>(kind) << 56) ^ bytes;
+  std::lock_guard<std::mutex> lock(cacheMutex_);
+  auto it = cache_.find(key);
+  if (fresh) *fresh = it == cache_.end();
+  if (it != cache_.end()) return it->second;
+  if (cache_.size() > 4096) cache_.clear();  // many distinct sizes: start over rather than grow
+  return cache_[key] = decide(kind, bytes);
+}
+
+}  // namespace braid::planner

@@ -1,0 +1,46 @@
+// The planner: per collective and size, the cheapest algorithm by the cost model among those the overrides
+// allow (BRAID_ALGO), unless a tuning file names one. Decisions are cached per communicator.
+#pragma once
+
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "algorithms/planner/algorithm_filter.h"
+#include "algorithms/planner/cost_model.h"
+#include "algorithms/planner/tuning_file.h"
+
+namespace braid::planner {
+
+enum class ChoiceSource { Model, TuningFile, Override };
+const char* choiceSourceName(ChoiceSource source);
+
+struct Choice {
+  Algorithm algorithm;
+  ChoiceSource source;
+  double predictedUs;
+};
+
+class Planner {
+ public:
+  Planner() = default;
+  Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules);
+
+  // What to run: only algorithms Braid has schedules for. `fresh` tells whether this call decided (not cached).
+  Choice choose(CollectiveKind kind, size_t bytes, bool* fresh = nullptr) const;
+  // Every modelled algorithm the overrides allow, cheapest first (including ones still without a schedule
+  // when `runnableOnly` is false: `braid plan` designs clusters ahead of the library).
+  std::vector<Prediction> candidates(CollectiveKind kind, size_t bytes, bool runnableOnly) const;
+  const FabricModel& model() const { return model_; }
+
+ private:
+  Choice decide(CollectiveKind kind, size_t bytes) const;
+
+  FabricModel model_;
+  AlgorithmFilter filter_;
+  std::vector<TuningRule> rules_;
+  mutable std::mutex cacheMutex_;
+  mutable std::unordered_map<uint64_t, Choice> cache_;
+};
+
+}  // namespace braid::planner

@@ -1,0 +1,76 @@
+#include "core/algorithm_selection.h"
+
+#include <stdexcept>
+
+#include "core/communicator.h"
+#include "core/env.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "device/datatype.h"
+
+namespace braid {
+
+planner::AlgorithmFilter algorithmFilterFromEnv() {
+  const auto spec = envValue("ALGO");
+  if (!spec) return {};
+  try {
+    return planner::AlgorithmFilter::parse(*spec);
+  } catch (const std::invalid_argument& e) {
+    fail(ncclInvalidArgument, "BRAID_ALGO=\"" + *spec + "\": " + e.what());
+  }
+}
+
+std::vector<planner::TuningRule> tuningRulesFromEnv() {
+  const auto path = envValue("TUNE_FILE", false);
+  if (!path) return {};
+  try {
+    return planner::loadTuningFile(*path);
+  } catch (const std::invalid_argument& e) {
+    fail(ncclInvalidArgument, std::string("BRAID_TUNE_FILE: ") + e.what());
+  }
+}
+
+planner::FabricModel hostFabricModel(int nranks, int localRanks, bool oversubscribed) {
+  // Figures measured with collperf on a 2-core VM (docs/planner.md): a shared-memory hand-off costs ~0.3 us
+  // and moves ~12 GB/s; TCP between hosts ~20 us; host reductions run at ~8 GB/s. With more ranks than cores,
+  // every step may wait for a time slice.
+  planner::FabricModel m;
+  m.nranks = nranks;
+  m.ranksPerNode = localRanks;
+  m.intra = {0.3, 12};
+  m.intraEgressGBps = 12;
+  m.inter = {20, 1.2};
+  m.reduceGBps = 8;
+  m.stepOverheadUs = oversubscribed ? 2.5 : 0.05;
+  return m;
+}
+
+namespace {
+
+// NCCL's size of a call (what nccl-tests prints): the buffer for AllReduce, Broadcast and Reduce; the whole
+// output of AllGather and Gather; the whole input of ReduceScatter, Scatter and AlltoAll.
+size_t callBytes(const CollectiveShape& s, ncclDataType_t type) {
+  const size_t bytes = s.count * dataTypeSize(type);
+  switch (s.kind) {
+    case CollectiveKind::AllReduce:
+    case CollectiveKind::Broadcast:
+    case CollectiveKind::Reduce: return bytes;
+    default: return bytes * static_cast<size_t>(s.nranks);
+  }
+}
+
+}  // namespace
+
+Algorithm selectAlgorithm(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type) {
+  if (!comm->planner) return Algorithm::Default;
+  const size_t bytes = callBytes(shape, type);
+  bool fresh = false;
+  const planner::Choice choice = comm->planner->choose(shape.kind, bytes, &fresh);
+  if (fresh)
+    BRAID_INFO("TUNING", "rank %d: %s of %zu bytes on %d ranks: %s (%s, predicted %.2f us)", comm->rank,
+               collectiveName(shape.kind), bytes, shape.nranks, algorithmName(choice.algorithm),
+               planner::choiceSourceName(choice.source), choice.predictedUs);
+  return choice.algorithm;
+}
+
+}  // namespace braid

@@ -1,0 +1,25 @@
+// How a communicator picks algorithms: a planner over the host device's fabric model, with BRAID_ALGO (alias
+// NCCL_ALGO) and BRAID_TUNE_FILE applied. BRAID_DEBUG_SUBSYS=TUNING logs each new decision.
+#pragma once
+
+#include <memory>
+
+#include "algorithms/planner/planner.h"
+#include "nccl.h"
+
+struct ncclComm;
+
+namespace braid {
+
+// The overrides of this process's environment; throws Error(ncclInvalidArgument) naming the variable, or the
+// file and line, that cannot be read.
+planner::AlgorithmFilter algorithmFilterFromEnv();
+std::vector<planner::TuningRule> tuningRulesFromEnv();
+
+// The cost model of ranks on the host device: shared memory within a host, TCP between hosts.
+planner::FabricModel hostFabricModel(int nranks, int localRanks, bool oversubscribed);
+
+// The algorithm for a collective about to be issued on `comm`.
+Algorithm selectAlgorithm(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type);
+
+}  // namespace braid
