@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
       -DCMAKE_CXX_COMPILER=clang++ -DBRAID_FUZZ=ON -DBRAID_TESTS=OFF > /dev/null
-cmake --build build-fuzz --target fuzz_bootstrap_messages fuzz_topology_xml
-for target in bootstrap_messages topology_xml; do
+targets=(bootstrap_messages topology_xml tuning_file)
+cmake --build build-fuzz --target "${targets[@]/#/fuzz_}"
+for target in "${targets[@]}"; do
   work=$(mktemp -d)
   cp tests/fuzz/corpus/$target/* "$work"/
   echo "fuzzing $target for $seconds s"

@@ -1,0 +1,125 @@
+// The planner's parts: BRAID_ALGO parsing, tuning files (and their errors), the cost model's shape, choices.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "algorithms/planner/planner.h"
+
+namespace braid::planner {
+namespace {
+
+TEST(AlgorithmFilter, ReadsNcclSyntax) {
+  AlgorithmFilter all;
+  EXPECT_TRUE(all.allows(CollectiveKind::AllReduce, Algorithm::Mesh));
+  AlgorithmFilter only = AlgorithmFilter::parse("ring,Tree");
+  EXPECT_TRUE(only.allows(CollectiveKind::AllReduce, Algorithm::Ring));
+  EXPECT_TRUE(only.allows(CollectiveKind::Broadcast, Algorithm::Tree));
+  EXPECT_FALSE(only.allows(CollectiveKind::AllReduce, Algorithm::RecursiveDoubling));
+  AlgorithmFilter except = AlgorithmFilter::parse("^ring");
+  EXPECT_FALSE(except.allows(CollectiveKind::AllGather, Algorithm::Ring));
+  EXPECT_TRUE(except.allows(CollectiveKind::AllGather, Algorithm::Bruck));
+  AlgorithmFilter perCollective = AlgorithmFilter::parse("allreduce:rd,rhd; broadcast:^tree;alltoall:direct");
+  EXPECT_TRUE(perCollective.allows(CollectiveKind::AllReduce, Algorithm::HalvingDoubling));
+  EXPECT_FALSE(perCollective.allows(CollectiveKind::AllReduce, Algorithm::Ring));
+  EXPECT_FALSE(perCollective.allows(CollectiveKind::Broadcast, Algorithm::Tree));
+  EXPECT_TRUE(perCollective.allows(CollectiveKind::Reduce, Algorithm::Tree));
+  EXPECT_TRUE(perCollective.restricts(CollectiveKind::AlltoAllv));
+  // NCCL-only algorithms are accepted and mean nothing here.
+  EXPECT_NO_THROW(AlgorithmFilter::parse("NVLS,CollNetDirect,ring"));
+  EXPECT_THROW(AlgorithmFilter::parse("rings"), std::invalid_argument);
+  EXPECT_THROW(AlgorithmFilter::parse("allgatherv:ring"), std::invalid_argument);
+}
+
+TEST(TuningFile, RoundTripsAndMatchesInOrder) {
+  std::vector<TuningRule> rules = {{CollectiveKind::AllReduce, 16, 0, 65536, Algorithm::RecursiveDoubling},
+                                   {CollectiveKind::AllReduce, 0, 65537, static_cast<size_t>(-1), Algorithm::Ring},
+                                   {CollectiveKind::Broadcast, 0, 0, static_cast<size_t>(-1), Algorithm::Tree}};
+  std::stringstream text;
+  writeTuningRules(text, rules, "test");
+  std::vector<TuningRule> back = parseTuningRules(text, "t");
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(matchTuningRule(back, CollectiveKind::AllReduce, 16, 100), Algorithm::RecursiveDoubling);
+  EXPECT_EQ(matchTuningRule(back, CollectiveKind::AllReduce, 8, 100), std::nullopt);
+  EXPECT_EQ(matchTuningRule(back, CollectiveKind::AllReduce, 8, 1 << 20), Algorithm::Ring);
+  EXPECT_EQ(matchTuningRule(back, CollectiveKind::Broadcast, 3, 1), Algorithm::Tree);
+}
+
+std::string errorOf(const std::string& text) {
+  std::istringstream in(text);
+  try {
+    parseTuningRules(in, "tune.txt");
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TuningFile, NamesFileAndLineOfTheFirstBadLine) {
+  EXPECT_EQ(errorOf("# ok\nallreduce * 0 * ring\nallreduce 4 0\n"),
+            "tune.txt:3: expected 5 fields (collective ranks min_bytes max_bytes algorithm), found 3");
+  EXPECT_EQ(errorOf("allgatherx * 0 * ring\n"), "tune.txt:1: unknown collective \"allgatherx\"");
+  EXPECT_EQ(errorOf("allreduce * 10 5 ring\n"), "tune.txt:1: max_bytes is below min_bytes");
+  EXPECT_EQ(errorOf("allreduce -1 0 * ring\n"), "tune.txt:1: bad rank count \"-1\"");
+  EXPECT_EQ(errorOf("allreduce * 0 99999999999999999999 ring\n"), "tune.txt:1: bad max_bytes \"99999999999999999999\"");
+  EXPECT_EQ(errorOf("allgather * 0 * rd\n"), "tune.txt:1: allgather has no rd algorithm");
+  EXPECT_EQ(errorOf("\n\n  # only comments\n"), "");
+}
+
+FabricModel twoNodes(double nicGBps) {
+  FabricModel m;
+  m.nranks = 4;
+  m.ranksPerNode = 2;
+  m.intra = {0.3, 12};
+  m.intraEgressGBps = 12;
+  m.inter = {50, nicGBps};
+  m.reduceGBps = 8;
+  return m;
+}
+
+TEST(CostModel, SmallMessagesFavourFewStepsLargeOnesFavourLittleTraffic) {
+  FabricModel m = twoNodes(1.2);
+  m.nranks = m.ranksPerNode = 8;  // one node
+  const double ringSmall = predict(CollectiveKind::AllReduce, Algorithm::Ring, 8, m).timeUs;
+  const double rdSmall = predict(CollectiveKind::AllReduce, Algorithm::RecursiveDoubling, 8, m).timeUs;
+  EXPECT_LT(rdSmall, ringSmall);
+  const double ringLarge = predict(CollectiveKind::AllReduce, Algorithm::Ring, 64 << 20, m).timeUs;
+  const double rdLarge = predict(CollectiveKind::AllReduce, Algorithm::RecursiveDoubling, 64 << 20, m).timeUs;
+  EXPECT_LT(ringLarge, rdLarge);
+  // busbw approaches the link bandwidth for large rings and never exceeds it.
+  Prediction p = predict(CollectiveKind::AllReduce, Algorithm::Ring, size_t(1) << 30, m);
+  EXPECT_GT(p.busbwGBps, 0.4 * m.intra.bandwidthGBps);
+  EXPECT_LE(p.busbwGBps, m.intra.bandwidthGBps);
+}
+
+TEST(CostModel, HierarchicalWinsAcrossASlowNetwork) {
+  const FabricModel m = twoNodes(0.125);  // 1 Gbit/s between the nodes
+  const double ring = predict(CollectiveKind::AllReduce, Algorithm::Ring, 16 << 20, m).timeUs;
+  const double hier = predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 16 << 20, m).timeUs;
+  EXPECT_GT(ring / hier, 1.3);
+}
+
+TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
+  FabricModel m = twoNodes(1.2);
+  Planner free(m, AlgorithmFilter(), {});
+  Choice small = free.choose(CollectiveKind::AllReduce, 8);
+  EXPECT_NE(small.algorithm, Algorithm::Ring);
+  EXPECT_EQ(small.source, ChoiceSource::Model);
+  EXPECT_TRUE(hasAlgorithm(CollectiveKind::AllReduce, free.choose(CollectiveKind::AllReduce, 1 << 26).algorithm));
+  Planner ringOnly(m, AlgorithmFilter::parse("allreduce:ring"), {});
+  EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 8).algorithm, Algorithm::Ring);
+  EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 8).source, ChoiceSource::Override);
+  Planner nothing(m, AlgorithmFilter::parse("allgather:^ring,bruck"), {});
+  EXPECT_EQ(nothing.choose(CollectiveKind::AllGather, 8).algorithm, Algorithm::Default);
+  Planner ruled(m, AlgorithmFilter(), {{CollectiveKind::AllReduce, 0, 0, 100, Algorithm::Tree}});
+  EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 64).algorithm, Algorithm::Tree);
+  EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 64).source, ChoiceSource::TuningFile);
+  bool fresh = true;
+  ruled.choose(CollectiveKind::AllReduce, 64, &fresh);
+  EXPECT_FALSE(fresh);  // cached
+  // The design view also lists what has no schedule yet.
+  auto all = free.candidates(CollectiveKind::AllReduce, 1 << 20, false);
+  EXPECT_TRUE(std::any_of(all.begin(), all.end(), [](const Prediction& p) { return p.algorithm == Algorithm::Hierarchical; }));
+}
+
+}  // namespace
+}  // namespace braid::planner
