@@ -5,22 +5,12 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/byte_size.h"
 #include "device/datatype.h"
 
 namespace braid::collperf {
 
-size_t parseSize(const std::string& text) {
-  size_t pos = 0;
-  double value = std::stod(text, &pos);
-  std::string unit = text.substr(pos);
-  double scale = 1;
-  if (unit == "K" || unit == "k") scale = 1024.0;
-  else if (unit == "M" || unit == "m") scale = 1024.0 * 1024;
-  else if (unit == "G" || unit == "g") scale = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw std::invalid_argument("bad size '" + text + "'");
-  if (value < 0) throw std::invalid_argument("negative size '" + text + "'");
-  return static_cast<size_t>(value * scale);
-}
+size_t parseSize(const std::string& text) { return parseByteSize(text); }
 
 namespace {
 

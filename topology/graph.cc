@@ -208,6 +208,7 @@ class Builder {
       std::string detail = std::to_string(static_cast<long>(speed / 1000)) + " Gb/s";
       if (net.find("link_layer")) detail += " " + net.get("link_layer");
       int node = addNode(NodeKind::Nic, name, "", detail, net.line);
+      g_.nodes[node].bandwidth = speed / 8000.0;
       nicBandwidth_.push_back({node, speed / 8000.0});
       double toHost = pciBandwidth > 0 ? pciBandwidth : speed / 8000.0;
       addLink(parent, node, LinkKind::PCIe, toHost, linkKindInfo(LinkKind::PCIe).latencyUs);

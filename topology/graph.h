@@ -33,6 +33,7 @@ struct Node {
   std::string detail; // model, vendor, speed: what renderers show next to the name
   int host = 0;
   int line = 0;
+  double bandwidth = 0;  // GB/s: a NIC's port speed (0 for other nodes)
 };
 
 struct Link {

@@ -83,6 +83,7 @@ double meshAllReduce(Cost& c, double s, int n) {
   const double egress = multiNode(c.m) ? std::min(c.m.intraEgressGBps, crossLevel(c.m).bandwidthGBps)
                                        : c.m.intraEgressGBps;
   c.steps(1, multiNode(c.m) ? c.m.inter.latencyUs : c.m.intra.latencyUs);
+  c.latencyUs += (n - 2) * c.m.stepOverheadUs;  // one message per peer
   c.wire((n - 1) * s, egress);
   c.reduce((n - 1) * s);
   return c.total();
@@ -98,17 +99,30 @@ double treeAllReduce(Cost& c, double s, int n) {
   return c.total();
 }
 
+double flatAllReduce(Algorithm a, double s, const FabricModel& m);
+
+// Within each node a reduce-scatter, across nodes an allreduce of each rank's 1/L share among the ranks of the
+// same local index (the cheapest of ring, halving-doubling and tree over the nodes; all L rails at once), then
+// an allgather within each node. The levels are pipelined, so their transfers overlap.
 double hierarchicalAllReduce(Cost& c, double s) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
-  // Latencies add up level by level; the levels' transfers overlap (pipelined), so the slowest one counts.
+  FabricModel rail = m;
+  rail.nranks = nodes;
+  rail.ranksPerNode = 1;
+  rail.intra = {m.inter.latencyUs, m.inter.bandwidthGBps / local};
+  rail.intraEgressGBps = rail.intra.bandwidthGBps;
+  double interUs = 0;
+  bool first = true;
+  for (Algorithm a : {Algorithm::Ring, Algorithm::HalvingDoubling, Algorithm::Tree}) {
+    const double t = flatAllReduce(a, s / local, rail);
+    interUs = first ? t : std::min(interUs, t);
+    first = false;
+  }
   c.steps(2.0 * (local - 1), m.intra.latencyUs);
-  c.steps(2.0 * (nodes - 1), m.inter.latencyUs);
   const double intraUs = 2.0 * (local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
-  const double interUs = 2.0 * (nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);  // all rails together
-  c.wireUs += std::max(intraUs, interUs);
-  c.reduce(double(local - 1) / local * s + double(nodes - 1) / nodes * s / local);
-  return c.total();
+  c.reduce(double(local - 1) / local * s);
+  return c.total() + std::max(intraUs, interUs);
 }
 
 double allGather(Cost& c, Algorithm a, double s, int n) {
@@ -117,6 +131,19 @@ double allGather(Cost& c, Algorithm a, double s, int n) {
   c.wire(double(n - 1) / n * s, l.bandwidthGBps);
   if (a == Algorithm::Bruck) c.wire(s, c.m.intraEgressGBps);  // the final rotation is a local copy
   return c.total();
+}
+
+double flatAllReduce(Algorithm a, double s, const FabricModel& m) {
+  Cost c{m};
+  const int n = m.nranks;
+  if (n <= 1) return 0;
+  switch (a) {
+    case Algorithm::Tree: return treeAllReduce(c, s, n);
+    case Algorithm::RecursiveDoubling: return recursiveDoubling(c, s, n);
+    case Algorithm::HalvingDoubling: return halvingDoubling(c, s, n);
+    case Algorithm::Mesh: return meshAllReduce(c, s, n);
+    default: return ringAllReduce(c, s, n);
+  }
 }
 
 }  // namespace
@@ -149,14 +176,7 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
   if (n > 1) {
     switch (kind) {
       case CollectiveKind::AllReduce:
-        switch (a) {
-          case Algorithm::Tree: t = treeAllReduce(c, s, n); break;
-          case Algorithm::RecursiveDoubling: t = recursiveDoubling(c, s, n); break;
-          case Algorithm::HalvingDoubling: t = halvingDoubling(c, s, n); break;
-          case Algorithm::Mesh: t = meshAllReduce(c, s, n); break;
-          case Algorithm::Hierarchical: t = hierarchicalAllReduce(c, s); break;
-          default: t = ringAllReduce(c, s, n);
-        }
+        t = a == Algorithm::Hierarchical ? hierarchicalAllReduce(c, s) : flatAllReduce(a, s, m);
         break;
       case CollectiveKind::Broadcast:
       case CollectiveKind::Reduce: {
@@ -180,6 +200,7 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
       default: {  // direct exchanges: every peer at once, through the rank's (or its node's) links
         const LinkLevel l = multiNode(m) ? crossLevel(m) : m.intra;
         c.steps(1, l.latencyUs);
+        c.latencyUs += (n - 2) * m.stepOverheadUs;  // one message per peer
         c.wire(double(n - 1) / n * s, multiNode(m) ? l.bandwidthGBps : m.intraEgressGBps);
         t = c.total();
       }

@@ -1,8 +1,10 @@
-// The braid command: `braid topo` shows, converts and checks topologies.
+// The braid command: `braid topo` shows, converts and checks topologies; `braid plan` predicts and picks
+// algorithms for a cluster (cli/plan_command.cc).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
+#include "cli/plan_command.h"
 #include "topology/discovery.h"
 #include "topology/graph.h"
 #include "topology/paths.h"
@@ -64,11 +66,14 @@ int main(int argc, char** argv) {
   topoCommand->add_option("--sysfs", t.sysfs, "where sysfs is mounted (discovery)");
   topoCommand->add_option("-o,--output", t.output, "write to this file instead of standard output");
   topoCommand->add_flag("--list-presets", t.listPresets, "list the built-in systems");
+  braid::cli::PlanOptions p;
+  braid::cli::addPlanCommand(app, p);
   CLI11_PARSE(app, argc, argv);
+  const bool planning = app.got_subcommand("plan");
   try {
-    return topo(t);
-  } catch (const TopologyError& e) {
-    std::cerr << "braid topo: " << e.what() << "\n";
+    return planning ? braid::cli::runPlan(p) : topo(t);
+  } catch (const std::exception& e) {  // TopologyError and bad arguments: the message says what is wrong
+    std::cerr << "braid " << (planning ? "plan" : "topo") << ": " << e.what() << "\n";
     return 1;
   }
 }

@@ -1,0 +1,68 @@
+#include "algorithms/planner/topology_model.h"
+
+#include <algorithm>
+
+#include "topology/paths.h"
+
+namespace braid::planner {
+namespace {
+
+// Switch tiers a fat tree of radix-64 switches needs for `nodes` (32 down-ports per leaf, then 32x per tier).
+int fatTreeTiers(int nodes) {
+  int tiers = 1;
+  for (long reach = 32; reach < nodes; reach *= 32) ++tiers;
+  return tiers;
+}
+
+}  // namespace
+
+ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode) {
+  ClusterModel out;
+  std::vector<int> devices, nics;
+  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) {
+    const topo::Node& n = graph.nodes[i];
+    if (n.host != 0) continue;
+    if (n.kind == topo::NodeKind::Accelerator) devices.push_back(i);
+    if (n.kind == topo::NodeKind::Nic) nics.push_back(i);
+  }
+  const bool accelerators = !devices.empty();
+  if (!accelerators)
+    for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i)
+      if (graph.nodes[i].host == 0 && graph.nodes[i].kind == topo::NodeKind::Cpu) devices.push_back(i);
+  if (devices.empty()) devices.push_back(0), out.assumptions.push_back("no devices found: one rank per node");
+
+  FabricModel& m = out.fabric;
+  m.ranksPerNode = ranksPerNode > 0 ? ranksPerNode : static_cast<int>(devices.size());
+  m.nranks = m.ranksPerNode * std::max(1, nodes);
+  // A ring through the node's devices in order: its slowest hop sets the per-step bandwidth.
+  const topo::PathTable paths(graph);
+  m.intra = {0.5, 1e9};
+  m.intra.latencyUs = 0;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const topo::Path& p = paths.between(devices[i], devices[(i + 1) % devices.size()]);
+    if (devices.size() == 1) break;
+    m.intra.bandwidthGBps = std::min(m.intra.bandwidthGBps, p.bandwidth * kLinkEfficiency);
+    m.intra.latencyUs = std::max(m.intra.latencyUs, p.latency);
+  }
+  if (devices.size() == 1) m.intra = {0.5, accelerators ? 1000.0 : 10.0};
+  // All of a device's vendor links at once (a full mesh sends to every peer in parallel).
+  double egress = 0;
+  for (const topo::Link& l : graph.links)
+    if (topo::isVendorLink(l.kind) && (l.a == devices[0] || l.b == devices[0])) egress += l.bandwidth;
+  m.intraEgressGBps = egress > 0 ? std::max(egress * kLinkEfficiency, m.intra.bandwidthGBps) : m.intra.bandwidthGBps;
+  // The network: all NICs of a node together, behind switches.
+  double nicGBps = 0;
+  for (int n : nics) nicGBps += graph.nodes[n].bandwidth;
+  if (nicGBps <= 0) {
+    nicGBps = 12.5;
+    out.assumptions.push_back("no NIC in the topology: assumed one 100 Gb/s port per node");
+  }
+  const int tiers = std::max(1, fatTreeTiers(std::max(1, nodes)) - (shape == NetworkShape::Rail ? 1 : 0));
+  const double switchHopUs = 0.6, endpointUs = 2.0;  // per switch traversal; NIC, PCIe and wire at both ends
+  m.inter = {endpointUs + switchHopUs * (2 * tiers - 1), nicGBps * kLinkEfficiency};
+  m.reduceGBps = accelerators ? 1e4 : 10;  // accelerators reduce inside the copy kernels: it overlaps
+  m.stepOverheadUs = accelerators ? 0.5 : 0.05;
+  return out;
+}
+
+}  // namespace braid::planner

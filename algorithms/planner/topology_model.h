@@ -1,0 +1,28 @@
+// The planner's view of a cluster: `nodes` copies of one system (a preset, a file or this host), joined by a
+// network of the given shape. Intra-node figures come from the topology graph's paths and links; the network
+// from the nodes' NICs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "algorithms/planner/cost_model.h"
+#include "topology/graph.h"
+
+namespace braid::planner {
+
+enum class NetworkShape { FatTree, Rail };
+
+struct ClusterModel {
+  FabricModel fabric;
+  std::vector<std::string> assumptions;  // figures the topology did not give
+};
+
+// Ranks are the accelerators of the graph's first host (its CPUs when it has none), `ranksPerNode` overriding.
+ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode = 0);
+
+// Sustained fraction of a link's bandwidth that collectives reach (protocol headers, synchronization). One
+// figure calibrated against NCCL's published DGX A100 and H100 results: docs/planner.md.
+constexpr double kLinkEfficiency = 0.8;
+
+}  // namespace braid::planner

@@ -1,0 +1,21 @@
+// `braid plan`: predicted time and bandwidth of every algorithm for a cluster built from a topology, per size,
+// and the one the planner picks; optionally a tuning file for the library and an SVG plot.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace braid::cli {
+
+struct PlanOptions {
+  std::string preset, file, fabric = "fat-tree", collective = "allreduce", bytes, sizes = "8:1G", algorithms;
+  std::string tuneFile, plot;
+  int nodes = 1;
+  int ranksPerNode = 0;
+  bool json = false;
+};
+
+void addPlanCommand(CLI::App& app, PlanOptions& options);
+int runPlan(const PlanOptions& options);  // throws std::exception with a message for the user
+
+}  // namespace braid::cli
