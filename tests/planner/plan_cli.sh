@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# braid plan as a cluster architect runs it, and its tuning file as the library loads it: candidates per size,
+# JSON for 100,000 devices, a plot, bad arguments (exit 1 with the reason), and BRAID_TUNE_FILE taking effect
+# in a real 2-rank run (the choice shows in the TUNING log).
+set -euo pipefail
+braid=$1
+collperf=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+expect() {  # expect PATTERN COMMAND...: succeeds, and the output matches (no `| grep -q` under pipefail)
+  local pattern=$1 text
+  shift
+  text=$("$@")
+  grep -q -- "$pattern" <<< "$text" || { echo "expected '$pattern' from: $*"; echo "$text"; exit 1; }
+}
+fails() {  # fails PATTERN COMMAND...: exits 1 and says why
+  local pattern=$1 text status
+  shift
+  set +e
+  text=$("$@" 2>&1)
+  status=$?
+  set -e
+  [ "$status" -eq 1 ] || { echo "expected failure from: $*"; exit 1; }
+  grep -q -- "$pattern" <<< "$text" || { echo "expected '$pattern' in: $text"; exit 1; }
+}
+
+expect "^# dgx-a100: 4 node(s) x 8 ranks = 32 ranks" "$braid" plan --preset dgx-a100 --nodes 4 --sizes 8:1G
+expect "^ *1 GiB \*" "$braid" plan --preset dgx-a100 --nodes 4 --sizes 8:1G
+expect "^ *8 B \*" "$braid" plan --preset atlas-800t-a2 --nodes 2 --fabric rail --coll broadcast --bytes 8
+"$braid" plan --preset dgx-h100 --nodes 12500 --bytes 1G --json > "$out/big.json"
+/usr/bin/python3 - "$out/big.json" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+assert plan["ranks"] == 100000, plan["ranks"]
+for key in ("algorithm", "time_us", "algbw_GBps", "busbw_GBps", "candidates"):
+    assert key in plan, key
+assert plan["busbw_GBps"] > 0 and plan["time_us"] > 0
+assert plan["algorithm"] == plan["candidates"][0]["algorithm"]
+PY
+expect '"algorithm": "ring"' "$braid" plan --preset mlu370-x8 --bytes 64M --algo ring --json
+"$braid" plan --preset metax-c500 --nodes 8 --sizes 1K:1G:8 --plot "$out/plot.svg" > /dev/null
+grep -q "<polyline" "$out/plot.svg"
+fails "unknown algorithm \"rings\"" "$braid" plan --preset dgx-a100 --algo rings
+fails "unknown collective 'allgatherv'" "$braid" plan --preset dgx-a100 --coll allgatherv
+fails "bad size '12Q'" "$braid" plan --preset dgx-a100 --bytes 12Q
+fails "describes no sizes" "$braid" plan --preset dgx-a100 --sizes 1G:8
+fails "unknown preset" "$braid" plan --preset no-such-system
+
+# A tuning file for 2 ranks that picks tree for small AllReduce, and the library following it.
+printf 'allreduce 2 0 4096 tree\nallreduce * 4097 * ring\n' > "$out/tune.txt"
+log=$(BRAID_TUNE_FILE="$out/tune.txt" BRAID_DEBUG=INFO BRAID_DEBUG_SUBSYS=TUNING \
+      "$collperf" allreduce -b 8 -e 64K -f 8192 -n 2 -w 1 -np 2 2>&1)
+grep -q "AllReduce of 8 bytes on 2 ranks: tree (tuning file" <<< "$log" || { echo "$log"; exit 1; }
+grep -q "AllReduce of 65536 bytes on 2 ranks: ring (tuning file" <<< "$log" || { echo "$log"; exit 1; }
+grep -q "Out of bounds values : 0 OK" <<< "$log"
+printf 'allreduce 2 0 4096 tree\nallreduce two 0 * ring\n' > "$out/bad.txt"
+log=$(BRAID_TUNE_FILE="$out/bad.txt" "$collperf" allreduce -b 8 -e 8 -np 2 2>&1 || true)
+grep -q "bad.txt:2: bad rank count \"two\"" <<< "$log" || { echo "$log"; exit 1; }
+# braid plan writes files the library reads.
+"$braid" plan --preset cpu-node --ranks-per-node 2 --sizes 8:16M --tune-file "$out/planned.txt" > /dev/null
+log=$(BRAID_TUNE_FILE="$out/planned.txt" "$collperf" allreduce -b 8 -e 16M -f 64 -n 2 -w 1 -c 1 -np 2 2>&1)
+grep -q "Out of bounds values : 0 OK" <<< "$log" || { echo "$log"; exit 1; }
+echo "braid plan CLI: OK"
