@@ -83,7 +83,7 @@ double meshAllReduce(Cost& c, double s, int n) {
   const double egress = multiNode(c.m) ? std::min(c.m.intraEgressGBps, crossLevel(c.m).bandwidthGBps)
                                        : c.m.intraEgressGBps;
   c.steps(1, multiNode(c.m) ? c.m.inter.latencyUs : c.m.intra.latencyUs);
-  c.latencyUs += (n - 2) * c.m.stepOverheadUs;  // one message per peer
+  c.latencyUs += (n - 2) * c.m.messageOverheadUs;  // one message per peer
   c.wire((n - 1) * s, egress);
   c.reduce((n - 1) * s);
   return c.total();
@@ -93,9 +93,10 @@ double treeDepth(int n) { return log2Floor(n) + 1; }
 
 double treeAllReduce(Cost& c, double s, int n) {
   const LinkLevel l = multiNode(c.m) ? crossLevel(c.m) : c.m.intra;
+  const double children = n > 2 ? 2 : 1;
   c.steps(2 * treeDepth(n), l.latencyUs);  // up and down, pipelined chunk by chunk
-  c.wire(2 * s, l.bandwidthGBps);          // an inner rank sends to two children
-  c.reduce(2 * s);                         // and adds two children's data
+  c.wire(children * s, l.bandwidthGBps);   // an inner rank sends the result to each child
+  c.reduce(children * s);                  // and adds each child's data
   return c.total();
 }
 
@@ -200,7 +201,7 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
       default: {  // direct exchanges: every peer at once, through the rank's (or its node's) links
         const LinkLevel l = multiNode(m) ? crossLevel(m) : m.intra;
         c.steps(1, l.latencyUs);
-        c.latencyUs += (n - 2) * m.stepOverheadUs;  // one message per peer
+        c.latencyUs += (n - 2) * m.messageOverheadUs;  // one message per peer
         c.wire(double(n - 1) / n * s, multiNode(m) ? l.bandwidthGBps : m.intraEgressGBps);
         t = c.total();
       }

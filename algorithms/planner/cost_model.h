@@ -23,7 +23,8 @@ struct FabricModel {
   double intraEgressGBps = 1; // all of a rank's links at once (what a rank sending to every peer sees)
   LinkLevel inter;            // between nodes: latency, and the bandwidth of all of a node's NICs together
   double reduceGBps = 10;     // reduction arithmetic, per rank
-  double stepOverheadUs = 0;  // software cost of each step (waking up, bookkeeping)
+  double stepOverheadUs = 0;  // software cost of each dependent step (waiting for a peer, waking up)
+  double messageOverheadUs = 0;  // cost of each further message sent in the same step (one per peer)
 
   int nodes() const { return (nranks + ranksPerNode - 1) / ranksPerNode; }
 };

@@ -62,6 +62,7 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   m.inter = {endpointUs + switchHopUs * (2 * tiers - 1), nicGBps * kLinkEfficiency};
   m.reduceGBps = accelerators ? 1e4 : 10;  // accelerators reduce inside the copy kernels: it overlaps
   m.stepOverheadUs = accelerators ? 0.5 : 0.05;
+  m.messageOverheadUs = accelerators ? 0.5 : 0.1;
   return out;
 }
 

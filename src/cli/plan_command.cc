@@ -1,5 +1,7 @@
 #include "cli/plan_command.h"
 
+#include <sched.h>
+
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -9,6 +11,7 @@
 
 #include "algorithms/planner/planner.h"
 #include "algorithms/planner/topology_model.h"
+#include "core/algorithm_selection.h"
 #include "cli/plan_plot.h"
 #include "core/byte_size.h"
 #include "topology/discovery.h"
@@ -64,7 +67,11 @@ std::vector<planner::TuningRule> tuningRules(CollectiveKind kind, int nranks, co
 void addPlanCommand(CLI::App& app, PlanOptions& o) {
   CLI::App* plan = app.add_subcommand("plan", "predict and choose collective algorithms for a cluster");
   auto* file = plan->add_option("--file", o.file, "topology XML of one node");
-  plan->add_option("--preset", o.preset, "a built-in node (braid topo --list-presets)")->excludes(file);
+  auto* host = plan->add_option("--host-ranks", o.hostRanks,
+                                "what the library itself predicts for N ranks on this host (shared memory)")
+                   ->check(CLI::Range(1, 4096))
+                   ->excludes(file);
+  plan->add_option("--preset", o.preset, "a built-in node (braid topo --list-presets)")->excludes(file)->excludes(host);
   plan->add_option("--nodes", o.nodes, "how many such nodes")->check(CLI::Range(1, 1 << 24));
   plan->add_option("--ranks-per-node", o.ranksPerNode, "ranks per node (default: its accelerators, else CPUs)")
       ->check(CLI::Range(1, 1 << 16));
@@ -82,13 +89,22 @@ int runPlan(const PlanOptions& o) {
   CollectiveKind kind;
   if (!planner::parseCollectiveKind(o.collective, &kind) || kind == CollectiveKind::AlltoAllv)
     throw std::invalid_argument("unknown collective '" + o.collective + "'");
-  const topo::XmlElement root = !o.file.empty()     ? topo::loadXmlFile(o.file)
-                                : !o.preset.empty() ? topo::presetTopology(o.preset)
-                                                    : topo::discoverHost("/sys");
-  const std::string source = !o.file.empty() ? o.file : !o.preset.empty() ? o.preset : "this host";
-  const topo::Graph graph = topo::buildGraph(root, source);
-  const planner::ClusterModel cluster = planner::clusterModel(
-      graph, o.nodes, o.fabric == "rail" ? planner::NetworkShape::Rail : planner::NetworkShape::FatTree, o.ranksPerNode);
+  planner::ClusterModel cluster;
+  std::string source;
+  if (o.hostRanks > 0) {
+    cpu_set_t cpus;
+    const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+    cluster.fabric = hostFabricModel(o.hostRanks, o.hostRanks, cores);
+    source = "this host (the library's model)";
+  } else {
+    const topo::XmlElement root = !o.file.empty()     ? topo::loadXmlFile(o.file)
+                                  : !o.preset.empty() ? topo::presetTopology(o.preset)
+                                                      : topo::discoverHost("/sys");
+    source = !o.file.empty() ? o.file : !o.preset.empty() ? o.preset : "this host";
+    cluster = planner::clusterModel(topo::buildGraph(root, source), o.nodes,
+                                    o.fabric == "rail" ? planner::NetworkShape::Rail : planner::NetworkShape::FatTree,
+                                    o.ranksPerNode);
+  }
   const planner::FabricModel& m = cluster.fabric;
   const planner::AlgorithmFilter filter =
       o.algorithms.empty() ? planner::AlgorithmFilter() : planner::AlgorithmFilter::parse(o.algorithms);

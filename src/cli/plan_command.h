@@ -12,6 +12,7 @@ struct PlanOptions {
   std::string tuneFile, plot;
   int nodes = 1;
   int ranksPerNode = 0;
+  int hostRanks = 0;  // plan with the library's own model of N ranks on this host instead of a topology
   bool json = false;
 };
 

@@ -30,18 +30,22 @@ std::vector<planner::TuningRule> tuningRulesFromEnv() {
   }
 }
 
-planner::FabricModel hostFabricModel(int nranks, int localRanks, bool oversubscribed) {
-  // Figures measured with collperf on a 2-core VM (docs/planner.md): a shared-memory hand-off costs ~0.3 us
-  // and moves ~12 GB/s; TCP between hosts ~20 us; host reductions run at ~8 GB/s. With more ranks than cores,
-  // every step may wait for a time slice.
+planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores) {
+  // Fitted to collperf runs on a 2-core VM (perf/calibrate_planner.sh, docs/planner.md): a shared-memory
+  // hand-off costs ~0.3 us; with the sender's copy and the receiver's reduction on different cores, a step
+  // moves ~20 GB/s and reduces as fast; TCP between hosts ~20 us and ~1.2 GB/s. Ranks beyond the cores share
+  // them: each dependent step may wait for a time slice (~1.5 us), and bandwidth divides; extra messages in
+  // the same step cost little (~0.1 us).
+  const double share = localRanks > cores ? static_cast<double>(cores) / localRanks : 1.0;
   planner::FabricModel m;
   m.nranks = nranks;
   m.ranksPerNode = localRanks;
-  m.intra = {0.3, 12};
-  m.intraEgressGBps = 12;
+  m.intra = {0.3, 20 * share};
+  m.intraEgressGBps = 20 * share;
   m.inter = {20, 1.2};
-  m.reduceGBps = 8;
-  m.stepOverheadUs = oversubscribed ? 2.5 : 0.05;
+  m.reduceGBps = 20 * share;
+  m.stepOverheadUs = share < 1 ? 1.5 : 0.05;
+  m.messageOverheadUs = 0.1;
   return m;
 }
 

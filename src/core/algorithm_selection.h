@@ -16,8 +16,9 @@ namespace braid {
 planner::AlgorithmFilter algorithmFilterFromEnv();
 std::vector<planner::TuningRule> tuningRulesFromEnv();
 
-// The cost model of ranks on the host device: shared memory within a host, TCP between hosts.
-planner::FabricModel hostFabricModel(int nranks, int localRanks, bool oversubscribed);
+// The cost model of ranks on the host device: shared memory within a host, TCP between hosts. `cores`: what
+// the busiest host's ranks may run on (fewer cores than ranks share their time and memory bandwidth).
+planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores);
 
 // The algorithm for a collective about to be issued on `comm`.
 Algorithm selectAlgorithm(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type);

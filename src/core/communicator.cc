@@ -95,17 +95,16 @@ void connectSockets(ncclComm* comm, const std::vector<int>& remotePeers) {
 }
 
 // Every rank must pick the same algorithm for a collective, so the model is built from what all ranks agree
-// on: the largest host's rank count, and whether any host runs more ranks than it has cores.
-planner::FabricModel agreedFabricModel(ncclComm* comm) {
-  std::vector<char> oversubscribed(comm->nranks);
-  oversubscribed[comm->rank] = comm->oversubscribed;
-  comm->bootstrap->allGather(oversubscribed.data(), 1);
+// on: the largest host's rank count, and the fewest cores any rank may run on.
+planner::FabricModel agreedFabricModel(ncclComm* comm, int cores) {
+  std::vector<int32_t> allCores(comm->nranks);
+  allCores[comm->rank] = cores;
+  comm->bootstrap->allGather(allCores.data(), sizeof(int32_t));
   std::map<uint64_t, int> ranksPerHost;
   for (const auto& peer : comm->bootstrap->peers()) ++ranksPerHost[peer.hostHash];
   int largest = 1;
   for (const auto& [host, count] : ranksPerHost) largest = std::max(largest, count);
-  const bool anyOversubscribed = std::find(oversubscribed.begin(), oversubscribed.end(), 1) != oversubscribed.end();
-  return hostFabricModel(comm->nranks, largest, anyOversubscribed);
+  return hostFabricModel(comm->nranks, largest, *std::min_element(allCores.begin(), allCores.end()));
 }
 
 }  // namespace
@@ -135,7 +134,8 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   cpu_set_t cpus;
   const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
   comm->oversubscribed = comm->localRanks > cores;
-  comm->planner = std::make_unique<planner::Planner>(agreedFabricModel(comm), algorithmFilter, std::move(tuningRules));
+  comm->planner =
+      std::make_unique<planner::Planner>(agreedFabricModel(comm, cores), algorithmFilter, std::move(tuningRules));
   connectSharedMemory(comm, localPeers);
   connectSockets(comm, remotePeers);
   comm->bootstrap->barrier();
