@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "algorithms/direct.h"
+#include "algorithms/hierarchical.h"
 #include "algorithms/mesh.h"
 #include "algorithms/recursive.h"
 #include "algorithms/ring.h"
@@ -63,7 +64,7 @@ bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
   switch (kind) {
     case CollectiveKind::AllReduce:
       return a == Algorithm::Ring || a == Algorithm::Tree || a == Algorithm::RecursiveDoubling ||
-             a == Algorithm::HalvingDoubling || a == Algorithm::Mesh;
+             a == Algorithm::HalvingDoubling || a == Algorithm::Mesh || a == Algorithm::Hierarchical;
     case CollectiveKind::Broadcast:
     case CollectiveKind::Reduce: return a == Algorithm::Chain || a == Algorithm::Tree;
     case CollectiveKind::AllGather: return a == Algorithm::Ring || a == Algorithm::Bruck;
@@ -76,6 +77,27 @@ bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
   return false;
 }
 
+bool NodeLayout::uniform() const {
+  for (const auto& m : members)
+    if (m.size() != members.front().size()) return false;
+  return !members.empty();
+}
+
+NodeLayout NodeLayout::fromNodeIds(const std::vector<int>& nodeIdOfRank) {
+  NodeLayout layout;
+  std::vector<int> seen;  // node ids in order of first appearance
+  for (int rank = 0; rank < static_cast<int>(nodeIdOfRank.size()); ++rank) {
+    const int id = nodeIdOfRank[rank];
+    auto it = std::find(seen.begin(), seen.end(), id);
+    const int node = static_cast<int>(it - seen.begin());
+    if (it == seen.end()) seen.push_back(id), layout.members.emplace_back();
+    layout.nodeOf.push_back(node);
+    layout.localIndex.push_back(static_cast<int>(layout.members[node].size()));
+    layout.members[node].push_back(rank);
+  }
+  return layout;
+}
+
 namespace {
 
 Schedule allReduce(const CollectiveShape& c) {
@@ -84,6 +106,10 @@ Schedule allReduce(const CollectiveShape& c) {
     case Algorithm::RecursiveDoubling: return recursiveDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::HalvingDoubling: return halvingDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
+    case Algorithm::Hierarchical:
+      if (!c.nodes || !c.nodes->uniform() || static_cast<int>(c.nodes->nodeOf.size()) != c.nranks)
+        throw std::invalid_argument("the hierarchical AllReduce needs nodes of equal size");
+      return hierarchicalAllReduce(c.rank, *c.nodes, c.count);
     default: return ringAllReduce(c.rank, c.nranks, c.count);
   }
 }

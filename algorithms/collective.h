@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,14 @@ bool parseAlgorithm(const std::string& name, Algorithm* algorithm);  // also NCC
 // Whether buildSchedule has `algorithm` for `kind` (Default always).
 bool hasAlgorithm(CollectiveKind kind, Algorithm algorithm);
 
+// Which ranks share a node (a host): hierarchical algorithms run rings within and across nodes.
+struct NodeLayout {
+  std::vector<std::vector<int>> members;  // per node, its ranks in rank order
+  std::vector<int> nodeOf, localIndex;    // per rank
+  bool uniform() const;                   // every node has the same number of ranks
+  static NodeLayout fromNodeIds(const std::vector<int>& nodeIdOfRank);  // any ids; nodes in order of first rank
+};
+
 struct CollectiveShape {
   CollectiveKind kind;
   int rank = 0;
@@ -36,6 +45,7 @@ struct CollectiveShape {
   // AlltoAllv only: counts and displacements per peer, in elements.
   std::vector<size_t> sendCounts, sendDispls, recvCounts, recvDispls;
   Algorithm algorithm = Algorithm::Default;
+  std::shared_ptr<const NodeLayout> nodes;  // needed by Hierarchical only
 };
 
 // The schedule of `shape.algorithm` for `shape` (throws std::invalid_argument when hasAlgorithm says no).

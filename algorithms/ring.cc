@@ -17,29 +17,67 @@ Segment segmentOf(size_t count, int parts, int i) {
   return {idx * base + std::min(idx, extra), base + (idx < extra ? 1 : 0)};
 }
 
+RingPeers ringOf(const std::vector<int>& members, int index) {
+  const int n = static_cast<int>(members.size());
+  return {index, n, members[mod(index + 1, n)], members[mod(index - 1, n)]};
+}
+
+namespace {
+
+Region shifted(Region r, size_t by) { return {r.buffer, r.offset + by}; }
+size_t gateOffset(const Gate& g, size_t within) { return g.offset == kWholeStep ? kWholeStep : g.offset + within; }
+
+}  // namespace
+
+int emitRingReduceScatter(Schedule& s, const RingPeers& ring, Region input, Region output, size_t count,
+                          Gate inputReady) {
+  const int n = ring.size, me = ring.index;
+  int lastRecv = inputReady.step;
+  for (int j = 0; j < n - 1; ++j) {
+    const Segment out = segmentOf(count, n, mod(me - j, n));
+    const Segment in = segmentOf(count, n, mod(me - j - 1, n));
+    // The first send and every reduction read the input: they wait for it. Later sends forward what the
+    // previous step reduced.
+    Step send{StepKind::Send, ring.next, j == 0 ? shifted(input, out.offset) : shifted(output, out.offset), {},
+              out.count, j == 0 ? inputReady.step : lastRecv};
+    if (j == 0) send.afterOffset = gateOffset(inputReady, out.offset);
+    s.add(send);
+    Step reduce{StepKind::RecvReduce, ring.prev, shifted(input, in.offset), shifted(output, in.offset), in.count,
+                inputReady.step};
+    reduce.afterOffset = gateOffset(inputReady, in.offset);
+    lastRecv = s.add(reduce);
+  }
+  return lastRecv;
+}
+
+int emitRingAllGather(Schedule& s, const RingPeers& ring, Region output, size_t count, Gate ownedReady,
+                      bool joinable) {
+  const int n = ring.size, me = ring.index;
+  int last = ownedReady.step;
+  for (int j = 0; j < n - 1; ++j) {
+    const Segment out = segmentOf(count, n, mod(me + 1 - j, n));
+    const Segment in = segmentOf(count, n, mod(me - j, n));
+    Step send{StepKind::Send, ring.next, shifted(output, out.offset), {}, out.count, last};
+    if (j == 0) send.afterOffset = ownedReady.offset;
+    s.add(send);
+    Step recv{StepKind::Recv, ring.prev, {}, shifted(output, in.offset), in.count, joinable ? last : -1};
+    recv.afterOffset = kWholeStep;
+    last = s.add(recv);
+  }
+  return last;
+}
+
 Schedule ringAllReduce(int rank, int n, size_t count) {
   Schedule s;
   if (n == 1) {
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
     return s;
   }
-  const int next = mod(rank + 1, n), prev = mod(rank - 1, n);
-  int lastRecv = -1;
-  // Reduce-scatter: after n-1 steps this rank holds segment rank+1 fully reduced in the receive buffer.
-  for (int j = 0; j < n - 1; ++j) {
-    Segment out = segmentOf(count, n, mod(rank - j, n));
-    Segment in = segmentOf(count, n, mod(rank - j - 1, n));
-    Region from = j == 0 ? Region{kSendBuffer, out.offset} : Region{kRecvBuffer, out.offset};
-    s.add({StepKind::Send, next, from, {}, out.count, lastRecv});
-    lastRecv = s.add({StepKind::RecvReduce, prev, {kSendBuffer, in.offset}, {kRecvBuffer, in.offset}, in.count, -1});
-  }
-  // All-gather of the reduced segments.
-  for (int j = 0; j < n - 1; ++j) {
-    Segment out = segmentOf(count, n, mod(rank + 1 - j, n));
-    Segment in = segmentOf(count, n, mod(rank - j, n));
-    s.add({StepKind::Send, next, {kRecvBuffer, out.offset}, {}, out.count, lastRecv});
-    lastRecv = s.add({StepKind::Recv, prev, {}, {kRecvBuffer, in.offset}, in.count, -1});
-  }
+  std::vector<int> everyone(n);
+  for (int r = 0; r < n; ++r) everyone[r] = r;
+  const RingPeers ring = ringOf(everyone, rank);
+  const int reduced = emitRingReduceScatter(s, ring, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, {});
+  emitRingAllGather(s, ring, {kRecvBuffer, 0}, count, {reduced, 0});
   return s;
 }
 

@@ -162,7 +162,8 @@ std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel
   std::vector<Algorithm> out;
   for (Algorithm a : kAllAlgorithms) {
     if (a == Algorithm::Hierarchical)
-      if (kind != CollectiveKind::AllReduce || !multiNode(m) || m.ranksPerNode < 2 || m.nranks % m.ranksPerNode)
+      if (kind != CollectiveKind::AllReduce || !multiNode(m) || m.ranksPerNode < 2 || !m.equalNodes ||
+          m.nranks % m.ranksPerNode)
         continue;
     if (a == Algorithm::Hierarchical || hasAlgorithm(kind, a)) out.push_back(a);
   }

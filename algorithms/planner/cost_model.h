@@ -19,6 +19,7 @@ struct LinkLevel {
 struct FabricModel {
   int nranks = 1;
   int ranksPerNode = 1;       // ranks are numbered node by node
+  bool equalNodes = true;     // every node has ranksPerNode ranks (hierarchical algorithms need it)
   LinkLevel intra;            // a rank's path to a neighbour in its node (what a ring step sees)
   double intraEgressGBps = 1; // all of a rank's links at once (what a rank sending to every peer sees)
   LinkLevel inter;            // between nodes: latency, and the bandwidth of all of a node's NICs together

@@ -43,6 +43,7 @@ CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int r
   c.recvbuff = recvbuff;
   c.type = type;
   c.shape.algorithm = braid::selectAlgorithm(comm, c.shape, type);
+  if (c.shape.algorithm == braid::Algorithm::Hierarchical) c.shape.nodes = comm->nodes;
   return c;
 }
 

@@ -94,17 +94,27 @@ void connectSockets(ncclComm* comm, const std::vector<int>& remotePeers) {
   }
 }
 
+// Which ranks share a host, from the identities every rank reported at bootstrap.
+NodeLayout nodeLayoutOf(const ncclComm* comm) {
+  std::map<uint64_t, int> ids;
+  std::vector<int> nodeId;
+  for (const auto& peer : comm->bootstrap->peers())
+    nodeId.push_back(ids.emplace(peer.hostHash, static_cast<int>(ids.size())).first->second);
+  return NodeLayout::fromNodeIds(nodeId);
+}
+
 // Every rank must pick the same algorithm for a collective, so the model is built from what all ranks agree
-// on: the largest host's rank count, and the fewest cores any rank may run on.
+// on: the host layout, and the fewest cores any rank may run on.
 planner::FabricModel agreedFabricModel(ncclComm* comm, int cores) {
   std::vector<int32_t> allCores(comm->nranks);
   allCores[comm->rank] = cores;
   comm->bootstrap->allGather(allCores.data(), sizeof(int32_t));
-  std::map<uint64_t, int> ranksPerHost;
-  for (const auto& peer : comm->bootstrap->peers()) ++ranksPerHost[peer.hostHash];
-  int largest = 1;
-  for (const auto& [host, count] : ranksPerHost) largest = std::max(largest, count);
-  return hostFabricModel(comm->nranks, largest, *std::min_element(allCores.begin(), allCores.end()));
+  size_t largest = 1;
+  for (const auto& members : comm->nodes->members) largest = std::max(largest, members.size());
+  planner::FabricModel m = hostFabricModel(comm->nranks, static_cast<int>(largest),
+                                           *std::min_element(allCores.begin(), allCores.end()));
+  m.equalNodes = comm->nodes->uniform();
+  return m;
 }
 
 }  // namespace
@@ -134,6 +144,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   cpu_set_t cpus;
   const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
   comm->oversubscribed = comm->localRanks > cores;
+  comm->nodes = std::make_shared<const NodeLayout>(nodeLayoutOf(comm));
   comm->planner =
       std::make_unique<planner::Planner>(agreedFabricModel(comm, cores), algorithmFilter, std::move(tuningRules));
   connectSharedMemory(comm, localPeers);

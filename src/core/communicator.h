@@ -36,6 +36,7 @@ struct ncclComm {
   braid::RedOpTable redOps;
   std::shared_ptr<const braid::topo::XmlElement> topology;  // the fused cluster, when requested (cluster_topology.h)
   std::unique_ptr<braid::planner::Planner> planner;          // which algorithm each collective uses
+  std::shared_ptr<const braid::NodeLayout> nodes;            // which ranks share a host (same on every rank)
 
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex

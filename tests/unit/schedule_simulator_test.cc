@@ -31,7 +31,8 @@ CollectiveKind kindOf(Collective c) {
 // Runs `collective` for `nranks` and returns the number of wrong elements over all ranks (-1 on deadlock).
 long simulateCollective(Collective collective, int nranks, size_t count, int root, bool inPlace, ncclDataType_t type,
                         reference::TestOp op, size_t pipeBytes, uint32_t seed,
-                        Algorithm algorithm = Algorithm::Default) {
+                        Algorithm algorithm = Algorithm::Default,
+                        std::shared_ptr<const NodeLayout> nodes = nullptr) {
   const size_t es = dataTypeSize(type);
   std::vector<std::vector<char>> send(nranks), recv(nranks);
   std::vector<collperf::CallContext> calls;
@@ -54,7 +55,7 @@ long simulateCollective(Collective collective, int nranks, size_t count, int roo
       ranks[r].schedule = pointToPointGroup(r, group);
       ranks[r].buffers = {nullptr, nullptr, nullptr, const_cast<char*>(p.send), p.recv};
     } else {
-      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm};
+      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm, nodes};
       ranks[r].schedule = buildSchedule(s);
       ranks[r].buffers = {const_cast<char*>(p.send), p.recv};
     }
@@ -154,6 +155,35 @@ TEST_P(AlgorithmSimulator, FloatsThroughTinyPipes) {
                                     77u + n, a.algorithm);
     ASSERT_EQ(wrong, 0) << a.name << " n=" << n;
   }
+}
+
+TEST(HierarchicalSimulator, NodesOfEqualSizeContiguousOrInterleaved) {
+  uint32_t seed = 9000;
+  for (int nodes = 1; nodes <= 6; ++nodes)
+    for (int perNode = 1; perNode <= 6; ++perNode)
+      for (bool interleaved : {false, true}) {
+        const int n = nodes * perNode;
+        std::vector<int> nodeId(n);
+        for (int r = 0; r < n; ++r) nodeId[r] = interleaved ? r % nodes : r / perNode;
+        auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
+        for (size_t count : {size_t(0), size_t(1), size_t(5), size_t(67)})
+          for (bool inPlace : {false, true}) {
+            long wrong = simulateCollective(Collective::AllReduce, n, count, 0, inPlace, ncclInt32,
+                                            reference::TestOp::Sum, 24, ++seed, Algorithm::Hierarchical, layout);
+            ASSERT_EQ(wrong, 0) << nodes << " nodes x " << perNode << (interleaved ? " interleaved" : "")
+                                << " count=" << count << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
+          }
+      }
+  // Tiny pipes split float16 elements between deliveries.
+  auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 0, 1, 1, 1, 2, 2, 2}));
+  ASSERT_EQ(simulateCollective(Collective::AllReduce, 9, 41, 0, false, ncclFloat16, reference::TestOp::Max, 9, 1,
+                               Algorithm::Hierarchical, layout), 0);
+}
+
+TEST(HierarchicalSimulator, RefusesNodesOfUnequalSize) {
+  CollectiveShape shape{CollectiveKind::AllReduce, 0, 3, 0, 8, {}, {}, {}, {}, Algorithm::Hierarchical,
+                        std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 1}))};
+  EXPECT_THROW(buildSchedule(shape), std::invalid_argument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, AlgorithmSimulator, ::testing::ValuesIn(kAlgorithmCases),
