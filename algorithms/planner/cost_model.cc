@@ -102,9 +102,9 @@ double treeAllReduce(Cost& c, double s, int n) {
 
 double flatAllReduce(Algorithm a, double s, const FabricModel& m);
 
-// Within each node a reduce-scatter, across nodes an allreduce of each rank's 1/L share among the ranks of the
-// same local index (the cheapest of ring, halving-doubling and tree over the nodes; all L rails at once), then
-// an allgather within each node. The levels are pipelined, so their transfers overlap.
+// Within each node a reduce-scatter, across nodes a ring allreduce of each rank's 1/L share among the ranks of
+// the same local index (all L rails at once), then an allgather within each node. The levels are pipelined,
+// so their transfers overlap.
 double hierarchicalAllReduce(Cost& c, double s) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
@@ -113,13 +113,7 @@ double hierarchicalAllReduce(Cost& c, double s) {
   rail.ranksPerNode = 1;
   rail.intra = {m.inter.latencyUs, m.inter.bandwidthGBps / local};
   rail.intraEgressGBps = rail.intra.bandwidthGBps;
-  double interUs = 0;
-  bool first = true;
-  for (Algorithm a : {Algorithm::Ring, Algorithm::HalvingDoubling, Algorithm::Tree}) {
-    const double t = flatAllReduce(a, s / local, rail);
-    interUs = first ? t : std::min(interUs, t);
-    first = false;
-  }
+  const double interUs = flatAllReduce(Algorithm::Ring, s / local, rail);
   c.steps(2.0 * (local - 1), m.intra.latencyUs);
   const double intraUs = 2.0 * (local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
   c.reduce(double(local - 1) / local * s);
