@@ -9,11 +9,12 @@ namespace {
 // Accumulates a schedule's cost term by term.
 struct Cost {
   const FabricModel& m;
+  double efficiency = 1;  // of the bandwidth terms: roundsEfficiency for round-based algorithms
   double latencyUs = 0, wireUs = 0, reduceUs = 0;
 
   void steps(double count, double latencyUs) { this->latencyUs += count * (latencyUs + m.stepOverheadUs); }
-  void wire(double bytes, double gbps) { wireUs += bytes / (gbps * 1e3); }  // GB/s = 1e3 bytes per us
-  void reduce(double bytes) { reduceUs += bytes / (m.reduceGBps * 1e3); }
+  void wire(double bytes, double gbps) { wireUs += bytes / (gbps * 1e3 * efficiency); }  // GB/s = 1e3 B/us
+  void reduce(double bytes) { reduceUs += bytes / (m.reduceGBps * 1e3 * efficiency); }
   double total() const { return latencyUs + wireUs + reduceUs; }
 };
 
@@ -55,6 +56,7 @@ void fold(Cost& c, double s, int n) {
 }
 
 double recursiveDoubling(Cost& c, double s, int n) {
+  c.efficiency = c.m.roundsEfficiency;
   fold(c, s, n);
   const int p = 1 << log2Floor(n);
   for (int mask = 1; mask < p; mask *= 2) {
@@ -67,6 +69,7 @@ double recursiveDoubling(Cost& c, double s, int n) {
 }
 
 double halvingDoubling(Cost& c, double s, int n) {
+  c.efficiency = c.m.roundsEfficiency;
   fold(c, s, n);
   const int p = 1 << log2Floor(n);
   for (int mask = p / 2; mask >= 1; mask /= 2) {  // reduce-scatter, then the same rounds backwards
@@ -80,6 +83,7 @@ double halvingDoubling(Cost& c, double s, int n) {
 }
 
 double meshAllReduce(Cost& c, double s, int n) {
+  c.efficiency = c.m.roundsEfficiency;
   const double egress = multiNode(c.m) ? std::min(c.m.intraEgressGBps, crossLevel(c.m).bandwidthGBps)
                                        : c.m.intraEgressGBps;
   c.steps(1, multiNode(c.m) ? c.m.inter.latencyUs : c.m.intra.latencyUs);

@@ -26,6 +26,9 @@ struct FabricModel {
   double reduceGBps = 10;     // reduction arithmetic, per rank
   double stepOverheadUs = 0;  // software cost of each dependent step (waiting for a peer, waking up)
   double messageOverheadUs = 0;  // cost of each further message sent in the same step (one per peer)
+  // Share of the bandwidth that algorithms exchanging whole halves or buffers per round (rd, rhd, mesh) reach
+  // compared with a ring, which overlaps its steps chunk by chunk.
+  double roundsEfficiency = 1;
 
   int nodes() const { return (nranks + ranksPerNode - 1) / ranksPerNode; }
 };

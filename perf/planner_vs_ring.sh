@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Is the planner's choice ever much slower than the ring? AllReduce, AllGather, Broadcast and Reduce with the
+# default choice against ring/chain forced (BRAID_ALGO), 2 and 4 ranks, alternating, median of RUNS runs.
+# usage: perf/planner_vs_ring.sh [RUNS=5]   (after scripts/setup.sh); writes build/planner-vs-ring/summary.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+out=build/planner-vs-ring
+mkdir -p "$out"
+rm -f "$out"/*.json
+ring="allreduce:ring;allgather:ring;broadcast:chain;reduce:chain"
+for ((r = 1; r <= runs; r++)); do
+  for nranks in 2 4; do
+    for coll in allreduce allgather broadcast reduce; do
+      ./build/perf/collperf "$coll" -b 8 -e 64M -f 4 -n 50 -w 10 -c 0 -np "$nranks" --json "$out/default.$nranks.$coll.$r.json" > /dev/null
+      BRAID_ALGO=$ring ./build/perf/collperf "$coll" -b 8 -e 64M -f 4 -n 50 -w 10 -c 0 -np "$nranks" \
+        --json "$out/ring.$nranks.$coll.$r.json" > /dev/null
+    done
+  done
+done
+for nranks in 2 4; do
+  for coll in allreduce allgather broadcast reduce; do
+    ./build/braid plan --host-ranks "$nranks" --coll "$coll" --sizes 8:64M:4 --json > "$out/plan.$nranks.$coll.json"
+  done
+done
+/usr/bin/python3 - "$out" <<'PY' | tee "$out/summary.md"
+import glob, json, statistics, sys
+out = sys.argv[1]
+# Where the planner picks ring (chain) itself, the two runs execute the same schedule: their ratio is noise.
+def medians(pattern):
+    runs = [json.load(open(p))["results"] for p in glob.glob(pattern)]
+    return {row["size"]: statistics.median(r["out_of_place"]["time_us"] for run in runs for r in run if r["size"] == row["size"])
+            for row in runs[0]}
+worst, noise = 0, []
+print("default / ring time per size (median of runs); the planner's pick in brackets, = where it is the ring\n")
+for nranks in (2, 4):
+    for coll in ("allreduce", "allgather", "broadcast", "reduce"):
+        d, r = medians(f"{out}/default.{nranks}.{coll}.*.json"), medians(f"{out}/ring.{nranks}.{coll}.*.json")
+        picks = {p["bytes"]: p["algorithm"] for p in json.load(open(f"{out}/plan.{nranks}.{coll}.json"))["plans"]}
+        cells = []
+        for size in sorted(d):
+            ratio, pick = d[size] / r[size], picks.get(max(size, 8), "?")
+            same = pick in ("ring", "chain")
+            (noise if same else [worst]).append(ratio)
+            if not same:
+                worst = max(worst, ratio)
+            cells.append(f"{size}:{ratio:.2f}" + ("=" if same else f"[{pick}]"))
+        print(f"- {nranks} ranks {coll}: " + " ".join(cells))
+print(f"\nworst where the planner picks another algorithm: {worst:.2f}x the ring's time (target <= 1.10)")
+print(f"same schedule twice (noise): ratios from {min(noise):.2f} to {max(noise):.2f}")
+PY
