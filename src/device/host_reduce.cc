@@ -3,6 +3,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "device/reduce_ops.h"
+#include "device/simd_reduce.h"
 #include "device/small_floats.h"
 
 namespace braid {
@@ -11,40 +13,15 @@ namespace {
 template <class T> constexpr bool kIsSmallFloat =
     std::is_same_v<T, Half> || std::is_same_v<T, Bfloat16> || std::is_same_v<T, Fp8e4m3> || std::is_same_v<T, Fp8e5m2>;
 
-// Integer sum and product wrap modulo 2^bits as on the GPU; unsigned arithmetic keeps that defined in C++.
-template <class T> T wrapAdd(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-}
-template <class T> T wrapMul(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  using Wide = std::conditional_t<(sizeof(U) < sizeof(unsigned)), unsigned, U>;  // avoid int promotion overflow
-  return static_cast<T>(static_cast<Wide>(static_cast<U>(a)) * static_cast<Wide>(static_cast<U>(b)));
-}
-
-template <class T, ReduceKind K> T apply(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
-    if constexpr (K == ReduceKind::Sum) return wrapAdd(a, b);
-    if constexpr (K == ReduceKind::Prod) return wrapMul(a, b);
-    if constexpr (K == ReduceKind::Max) return a > b ? a : b;
-    if constexpr (K == ReduceKind::Min) return a < b ? a : b;
-  } else {
-    if constexpr (K == ReduceKind::Sum) return a + b;
-    if constexpr (K == ReduceKind::Prod) return a * b;
-    if constexpr (K == ReduceKind::Max) return std::fmax(a, b);
-    if constexpr (K == ReduceKind::Min) return std::fmin(a, b);
-  }
-}
-
 template <class T, ReduceKind K> void reduceLoop(void* dst, const void* a, const void* b, size_t count) {
   T* d = static_cast<T*>(dst);
   const T* x = static_cast<const T*>(a);
   const T* y = static_cast<const T*>(b);
   if constexpr (kIsSmallFloat<T>) {
     // One rounding per operation, done through float: exact for these formats (float has > 2p+2 bits).
-    for (size_t i = 0; i < count; ++i) d[i] = fromFloat<T>(apply<float, K>(toFloat(x[i]), toFloat(y[i])));
+    for (size_t i = 0; i < count; ++i) d[i] = fromFloat<T>(applyReduce<float, K>(toFloat(x[i]), toFloat(y[i])));
   } else {
-    for (size_t i = 0; i < count; ++i) d[i] = apply<T, K>(x[i], y[i]);
+    for (size_t i = 0; i < count; ++i) d[i] = applyReduce<T, K>(x[i], y[i]);
   }
 }
 
@@ -79,8 +56,13 @@ template <class F> auto withType(ncclDataType_t type, F&& f) {
 
 }  // namespace
 
-ReduceFn reduceFunction(ncclDataType_t type, ReduceKind kind) {
+ReduceFn scalarReduceFunction(ncclDataType_t type, ReduceKind kind) {
   return withType(type, [kind](auto tag) { return pick<decltype(tag)>(kind); });
+}
+
+ReduceFn reduceFunction(ncclDataType_t type, ReduceKind kind) {
+  if (ReduceFn vector = simdReduceFunction(type, kind, simdLevel())) return vector;
+  return scalarReduceFunction(type, kind);
 }
 
 void scaleElements(ncclDataType_t type, void* dst, const void* src, size_t count, const void* scalar) {
@@ -93,7 +75,7 @@ void scaleElements(ncclDataType_t type, void* dst, const void* src, size_t count
       const float f = toFloat(factor);
       for (size_t i = 0; i < count; ++i) d[i] = fromFloat<T>(toFloat(s[i]) * f);
     } else {
-      for (size_t i = 0; i < count; ++i) d[i] = apply<T, ReduceKind::Prod>(s[i], factor);
+      for (size_t i = 0; i < count; ++i) d[i] = applyReduce<T, ReduceKind::Prod>(s[i], factor);
     }
   });
 }

@@ -12,7 +12,8 @@ enum class ReduceKind { Sum, Prod, Max, Min };
 
 // dst[i] = a[i] (op) b[i]; dst may alias a or b.
 using ReduceFn = void (*)(void* dst, const void* a, const void* b, size_t count);
-ReduceFn reduceFunction(ncclDataType_t type, ReduceKind kind);
+ReduceFn reduceFunction(ncclDataType_t type, ReduceKind kind);        // vector kernels where the CPU has them
+ReduceFn scalarReduceFunction(ncclDataType_t type, ReduceKind kind);  // the reference they must agree with
 
 // dst[i] = src[i] * scalar, computed in the element type (PreMulSum and floating-point Avg); may alias.
 void scaleElements(ncclDataType_t type, void* dst, const void* src, size_t count, const void* scalar);
