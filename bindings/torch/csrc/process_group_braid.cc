@@ -478,9 +478,9 @@ void ProcessGroupBraid::startCoalescing() { queue_->startCoalescing(); }
 #if TORCH_VERSION_MAJOR >= 2
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::endCoalescing() {
   queue_->endCoalescing();
-  // The block's work completes when everything issued before it has.
+  // The block's work completes when everything issued before it has. (OpType::COALESCED is not in every 2.x.)
   Staging staging;
-  return submit(c10d::OpType::COALESCED, "coalesced", {}, staging, [](ncclComm_t, braidStream_t) {});
+  return submit(c10d::OpType::UNKNOWN, "coalesced", {}, staging, [](ncclComm_t, braidStream_t) {});
 }
 #else
 void ProcessGroupBraid::endCoalescing(std::vector<c10::intrusive_ptr<c10d::Work>>&) { queue_->endCoalescing(); }
