@@ -95,6 +95,26 @@ TEST(CheckCollectives, LateRankIsWaitedForLongerThanTheBootstrapTimeout) {
   EXPECT_EQ(failures, "");
 }
 
+TEST(CheckCollectives, RanksWhoseOverridesDifferAreToldInsteadOfHanging) {
+  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    setenv("BRAID_CHECK_COLLECTIVES", "1", 1);
+    setenv("BRAID_ALGO", rank == 0 ? "allreduce:rd" : "allreduce:ring", 1);
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    std::vector<float> x(1024, 1.0f);
+    ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclFloat32, ncclSum, comm, nullptr);
+    std::string message = ncclGetLastError(comm);
+    RANK_EXPECT(r == ncclInvalidUsage, "AllReduce returned %d", r);
+    RANK_EXPECT(message.find("float, sum, rd) but rank 1 calls AllReduce(count 1024, float, sum, ring)") !=
+                    std::string::npos,
+                "message: %s", message.c_str());
+    ncclCommAbort(comm);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
 TEST(RecvAnySource, ReceivesFromEachSenderAndNamesIt) {
   std::string failures = testing::forkRanks(4, [](int rank, int nranks, const ncclUniqueId& id) {
     int problems = 0;
