@@ -80,11 +80,14 @@ TEST(CommTimeout, StalledPeerTimesOutAfterTheCommunicatorsOwnTimeout) {
 TEST(CheckCollectives, LateRankIsWaitedForLongerThanTheBootstrapTimeout) {
   std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
     int problems = 0;
-    setenv("BRAID_BOOTSTRAP_TIMEOUT", "1", 1);
+    // Long enough for init on a loaded machine, shorter than the late rank's delay.
+    setenv("BRAID_BOOTSTRAP_TIMEOUT", "4", 1);
     ncclComm_t comm;
-    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    ncclResult_t init = ncclCommInitRank(&comm, nranks, id, rank);
+    RANK_EXPECT(init == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+    if (init != ncclSuccess) return problems;
     RANK_EXPECT(braidCommSetCheckCollectives(comm, 1) == ncclSuccess, "enable checks");
-    if (rank == 1) std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    if (rank == 1) std::this_thread::sleep_for(std::chrono::milliseconds(5500));
     std::vector<int> x(8, rank + 1);
     ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclInt32, ncclSum, comm, nullptr);
     RANK_EXPECT(r == ncclSuccess, "checked AllReduce with a late peer returned %d (%s)", r, ncclGetLastError(comm));
