@@ -42,25 +42,31 @@ template <ReduceKind K> __attribute__((target("avx2"))) __m256 apply8(__m256 a, 
   return _mm256_blendv_ps(b, a, keepA);
 }
 
-// float16 through F16C: widen 8 halves, operate in float, round to nearest even once.
-template <ReduceKind K>
-__attribute__((target("avx2,f16c"))) void halfAvx2(void* dst, const void* a, const void* b, size_t count) {
+// Runs `Body` on 8 16-bit elements at a time; the tail goes through zero-padded copies, so every element is
+// computed by the same instructions.
+template <class Body>
+__attribute__((target("avx2,f16c"))) void eightAtATime(void* dst, const void* a, const void* b, size_t count) {
   uint16_t* d = static_cast<uint16_t*>(dst);
   const uint16_t* x = static_cast<const uint16_t*>(a);
   const uint16_t* y = static_cast<const uint16_t*>(b);
   size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    const __m256 r = apply8<K>(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))),
-                               _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y + i))));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), _mm256_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT));
-  }
+  for (; i + 8 <= count; i += 8) Body::run(d + i, x + i, y + i);
   if (i == count) return;
-  uint16_t xs[8] = {}, ys[8] = {}, ds[8];  // the tail, through the same instructions
+  uint16_t xs[8] = {}, ys[8] = {}, ds[8];
   std::memcpy(xs, x + i, (count - i) * 2);
   std::memcpy(ys, y + i, (count - i) * 2);
-  halfAvx2<K>(ds, xs, ys, 8);
+  Body::run(ds, xs, ys);
   std::memcpy(d + i, ds, (count - i) * 2);
 }
+
+// float16 through F16C: widen 8 halves, operate in float, round to nearest even once.
+template <ReduceKind K> struct HalfBody {
+  __attribute__((target("avx2,f16c"))) static void run(uint16_t* d, const uint16_t* x, const uint16_t* y) {
+    const __m256 r = apply8<K>(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x))),
+                               _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y))));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT));
+  }
+};
 
 // bfloat16: widening is a shift; narrowing rounds to nearest even by integer arithmetic, as the scalar code.
 __attribute__((target("avx2"))) __m256 widenBf16(const uint16_t* p) {
@@ -79,20 +85,11 @@ __attribute__((target("avx2"))) void narrowBf16(uint16_t* p, __m256 v) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
 }
 
-template <ReduceKind K>
-__attribute__((target("avx2"))) void bf16Avx2(void* dst, const void* a, const void* b, size_t count) {
-  uint16_t* d = static_cast<uint16_t*>(dst);
-  const uint16_t* x = static_cast<const uint16_t*>(a);
-  const uint16_t* y = static_cast<const uint16_t*>(b);
-  size_t i = 0;
-  for (; i + 8 <= count; i += 8) narrowBf16(d + i, apply8<K>(widenBf16(x + i), widenBf16(y + i)));
-  if (i == count) return;
-  uint16_t xs[8] = {}, ys[8] = {}, ds[8];
-  std::memcpy(xs, x + i, (count - i) * 2);
-  std::memcpy(ys, y + i, (count - i) * 2);
-  bf16Avx2<K>(ds, xs, ys, 8);
-  std::memcpy(d + i, ds, (count - i) * 2);
-}
+template <ReduceKind K> struct Bf16Body {
+  __attribute__((target("avx2"))) static void run(uint16_t* d, const uint16_t* x, const uint16_t* y) {
+    narrowBf16(d, apply8<K>(widenBf16(x), widenBf16(y)));
+  }
+};
 
 template <template <ReduceKind> class Kernel> ReduceFn byKind(ReduceKind kind) {
   switch (kind) {
@@ -104,8 +101,8 @@ template <template <ReduceKind> class Kernel> ReduceFn byKind(ReduceKind kind) {
   return nullptr;
 }
 
-template <ReduceKind K> struct HalfKernel { static constexpr ReduceFn fn = halfAvx2<K>; };
-template <ReduceKind K> struct Bf16Kernel { static constexpr ReduceFn fn = bf16Avx2<K>; };
+template <ReduceKind K> struct HalfKernel { static constexpr ReduceFn fn = eightAtATime<HalfBody<K>>; };
+template <ReduceKind K> struct Bf16Kernel { static constexpr ReduceFn fn = eightAtATime<Bf16Body<K>>; };
 
 template <class T> struct NativeKernels {
   template <ReduceKind K> struct Avx2 { static constexpr ReduceFn fn = nativeAvx2<T, K>; };
