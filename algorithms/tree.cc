@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "algorithms/ring.h"
+
 namespace braid {
 namespace {
 
@@ -11,9 +13,10 @@ struct TreeNode {
   std::vector<int> children;
 };
 
-TreeNode nodeOf(int rank, int n, int root) {
-  const int position = ((rank - root) % n + n) % n;
-  auto rankAt = [&](int p) { return (p + root) % n; };
+// `mirrored` numbers the heap from the last rank down instead (the second tree of a double binary tree).
+TreeNode nodeOf(int rank, int n, int root, bool mirrored = false) {
+  const int position = mirrored ? n - 1 - rank : ((rank - root) % n + n) % n;
+  auto rankAt = [&](int p) { return mirrored ? n - 1 - p : (p + root) % n; };
   TreeNode node;
   if (position > 0) node.parent = rankAt((position - 1) / 2);
   for (int child : {2 * position + 1, 2 * position + 2})
@@ -70,22 +73,34 @@ Schedule treeReduce(int rank, int n, int root, size_t count) {
   return s;
 }
 
-Schedule treeAllReduce(int rank, int n, size_t count) {
-  Schedule s;
-  const TreeNode node = nodeOf(rank, n, 0);
-  const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
+namespace {
+
+// One tree's AllReduce of elements [offset, offset + count): reduced up to its root, sent back down, each chunk
+// as soon as it is final.
+void emitTreeAllReduce(Schedule& s, const TreeNode& node, size_t offset, size_t count) {
+  const Region send{kSendBuffer, offset}, recv{kRecvBuffer, offset}, scratch{kScratchBuffer, offset};
   if (node.parent < 0) {
-    // The root reduces into its receive buffer and sends each chunk back down as soon as it is final.
     int last = node.children.empty() ? addStep(s, StepKind::Copy, -1, send, recv, count, -1)
                                      : reduceUp(s, node, send, recv, count);
     for (int child : node.children) addStep(s, StepKind::Send, child, recv, {}, count, last);
-    return s;
+    return;
   }
-  if (!node.children.empty()) s.scratchCount = count;
-  const int sentUp = reduceUp(s, node, send, node.children.empty() ? send : Region{kScratchBuffer, 0}, count);
+  const int sentUp = reduceUp(s, node, send, node.children.empty() ? send : scratch, count);
   // In place, the result overwrites the input: only where the input has already gone up.
   const int received = addStep(s, StepKind::Recv, node.parent, {}, recv, count, sentUp);
   for (int child : node.children) addStep(s, StepKind::Send, child, recv, {}, count, received);
+}
+
+}  // namespace
+
+Schedule treeAllReduce(int rank, int n, size_t count) {
+  // A double binary tree, as NCCL's: each half of the buffer climbs its own tree, the second numbered from the
+  // last rank down, so the inner ranks of one tree are mostly leaves of the other and the work spreads evenly.
+  Schedule s;
+  s.scratchCount = count;
+  const Segment first = segmentOf(count, 2, 0), second = segmentOf(count, 2, 1);
+  emitTreeAllReduce(s, nodeOf(rank, n, 0), first.offset, first.count);
+  emitTreeAllReduce(s, nodeOf(rank, n, 0, true), second.offset, second.count);
   return s;
 }
 

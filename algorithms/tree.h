@@ -1,5 +1,6 @@
 // Binary-tree schedules: log-depth Broadcast and Reduce, pipelined chunk by chunk down (or up) the tree, and a
-// tree AllReduce (reduce to rank 0, broadcast back) whose latency grows with log2(n) rather than n.
+// double-binary-tree AllReduce (each half reduced up one of two complementary trees and sent back down) whose
+// latency grows with log2(n) rather than n.
 #pragma once
 
 #include <cstddef>

@@ -95,12 +95,13 @@ double meshAllReduce(Cost& c, double s, int n) {
 
 double treeDepth(int n) { return log2Floor(n) + 1; }
 
+// A double binary tree: each half climbs one tree; a rank is inner in one tree (two children) and a leaf of the
+// other, so it sends about 2x its buffer (half up, twice half down, half up the other tree) and adds S.
 double treeAllReduce(Cost& c, double s, int n) {
   const LinkLevel l = multiNode(c.m) ? crossLevel(c.m) : c.m.intra;
-  const double children = n > 2 ? 2 : 1;
   c.steps(2 * treeDepth(n), l.latencyUs);  // up and down, pipelined chunk by chunk
-  c.wire(children * s, l.bandwidthGBps);   // an inner rank sends the result to each child
-  c.reduce(children * s);                  // and adds each child's data
+  c.wire(n > 2 ? 2 * s : s, l.bandwidthGBps);
+  c.reduce(n > 2 ? s : s / 2);
   return c.total();
 }
 
