@@ -1,5 +1,6 @@
 #include "device/simd_reduce.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <cstdlib>
@@ -115,7 +116,10 @@ template <class T> struct NativeKernels {
 SimdLevel detect() {
   __builtin_cpu_init();
   SimdLevel level = SimdLevel::None;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) level = SimdLevel::Avx2;
+  // F16C from CPUID directly: not every compiler's __builtin_cpu_supports knows its name.
+  unsigned eax, ebx, ecx, edx;
+  const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+  if (__builtin_cpu_supports("avx2") && f16c) level = SimdLevel::Avx2;
   if (level == SimdLevel::Avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
     level = SimdLevel::Avx512;
