@@ -67,8 +67,9 @@ bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
              a == Algorithm::HalvingDoubling || a == Algorithm::Mesh || a == Algorithm::Hierarchical;
     case CollectiveKind::Broadcast:
     case CollectiveKind::Reduce: return a == Algorithm::Chain || a == Algorithm::Tree;
-    case CollectiveKind::AllGather: return a == Algorithm::Ring || a == Algorithm::Bruck;
-    case CollectiveKind::ReduceScatter: return a == Algorithm::Ring;
+    case CollectiveKind::AllGather:
+      return a == Algorithm::Ring || a == Algorithm::Bruck || a == Algorithm::RecursiveDoubling;
+    case CollectiveKind::ReduceScatter: return a == Algorithm::Ring || a == Algorithm::HalvingDoubling;
     case CollectiveKind::AlltoAll:
     case CollectiveKind::AlltoAllv:
     case CollectiveKind::Gather:
@@ -128,9 +129,12 @@ Schedule buildSchedule(const CollectiveShape& c) {
     case CollectiveKind::Reduce:
       return tree ? treeReduce(c.rank, c.nranks, c.root, c.count) : chainReduce(c.rank, c.nranks, c.root, c.count);
     case CollectiveKind::AllGather:
-      return c.algorithm == Algorithm::Bruck ? bruckAllGather(c.rank, c.nranks, c.count)
-                                             : ringAllGather(c.rank, c.nranks, c.count);
-    case CollectiveKind::ReduceScatter: return ringReduceScatter(c.rank, c.nranks, c.count);
+      if (c.algorithm == Algorithm::Bruck) return bruckAllGather(c.rank, c.nranks, c.count);
+      if (c.algorithm == Algorithm::RecursiveDoubling) return recursiveDoublingAllGather(c.rank, c.nranks, c.count);
+      return ringAllGather(c.rank, c.nranks, c.count);
+    case CollectiveKind::ReduceScatter:
+      return c.algorithm == Algorithm::HalvingDoubling ? recursiveHalvingReduceScatter(c.rank, c.nranks, c.count)
+                                                       : ringReduceScatter(c.rank, c.nranks, c.count);
     case CollectiveKind::AlltoAll: return directAlltoAll(c.rank, c.nranks, c.count);
     case CollectiveKind::AlltoAllv:
       return directAlltoAllv(c.rank, c.nranks, c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls);

@@ -1,5 +1,7 @@
 #include "algorithms/recursive.h"
 
+#include <functional>
+
 #include "algorithms/ring.h"
 
 namespace braid {
@@ -69,40 +71,91 @@ Schedule recursiveDoublingAllReduce(int rank, int n, size_t count) {
   return s;
 }
 
+namespace {
+
+using BlockStart = std::function<size_t(int)>;  // where block b of a buffer starts; block p is its end
+
+// Reduce-scatter by recursive halving among p virtual ranks: each round keeps half of the current blocks,
+// reduced into `work`, and sends the other half to the partner. The first round reads `input`; `last` produced
+// it, starting at element `producedAt`. Rank v ends with block v reduced in `work`; returns the step that did.
+int emitHalvingReduceScatter(Schedule& s, int v, int p, const std::function<int(int)>& realRank,
+                             const BlockStart& blockStart, Region input, Region work, int last, size_t producedAt) {
+  int lo = 0, len = p;  // the current range, in blocks
+  for (int mask = p / 2; mask >= 1; mask /= 2) {
+    const int peer = realRank(v ^ mask), half = len / 2;
+    const int keepLo = (v & mask) ? lo + half : lo, sendLo = (v & mask) ? lo : lo + half;
+    const size_t sendAt = blockStart(sendLo), sendCount = blockStart(sendLo + half) - sendAt;
+    const size_t keepAt = blockStart(keepLo), keepCount = blockStart(keepLo + half) - keepAt;
+    wholeBuffer(s, StepKind::Send, peer, {input.buffer, input.offset + sendAt}, {}, sendCount, last,
+                sendAt - producedAt);
+    last = wholeBuffer(s, StepKind::RecvReduce, peer, {input.buffer, input.offset + keepAt},
+                       {work.buffer, work.offset + keepAt}, keepCount, last, keepAt - producedAt);
+    producedAt = keepAt;
+    input = work;
+    lo = keepLo, len = half;
+  }
+  return last;
+}
+
+// Allgather by recursive doubling: each round swaps the aligned group of blocks rank v holds in `work` with
+// the partner's group, once the previous round (and `last`) is done. Returns the last step.
+int emitDoublingAllGather(Schedule& s, int v, int p, const std::function<int(int)>& realRank,
+                          const BlockStart& blockStart, Region work, int last) {
+  for (int mask = 1; mask < p; mask *= 2) {
+    const int peer = realRank(v ^ mask);
+    const int mine = v & ~(mask - 1), theirs = (v ^ mask) & ~(mask - 1);
+    const size_t myAt = blockStart(mine), theirAt = blockStart(theirs);
+    wholeBuffer(s, StepKind::Send, peer, {work.buffer, work.offset + myAt}, {}, blockStart(mine + mask) - myAt,
+                last, kWholeStep);
+    last = wholeBuffer(s, StepKind::Recv, peer, {}, {work.buffer, work.offset + theirAt},
+                       blockStart(theirs + mask) - theirAt, last, kWholeStep);
+  }
+  return last;
+}
+
+int identity(int rank) { return rank; }
+bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
+
+}  // namespace
+
 Schedule halvingDoublingAllReduce(int rank, int n, size_t count) {
   Schedule s;
   const Folding f(rank, n);
   int last = foldIn(s, f, rank, count);
   if (!f.folded()) {
     const int p = f.core, v = f.virtualRank;
-    auto blockStart = [&](int b) { return segmentOf(count, p, b).offset; };
-    auto blocksEnd = [&](int b) { return b == p ? count : blockStart(b); };
-    // Reduce-scatter: each round keeps half of the current blocks and sends the other half to the partner.
-    int lo = 0, len = p;  // the current range, in blocks
-    size_t producedAt = 0;  // element offset where step `last` starts
-    for (int mask = p / 2; mask >= 1; mask /= 2) {
-      const int peer = f.realRank(v ^ mask);
-      const int half = len / 2;
-      const int keepLo = (v & mask) ? lo + half : lo, sendLo = (v & mask) ? lo : lo + half;
-      const size_t sendAt = blockStart(sendLo), sendCount = blocksEnd(sendLo + half) - sendAt;
-      const size_t keepAt = blockStart(keepLo), keepCount = blocksEnd(keepLo + half) - keepAt;
-      wholeBuffer(s, StepKind::Send, peer, {kRecvBuffer, sendAt}, {}, sendCount, last, sendAt - producedAt);
-      last = wholeBuffer(s, StepKind::RecvReduce, peer, {kRecvBuffer, keepAt}, {kRecvBuffer, keepAt}, keepCount,
-                         last, keepAt - producedAt);
-      producedAt = keepAt;
-      lo = keepLo, len = half;
-    }
-    // Allgather: each round swaps the aligned group of blocks this rank holds with the partner's group.
-    for (int mask = 1; mask < p; mask *= 2) {
-      const int peer = f.realRank(v ^ mask);
-      const int mine = v & ~(mask - 1), theirs = (v ^ mask) & ~(mask - 1);
-      const size_t myAt = blockStart(mine), theirAt = blockStart(theirs);
-      wholeBuffer(s, StepKind::Send, peer, {kRecvBuffer, myAt}, {}, blocksEnd(mine + mask) - myAt, last, kWholeStep);
-      last = wholeBuffer(s, StepKind::Recv, peer, {}, {kRecvBuffer, theirAt}, blocksEnd(theirs + mask) - theirAt,
-                         last, kWholeStep);
-    }
+    const BlockStart blockStart = [&](int b) { return b == p ? count : segmentOf(count, p, b).offset; };
+    const auto realRank = [&f](int virtualRank) { return f.realRank(virtualRank); };
+    const Region recv{kRecvBuffer, 0};
+    last = emitHalvingReduceScatter(s, v, p, realRank, blockStart, recv, recv, last, 0);
+    last = emitDoublingAllGather(s, v, p, realRank, blockStart, recv, last);
   }
   foldOut(s, f, rank, count, last, kWholeStep);
+  return s;
+}
+
+Schedule recursiveDoublingAllGather(int rank, int n, size_t count) {
+  if (!powerOfTwo(n)) return bruckAllGather(rank, n, count);
+  Schedule s;
+  const BlockStart blockStart = [count](int b) { return static_cast<size_t>(b) * count; };
+  const int own = wholeBuffer(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, blockStart(rank)}, count, -1);
+  emitDoublingAllGather(s, rank, n, identity, blockStart, {kRecvBuffer, 0}, own);
+  return s;
+}
+
+Schedule recursiveHalvingReduceScatter(int rank, int n, size_t count) {
+  if (!powerOfTwo(n)) return ringReduceScatter(rank, n, count);
+  Schedule s;
+  if (n == 1) {
+    wholeBuffer(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, -1);
+    return s;
+  }
+  // Partial sums live in scratch; this rank's block, once reduced, is copied out element by element.
+  s.scratchCount = static_cast<size_t>(n) * count;
+  const BlockStart blockStart = [count](int b) { return static_cast<size_t>(b) * count; };
+  const int reduced = emitHalvingReduceScatter(s, rank, n, identity, blockStart, {kSendBuffer, 0},
+                                               {kScratchBuffer, 0}, -1, 0);
+  wholeBuffer(s, StepKind::Copy, -1, {kScratchBuffer, blockStart(rank)}, {kRecvBuffer, 0}, count, reduced);
   return s;
 }
 

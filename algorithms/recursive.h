@@ -1,5 +1,5 @@
 // Logarithmic schedules for small and medium messages: recursive doubling and halving-doubling (Rabenseifner)
-// AllReduce, and Bruck's AllGather. Rank counts that are not powers of two fold the extra ranks into partners
+// AllReduce, recursive doubling AllGather, recursive halving ReduceScatter, and Bruck's AllGather. Rank counts that are not powers of two fold the extra ranks into partners
 // first (their data is added in) and unfold them at the end (the result is sent back).
 #pragma once
 
@@ -16,5 +16,9 @@ Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);
 Schedule halvingDoublingAllReduce(int rank, int nranks, size_t count);
 // ceil(log2 n) rounds for any n; each rank's blocks travel in a rotated scratch buffer.
 Schedule bruckAllGather(int rank, int nranks, size_t count);
+// log2(n) rounds doubling the blocks exchanged; for other rank counts, Bruck's.
+Schedule recursiveDoublingAllGather(int rank, int nranks, size_t count);
+// log2(n) rounds halving the blocks exchanged, partial sums in scratch; for other rank counts, the ring.
+Schedule recursiveHalvingReduceScatter(int rank, int nranks, size_t count);
 
 }  // namespace braid

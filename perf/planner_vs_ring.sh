@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Is the planner's choice ever much slower than the ring? AllReduce, AllGather, Broadcast and Reduce with the
+# Is the planner's choice ever much slower than the ring? AllReduce, AllGather, ReduceScatter, Broadcast and Reduce with the
 # default choice against ring/chain forced (BRAID_ALGO), 2 and 4 ranks, alternating, median of RUNS runs.
 # usage: perf/planner_vs_ring.sh [RUNS=5]   (after scripts/setup.sh); writes build/planner-vs-ring/summary.md
 set -euo pipefail
@@ -8,10 +8,10 @@ runs=${1:-5}
 out=build/planner-vs-ring
 mkdir -p "$out"
 rm -f "$out"/*.json
-ring="allreduce:ring;allgather:ring;broadcast:chain;reduce:chain"
+ring="allreduce:ring;allgather:ring;reducescatter:ring;broadcast:chain;reduce:chain"
 for ((r = 1; r <= runs; r++)); do
   for nranks in 2 4; do
-    for coll in allreduce allgather broadcast reduce; do
+    for coll in allreduce allgather reducescatter broadcast reduce; do
       ./build/perf/collperf "$coll" -b 8 -e 64M -f 4 -n 50 -w 10 -c 0 -np "$nranks" --json "$out/default.$nranks.$coll.$r.json" > /dev/null
       BRAID_ALGO=$ring ./build/perf/collperf "$coll" -b 8 -e 64M -f 4 -n 50 -w 10 -c 0 -np "$nranks" \
         --json "$out/ring.$nranks.$coll.$r.json" > /dev/null
@@ -19,7 +19,7 @@ for ((r = 1; r <= runs; r++)); do
   done
 done
 for nranks in 2 4; do
-  for coll in allreduce allgather broadcast reduce; do
+  for coll in allreduce allgather reducescatter broadcast reduce; do
     ./build/braid plan --host-ranks "$nranks" --coll "$coll" --sizes 8:64M:4 --json > "$out/plan.$nranks.$coll.json"
   done
 done
@@ -34,7 +34,7 @@ def medians(pattern):
 worst, noise = 0, []
 print("default / ring time per size (median of runs); the planner's pick in brackets, = where it is the ring\n")
 for nranks in (2, 4):
-    for coll in ("allreduce", "allgather", "broadcast", "reduce"):
+    for coll in ("allreduce", "allgather", "reducescatter", "broadcast", "reduce"):
         d, r = medians(f"{out}/default.{nranks}.{coll}.*.json"), medians(f"{out}/ring.{nranks}.{coll}.*.json")
         picks = {p["bytes"]: p["algorithm"] for p in json.load(open(f"{out}/plan.{nranks}.{coll}.json"))["plans"]}
         cells = []

@@ -125,11 +125,33 @@ double hierarchicalAllReduce(Cost& c, double s) {
   return c.total() + std::max(intraUs, interUs);
 }
 
+bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
+
+// Recursive doubling runs Bruck's schedule when n is not a power of two.
 double allGather(Cost& c, Algorithm a, double s, int n) {
-  const LinkLevel l = a == Algorithm::Bruck ? (multiNode(c.m) ? crossLevel(c.m) : c.m.intra) : ringLevel(c.m);
-  c.steps(a == Algorithm::Bruck ? log2Ceil(n) : n - 1, l.latencyUs);
+  if (a == Algorithm::RecursiveDoubling && !powerOfTwo(n)) a = Algorithm::Bruck;
+  if (a == Algorithm::Ring) {
+    const LinkLevel l = ringLevel(c.m);
+    c.steps(n - 1, l.latencyUs);
+    c.wire(double(n - 1) / n * s, l.bandwidthGBps);
+    return c.total();
+  }
+  const LinkLevel l = multiNode(c.m) ? crossLevel(c.m) : c.m.intra;
+  c.efficiency = c.m.roundsEfficiency;
+  c.steps(log2Ceil(n), l.latencyUs);
   c.wire(double(n - 1) / n * s, l.bandwidthGBps);
   if (a == Algorithm::Bruck) c.wire(s, c.m.intraEgressGBps);  // the final rotation is a local copy
+  return c.total();
+}
+
+// Recursive halving runs the ring's schedule when n is not a power of two.
+double reduceScatter(Cost& c, Algorithm a, double s, int n) {
+  const bool halving = a == Algorithm::HalvingDoubling && powerOfTwo(n);
+  const LinkLevel l = halving ? (multiNode(c.m) ? crossLevel(c.m) : c.m.intra) : ringLevel(c.m);
+  if (halving) c.efficiency = c.m.roundsEfficiency;
+  c.steps(halving ? log2Ceil(n) + 1 : n - 1, l.latencyUs);  // halving: and a copy out of scratch
+  c.wire(double(n - 1) / n * s, l.bandwidthGBps);
+  c.reduce(double(n - 1) / n * s);
   return c.total();
 }
 
@@ -190,14 +212,7 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
         break;
       }
       case CollectiveKind::AllGather: t = allGather(c, a, s, n); break;
-      case CollectiveKind::ReduceScatter: {
-        const LinkLevel l = ringLevel(m);
-        c.steps(n - 1, l.latencyUs);
-        c.wire(double(n - 1) / n * s, l.bandwidthGBps);
-        c.reduce(double(n - 1) / n * s);
-        t = c.total();
-        break;
-      }
+      case CollectiveKind::ReduceScatter: t = reduceScatter(c, a, s, n); break;
       default: {  // direct exchanges: every peer at once, through the rank's (or its node's) links
         const LinkLevel l = multiNode(m) ? crossLevel(m) : m.intra;
         c.steps(1, l.latencyUs);

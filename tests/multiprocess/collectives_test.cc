@@ -150,6 +150,8 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{"allreduce:rhd", 3, Wiring::Sockets, "rhd_3_sockets"},
                       ForcedCase{"allreduce:mesh;allgather:bruck", 3, Wiring::SharedMemory, "mesh_bruck_3"},
                       ForcedCase{"allgather:bruck", 5, Wiring::SharedMemory, "bruck_5"},
+                      ForcedCase{"allgather:rd;reducescatter:rhd", 4, Wiring::SharedMemory, "rd_rh_4"},
+                      ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
                       ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
                       ForcedCase{"allreduce:hier", 3, Wiring::Sockets, "hier_3x1_sockets"}),
     [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });

@@ -61,7 +61,7 @@ TEST(TuningFile, NamesFileAndLineOfTheFirstBadLine) {
   EXPECT_EQ(errorOf("allreduce * 10 5 ring\n"), "tune.txt:1: max_bytes is below min_bytes");
   EXPECT_EQ(errorOf("allreduce -1 0 * ring\n"), "tune.txt:1: bad rank count \"-1\"");
   EXPECT_EQ(errorOf("allreduce * 0 99999999999999999999 ring\n"), "tune.txt:1: bad max_bytes \"99999999999999999999\"");
-  EXPECT_EQ(errorOf("allgather * 0 * rd\n"), "tune.txt:1: allgather has no rd algorithm");
+  EXPECT_EQ(errorOf("reducescatter * 0 * mesh\n"), "tune.txt:1: reducescatter has no mesh algorithm");
   EXPECT_EQ(errorOf("\n\n  # only comments\n"), "");
 }
 
@@ -108,7 +108,7 @@ TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
   Planner ringOnly(m, AlgorithmFilter::parse("allreduce:ring"), {});
   EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 8).algorithm, Algorithm::Ring);
   EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 8).source, ChoiceSource::Override);
-  Planner nothing(m, AlgorithmFilter::parse("allgather:^ring,bruck"), {});
+  Planner nothing(m, AlgorithmFilter::parse("allgather:^ring,bruck,rd"), {});
   EXPECT_EQ(nothing.choose(CollectiveKind::AllGather, 8).algorithm, Algorithm::Default);
   Planner ruled(m, AlgorithmFilter(), {{CollectiveKind::AllReduce, 0, 0, 100, Algorithm::Tree}});
   EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 64).algorithm, Algorithm::Tree);
