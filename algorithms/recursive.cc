@@ -24,7 +24,7 @@ struct Folding {
   bool folded() const { return virtualRank < 0; }
 };
 
-int wholeBuffer(Schedule& s, StepKind kind, int peer, Region src, Region dst, size_t count, int after,
+int addStep(Schedule& s, StepKind kind, int peer, Region src, Region dst, size_t count, int after,
                 size_t afterOffset = 0) {
   Step step{kind, peer, src, dst, count, after};
   step.afterOffset = afterOffset;
@@ -35,9 +35,9 @@ int wholeBuffer(Schedule& s, StepKind kind, int peer, Region src, Region dst, si
 // buffer (the partner's data added in), or the folded rank's send.
 int foldIn(Schedule& s, const Folding& f, int rank, size_t count) {
   const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
-  if (f.folded()) return wholeBuffer(s, StepKind::Send, rank + 1, send, {}, count, -1);
-  if (rank < 2 * f.extra) return wholeBuffer(s, StepKind::RecvReduce, rank - 1, send, recv, count, -1);
-  return wholeBuffer(s, StepKind::Copy, -1, send, recv, count, -1);
+  if (f.folded()) return addStep(s, StepKind::Send, rank + 1, send, {}, count, -1);
+  if (rank < 2 * f.extra) return addStep(s, StepKind::RecvReduce, rank - 1, send, recv, count, -1);
+  return addStep(s, StepKind::Copy, -1, send, recv, count, -1);
 }
 
 // The folding steps after the core rounds: the result goes back to the folded rank. `last` produced it; when it
@@ -46,9 +46,9 @@ void foldOut(Schedule& s, const Folding& f, int rank, size_t count, int last, si
   const Region recv{kRecvBuffer, 0};
   if (f.folded()) {
     // In place, the receive buffer is the send buffer: overwrite only what has been sent.
-    wholeBuffer(s, StepKind::Recv, rank + 1, {}, recv, count, last);
+    addStep(s, StepKind::Recv, rank + 1, {}, recv, count, last);
   } else if (rank < 2 * f.extra) {
-    wholeBuffer(s, StepKind::Send, rank - 1, recv, {}, count, last, lastOffset);
+    addStep(s, StepKind::Send, rank - 1, recv, {}, count, last, lastOffset);
   }
 }
 
@@ -63,8 +63,8 @@ Schedule recursiveDoublingAllReduce(int rank, int n, size_t count) {
     for (int mask = 1; mask < f.core; mask *= 2) {
       const int peer = f.realRank(f.virtualRank ^ mask);
       // Element i goes out once the previous round has produced it, and is overwritten only once it has gone.
-      int sent = wholeBuffer(s, StepKind::Send, peer, recv, {}, count, last);
-      last = wholeBuffer(s, StepKind::RecvReduce, peer, recv, recv, count, sent);
+      int sent = addStep(s, StepKind::Send, peer, recv, {}, count, last);
+      last = addStep(s, StepKind::RecvReduce, peer, recv, recv, count, sent);
     }
   }
   foldOut(s, f, rank, count, last, 0);
@@ -86,9 +86,9 @@ int emitHalvingReduceScatter(Schedule& s, int v, int p, const std::function<int(
     const int keepLo = (v & mask) ? lo + half : lo, sendLo = (v & mask) ? lo : lo + half;
     const size_t sendAt = blockStart(sendLo), sendCount = blockStart(sendLo + half) - sendAt;
     const size_t keepAt = blockStart(keepLo), keepCount = blockStart(keepLo + half) - keepAt;
-    wholeBuffer(s, StepKind::Send, peer, {input.buffer, input.offset + sendAt}, {}, sendCount, last,
+    addStep(s, StepKind::Send, peer, {input.buffer, input.offset + sendAt}, {}, sendCount, last,
                 sendAt - producedAt);
-    last = wholeBuffer(s, StepKind::RecvReduce, peer, {input.buffer, input.offset + keepAt},
+    last = addStep(s, StepKind::RecvReduce, peer, {input.buffer, input.offset + keepAt},
                        {work.buffer, work.offset + keepAt}, keepCount, last, keepAt - producedAt);
     producedAt = keepAt;
     input = work;
@@ -105,9 +105,9 @@ int emitDoublingAllGather(Schedule& s, int v, int p, const std::function<int(int
     const int peer = realRank(v ^ mask);
     const int mine = v & ~(mask - 1), theirs = (v ^ mask) & ~(mask - 1);
     const size_t myAt = blockStart(mine), theirAt = blockStart(theirs);
-    wholeBuffer(s, StepKind::Send, peer, {work.buffer, work.offset + myAt}, {}, blockStart(mine + mask) - myAt,
+    addStep(s, StepKind::Send, peer, {work.buffer, work.offset + myAt}, {}, blockStart(mine + mask) - myAt,
                 last, kWholeStep);
-    last = wholeBuffer(s, StepKind::Recv, peer, {}, {work.buffer, work.offset + theirAt},
+    last = addStep(s, StepKind::Recv, peer, {}, {work.buffer, work.offset + theirAt},
                        blockStart(theirs + mask) - theirAt, last, kWholeStep);
   }
   return last;
@@ -138,7 +138,7 @@ Schedule recursiveDoublingAllGather(int rank, int n, size_t count) {
   if (!powerOfTwo(n)) return bruckAllGather(rank, n, count);
   Schedule s;
   const BlockStart blockStart = [count](int b) { return static_cast<size_t>(b) * count; };
-  const int own = wholeBuffer(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, blockStart(rank)}, count, -1);
+  const int own = addStep(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, blockStart(rank)}, count, -1);
   emitDoublingAllGather(s, rank, n, identity, blockStart, {kRecvBuffer, 0}, own);
   return s;
 }
@@ -147,7 +147,7 @@ Schedule recursiveHalvingReduceScatter(int rank, int n, size_t count) {
   if (!powerOfTwo(n)) return ringReduceScatter(rank, n, count);
   Schedule s;
   if (n == 1) {
-    wholeBuffer(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, -1);
+    addStep(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, -1);
     return s;
   }
   // Partial sums live in scratch; this rank's block, once reduced, is copied out element by element.
@@ -155,7 +155,7 @@ Schedule recursiveHalvingReduceScatter(int rank, int n, size_t count) {
   const BlockStart blockStart = [count](int b) { return static_cast<size_t>(b) * count; };
   const int reduced = emitHalvingReduceScatter(s, rank, n, identity, blockStart, {kSendBuffer, 0},
                                                {kScratchBuffer, 0}, -1, 0);
-  wholeBuffer(s, StepKind::Copy, -1, {kScratchBuffer, blockStart(rank)}, {kRecvBuffer, 0}, count, reduced);
+  addStep(s, StepKind::Copy, -1, {kScratchBuffer, blockStart(rank)}, {kRecvBuffer, 0}, count, reduced);
   return s;
 }
 
@@ -163,19 +163,19 @@ Schedule bruckAllGather(int rank, int n, size_t count) {
   // scratch block j holds the block of rank (rank + j) % n.
   Schedule s;
   s.scratchCount = static_cast<size_t>(n) * count;
-  int last = wholeBuffer(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kScratchBuffer, 0}, count, -1);
+  int last = addStep(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kScratchBuffer, 0}, count, -1);
   for (int distance = 1; distance < n; distance *= 2) {
     const size_t blocks = static_cast<size_t>(distance < n - distance ? distance : n - distance);
     const int to = ((rank - distance) % n + n) % n, from = (rank + distance) % n;
-    wholeBuffer(s, StepKind::Send, to, {kScratchBuffer, 0}, {}, blocks * count, last, kWholeStep);
-    last = wholeBuffer(s, StepKind::Recv, from, {}, {kScratchBuffer, static_cast<size_t>(distance) * count},
+    addStep(s, StepKind::Send, to, {kScratchBuffer, 0}, {}, blocks * count, last, kWholeStep);
+    last = addStep(s, StepKind::Recv, from, {}, {kScratchBuffer, static_cast<size_t>(distance) * count},
                        blocks * count, last, kWholeStep);
   }
   // Unrotate: scratch blocks [0, n - rank) belong at rank.., the rest at 0..
   const size_t head = static_cast<size_t>(n - rank) * count;
-  wholeBuffer(s, StepKind::Copy, -1, {kScratchBuffer, 0}, {kRecvBuffer, static_cast<size_t>(rank) * count}, head,
+  addStep(s, StepKind::Copy, -1, {kScratchBuffer, 0}, {kRecvBuffer, static_cast<size_t>(rank) * count}, head,
               last, kWholeStep);
-  wholeBuffer(s, StepKind::Copy, -1, {kScratchBuffer, head}, {kRecvBuffer, 0}, static_cast<size_t>(rank) * count,
+  addStep(s, StepKind::Copy, -1, {kScratchBuffer, head}, {kRecvBuffer, 0}, static_cast<size_t>(rank) * count,
               last, kWholeStep);
   return s;
 }
