@@ -163,8 +163,11 @@ int waitForSender(ncclComm* comm) {
     waiter.wait();
     if (!waiter.checkDue()) continue;
     checkNotAborted(comm);
-    for (int peer = 0; peer < comm->nranks; ++peer)
-      if (peer != comm->rank) connections.recv[peer]->checkPeer();
+    for (int peer = 0; peer < comm->nranks; ++peer) {
+      // A sender that left after sending is still the sender.
+      if (peer == comm->rank || connections.recv[peer]->peek().size > 0) continue;
+      connections.recv[peer]->checkPeer();
+    }
     reportWait(comm, waiter, "rank " + std::to_string(comm->rank) + ": receive from any source waiting for a sender");
   }
 }
@@ -223,7 +226,19 @@ void executeWork(std::vector<CommWork>& work) {
         continue;
       }
       waiter.wait();
-      if (waiter.checkDue()) checkHealth(active, waiter);
+      if (!waiter.checkDue()) continue;
+      try {
+        checkHealth(active, waiter);
+      } catch (const Error& e) {
+        // A peer that delivered everything and then left is no failure: what it sent is still in the
+        // transport. Look once more before judging.
+        if (e.code() != ncclRemoteError) throw;
+        bool movedAgain = false, stillPending = false;
+        for (ActiveComm& a : active) stillPending |= advance(a, movedAgain);
+        if (!stillPending) return;
+        if (!movedAgain) throw;
+        waiter.moved();
+      }
     }
   } catch (const Error& e) {
     // The launch failed as a whole; every communicator in it reports the error.
