@@ -24,20 +24,13 @@ struct Folding {
   bool folded() const { return virtualRank < 0; }
 };
 
-int addStep(Schedule& s, StepKind kind, int peer, Region src, Region dst, size_t count, int after,
-                size_t afterOffset = 0) {
-  Step step{kind, peer, src, dst, count, after};
-  step.afterOffset = afterOffset;
-  return s.add(step);
-}
-
 // The folding steps before the core rounds. Returns the step that leaves this rank's core input in the receive
 // buffer (the partner's data added in), or the folded rank's send.
 int foldIn(Schedule& s, const Folding& f, int rank, size_t count) {
   const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
-  if (f.folded()) return addStep(s, StepKind::Send, rank + 1, send, {}, count, -1);
-  if (rank < 2 * f.extra) return addStep(s, StepKind::RecvReduce, rank - 1, send, recv, count, -1);
-  return addStep(s, StepKind::Copy, -1, send, recv, count, -1);
+  if (f.folded()) return s.add({StepKind::Send, rank + 1, send, {}, count, -1});
+  if (rank < 2 * f.extra) return s.add({StepKind::RecvReduce, rank - 1, send, recv, count, -1});
+  return s.add({StepKind::Copy, -1, send, recv, count, -1});
 }
 
 // The folding steps after the core rounds: the result goes back to the folded rank. `last` produced it; when it
@@ -46,9 +39,9 @@ void foldOut(Schedule& s, const Folding& f, int rank, size_t count, int last, si
   const Region recv{kRecvBuffer, 0};
   if (f.folded()) {
     // In place, the receive buffer is the send buffer: overwrite only what has been sent.
-    addStep(s, StepKind::Recv, rank + 1, {}, recv, count, last);
+    s.add({StepKind::Recv, rank + 1, {}, recv, count, last});
   } else if (rank < 2 * f.extra) {
-    addStep(s, StepKind::Send, rank - 1, recv, {}, count, last, lastOffset);
+    s.add({StepKind::Send, rank - 1, recv, {}, count, last, lastOffset});
   }
 }
 
@@ -63,8 +56,8 @@ Schedule recursiveDoublingAllReduce(int rank, int n, size_t count) {
     for (int mask = 1; mask < f.core; mask *= 2) {
       const int peer = f.realRank(f.virtualRank ^ mask);
       // Element i goes out once the previous round has produced it, and is overwritten only once it has gone.
-      int sent = addStep(s, StepKind::Send, peer, recv, {}, count, last);
-      last = addStep(s, StepKind::RecvReduce, peer, recv, recv, count, sent);
+      int sent = s.add({StepKind::Send, peer, recv, {}, count, last});
+      last = s.add({StepKind::RecvReduce, peer, recv, recv, count, sent});
     }
   }
   foldOut(s, f, rank, count, last, 0);
@@ -86,10 +79,10 @@ int emitHalvingReduceScatter(Schedule& s, int v, int p, const std::function<int(
     const int keepLo = (v & mask) ? lo + half : lo, sendLo = (v & mask) ? lo : lo + half;
     const size_t sendAt = blockStart(sendLo), sendCount = blockStart(sendLo + half) - sendAt;
     const size_t keepAt = blockStart(keepLo), keepCount = blockStart(keepLo + half) - keepAt;
-    addStep(s, StepKind::Send, peer, {input.buffer, input.offset + sendAt}, {}, sendCount, last,
-                sendAt - producedAt);
-    last = addStep(s, StepKind::RecvReduce, peer, {input.buffer, input.offset + keepAt},
-                       {work.buffer, work.offset + keepAt}, keepCount, last, keepAt - producedAt);
+    s.add({StepKind::Send, peer, {input.buffer, input.offset + sendAt}, {}, sendCount, last,
+                sendAt - producedAt});
+    last = s.add({StepKind::RecvReduce, peer, {input.buffer, input.offset + keepAt},
+                       {work.buffer, work.offset + keepAt}, keepCount, last, keepAt - producedAt});
     producedAt = keepAt;
     input = work;
     lo = keepLo, len = half;
@@ -105,10 +98,10 @@ int emitDoublingAllGather(Schedule& s, int v, int p, const std::function<int(int
     const int peer = realRank(v ^ mask);
     const int mine = v & ~(mask - 1), theirs = (v ^ mask) & ~(mask - 1);
     const size_t myAt = blockStart(mine), theirAt = blockStart(theirs);
-    addStep(s, StepKind::Send, peer, {work.buffer, work.offset + myAt}, {}, blockStart(mine + mask) - myAt,
-                last, kWholeStep);
-    last = addStep(s, StepKind::Recv, peer, {}, {work.buffer, work.offset + theirAt},
-                       blockStart(theirs + mask) - theirAt, last, kWholeStep);
+    s.add({StepKind::Send, peer, {work.buffer, work.offset + myAt}, {}, blockStart(mine + mask) - myAt,
+                last, kWholeStep});
+    last = s.add({StepKind::Recv, peer, {}, {work.buffer, work.offset + theirAt},
+                       blockStart(theirs + mask) - theirAt, last, kWholeStep});
   }
   return last;
 }
@@ -138,7 +131,7 @@ Schedule recursiveDoublingAllGather(int rank, int n, size_t count) {
   if (!powerOfTwo(n)) return bruckAllGather(rank, n, count);
   Schedule s;
   const BlockStart blockStart = [count](int b) { return static_cast<size_t>(b) * count; };
-  const int own = addStep(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, blockStart(rank)}, count, -1);
+  const int own = s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, blockStart(rank)}, count, -1});
   emitDoublingAllGather(s, rank, n, identity, blockStart, {kRecvBuffer, 0}, own);
   return s;
 }
@@ -147,7 +140,7 @@ Schedule recursiveHalvingReduceScatter(int rank, int n, size_t count) {
   if (!powerOfTwo(n)) return ringReduceScatter(rank, n, count);
   Schedule s;
   if (n == 1) {
-    addStep(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, -1);
+    s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, -1});
     return s;
   }
   // Partial sums live in scratch; this rank's block, once reduced, is copied out element by element.
@@ -155,7 +148,7 @@ Schedule recursiveHalvingReduceScatter(int rank, int n, size_t count) {
   const BlockStart blockStart = [count](int b) { return static_cast<size_t>(b) * count; };
   const int reduced = emitHalvingReduceScatter(s, rank, n, identity, blockStart, {kSendBuffer, 0},
                                                {kScratchBuffer, 0}, -1, 0);
-  addStep(s, StepKind::Copy, -1, {kScratchBuffer, blockStart(rank)}, {kRecvBuffer, 0}, count, reduced);
+  s.add({StepKind::Copy, -1, {kScratchBuffer, blockStart(rank)}, {kRecvBuffer, 0}, count, reduced});
   return s;
 }
 
@@ -163,20 +156,20 @@ Schedule bruckAllGather(int rank, int n, size_t count) {
   // scratch block j holds the block of rank (rank + j) % n.
   Schedule s;
   s.scratchCount = static_cast<size_t>(n) * count;
-  int last = addStep(s, StepKind::Copy, -1, {kSendBuffer, 0}, {kScratchBuffer, 0}, count, -1);
+  int last = s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kScratchBuffer, 0}, count, -1});
   for (int distance = 1; distance < n; distance *= 2) {
     const size_t blocks = static_cast<size_t>(distance < n - distance ? distance : n - distance);
     const int to = ((rank - distance) % n + n) % n, from = (rank + distance) % n;
-    addStep(s, StepKind::Send, to, {kScratchBuffer, 0}, {}, blocks * count, last, kWholeStep);
-    last = addStep(s, StepKind::Recv, from, {}, {kScratchBuffer, static_cast<size_t>(distance) * count},
-                       blocks * count, last, kWholeStep);
+    s.add({StepKind::Send, to, {kScratchBuffer, 0}, {}, blocks * count, last, kWholeStep});
+    last = s.add({StepKind::Recv, from, {}, {kScratchBuffer, static_cast<size_t>(distance) * count},
+                       blocks * count, last, kWholeStep});
   }
   // Unrotate: scratch blocks [0, n - rank) belong at rank.., the rest at 0..
   const size_t head = static_cast<size_t>(n - rank) * count;
-  addStep(s, StepKind::Copy, -1, {kScratchBuffer, 0}, {kRecvBuffer, static_cast<size_t>(rank) * count}, head,
-              last, kWholeStep);
-  addStep(s, StepKind::Copy, -1, {kScratchBuffer, head}, {kRecvBuffer, 0}, static_cast<size_t>(rank) * count,
-              last, kWholeStep);
+  s.add({StepKind::Copy, -1, {kScratchBuffer, 0}, {kRecvBuffer, static_cast<size_t>(rank) * count}, head,
+              last, kWholeStep});
+  s.add({StepKind::Copy, -1, {kScratchBuffer, head}, {kRecvBuffer, 0}, static_cast<size_t>(rank) * count,
+              last, kWholeStep});
   return s;
 }
 

@@ -38,14 +38,13 @@ int emitRingReduceScatter(Schedule& s, const RingPeers& ring, Region input, Regi
     const Segment in = segmentOf(count, n, mod(me - j - 1, n));
     // The first send and every reduction read the input: they wait for it. Later sends forward what the
     // previous step reduced.
-    Step send{StepKind::Send, ring.next, j == 0 ? shifted(input, out.offset) : shifted(output, out.offset), {},
-              out.count, j == 0 ? inputReady.step : lastRecv};
-    if (j == 0) send.afterOffset = gateOffset(inputReady, out.offset);
-    s.add(send);
-    Step reduce{StepKind::RecvReduce, ring.prev, shifted(input, in.offset), shifted(output, in.offset), in.count,
-                inputReady.step};
-    reduce.afterOffset = gateOffset(inputReady, in.offset);
-    lastRecv = s.add(reduce);
+    if (j == 0)
+      s.add({StepKind::Send, ring.next, shifted(input, out.offset), {}, out.count, inputReady.step,
+             gateOffset(inputReady, out.offset)});
+    else
+      s.add({StepKind::Send, ring.next, shifted(output, out.offset), {}, out.count, lastRecv});
+    lastRecv = s.add({StepKind::RecvReduce, ring.prev, shifted(input, in.offset), shifted(output, in.offset), in.count,
+                      inputReady.step, gateOffset(inputReady, in.offset)});
   }
   return lastRecv;
 }
@@ -57,12 +56,10 @@ int emitRingAllGather(Schedule& s, const RingPeers& ring, Region output, size_t 
   for (int j = 0; j < n - 1; ++j) {
     const Segment out = segmentOf(count, n, mod(me + 1 - j, n));
     const Segment in = segmentOf(count, n, mod(me - j, n));
-    Step send{StepKind::Send, ring.next, shifted(output, out.offset), {}, out.count, last};
-    if (j == 0) send.afterOffset = ownedReady.offset;
-    s.add(send);
-    Step recv{StepKind::Recv, ring.prev, {}, shifted(output, in.offset), in.count, joinable ? last : -1};
-    recv.afterOffset = kWholeStep;
-    last = s.add(recv);
+    s.add({StepKind::Send, ring.next, shifted(output, out.offset), {}, out.count, last,
+           j == 0 ? ownedReady.offset : 0});
+    last = s.add({StepKind::Recv, ring.prev, {}, shifted(output, in.offset), in.count, joinable ? last : -1,
+                  kWholeStep});
   }
   return last;
 }

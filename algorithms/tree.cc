@@ -24,20 +24,16 @@ TreeNode nodeOf(int rank, int n, int root, bool mirrored = false) {
   return node;
 }
 
-int addStep(Schedule& s, StepKind kind, int peer, Region src, Region dst, size_t count, int after) {
-  return s.add({kind, peer, src, dst, count, after});
-}
-
 // Reduces the subtree's data into `into` (which holds this rank's input, or is filled from `input` by the first
 // child's contribution) and sends it up; returns the last step that touches this rank's data.
 int reduceUp(Schedule& s, const TreeNode& node, Region input, Region into, size_t count) {
   int last = -1;
   Region acc = input;
   for (int child : node.children) {
-    last = addStep(s, StepKind::RecvReduce, child, acc, into, count, last);
+    last = s.add({StepKind::RecvReduce, child, acc, into, count, last});
     acc = into;
   }
-  if (node.parent >= 0) last = addStep(s, StepKind::Send, node.parent, acc, {}, count, last);
+  if (node.parent >= 0) last = s.add({StepKind::Send, node.parent, acc, {}, count, last});
   return last;
 }
 
@@ -50,12 +46,12 @@ Schedule treeBroadcast(int rank, int n, int root, size_t count) {
   int received = -1;
   Region from = send;
   if (node.parent < 0) {
-    addStep(s, StepKind::Copy, -1, send, recv, count, -1);
+    s.add({StepKind::Copy, -1, send, recv, count, -1});
   } else {
-    received = addStep(s, StepKind::Recv, node.parent, {}, recv, count, -1);
+    received = s.add({StepKind::Recv, node.parent, {}, recv, count, -1});
     from = recv;
   }
-  for (int child : node.children) addStep(s, StepKind::Send, child, from, {}, count, received);
+  for (int child : node.children) s.add({StepKind::Send, child, from, {}, count, received});
   return s;
 }
 
@@ -64,7 +60,7 @@ Schedule treeReduce(int rank, int n, int root, size_t count) {
   const TreeNode node = nodeOf(rank, n, root);
   const Region send{kSendBuffer, 0};
   if (node.parent < 0) {
-    if (node.children.empty()) addStep(s, StepKind::Copy, -1, send, {kRecvBuffer, 0}, count, -1);
+    if (node.children.empty()) s.add({StepKind::Copy, -1, send, {kRecvBuffer, 0}, count, -1});
     reduceUp(s, node, send, {kRecvBuffer, 0}, count);
     return s;
   }
@@ -80,15 +76,15 @@ namespace {
 void emitTreeAllReduce(Schedule& s, const TreeNode& node, size_t offset, size_t count) {
   const Region send{kSendBuffer, offset}, recv{kRecvBuffer, offset}, scratch{kScratchBuffer, offset};
   if (node.parent < 0) {
-    int last = node.children.empty() ? addStep(s, StepKind::Copy, -1, send, recv, count, -1)
+    int last = node.children.empty() ? s.add({StepKind::Copy, -1, send, recv, count, -1})
                                      : reduceUp(s, node, send, recv, count);
-    for (int child : node.children) addStep(s, StepKind::Send, child, recv, {}, count, last);
+    for (int child : node.children) s.add({StepKind::Send, child, recv, {}, count, last});
     return;
   }
   const int sentUp = reduceUp(s, node, send, node.children.empty() ? send : scratch, count);
   // In place, the result overwrites the input: only where the input has already gone up.
-  const int received = addStep(s, StepKind::Recv, node.parent, {}, recv, count, sentUp);
-  for (int child : node.children) addStep(s, StepKind::Send, child, recv, {}, count, received);
+  const int received = s.add({StepKind::Recv, node.parent, {}, recv, count, sentUp});
+  for (int child : node.children) s.add({StepKind::Send, child, recv, {}, count, received});
 }
 
 }  // namespace
