@@ -10,8 +10,6 @@
 
 namespace braid::collperf {
 
-size_t parseSize(const std::string& text) { return parseByteSize(text); }
-
 namespace {
 
 const std::vector<std::string> kCollectives = {"allreduce", "allgather", "reducescatter", "broadcast", "reduce",
@@ -78,9 +76,9 @@ Options parseOptions(int argc, char** argv) {
   app.add_option("--json", o.jsonFile, "write the results as JSON to this file");
   try {
     app.parse(static_cast<int>(rewritten.size()), rewritten.data());
-    o.minBytes = parseSize(minBytes);
-    o.maxBytes = parseSize(maxBytes);
-    o.stepBytes = parseSize(stepBytes);
+    o.minBytes = parseByteSize(minBytes);
+    o.maxBytes = parseByteSize(maxBytes);
+    o.stepBytes = parseByteSize(stepBytes);
     o.types = parseTypes(types);
     o.ops = parseOps(ops);
     if (o.minBytes > o.maxBytes) throw CLI::ValidationError("-b", "minbytes is larger than maxbytes");

@@ -31,6 +31,4 @@ struct Options {
 // Parses argv; prints help or the error and exits on bad input (exit code 1 for errors, 0 for --help).
 Options parseOptions(int argc, char** argv);
 
-size_t parseSize(const std::string& text);  // 8, 64K, 1M, 1G (powers of 1024)
-
 }  // namespace braid::collperf

@@ -1,7 +1,5 @@
 #include "cli/plan_command.h"
 
-#include <sched.h>
-
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -92,9 +90,7 @@ int runPlan(const PlanOptions& o) {
   planner::ClusterModel cluster;
   std::string source;
   if (o.hostRanks > 0) {
-    cpu_set_t cpus;
-    const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-    cluster.fabric = hostFabricModel(o.hostRanks, o.hostRanks, cores);
+    cluster.fabric = hostFabricModel(o.hostRanks, o.hostRanks, usableCores());
     source = "this host (the library's model)";
   } else {
     const topo::XmlElement root = !o.file.empty()     ? topo::loadXmlFile(o.file)

@@ -1,5 +1,7 @@
 #include "core/algorithm_selection.h"
 
+#include <sched.h>
+
 #include <stdexcept>
 
 #include "core/communicator.h"
@@ -28,6 +30,11 @@ std::vector<planner::TuningRule> tuningRulesFromEnv() {
   } catch (const std::invalid_argument& e) {
     fail(ncclInvalidArgument, std::string("BRAID_TUNE_FILE: ") + e.what());
   }
+}
+
+int usableCores() {
+  cpu_set_t cpus;
+  return sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
 }
 
 planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores) {

@@ -16,6 +16,9 @@ namespace braid {
 planner::AlgorithmFilter algorithmFilterFromEnv();
 std::vector<planner::TuningRule> tuningRulesFromEnv();
 
+// The cores this process may run on (its affinity mask).
+int usableCores();
+
 // The cost model of ranks on the host device: shared memory within a host, TCP between hosts. `cores`: what
 // the busiest host's ranks may run on (fewer cores than ranks share their time and memory bandwidth).
 planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores);

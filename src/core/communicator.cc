@@ -1,7 +1,5 @@
 #include "core/communicator.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -141,8 +139,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   }
   if (clusterTopologyRequested()) comm->topology = buildClusterTopology(comm);
   comm->localRanks = static_cast<int>(localPeers.size()) + 1;
-  cpu_set_t cpus;
-  const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+  const int cores = usableCores();
   comm->oversubscribed = comm->localRanks > cores;
   comm->nodes = std::make_shared<const NodeLayout>(nodeLayoutOf(comm));
   comm->planner =

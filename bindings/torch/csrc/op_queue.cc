@@ -41,8 +41,7 @@ void OpQueue::submit(const c10::intrusive_ptr<WorkBraid>& work, Issue issue, Kin
       pending_.push_back({work, std::move(issue)});
       return;
     }
-    issueGroup(std::move(pending_));
-    pending_.clear();
+    issuePending();
     if (kind == Kind::AnySource) {
       try {
         issue(comm_, stream_);  // on its own: Braid refuses it inside a group
@@ -59,16 +58,13 @@ void OpQueue::submit(const c10::intrusive_ptr<WorkBraid>& work, Issue issue, Kin
 
 void OpQueue::flush() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (coalescing_ || pending_.empty()) return;
-  issueGroup(std::move(pending_));
-  pending_.clear();
+  if (!coalescing_) issuePending();
 }
 
 void OpQueue::startCoalescing() {
   std::lock_guard<std::mutex> lock(mutex_);
   TORCH_CHECK(!coalescing_, "braid: coalescing blocks cannot be nested");
-  issueGroup(std::move(pending_));
-  pending_.clear();
+  issuePending();
   coalescing_ = true;
 }
 
@@ -76,8 +72,13 @@ void OpQueue::endCoalescing() {
   std::lock_guard<std::mutex> lock(mutex_);
   TORCH_CHECK(coalescing_, "braid: endCoalescing without startCoalescing");
   coalescing_ = false;
-  issueGroup(std::move(pending_));
-  pending_.clear();
+  issuePending();
+}
+
+void OpQueue::issuePending() {
+  std::vector<Pending> ops;
+  ops.swap(pending_);
+  issueGroup(std::move(ops));  // errors stay with each work, for wait() to raise
 }
 
 std::string OpQueue::issueGroup(std::vector<Pending> ops) {

@@ -43,6 +43,7 @@ class OpQueue : public std::enable_shared_from_this<OpQueue> {
   };
   // Issues `ops` as one Braid group and queues their completions; returns the first error ("" if none).
   std::string issueGroup(std::vector<Pending> ops);
+  void issuePending();  // what waits in pending_, as one group (with mutex_ held)
   void queueCompletion(const c10::intrusive_ptr<WorkBraid>& work, Issue issue);
   static void onStreamReached(ncclResult_t status, void* completion);
 
