@@ -1,7 +1,7 @@
 #include "algorithms/collective.h"
 
 #include <algorithm>
-#include <cctype>
+#include "core/text.h"
 #include <stdexcept>
 
 #include "algorithms/direct.h"
@@ -45,8 +45,7 @@ const char* algorithmName(Algorithm algorithm) {
 }
 
 bool parseAlgorithm(const std::string& name, Algorithm* algorithm) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = lowercase(name);
   // NCCL's names first: its "tree" is our tree, "collnet*" and "nvls*" have no host equivalent.
   static const std::pair<const char*, Algorithm> kAliases[] = {
       {"recursive_doubling", Algorithm::RecursiveDoubling}, {"halving_doubling", Algorithm::HalvingDoubling},

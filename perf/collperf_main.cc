@@ -1,6 +1,6 @@
 // collperf: how ranks are launched. With -np N it forks N local ranks; under mpirun it takes ranks from MPI
-// (sharing the unique id with MPI_Bcast when built with MPI); with BRAID_RANK/BRAID_NRANKS/BRAID_COMM_ID it is
-// one rank of a job launched by hand.
+// (sharing the unique id with MPI_Bcast when built with MPI); with BRAID_RANK/BRAID_NRANKS/BRAID_COMM_ID, or
+// Slurm's SLURM_PROCID/SLURM_NTASKS and BRAID_COMM_ID, it is one rank of a job launched by hand or by srun.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,5 +93,9 @@ int main(int argc, char** argv) {
   const char* mpiRank = firstEnv({"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"});
   const char* mpiSize = firstEnv({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"});
   if (mpiRank && mpiSize) return runLaunchedRank(o, std::atoi(mpiRank), std::atoi(mpiSize), true);
+  // srun without an MPI plugin: Slurm's own variables, and BRAID_COMM_ID for the rendezvous.
+  const char* slurmRank = firstEnv({"SLURM_PROCID"});
+  const char* slurmSize = firstEnv({"SLURM_NTASKS"});
+  if (slurmRank && slurmSize) return runLaunchedRank(o, std::atoi(slurmRank), std::atoi(slurmSize), false);
   return forkLocalRanks(o);
 }

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "core/text.h"
+
 namespace braid::topo {
 namespace {
 
@@ -16,11 +18,6 @@ constexpr LinkKindInfo kInfos[kLinkKinds] = {
     {"xgmi", "XGMI", 46.0, 0.6, "brown"},      {"sys", "SYS", 10.0, 2.0, "gray40"},
     {"net", "NET", 12.5, 5.0, "steelblue"},
 };
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // Reads a number attribute; throws file:line when it is not a finite number, negative, or beyond any real
 // hardware (1e9: GB/s, Mb/s, lanes and link counts are all far below).
@@ -45,7 +42,7 @@ int linkCount(const XmlElement& e, const std::string& file) {
 }
 
 std::string acceleratorPrefix(const std::string& vendor) {
-  const std::string v = lower(vendor);
+  const std::string v = lowercase(vendor);
   if (v == "huawei") return "NPU";
   if (v == "cambricon") return "MLU";
   if (v == "hygon") return "DCU";
@@ -82,7 +79,7 @@ class Builder {
 
  private:
   int addNode(NodeKind kind, const std::string& name, const std::string& busId, const std::string& detail, int line) {
-    const std::string id = lower(busId);
+    const std::string id = lowercase(busId);
     if (!id.empty()) {
       auto [it, fresh] = byBusId_.emplace(id, static_cast<int>(g_.nodes.size()));
       if (!fresh) failAt(file_, line, "duplicate busid " + id + " (first at line " + std::to_string(g_.nodes[it->second].line) + ")");
@@ -180,15 +177,15 @@ class Builder {
         // NCCL's element: per-link bandwidth by generation (NVLink1 20 GB/s, later 25 GB/s per direction).
         double perLink = sm > 0 && sm < 70 ? 20.0 : 25.0;
         int count = linkCount(l, file_);
-        pending_.push_back({node, lower(l.get("target")), LinkKind::NVLink, count, number(l, "bw", perLink * count, file_),
+        pending_.push_back({node, lowercase(l.get("target")), LinkKind::NVLink, count, number(l, "bw", perLink * count, file_),
                             linkKindInfo(LinkKind::NVLink).latencyUs, l.get("tclass"), l.line});
       } else if (l.tag == "link") {
         LinkKind kind;
-        if (!parseLinkKind(lower(l.get("type")), kind) || !isVendorLink(kind))
+        if (!parseLinkKind(lowercase(l.get("type")), kind) || !isVendorLink(kind))
           failAt(file_, l.line, "<link> type=\"" + l.get("type") + "\" is not a vendor link (nvlink, hccs, mlulink, metaxlink, mtlink, xgmi)");
         int count = linkCount(l, file_);
         double bw = number(l, "bw", linkKindInfo(kind).linkBandwidth * count, file_);
-        pending_.push_back({node, lower(l.get("target")), kind, count, bw, number(l, "lat", linkKindInfo(kind).latencyUs, file_),
+        pending_.push_back({node, lowercase(l.get("target")), kind, count, bw, number(l, "lat", linkKindInfo(kind).latencyUs, file_),
                             l.get("tclass"), l.line});
       }
     }

@@ -24,6 +24,9 @@ class SendConnection {
   virtual size_t trySend(const void* data, size_t bytes) = 0;
   // Throws ncclRemoteError when the peer is known to be gone.
   virtual void checkPeer() = 0;
+  // Pushes along sends already taken; true once none of them still needs this process. Message networks
+  // (libfabric, plugins) may progress only when asked, so a finished schedule waits for this.
+  virtual bool flush() { return true; }
 };
 
 class RecvConnection {

@@ -1,18 +1,13 @@
 #include "algorithms/planner/algorithm_filter.h"
 
 #include <algorithm>
-#include <cctype>
+#include "core/text.h"
 #include <sstream>
 #include <stdexcept>
 #include <vector>
 
 namespace braid::planner {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::string trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
@@ -37,7 +32,7 @@ uint32_t parseList(const std::string& list) {
   for (const std::string& name : split(names, ',')) {
     if (name.empty()) continue;
     static const char* kNcclOnly[] = {"collnet", "collnetdirect", "collnetchain", "nvls", "nvlstree", "pat"};
-    if (std::find(std::begin(kNcclOnly), std::end(kNcclOnly), lower(name)) != std::end(kNcclOnly)) continue;
+    if (std::find(std::begin(kNcclOnly), std::end(kNcclOnly), lowercase(name)) != std::end(kNcclOnly)) continue;
     Algorithm a;
     if (!parseAlgorithm(name, &a)) throw std::invalid_argument("unknown algorithm \"" + name + "\"");
     chosen |= bit(a);
@@ -63,7 +58,7 @@ const char* collectiveKeyword(CollectiveKind kind) {
 }
 
 bool parseCollectiveKind(const std::string& name, CollectiveKind* kind) {
-  const std::string l = lower(name);
+  const std::string l = lowercase(name);
   for (int k = 0; k <= static_cast<int>(CollectiveKind::Scatter); ++k)
     if (l == collectiveKeyword(static_cast<CollectiveKind>(k))) return *kind = static_cast<CollectiveKind>(k), true;
   return false;

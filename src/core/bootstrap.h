@@ -41,6 +41,7 @@ class Bootstrap {
   int nranks() const { return nranks_; }
   uint64_t nonce() const { return nonce_; }  // random per communicator, shared by all its ranks
   const std::vector<PeerInfo>& peers() const { return peers_; }
+  double timeoutSeconds() const { return timeoutSeconds_; }  // BRAID_BOOTSTRAP_TIMEOUT
 
   // `data` holds nranks blocks of `blockBytes`; this rank's block is filled in, the others are received.
   void allGather(void* data, size_t blockBytes);

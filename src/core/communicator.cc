@@ -9,9 +9,9 @@
 #include "core/log.h"
 #include "core/cluster_topology.h"
 #include "core/env.h"
+#include "core/remote_wiring.h"
 #include "core/status_service.h"
 #include "transports/shm_fifo.h"
-#include "transports/socket_connection.h"
 
 void ncclComm::recordError(ncclResult_t code, const std::string& message) {
   std::lock_guard<std::mutex> lock(errorMutex);
@@ -68,30 +68,6 @@ void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
   b.barrier();
 }
 
-void connectSockets(ncclComm* comm, const std::vector<int>& remotePeers) {
-  Bootstrap& b = *comm->bootstrap;
-  const size_t staging = static_cast<size_t>(envInt("SOCKET_STAGING_BYTES", 1 << 20, false));
-  auto install = [&](Socket s, int peer, int channel) {
-    auto conn = std::make_shared<SocketConnection>(std::move(s), peer, staging);
-    comm->channels[channel].send[peer] = conn;
-    comm->channels[channel].recv[peer] = conn;
-  };
-  // Lower ranks connect to higher ones; each connection announces its channel.
-  size_t incoming = 0;
-  for (int peer : remotePeers) {
-    if (peer > comm->rank) {
-      for (int c = 0; c < kChannelCount; ++c) install(b.connectTo(peer, c), peer, c);
-    } else {
-      incoming += kChannelCount;
-    }
-  }
-  for (Bootstrap::Accepted& a : b.acceptFrom(incoming)) {
-    if (a.channel >= kChannelCount || comm->channels[a.channel].recv[a.peer])
-      fail(ncclSystemError, "rank " + std::to_string(a.peer) + " opened an unexpected connection");
-    install(std::move(a.socket), a.peer, a.channel);
-  }
-}
-
 // Which ranks share a host, from the identities every rank reported at bootstrap.
 NodeLayout nodeLayoutOf(const ncclComm* comm) {
   std::map<uint64_t, int> ids;
@@ -145,10 +121,10 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->planner =
       std::make_unique<planner::Planner>(agreedFabricModel(comm, cores), algorithmFilter, std::move(tuningRules));
   connectSharedMemory(comm, localPeers);
-  connectSockets(comm, remotePeers);
+  connectRemotePeers(comm, remotePeers);
   comm->bootstrap->barrier();
   registerForStatus(comm);
-  BRAID_INFO("INIT", "rank %d/%d ready: %zu peers over shm, %zu over sockets", rank, nranks, localPeers.size(),
+  BRAID_INFO("INIT", "rank %d/%d ready: %zu peers over shm, %zu on other hosts", rank, nranks, localPeers.size(),
              remotePeers.size());
 }
 

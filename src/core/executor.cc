@@ -56,6 +56,9 @@ size_t ScheduleRun::limitBytes(const Step& step) const {
 bool ScheduleRun::advanceSend(int peer) {
   Queue& q = sendQueues_[peer];
   bool moved = false;
+  // Sends already taken may still need pushing: message networks progress only when asked, and the next step
+  // for this peer may be gated on data that the peer sends only once it has received these.
+  if (!q.steps.empty()) connections_.send[peer]->flush();
   while (q.head < q.steps.size()) {
     int index = q.steps[q.head];
     const Step& step = schedule_.steps[index];
@@ -137,7 +140,10 @@ ScheduleRun::Progress ScheduleRun::progress() {
     for (int peer : activePeers_) moved |= advanceSend(peer);
     movedAny |= moved;
   }
-  return {finishedSteps_ == schedule_.steps.size(), movedAny};
+  bool finished = finishedSteps_ == schedule_.steps.size();
+  for (int peer : activePeers_)
+    if (finished && !sendQueues_[peer].steps.empty() && !connections_.send[peer]->flush()) finished = false;
+  return {finished, movedAny};
 }
 
 std::string ScheduleRun::describeWait() const {

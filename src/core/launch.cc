@@ -139,9 +139,13 @@ void checkNotAborted(const ncclComm* comm) {
 void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter) {
   for (ActiveComm& a : active) {
     checkNotAborted(a.work->comm);
-    if (a.check) a.check->checkPeers();
-    if (a.collective) a.collective->checkPeers();
-    if (a.pointToPoint) a.pointToPoint->checkPeers();
+    try {
+      if (a.check) a.check->checkPeers();
+      if (a.collective) a.collective->checkPeers();
+      if (a.pointToPoint) a.pointToPoint->checkPeers();
+    } catch (const Error& e) {
+      fail(e.code(), std::string(e.what()) + " (" + describeWait(a) + ")");
+    }
     reportWait(a.work->comm, waiter, describeWait(a));
   }
 }

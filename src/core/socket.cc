@@ -150,19 +150,36 @@ Socket Socket::listenOn(SocketAddress& address) {
   return s;
 }
 
+// Connects without blocking past the deadline: an unreachable host (no answer to SYN) would otherwise hold a
+// blocking connect for the kernel's two minutes.
 Socket Socket::connectTo(const SocketAddress& address, Deadline deadline) {
   for (;;) {
-    Socket s(::socket(address.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    Socket s(::socket(address.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!s.valid()) failErrno("socket");
-    if (::connect(s.fd(), &address.sa, address.length()) == 0) {
+    int error = 0;
+    if (::connect(s.fd(), &address.sa, address.length()) != 0) error = errno;
+    if (error == EINPROGRESS) {
+      pollfd p{s.fd(), POLLOUT, 0};
+      int rc;
+      while ((rc = ::poll(&p, 1, remainingMs(deadline))) < 0 && errno == EINTR) {
+      }
+      socklen_t length = sizeof error;
+      if (rc == 0) error = ETIMEDOUT;
+      else if (rc < 0 || getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+    }
+    if (error == 0) {
+      int flags = fcntl(s.fd(), F_GETFL);
+      if (flags < 0 || fcntl(s.fd(), F_SETFL, flags & ~O_NONBLOCK) != 0) failErrno("fcntl");
       int one = 1;
       setsockopt(s.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       return s;
     }
     // The listener may not be up yet (BRAID_COMM_ID roots start with rank 0): retry until the deadline.
-    if ((errno != ECONNREFUSED && errno != EINTR && errno != ETIMEDOUT && errno != EAGAIN) || remainingMs(deadline) == 0)
-      fail(errno == ECONNREFUSED || errno == ETIMEDOUT ? ncclRemoteError : ncclSystemError,
-           "cannot connect to " + address.toString() + ": " + std::strerror(errno));
+    const bool retry = error == ECONNREFUSED || error == EINTR || error == EAGAIN || error == ETIMEDOUT;
+    if (!retry || remainingMs(deadline) == 0)
+      fail(retry ? ncclRemoteError : ncclSystemError, "cannot connect to " + address.toString() + ": " +
+                                                         std::strerror(error) +
+                                                         (error == ETIMEDOUT ? " (unreachable?)" : ""));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

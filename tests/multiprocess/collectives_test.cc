@@ -10,13 +10,14 @@
 #include "collperf_collectives.h"
 #include "device/datatype.h"
 #include "fork_ranks.h"
+#include "wiring.h"
 
 namespace braid {
 namespace {
 
 using collperf::Collective;
 
-enum class Wiring { SharedMemory, Sockets, Mixed };
+using testing::Wiring;
 
 struct RankSetup {
   int nranks;
@@ -24,14 +25,7 @@ struct RankSetup {
 };
 
 std::string nameOf(const ::testing::TestParamInfo<RankSetup>& info) {
-  static const char* wiring[] = {"shm", "sockets", "mixed"};
-  return std::to_string(info.param.nranks) + "ranks_" + wiring[static_cast<int>(info.param.wiring)];
-}
-
-// Host identities decide the transport: one host = shared memory, one per rank = TCP, pairs = both.
-void chooseHost(Wiring wiring, int rank) {
-  if (wiring == Wiring::Sockets) setenv("BRAID_HOSTID", ("host" + std::to_string(rank)).c_str(), 1);
-  if (wiring == Wiring::Mixed) setenv("BRAID_HOSTID", ("node" + std::to_string(rank / 2)).c_str(), 1);
+  return std::to_string(info.param.nranks) + "ranks_" + testing::wiringName(info.param.wiring);
 }
 
 // The row whose NCCL count argument is `count` (rows are sized by their total bytes, as in nccl-tests).
@@ -56,7 +50,7 @@ int runOne(collperf::CallContext& call, int& problems, const char* what) {
 // `algorithms`, when set, is a BRAID_ALGO value, and only the collectives it names are run.
 int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring, const char* algorithms = nullptr) {
   int problems = 0;
-  chooseHost(wiring, rank);
+  testing::useWiring(wiring, rank);
   if (algorithms) setenv("BRAID_ALGO", algorithms, 1);
   ncclComm_t comm;
   ncclResult_t init = ncclCommInitRank(&comm, nranks, id, rank);
@@ -118,7 +112,9 @@ INSTANTIATE_TEST_SUITE_P(Ranks, Collectives,
                          ::testing::Values(RankSetup{1, Wiring::SharedMemory}, RankSetup{2, Wiring::SharedMemory},
                                            RankSetup{3, Wiring::SharedMemory}, RankSetup{4, Wiring::SharedMemory},
                                            RankSetup{8, Wiring::SharedMemory}, RankSetup{2, Wiring::Sockets},
-                                           RankSetup{3, Wiring::Sockets}, RankSetup{4, Wiring::Mixed}),
+                                           RankSetup{3, Wiring::Sockets}, RankSetup{4, Wiring::Mixed},
+                                           RankSetup{3, Wiring::OfiTcp}, RankSetup{3, Wiring::OfiShm},
+                                           RankSetup{3, Wiring::Plugin}),
                          nameOf);
 
 // Each algorithm forced through BRAID_ALGO, on rank counts that are and are not powers of two.

@@ -1,0 +1,61 @@
+#include "transports/message_connection.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace braid {
+
+bool MessageSendConnection::flush() {
+  size_t bytes;
+  while (inFlight_ > 0 && port_->test(oldest_, bytes)) {
+    oldest_ = (oldest_ + 1) % port_->slotCount();
+    --inFlight_;
+  }
+  return inFlight_ == 0;
+}
+
+size_t MessageSendConnection::trySend(const void* data, size_t bytes) {
+  flush();
+  if (inFlight_ == port_->slotCount()) return 0;
+  const int slot = (oldest_ + inFlight_) % port_->slotCount();
+  const size_t n = std::min(bytes, port_->slotBytes());
+  std::memcpy(port_->slot(slot), data, n);
+  if (!port_->post(slot, n)) return 0;
+  ++inFlight_;
+  return n;
+}
+
+MessageRecvConnection::MessageRecvConnection(std::unique_ptr<MessagePort> port) : port_(std::move(port)) {
+  // Every slot starts released: post them all, in stream order from slot 0.
+  unposted_ = port_->slotCount();
+  repostPending();
+}
+
+bool MessageRecvConnection::repostPending() {
+  const int slots = port_->slotCount();
+  while (unposted_ > 0) {
+    const int slot = ((next_ - unposted_) % slots + slots) % slots;
+    if (!port_->post(slot, port_->slotBytes())) return false;
+    --unposted_;
+  }
+  return true;
+}
+
+Chunk MessageRecvConnection::peek() {
+  // A receive not yet posted again may be the one the next message needs.
+  if (!repostPending() && unposted_ == port_->slotCount()) return {};
+  if (!arrived_) arrived_ = port_->test(next_, received_);
+  if (!arrived_) return {};
+  return {port_->slot(next_) + consumed_, received_ - consumed_};
+}
+
+void MessageRecvConnection::release(size_t bytes) {
+  consumed_ += bytes;
+  if (consumed_ < received_) return;
+  consumed_ = 0;
+  arrived_ = false;
+  next_ = (next_ + 1) % port_->slotCount();
+  ++unposted_;  // posted again by the next peek: a peer that has sent its last message may be gone by now
+}
+
+}  // namespace braid

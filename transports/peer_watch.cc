@@ -1,0 +1,20 @@
+#include "transports/peer_watch.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace braid {
+
+void PeerWatch::check() const {
+  char byte;
+  ssize_t n = ::recv(socket_.fd(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) fail(ncclRemoteError, "rank " + std::to_string(peer_) + " exited (its connection closed)");
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    fail(ncclRemoteError, "connection to rank " + std::to_string(peer_) + " lost: " + std::strerror(errno));
+}
+
+}  // namespace braid
