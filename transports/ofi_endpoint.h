@@ -60,9 +60,10 @@ class OfiEndpoint : public std::enable_shared_from_this<OfiEndpoint> {
     std::unique_ptr<char[]> data;
     fid_mr* mr = nullptr;
     void* desc = nullptr;
+    bool sending = false;
     Operation op;
   };
-  Slot& newSlot(size_t bytes);
+  Slot& newSlot(size_t bytes, bool sending);
 
  private:
   void close();
