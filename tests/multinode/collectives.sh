@@ -2,7 +2,8 @@
 # Every collective, every value checked, across emulated nodes (network namespaces joined by a bridge): 2 nodes x
 # 2 ranks and 3 nodes x 2 ranks, then 2 x 2 over a shaped link (1 Gbit/s, and 1 ms delay and 1% loss where the
 # kernel has netem: slower, never wrong),
-# then the hierarchical AllReduce forced, then everything again over libfabric (tcp provider). Skips (exit 77, CTest's SKIP) where namespaces cannot be made.
+# then the hierarchical AllReduce forced, then every collective again over libfabric (tcp and shm providers) and the
+# example network plugin. Skips (exit 77, CTest's SKIP) where namespaces cannot be made.
 set -euo pipefail
 collperf=$1
 here=$(dirname "$0")
@@ -35,6 +36,8 @@ BRAID_ALGO=allreduce:hier check 2 2 allreduce -b 8 -e 16M -f 8 -n 2 -w 1 -c 1
 BRAID_ALGO=allreduce:hier check 3 2 allreduce -b 8 -e 4M -f 8 -n 2 -w 1 -c 1
 for c in allreduce allgather reducescatter broadcast reduce alltoall gather scatter sendrecv; do
   BRAID_NET=ofi FI_PROVIDER=tcp check 2 2 "$c" -b 8 -e 4M -f 64 -n 2 -w 1 -c 1
+  BRAID_NET=ofi FI_PROVIDER=shm check 2 2 "$c" -b 8 -e 4M -f 64 -n 2 -w 1 -c 1
+  BRAID_NET=plugin BRAID_NET_PLUGIN=braid-example check 2 2 "$c" -b 8 -e 4M -f 64 -n 2 -w 1 -c 1
 done
 cluster_down
 
