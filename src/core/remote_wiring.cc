@@ -14,6 +14,7 @@
 #include "transports/net_plugin.h"
 #include "transports/ofi_endpoint.h"
 #include "transports/socket_connection.h"
+#include "transports/striped_socket_connection.h"
 
 namespace braid {
 namespace {
@@ -57,6 +58,29 @@ Network agreedNetwork(ncclComm* comm) {
   return Network::Socket;
 }
 
+// Sockets per (peer, channel) and the helper threads that drive them: BRAID_SOCKET_NTHREADS x
+// BRAID_NSOCKS_PERTHREAD (NCCL's names and defaults of 1). Both ends must open the same number.
+struct SocketLayout {
+  int threads, sockets;
+};
+
+SocketLayout agreedSocketLayout(ncclComm* comm) {
+  const long long threads = envInt("SOCKET_NTHREADS", 1), perThread = envInt("NSOCKS_PERTHREAD", 1);
+  if (threads < 1 || threads > 16 || perThread < 1 || threads * perThread > 32)
+    fail(ncclInvalidUsage, "BRAID_SOCKET_NTHREADS=" + std::to_string(threads) + " x BRAID_NSOCKS_PERTHREAD=" +
+                               std::to_string(perThread) + ": need 1-16 threads and at most 32 sockets per peer");
+  std::vector<int32_t> layouts(2 * comm->nranks);
+  layouts[2 * comm->rank] = static_cast<int32_t>(threads);
+  layouts[2 * comm->rank + 1] = static_cast<int32_t>(perThread);
+  comm->bootstrap->allGather(layouts.data(), 2 * sizeof(int32_t));
+  for (int r = 0; r < comm->nranks; ++r)
+    if (layouts[2 * r] != threads || layouts[2 * r + 1] != perThread)
+      fail(ncclInvalidUsage, "ranks disagree on BRAID_SOCKET_NTHREADS/BRAID_NSOCKS_PERTHREAD (rank " +
+                                 std::to_string(r) + " has " + std::to_string(layouts[2 * r]) + " x " +
+                                 std::to_string(layouts[2 * r + 1]) + ")");
+  return {static_cast<int>(threads), static_cast<int>(threads * perThread)};
+}
+
 // One authenticated TCP connection per (peer, channel) from the bootstrap: lower ranks connect to higher ones.
 std::map<std::pair<int, int>, Socket> bootstrapConnections(ncclComm* comm, const std::vector<int>& peers,
                                                            int channels) {
@@ -80,12 +104,28 @@ std::map<std::pair<int, int>, Socket> bootstrapConnections(ncclComm* comm, const
 
 void connectSockets(ncclComm* comm, const std::vector<int>& peers) {
   const size_t staging = static_cast<size_t>(envInt("SOCKET_STAGING_BYTES", 1 << 20, false));
-  for (auto& [key, socket] : bootstrapConnections(comm, peers, kChannelCount)) {
-    auto [peer, channel] = key;
-    auto conn = std::make_shared<SocketConnection>(std::move(socket), peer, staging);
-    comm->channels[channel].send[peer] = conn;
-    comm->channels[channel].recv[peer] = conn;
-  }
+  const SocketLayout layout = agreedSocketLayout(comm);
+  // Connection number channel * sockets + j is socket j of that channel's stream, on both ends.
+  auto sockets = bootstrapConnections(comm, peers, kChannelCount * layout.sockets);
+  for (int peer : peers)
+    for (int c = 0; c < kChannelCount; ++c) {
+      std::shared_ptr<SendConnection> send;
+      std::shared_ptr<RecvConnection> recv;
+      if (layout.sockets == 1) {
+        auto conn = std::make_shared<SocketConnection>(std::move(sockets[{peer, c}]), peer, staging);
+        send = conn, recv = conn;
+      } else {
+        std::vector<Socket> stream;
+        for (int j = 0; j < layout.sockets; ++j) stream.push_back(std::move(sockets[{peer, c * layout.sockets + j}]));
+        auto conn = std::make_shared<StripedSocketConnection>(std::move(stream), layout.threads, peer, staging);
+        send = conn, recv = conn;
+      }
+      comm->channels[c].send[peer] = send;
+      comm->channels[c].recv[peer] = recv;
+    }
+  if (layout.sockets > 1)
+    BRAID_INFO("NET", "rank %d: %d sockets and %d helper threads per peer and channel", comm->rank, layout.sockets,
+               layout.threads);
 }
 
 // Liveness watches for networks that may not notice a dead peer, indexed by rank.

@@ -114,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(Ranks, Collectives,
                                            RankSetup{8, Wiring::SharedMemory}, RankSetup{2, Wiring::Sockets},
                                            RankSetup{3, Wiring::Sockets}, RankSetup{4, Wiring::Mixed},
                                            RankSetup{3, Wiring::OfiTcp}, RankSetup{3, Wiring::OfiShm},
-                                           RankSetup{3, Wiring::Plugin}),
+                                           RankSetup{3, Wiring::Plugin}, RankSetup{3, Wiring::StripedSockets}),
                          nameOf);
 
 // Each algorithm forced through BRAID_ALGO, on rank counts that are and are not powers of two.

@@ -51,7 +51,7 @@ std::string wiringOf(const ::testing::TestParamInfo<testing::Wiring>& info) { re
 INSTANTIATE_TEST_SUITE_P(Transports, DeadPeer,
                          ::testing::Values(testing::Wiring::SharedMemory, testing::Wiring::Sockets,
                                            testing::Wiring::OfiTcp, testing::Wiring::OfiShm,
-                                           testing::Wiring::Plugin),
+                                           testing::Wiring::Plugin, testing::Wiring::StripedSockets),
                          wiringOf);
 
 class StalledPeer : public ::testing::TestWithParam<testing::Wiring> {};

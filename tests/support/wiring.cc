@@ -6,7 +6,7 @@
 namespace braid::testing {
 
 const char* wiringName(Wiring wiring) {
-  static const char* names[] = {"shm", "sockets", "mixed", "ofi_tcp", "ofi_shm", "plugin"};
+  static const char* names[] = {"shm", "sockets", "striped_sockets", "mixed", "ofi_tcp", "ofi_shm", "plugin"};
   return names[static_cast<int>(wiring)];
 }
 
@@ -17,6 +17,11 @@ void useWiring(Wiring wiring, int rank) {
   if (wiring == Wiring::OfiTcp || wiring == Wiring::OfiShm) {
     setenv("BRAID_NET", "ofi", 1);
     setenv("FI_PROVIDER", wiring == Wiring::OfiTcp ? "tcp" : "shm", 1);
+  }
+  if (wiring == Wiring::StripedSockets) {
+    setenv("BRAID_SOCKET_NTHREADS", "2", 1);
+    setenv("BRAID_NSOCKS_PERTHREAD", "2", 1);
+    setenv("BRAID_SOCKET_STAGING_BYTES", "200003", 1);  // a small ring: it wraps often, also inside elements
   }
   if (wiring == Wiring::Plugin) {
     setenv("BRAID_NET_PLUGIN", "braid-example", 1);

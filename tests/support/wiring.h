@@ -8,6 +8,7 @@ namespace braid::testing {
 enum class Wiring {
   SharedMemory,  // one host
   Sockets,       // one host per rank, TCP sockets
+  StripedSockets,  // one host per rank, 4 sockets and 2 helper threads per stream, a ring that wraps often
   Mixed,         // two ranks per host: shared memory inside, sockets across
   OfiTcp,        // one host per rank, libfabric's tcp provider
   OfiShm,        // one host per rank, libfabric's shm provider
