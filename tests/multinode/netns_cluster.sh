@@ -51,6 +51,18 @@ netem_available() {
   return $ok
 }
 
+# cluster_drop PERCENT: every node drops that share of the packets it receives, at random (nftables); for
+# kernels without netem. Returns non-zero where nft is missing.
+cluster_drop() {
+  command -v nft > /dev/null || return 1
+  for ((i = 0; i < cluster_nodes; i++)); do
+    local ns="${cluster_prefix}n$i"
+    ip netns exec "$ns" nft add table inet braidloss || return 1
+    ip netns exec "$ns" nft add chain inet braidloss input '{ type filter hook input priority 0; }' || return 1
+    ip netns exec "$ns" nft add rule inet braidloss input numgen random mod 100 '<' "$1" drop || return 1
+  done
+}
+
 cluster_down() {
   for ((i = 0; i < ${cluster_nodes:-0}; i++)); do ip netns del "${cluster_prefix}n$i" 2> /dev/null || true; done
   ip netns del "${cluster_prefix}sw" 2> /dev/null || true
