@@ -25,6 +25,7 @@ struct Options {
   int timeoutSeconds = 0;  // -T
   int localRanks = 1;    // -np
   bool hostStream = false;
+  bool host = false;  // --host: host memory even where a GPU is visible
   std::string jsonFile;
 };
 

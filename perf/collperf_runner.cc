@@ -12,16 +12,12 @@
 #include <vector>
 
 #include "braid/braid.h"
+#include "collperf_buffers.h"
 #include "collperf_collectives.h"
 #include "device/datatype.h"
 
 namespace braid::collperf {
 namespace {
-
-void check(ncclResult_t r, const char* what) {
-  if (r != ncclSuccess)
-    throw std::runtime_error(std::string(what) + ": " + ncclGetErrorString(r) + " (" + ncclGetLastError(nullptr) + ")");
-}
 
 struct Measurement {
   double timeUs = 0, algbw = 0, busbw = 0;
@@ -31,14 +27,8 @@ struct Measurement {
 class Sweep {
  public:
   Sweep(const Options& o, ncclComm_t comm, int rank, int nranks)
-      : o_(o), comm_(comm), rank_(rank), nranks_(nranks), collective_(parseCollective(o.collective)) {
-    if (o.hostStream) check(braidStreamCreate(&stream_), "braidStreamCreate");
-  }
-  ~Sweep() {
-    if (stream_) braidStreamDestroy(stream_);
-    ncclMemFree(send_);
-    ncclMemFree(recv_);
-  }
+      : o_(o), comm_(comm), rank_(rank), nranks_(nranks), collective_(parseCollective(o.collective)),
+        buffers_(o.host, o.hostStream) {}
 
   int run();
 
@@ -46,9 +36,7 @@ class Sweep {
   std::vector<size_t> sizes() const;
   void allocate();
   Measurement measure(CallContext& call);
-  void synchronize() const {
-    if (stream_) check(braidStreamSynchronize(stream_), "braidStreamSynchronize");
-  }
+  void synchronize() const { buffers_.synchronize(); }
   double combineTime(double seconds);
   long long sumOverRanks(long long value);
   void printHeader() const;
@@ -57,8 +45,7 @@ class Sweep {
   ncclComm_t comm_;
   int rank_, nranks_;
   Collective collective_;
-  cudaStream_t stream_ = nullptr;
-  char *send_ = nullptr, *recv_ = nullptr;
+  Buffers buffers_;
   nlohmann::json rows_ = nlohmann::json::array();
 };
 
@@ -76,9 +63,7 @@ std::vector<size_t> Sweep::sizes() const {
 void Sweep::allocate() {
   // Sized once for the largest row, in bytes (element size 1), as nccl-tests does.
   RowShape shape = rowShape(collective_, o_.maxBytes, 1, nranks_);
-  size_t bytes = std::max({shape.sendElems, shape.recvElems, static_cast<size_t>(64)}) + 64;
-  check(ncclMemAlloc(reinterpret_cast<void**>(&send_), bytes), "ncclMemAlloc");
-  check(ncclMemAlloc(reinterpret_cast<void**>(&recv_), bytes), "ncclMemAlloc");
+  buffers_.allocate(std::max({shape.sendElems, shape.recvElems, static_cast<size_t>(64)}) + 64);
 }
 
 double Sweep::combineTime(double seconds) {
@@ -120,10 +105,16 @@ Measurement Sweep::measure(CallContext& call) {
   m.algbw = seconds > 0 ? bytes / seconds / 1e9 : 0;
   m.busbw = m.algbw * busBandwidthFactor(collective_, nranks_);
   if (o_.check) {
-    fillInputs(call);
+    // Filled and checked in host memory; `call` holds the buffers the collectives run on.
+    CallContext inHost = call;
+    inHost.send = buffers_.hostSend();
+    inHost.recv = buffers_.hostRecv();
+    fillInputs(inHost);
+    buffers_.copyToDevice();
     check(launch(call), o_.collective.c_str());
     synchronize();
-    m.wrong = sumOverRanks(static_cast<long long>(countWrong(call)));
+    buffers_.copyToHost();
+    m.wrong = sumOverRanks(static_cast<long long>(countWrong(inHost)));
   }
   return m;
 }
@@ -147,8 +138,8 @@ int Sweep::run() {
   if (rank_ == 0) {
     printHeader();
     for (int r = 0; r < nranks_; ++r)
-      std::printf("#  Rank %2d Group  0 Pid %6d on %10s device  0 [host] Braid host device\n", r, all[r].pid,
-                  all[r].host);
+      std::printf("#  Rank %2d Group  0 Pid %6d on %10s device  0 %s\n", r, all[r].pid, all[r].host,
+                  buffers_.label().c_str());
     std::printf("#\n#%75s%36s\n", "out-of-place", "in-place");
     std::printf("#%11s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s\n", "size", "count", "type",
                 "redop", "root", "time", "algbw", "busbw", "#wrong", "time", "algbw", "busbw", "#wrong");
@@ -171,7 +162,8 @@ int Sweep::run() {
       }
       for (size_t bytes : sizes()) {
         CallContext call{collective_, comm_, rank_, nranks_, rooted(collective_) ? o_.root : -1, type, op, ncclOp,
-                         rowShape(collective_, bytes, dataTypeSize(type), nranks_), send_, recv_, false, stream_};
+                         rowShape(collective_, bytes, dataTypeSize(type), nranks_), buffers_.send(), buffers_.recv(),
+                         false, buffers_.stream()};
         Measurement outOfPlace = measure(call);
         Measurement inPlace;
         if (hasInPlace(collective_)) {

@@ -25,7 +25,7 @@ struct Server {
 };
 
 std::string busId(int bus) {
-  char text[16];
+  char text[24];  // room for any int, though buses are 0-255
   std::snprintf(text, sizeof text, "0000:%02x:00.0", bus);
   return text;
 }

@@ -1,4 +1,6 @@
 // Collectives, point-to-point calls and groups: argument checks, then the call is recorded for launch.
+#include <algorithm>
+
 #include "api/api_call.h"
 #include "braid/braid.h"
 #include "core/algorithm_selection.h"
@@ -62,6 +64,8 @@ ncclResult_t reduction(CollectiveKind kind, const char* call, const void* sendbu
     c.op = comm->redOps.resolve(op, type, comm->nranks);
     c.inputCount = inputCount;
     c.outputCount = producesOutput ? count : 0;
+    c.sendSpan = inputCount;
+    c.recvSpan = c.outputCount;
     if (count > 0) braid::enqueueCollective(comm, std::move(c), stream);
   });
 }
@@ -74,7 +78,10 @@ ncclResult_t movement(CollectiveKind kind, const char* call, const void* sendbuf
     checkCommon(comm, type, call);
     checkBuffer(sendbuff, sendCount, call, "sendbuff");
     checkBuffer(recvbuff, recvCount, call, "recvbuff");
-    if (count > 0) braid::enqueueCollective(comm, makeCall(comm, kind, count, root, sendbuff, recvbuff, type), stream);
+    CollectiveCall c = makeCall(comm, kind, count, root, sendbuff, recvbuff, type);
+    c.sendSpan = sendCount;
+    c.recvSpan = recvCount;
+    if (count > 0) braid::enqueueCollective(comm, std::move(c), stream);
   });
 }
 
@@ -183,7 +190,11 @@ BRAID_API ncclResult_t braidAlltoAllv(const void* sendbuff, const size_t sendcou
     c.shape.recvCounts.assign(recvcounts, recvcounts + n);
     c.shape.recvDispls.assign(rdispls, rdispls + n);
     size_t sent = 0, received = 0;
-    for (size_t p = 0; p < n; ++p) sent += sendcounts[p], received += recvcounts[p];
+    for (size_t p = 0; p < n; ++p) {
+      sent += sendcounts[p], received += recvcounts[p];
+      c.sendSpan = std::max(c.sendSpan, sdispls[p] + sendcounts[p]);
+      c.recvSpan = std::max(c.recvSpan, rdispls[p] + recvcounts[p]);
+    }
     checkBuffer(sendbuff, sent, call, "sendbuff");
     checkBuffer(recvbuff, received, call, "recvbuff");
     if (sendcounts[comm->rank] != recvcounts[comm->rank])

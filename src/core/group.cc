@@ -6,6 +6,7 @@
 #include "core/communicator.h"
 #include "core/error.h"
 #include "core/host_stream.h"
+#include "device/accelerator.h"
 
 namespace braid {
 namespace {
@@ -65,9 +66,15 @@ void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void
 }
 
 void launch(std::vector<CommWork> work, cudaStream_t stream) {
+  if (accelerator::launch(work, stream)) return;  // device memory or a CUDA stream
   std::vector<ncclComm*> comms;
   for (CommWork& w : work) comms.push_back(w.comm);
   runOn(stream, std::move(comms), [work = std::move(work)]() mutable { executeWork(work); });
+}
+
+// Validates the handle before anything is recorded: a host stream, or the accelerator's.
+void checkStream(cudaStream_t stream) {
+  if (!accelerator::isAcceleratorStream(stream)) HostStream::fromHandle(stream);
 }
 
 }  // namespace
@@ -87,7 +94,7 @@ void groupEnd() {
 
 void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream) {
   comm->checkUsable();
-  HostStream::fromHandle(stream);  // validates the handle before anything is recorded
+  checkStream(stream);
   groupStart();
   noteStream(stream);
   workFor(comm).collectives.push_back(std::move(call));
@@ -96,7 +103,7 @@ void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream)
 
 void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream) {
   comm->checkUsable();
-  HostStream::fromHandle(stream);
+  checkStream(stream);
   groupStart();
   noteStream(stream);
   CommWork& w = workFor(comm);

@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <chrono>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -13,11 +14,32 @@ constexpr uint64_t kStreamMagic = 0x6d61657274736862ull;  // "bhstream"
 // How long an idle worker looks for new work before it sleeps: callers often queue work back to back, and
 // waking a sleeping thread costs several microseconds. Yielding meanwhile leaves the core to runnable threads.
 constexpr std::chrono::microseconds kIdleLook{50};
+
+struct LiveStreams {
+  std::mutex mutex;
+  std::unordered_set<const void*> handles;
+};
+LiveStreams& liveStreams() {
+  static LiveStreams live;
+  return live;
+}
 }  // namespace
 
-HostStream::HostStream() : magic_(kStreamMagic), worker_([this] { run(); }) {}
+HostStream::HostStream() : magic_(kStreamMagic), worker_([this] { run(); }) {
+  std::lock_guard<std::mutex> lock(liveStreams().mutex);
+  liveStreams().handles.insert(this);
+}
+
+bool HostStream::isHostStream(cudaStream_t stream) {
+  std::lock_guard<std::mutex> lock(liveStreams().mutex);
+  return liveStreams().handles.count(stream) > 0;
+}
 
 HostStream::~HostStream() {
+  {
+    std::lock_guard<std::mutex> lock(liveStreams().mutex);
+    liveStreams().handles.erase(this);
+  }
   {
     std::unique_lock<std::mutex> lock(mutex_);
     changed_.wait(lock, [this] { return tasks_.empty() && !busy_; });

@@ -23,6 +23,8 @@ class HostStream {
   void enqueueCallback(std::function<void(ncclResult_t)> callback);
 
   static HostStream* fromHandle(cudaStream_t stream);  // null for the NULL stream; checks the handle
+  // Whether `stream` is a live host stream, without touching the memory it points to (it may be a CUDA stream).
+  static bool isHostStream(cudaStream_t stream);
   cudaStream_t handle() { return reinterpret_cast<cudaStream_t>(this); }
 
  private:

@@ -21,6 +21,8 @@ struct CollectiveCall {
   ResolvedOp op;
   size_t inputCount = 0;   // elements read from sendbuff (what PreMulSum scales)
   size_t outputCount = 0;  // elements of recvbuff holding a reduction result (what integer Avg divides)
+  size_t sendSpan = 0;     // elements of sendbuff the call may read, and of recvbuff it may write (from the
+  size_t recvSpan = 0;     // start of each): what staging device memory through the host must cover
 };
 
 struct CommWork {
