@@ -8,12 +8,7 @@ set -euo pipefail
 collperf=$1
 here=$(dirname "$0")
 source "$here/netns_cluster.sh"
-if ! cluster_available; then
-  echo "multi-node tests skipped: network namespaces need root and iproute2"
-  exit 77
-fi
-out=$(mktemp -d)
-trap 'cluster_down; rm -rf "$out"' EXIT
+cluster_test_setup "multi-node tests"
 
 check() {  # check NODES PER_NODE ARGS...: every rank succeeds and rank 0 reports no wrong values
   local nodes=$1 perNode=$2

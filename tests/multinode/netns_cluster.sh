@@ -11,6 +11,17 @@ cluster_available() {
     ip netns del "${cluster_prefix}probe"
 }
 
+# cluster_test_setup NAME: for test scripts. Skips (exit 77, CTest's SKIP) where namespaces cannot be made;
+# otherwise sets $out, a scratch folder that goes away, with the cluster, when the script exits.
+cluster_test_setup() {
+  if ! cluster_available; then
+    echo "$1 skipped: network namespaces need root and iproute2"
+    exit 77
+  fi
+  out=$(mktemp -d)
+  trap 'cluster_down; rm -rf "$out"' EXIT
+}
+
 # cluster_up NODES [RATE] [NETEM...]
 cluster_up() {
   local nodes=$1 rate=${2:-} netem=${3:-} sw="${cluster_prefix}sw"

@@ -7,12 +7,7 @@ set -euo pipefail
 collperf=$1
 here=$(dirname "$0")
 source "$here/netns_cluster.sh"
-if ! cluster_available; then
-  echo "network fault tests skipped: network namespaces need root and iproute2"
-  exit 77
-fi
-out=$(mktemp -d)
-trap 'cluster_down; rm -rf "$out"' EXIT
+cluster_test_setup "network fault tests"
 
 for net in socket ofi; do
   cluster_up 2
