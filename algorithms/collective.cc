@@ -67,7 +67,8 @@ bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
     case CollectiveKind::Broadcast:
     case CollectiveKind::Reduce: return a == Algorithm::Chain || a == Algorithm::Tree;
     case CollectiveKind::AllGather:
-      return a == Algorithm::Ring || a == Algorithm::Bruck || a == Algorithm::RecursiveDoubling;
+      return a == Algorithm::Ring || a == Algorithm::Bruck || a == Algorithm::RecursiveDoubling ||
+             a == Algorithm::Hierarchical;
     case CollectiveKind::ReduceScatter: return a == Algorithm::Ring || a == Algorithm::HalvingDoubling;
     case CollectiveKind::AlltoAll:
     case CollectiveKind::AlltoAllv:
@@ -100,16 +101,20 @@ NodeLayout NodeLayout::fromNodeIds(const std::vector<int>& nodeIdOfRank) {
 
 namespace {
 
+const NodeLayout& equalNodes(const CollectiveShape& c) {
+  if (!c.nodes || !c.nodes->uniform() || static_cast<int>(c.nodes->nodeOf.size()) != c.nranks)
+    throw std::invalid_argument(std::string("the hierarchical ") + collectiveName(c.kind) +
+                                " needs nodes of equal size");
+  return *c.nodes;
+}
+
 Schedule allReduce(const CollectiveShape& c) {
   switch (c.algorithm) {
     case Algorithm::Tree: return treeAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::RecursiveDoubling: return recursiveDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::HalvingDoubling: return halvingDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
-    case Algorithm::Hierarchical:
-      if (!c.nodes || !c.nodes->uniform() || static_cast<int>(c.nodes->nodeOf.size()) != c.nranks)
-        throw std::invalid_argument("the hierarchical AllReduce needs nodes of equal size");
-      return hierarchicalAllReduce(c.rank, *c.nodes, c.count);
+    case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, equalNodes(c), c.count);
     default: return ringAllReduce(c.rank, c.nranks, c.count);
   }
 }
@@ -130,6 +135,7 @@ Schedule buildSchedule(const CollectiveShape& c) {
     case CollectiveKind::AllGather:
       if (c.algorithm == Algorithm::Bruck) return bruckAllGather(c.rank, c.nranks, c.count);
       if (c.algorithm == Algorithm::RecursiveDoubling) return recursiveDoublingAllGather(c.rank, c.nranks, c.count);
+      if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAllGather(c.rank, equalNodes(c), c.count);
       return ringAllGather(c.rank, c.nranks, c.count);
     case CollectiveKind::ReduceScatter:
       return c.algorithm == Algorithm::HalvingDoubling ? recursiveHalvingReduceScatter(c.rank, c.nranks, c.count)

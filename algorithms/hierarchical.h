@@ -14,4 +14,9 @@ namespace braid {
 
 Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count);
 
+// Hierarchical AllGather for nodes of equal size: a ring along each rail gathers the blocks of the ranks with
+// the same local index (every rail at once, so each node sends its own blocks across the network once), then a
+// ring within the node passes whole rails on, each block as soon as it has arrived.
+Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count);
+
 }  // namespace braid

@@ -125,6 +125,18 @@ double hierarchicalAllReduce(Cost& c, double s) {
   return c.total() + std::max(intraUs, interUs);
 }
 
+// A ring along each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one
+// local index, while a ring within the node passes whole rails on as they arrive: the levels overlap.
+double hierarchicalAllGather(Cost& c, double s) {
+  const FabricModel& m = c.m;
+  const int local = m.ranksPerNode, nodes = m.nodes();
+  c.steps(nodes - 1, m.inter.latencyUs);
+  c.steps(local - 1, m.intra.latencyUs);
+  const double interUs = double(nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);
+  const double intraUs = double(local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
+  return c.total() + std::max(interUs, intraUs);
+}
+
 bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
 
 // Recursive doubling runs Bruck's schedule when n is not a power of two.
@@ -183,8 +195,8 @@ std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel
   std::vector<Algorithm> out;
   for (Algorithm a : kAllAlgorithms) {
     if (a == Algorithm::Hierarchical)
-      if (kind != CollectiveKind::AllReduce || !multiNode(m) || m.ranksPerNode < 2 || !m.equalNodes ||
-          m.nranks % m.ranksPerNode)
+      if ((kind != CollectiveKind::AllReduce && kind != CollectiveKind::AllGather) || !multiNode(m) ||
+          m.ranksPerNode < 2 || !m.equalNodes || m.nranks % m.ranksPerNode)
         continue;
     if (a == Algorithm::Hierarchical || hasAlgorithm(kind, a)) out.push_back(a);
   }
@@ -211,7 +223,9 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
         t = c.total();
         break;
       }
-      case CollectiveKind::AllGather: t = allGather(c, a, s, n); break;
+      case CollectiveKind::AllGather:
+        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : allGather(c, a, s, n);
+        break;
       case CollectiveKind::ReduceScatter: t = reduceScatter(c, a, s, n); break;
       default: {  // direct exchanges: every peer at once, through the rank's (or its node's) links
         const LinkLevel l = multiNode(m) ? crossLevel(m) : m.intra;

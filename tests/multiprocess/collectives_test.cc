@@ -149,7 +149,8 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{"allgather:rd;reducescatter:rhd", 4, Wiring::SharedMemory, "rd_rh_4"},
                       ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
                       ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
-                      ForcedCase{"allreduce:hier", 3, Wiring::Sockets, "hier_3x1_sockets"}),
+                      ForcedCase{"allreduce:hier", 3, Wiring::Sockets, "hier_3x1_sockets"},
+                      ForcedCase{"allgather:hier", 6, Wiring::Mixed, "hier_allgather_3x2_mixed"}),
     [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -96,6 +96,10 @@ TEST(CostModel, HierarchicalWinsAcrossASlowNetwork) {
   const double ring = predict(CollectiveKind::AllReduce, Algorithm::Ring, 16 << 20, m).timeUs;
   const double hier = predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 16 << 20, m).timeUs;
   EXPECT_GT(ring / hier, 1.3);
+  // AllGather: each node sends its own blocks across once instead of forwarding the others' too.
+  const double ringGather = predict(CollectiveKind::AllGather, Algorithm::Ring, 16 << 20, m).timeUs;
+  const double hierGather = predict(CollectiveKind::AllGather, Algorithm::Hierarchical, 16 << 20, m).timeUs;
+  EXPECT_GT(ringGather / hierGather, 1.3);
 }
 
 TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
@@ -108,7 +112,7 @@ TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
   Planner ringOnly(m, AlgorithmFilter::parse("allreduce:ring"), {});
   EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 8).algorithm, Algorithm::Ring);
   EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 8).source, ChoiceSource::Override);
-  Planner nothing(m, AlgorithmFilter::parse("allgather:^ring,bruck,rd"), {});
+  Planner nothing(m, AlgorithmFilter::parse("allgather:^ring,bruck,rd,hier"), {});
   EXPECT_EQ(nothing.choose(CollectiveKind::AllGather, 8).algorithm, Algorithm::Default);
   Planner ruled(m, AlgorithmFilter(), {{CollectiveKind::AllReduce, 0, 0, 100, Algorithm::Tree}});
   EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 64).algorithm, Algorithm::Tree);

@@ -169,13 +169,15 @@ TEST(HierarchicalSimulator, NodesOfEqualSizeContiguousOrInterleaved) {
         std::vector<int> nodeId(n);
         for (int r = 0; r < n; ++r) nodeId[r] = interleaved ? r % nodes : r / perNode;
         auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
-        for (size_t count : {size_t(0), size_t(1), size_t(5), size_t(67)})
-          for (bool inPlace : {false, true}) {
-            long wrong = simulateCollective(Collective::AllReduce, n, count, 0, inPlace, ncclInt32,
-                                            reference::TestOp::Sum, 24, ++seed, Algorithm::Hierarchical, layout);
-            ASSERT_EQ(wrong, 0) << nodes << " nodes x " << perNode << (interleaved ? " interleaved" : "")
-                                << " count=" << count << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
-          }
+        for (Collective c : {Collective::AllReduce, Collective::AllGather})
+          for (size_t count : {size_t(0), size_t(1), size_t(5), size_t(67)})
+            for (bool inPlace : {false, true}) {
+              long wrong = simulateCollective(c, n, count, 0, inPlace, ncclInt32, reference::TestOp::Sum, 24, ++seed,
+                                              Algorithm::Hierarchical, layout);
+              ASSERT_EQ(wrong, 0) << static_cast<int>(c) << ": " << nodes << " nodes x " << perNode
+                                  << (interleaved ? " interleaved" : "") << " count=" << count << " inPlace=" << inPlace
+                                  << (wrong < 0 ? " deadlocked" : "");
+            }
       }
   // Tiny pipes split float16 elements between deliveries.
   auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 0, 1, 1, 1, 2, 2, 2}));
