@@ -101,8 +101,10 @@ NodeLayout NodeLayout::fromNodeIds(const std::vector<int>& nodeIdOfRank) {
 
 namespace {
 
-const NodeLayout& equalNodes(const CollectiveShape& c) {
-  if (!c.nodes || !c.nodes->uniform() || static_cast<int>(c.nodes->nodeOf.size()) != c.nranks)
+const NodeLayout& nodesOf(const CollectiveShape& c, bool equalSizes) {
+  if (!c.nodes || static_cast<int>(c.nodes->nodeOf.size()) != c.nranks)
+    throw std::invalid_argument(std::string("the hierarchical ") + collectiveName(c.kind) + " needs the node layout");
+  if (equalSizes && !c.nodes->uniform())
     throw std::invalid_argument(std::string("the hierarchical ") + collectiveName(c.kind) +
                                 " needs nodes of equal size");
   return *c.nodes;
@@ -114,7 +116,7 @@ Schedule allReduce(const CollectiveShape& c) {
     case Algorithm::RecursiveDoubling: return recursiveDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::HalvingDoubling: return halvingDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
-    case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, equalNodes(c), c.count);
+    case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count);
     default: return ringAllReduce(c.rank, c.nranks, c.count);
   }
 }
@@ -135,7 +137,7 @@ Schedule buildSchedule(const CollectiveShape& c) {
     case CollectiveKind::AllGather:
       if (c.algorithm == Algorithm::Bruck) return bruckAllGather(c.rank, c.nranks, c.count);
       if (c.algorithm == Algorithm::RecursiveDoubling) return recursiveDoublingAllGather(c.rank, c.nranks, c.count);
-      if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAllGather(c.rank, equalNodes(c), c.count);
+      if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAllGather(c.rank, nodesOf(c, true), c.count);
       return ringAllGather(c.rank, c.nranks, c.count);
     case CollectiveKind::ReduceScatter:
       return c.algorithm == Algorithm::HalvingDoubling ? recursiveHalvingReduceScatter(c.rank, c.nranks, c.count)

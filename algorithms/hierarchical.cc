@@ -4,7 +4,69 @@
 
 namespace braid {
 
-Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count) {
+namespace {
+
+// Nodes of any sizes: each node reduces to its leader (ring reduce-scatter, then the segments to the leader),
+// the leaders all-reduce with a ring, and each leader hands the segments back out for a ring allgather in its node.
+Schedule leaderAllReduce(int rank, const NodeLayout& nodes, size_t count) {
+  Schedule s;
+  const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
+  const std::vector<int>& members = nodes.members[node];
+  const int perNode = static_cast<int>(members.size()), nodeCount = static_cast<int>(nodes.members.size());
+  const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
+  auto segmentRegion = [&](int i) { return Region{kRecvBuffer, segmentOf(count, perNode, i).offset}; };
+  const int mine = (local + 1) % perNode;  // the segment this rank holds after the node's reduce-scatter
+  const RingPeers nodeRing = ringOf(members, local);
+  // 1. The node's sum reaches its leader (local index 0), in the receive buffer.
+  int nodeReduced = -1;  // the last step of it on the leader; -1: the input is in the send buffer as it is
+  Region leaderInput = send;
+  if (perNode > 1) {
+    const int reduced = emitRingReduceScatter(s, nodeRing, send, recv, count, {});
+    leaderInput = recv;
+    if (local != 0) {
+      s.add({StepKind::Send, members[0], segmentRegion(mine), {}, segmentOf(count, perNode, mine).count, reduced,
+             kWholeStep});
+    } else {
+      nodeReduced = reduced;  // the leader's own segment, then the others' one after another (a join)
+      for (int m = 1; m < perNode; ++m) {
+        const int segment = (m + 1) % perNode;
+        nodeReduced = s.add({StepKind::Recv, members[m], {}, segmentRegion(segment),
+                             segmentOf(count, perNode, segment).count, nodeReduced, kWholeStep});
+      }
+    }
+  }
+  // 2. The leaders all-reduce the node sums: a ring among them, in the receive buffer.
+  int allReduced = nodeReduced;
+  if (local == 0) {
+    std::vector<int> leaders;
+    for (const std::vector<int>& m : nodes.members) leaders.push_back(m[0]);
+    if (nodeCount > 1) {
+      const RingPeers ring = ringOf(leaders, node);
+      const int reduced = emitRingReduceScatter(s, ring, leaderInput, recv, count, {nodeReduced, kWholeStep});
+      allReduced = emitRingAllGather(s, ring, recv, count, {reduced, 0}, true);
+    } else if (perNode == 1) {
+      allReduced = s.add({StepKind::Copy, -1, send, recv, count, -1});
+    }
+  }
+  if (perNode == 1) return s;
+  // 3. The leader sends each member the segment it held, and a ring allgather in the node spreads them all.
+  Gate owned{allReduced, kWholeStep};
+  if (local == 0) {
+    for (int m = 1; m < perNode; ++m) {
+      const int segment = (m + 1) % perNode;
+      s.add({StepKind::Send, members[m], segmentRegion(segment), {}, segmentOf(count, perNode, segment).count,
+             allReduced, kWholeStep});
+    }
+  } else {
+    owned = {s.add({StepKind::Recv, members[0], {}, segmentRegion(mine), segmentOf(count, perNode, mine).count, -1}),
+             kWholeStep};
+  }
+  emitRingAllGather(s, nodeRing, recv, count, owned);
+  return s;
+}
+
+// Equal nodes: every rank's segment travels its own rail (see hierarchical.h).
+Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count) {
   Schedule s;
   const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
   const std::vector<int>& members = nodes.members[node];
@@ -37,6 +99,12 @@ Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count) 
   // Within the node again: every rank gets every segment.
   if (perNode > 1) emitRingAllGather(s, ringOf(members, local), recv, count, allReduced);
   return s;
+}
+
+}  // namespace
+
+Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count) {
+  return nodes.uniform() ? railAllReduce(rank, nodes, count) : leaderAllReduce(rank, nodes, count);
 }
 
 Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) {

@@ -125,6 +125,22 @@ double hierarchicalAllReduce(Cost& c, double s) {
   return c.total() + std::max(intraUs, interUs);
 }
 
+// Nodes of unequal size: each node reduces to its leader, the leaders all-reduce the whole buffer with a ring,
+// and each leader hands it back out; the phases follow one another. L is the largest node.
+double leaderAllReduce(Cost& c, double s) {
+  const FabricModel& m = c.m;
+  const int local = m.ranksPerNode;
+  FabricModel leaders = m;
+  leaders.nranks = m.nodes();
+  leaders.ranksPerNode = 1;
+  leaders.intra = m.inter;
+  leaders.intraEgressGBps = m.inter.bandwidthGBps;
+  c.steps(2.0 * local, m.intra.latencyUs);
+  c.wire(4.0 * (local - 1) / local * s, m.intra.bandwidthGBps);  // through the leader, in and out
+  c.reduce(double(local - 1) / local * s);
+  return c.total() + flatAllReduce(Algorithm::Ring, s, leaders);
+}
+
 // A ring along each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one
 // local index, while a ring within the node passes whole rails on as they arrive: the levels overlap.
 double hierarchicalAllGather(Cost& c, double s) {
@@ -195,8 +211,9 @@ std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel
   std::vector<Algorithm> out;
   for (Algorithm a : kAllAlgorithms) {
     if (a == Algorithm::Hierarchical)
-      if ((kind != CollectiveKind::AllReduce && kind != CollectiveKind::AllGather) || !multiNode(m) ||
-          m.ranksPerNode < 2 || !m.equalNodes || m.nranks % m.ranksPerNode)
+      if (!multiNode(m) || m.ranksPerNode < 2 ||
+          !(kind == CollectiveKind::AllReduce ||
+            (kind == CollectiveKind::AllGather && m.equalNodes && m.nranks % m.ranksPerNode == 0)))
         continue;
     if (a == Algorithm::Hierarchical || hasAlgorithm(kind, a)) out.push_back(a);
   }
@@ -211,7 +228,10 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
   if (n > 1) {
     switch (kind) {
       case CollectiveKind::AllReduce:
-        t = a == Algorithm::Hierarchical ? hierarchicalAllReduce(c, s) : flatAllReduce(a, s, m);
+        if (a != Algorithm::Hierarchical)
+          t = flatAllReduce(a, s, m);
+        else
+          t = m.equalNodes && m.nranks % m.ranksPerNode == 0 ? hierarchicalAllReduce(c, s) : leaderAllReduce(c, s);
         break;
       case CollectiveKind::Broadcast:
       case CollectiveKind::Reduce: {

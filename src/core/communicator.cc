@@ -42,8 +42,10 @@ std::string fifoName(uint64_t nonce, int channel, int from, int to) {
   return name;
 }
 
+// Every rank takes part in the barriers whenever any host has two ranks, also a rank alone on its host: the
+// bootstrap's collective calls must match across ranks.
 void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
-  if (localPeers.empty()) return;
+  if (comm->nodes->members.size() == static_cast<size_t>(comm->nranks)) return;  // one rank per host everywhere
   Bootstrap& b = *comm->bootstrap;
   const ShmFifoGeometry geometry = ShmFifoGeometry::fromEnv();
   // Each rank creates the FIFOs it receives on; once all exist, senders map them; then the names go away,

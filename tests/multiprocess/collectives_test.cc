@@ -113,6 +113,7 @@ INSTANTIATE_TEST_SUITE_P(Ranks, Collectives,
                                            RankSetup{3, Wiring::SharedMemory}, RankSetup{4, Wiring::SharedMemory},
                                            RankSetup{8, Wiring::SharedMemory}, RankSetup{2, Wiring::Sockets},
                                            RankSetup{3, Wiring::Sockets}, RankSetup{4, Wiring::Mixed},
+                                           RankSetup{3, Wiring::Mixed},  // a host with 2 ranks, one alone
                                            RankSetup{3, Wiring::OfiTcp}, RankSetup{3, Wiring::OfiShm},
                                            RankSetup{3, Wiring::Plugin}, RankSetup{3, Wiring::StripedSockets}),
                          nameOf);
@@ -150,7 +151,8 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
                       ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
                       ForcedCase{"allreduce:hier", 3, Wiring::Sockets, "hier_3x1_sockets"},
-                      ForcedCase{"allgather:hier", 6, Wiring::Mixed, "hier_allgather_3x2_mixed"}),
+                      ForcedCase{"allgather:hier", 6, Wiring::Mixed, "hier_allgather_3x2_mixed"},
+                      ForcedCase{"allreduce:hier", 5, Wiring::Mixed, "hier_unequal_2_2_1_mixed"}),
     [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

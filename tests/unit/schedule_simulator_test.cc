@@ -185,8 +185,25 @@ TEST(HierarchicalSimulator, NodesOfEqualSizeContiguousOrInterleaved) {
                                Algorithm::Hierarchical, layout), 0);
 }
 
-TEST(HierarchicalSimulator, RefusesNodesOfUnequalSize) {
-  CollectiveShape shape{CollectiveKind::AllReduce, 0, 3, 0, 8, {}, {}, {}, {}, Algorithm::Hierarchical,
+TEST(HierarchicalSimulator, AllReduceOverNodesOfUnequalSize) {
+  uint32_t seed = 12000;
+  const std::vector<std::vector<int>> layouts = {
+      {0, 0, 1}, {0, 1, 1, 1}, {0, 0, 0, 1, 2, 2}, {0, 1, 2, 0, 1, 0, 3}, {0, 0, 0, 0, 0, 1}, {0, 1, 1, 2, 2, 2, 3, 3, 3, 3}};
+  for (const auto& nodeIds : layouts) {
+    auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeIds));
+    const int n = static_cast<int>(nodeIds.size());
+    for (size_t count : {size_t(0), size_t(1), size_t(5), size_t(67)})
+      for (bool inPlace : {false, true}) {
+        long wrong = simulateCollective(Collective::AllReduce, n, count, 0, inPlace, ncclInt32, reference::TestOp::Sum,
+                                        24, ++seed, Algorithm::Hierarchical, layout);
+        ASSERT_EQ(wrong, 0) << n << " ranks, layout #" << (&nodeIds - layouts.data()) << " count=" << count
+                            << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
+      }
+  }
+}
+
+TEST(HierarchicalSimulator, AllGatherRefusesNodesOfUnequalSize) {
+  CollectiveShape shape{CollectiveKind::AllGather, 0, 3, 0, 8, {}, {}, {}, {}, Algorithm::Hierarchical,
                         std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 1}))};
   EXPECT_THROW(buildSchedule(shape), std::invalid_argument);
 }
