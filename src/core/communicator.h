@@ -15,6 +15,7 @@
 #include "algorithms/schedule.h"
 #include "core/bootstrap.h"
 #include "core/red_op.h"
+#include "core/schedule_cache.h"
 #include "topology/xml_tree.h"
 #include "transports/transport.h"
 
@@ -40,6 +41,7 @@ struct ncclComm {
 
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex
+  braid::ScheduleCache schedules;   // built schedules by collective shape, guarded by executionMutex
   std::atomic<int> inflight{0};     // queued stream work that still refers to this communicator
   std::atomic<int> users{0};        // API calls under way on this communicator (see CommUse)
   std::atomic<bool> aborting{false};

@@ -24,7 +24,7 @@ struct ActiveComm {
   std::unique_ptr<ScheduleRun> check;
   CollectiveSignature signature;
   std::vector<CollectiveSignature> signatures;
-  Schedule collectiveSchedule;
+  std::shared_ptr<const Schedule> collectiveSchedule;
   std::unique_ptr<ScheduleRun> collective;
   Schedule pointToPointSchedule;
   std::unique_ptr<ScheduleRun> pointToPoint;
@@ -36,9 +36,9 @@ size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
-  a.collectiveSchedule = buildSchedule(c.shape);
+  a.collectiveSchedule = comm->schedules.get(c.shape);
   const size_t elementSize = dataTypeSize(c.type);
-  const size_t scratchBytes = alignUp(a.collectiveSchedule.scratchCount * elementSize);
+  const size_t scratchBytes = alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const size_t scaledBytes = c.op.scaleInputs ? c.inputCount * elementSize : 0;
   char* workspace = comm->workspaceOf(scratchBytes + scaledBytes);
   const char* input = static_cast<const char*>(c.sendbuff);
@@ -49,7 +49,7 @@ void startCollective(ActiveComm& a) {
     input = workspace + scratchBytes;
   }
   std::vector<char*> buffers = {const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace};
-  a.collective = std::make_unique<ScheduleRun>(a.collectiveSchedule, std::move(buffers), elementSize,
+  a.collective = std::make_unique<ScheduleRun>(*a.collectiveSchedule, std::move(buffers), elementSize,
                                                reduceFunction(c.type, c.op.kind), comm->channel(Channel::Collective));
 }
 
