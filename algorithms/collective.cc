@@ -110,6 +110,15 @@ const NodeLayout& nodesOf(const CollectiveShape& c, bool equalSizes) {
   return *c.nodes;
 }
 
+// Rings and chains visit the ranks node by node, so they cross each node boundary once however the launcher
+// numbered the ranks (round-robin placement interleaves them).
+std::vector<int> ringOrder(const CollectiveShape& c) {
+  if (!c.nodes || static_cast<int>(c.nodes->nodeOf.size()) != c.nranks) return identityOrder(c.nranks);
+  std::vector<int> order;
+  for (const std::vector<int>& members : c.nodes->members) order.insert(order.end(), members.begin(), members.end());
+  return order;
+}
+
 Schedule allReduce(const CollectiveShape& c) {
   switch (c.algorithm) {
     case Algorithm::Tree: return treeAllReduce(c.rank, c.nranks, c.count);
@@ -117,7 +126,7 @@ Schedule allReduce(const CollectiveShape& c) {
     case Algorithm::HalvingDoubling: return halvingDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count);
-    default: return ringAllReduce(c.rank, c.nranks, c.count);
+    default: return ringAllReduce(c.rank, ringOrder(c), c.count);
   }
 }
 
@@ -131,17 +140,17 @@ Schedule buildSchedule(const CollectiveShape& c) {
   switch (c.kind) {
     case CollectiveKind::AllReduce: return allReduce(c);
     case CollectiveKind::Broadcast:
-      return tree ? treeBroadcast(c.rank, c.nranks, c.root, c.count) : chainBroadcast(c.rank, c.nranks, c.root, c.count);
+      return tree ? treeBroadcast(c.rank, c.nranks, c.root, c.count) : chainBroadcast(c.rank, ringOrder(c), c.root, c.count);
     case CollectiveKind::Reduce:
-      return tree ? treeReduce(c.rank, c.nranks, c.root, c.count) : chainReduce(c.rank, c.nranks, c.root, c.count);
+      return tree ? treeReduce(c.rank, c.nranks, c.root, c.count) : chainReduce(c.rank, ringOrder(c), c.root, c.count);
     case CollectiveKind::AllGather:
       if (c.algorithm == Algorithm::Bruck) return bruckAllGather(c.rank, c.nranks, c.count);
       if (c.algorithm == Algorithm::RecursiveDoubling) return recursiveDoublingAllGather(c.rank, c.nranks, c.count);
       if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAllGather(c.rank, nodesOf(c, true), c.count);
-      return ringAllGather(c.rank, c.nranks, c.count);
+      return ringAllGather(c.rank, ringOrder(c), c.count);
     case CollectiveKind::ReduceScatter:
       return c.algorithm == Algorithm::HalvingDoubling ? recursiveHalvingReduceScatter(c.rank, c.nranks, c.count)
-                                                       : ringReduceScatter(c.rank, c.nranks, c.count);
+                                                       : ringReduceScatter(c.rank, ringOrder(c), c.count);
     case CollectiveKind::AlltoAll: return directAlltoAll(c.rank, c.nranks, c.count);
     case CollectiveKind::AlltoAllv:
       return directAlltoAllv(c.rank, c.nranks, c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls);

@@ -137,7 +137,7 @@ Schedule recursiveDoublingAllGather(int rank, int n, size_t count) {
 }
 
 Schedule recursiveHalvingReduceScatter(int rank, int n, size_t count) {
-  if (!powerOfTwo(n)) return ringReduceScatter(rank, n, count);
+  if (!powerOfTwo(n)) return ringReduceScatter(rank, identityOrder(n), count);
   Schedule s;
   if (n == 1) {
     s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, -1});

@@ -64,57 +64,72 @@ int emitRingAllGather(Schedule& s, const RingPeers& ring, Region output, size_t 
   return last;
 }
 
-Schedule ringAllReduce(int rank, int n, size_t count) {
+std::vector<int> identityOrder(int n) {
+  std::vector<int> order(n);
+  for (int r = 0; r < n; ++r) order[r] = r;
+  return order;
+}
+
+namespace {
+
+int positionOf(const std::vector<int>& order, int rank) {
+  return static_cast<int>(std::find(order.begin(), order.end(), rank) - order.begin());
+}
+
+}  // namespace
+
+Schedule ringAllReduce(int rank, const std::vector<int>& order, size_t count) {
   Schedule s;
-  if (n == 1) {
+  if (order.size() == 1) {
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
     return s;
   }
-  std::vector<int> everyone(n);
-  for (int r = 0; r < n; ++r) everyone[r] = r;
-  const RingPeers ring = ringOf(everyone, rank);
+  const RingPeers ring = ringOf(order, positionOf(order, rank));
   const int reduced = emitRingReduceScatter(s, ring, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, {});
   emitRingAllGather(s, ring, {kRecvBuffer, 0}, count, {reduced, 0});
   return s;
 }
 
-Schedule ringAllGather(int rank, int n, size_t count) {
+Schedule ringAllGather(int rank, const std::vector<int>& order, size_t count) {
   Schedule s;
-  s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, static_cast<size_t>(rank) * count}, count));
-  const int next = mod(rank + 1, n), prev = mod(rank - 1, n);
+  const int n = static_cast<int>(order.size()), p = positionOf(order, rank);
+  auto block = [&](int position) { return Region{kRecvBuffer, static_cast<size_t>(order[mod(position, n)]) * count}; };
+  s.add(copyStep({kSendBuffer, 0}, block(p), count));
+  const int next = order[mod(p + 1, n)], prev = order[mod(p - 1, n)];
   int lastRecv = -1;
   for (int j = 0; j < n - 1; ++j) {
-    Region from = j == 0 ? Region{kSendBuffer, 0} : Region{kRecvBuffer, static_cast<size_t>(mod(rank - j, n)) * count};
-    s.add({StepKind::Send, next, from, {}, count, lastRecv});
-    lastRecv = s.add({StepKind::Recv, prev, {}, {kRecvBuffer, static_cast<size_t>(mod(rank - j - 1, n)) * count},
-                      count, -1});
+    s.add({StepKind::Send, next, j == 0 ? Region{kSendBuffer, 0} : block(p - j), {}, count, lastRecv});
+    lastRecv = s.add({StepKind::Recv, prev, {}, block(p - j - 1), count, -1});
   }
   return s;
 }
 
-Schedule ringReduceScatter(int rank, int n, size_t count) {
+Schedule ringReduceScatter(int rank, const std::vector<int>& order, size_t count) {
   Schedule s;
+  const int n = static_cast<int>(order.size()), p = positionOf(order, rank);
   if (n == 1) {
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
     return s;
   }
-  // Partial sums travel through scratch; the last step lands this rank's block in the receive buffer.
+  // Partial sums travel through scratch; the last step lands this rank's block in the receive buffer. The
+  // block at ring position q belongs to rank order[q].
   s.scratchCount = static_cast<size_t>(n) * count;
-  const int next = mod(rank + 1, n), prev = mod(rank - 1, n);
-  auto block = [&](int i) { return static_cast<size_t>(mod(i, n)) * count; };
+  const int next = order[mod(p + 1, n)], prev = order[mod(p - 1, n)];
+  auto block = [&](int position) { return static_cast<size_t>(order[mod(position, n)]) * count; };
   int lastRecv = -1;
   for (int j = 0; j < n - 1; ++j) {
-    Region from = j == 0 ? Region{kSendBuffer, block(rank - 1)} : Region{kScratchBuffer, block(rank - j - 1)};
+    Region from = j == 0 ? Region{kSendBuffer, block(p - 1)} : Region{kScratchBuffer, block(p - j - 1)};
     s.add({StepKind::Send, next, from, {}, count, lastRecv});
-    Region into = j == n - 2 ? Region{kRecvBuffer, 0} : Region{kScratchBuffer, block(rank - j - 2)};
-    lastRecv = s.add({StepKind::RecvReduce, prev, {kSendBuffer, block(rank - j - 2)}, into, count, -1});
+    Region into = j == n - 2 ? Region{kRecvBuffer, 0} : Region{kScratchBuffer, block(p - j - 2)};
+    lastRecv = s.add({StepKind::RecvReduce, prev, {kSendBuffer, block(p - j - 2)}, into, count, -1});
   }
   return s;
 }
 
-Schedule chainBroadcast(int rank, int n, int root, size_t count) {
+Schedule chainBroadcast(int rank, const std::vector<int>& order, int root, size_t count) {
   Schedule s;
-  const int position = mod(rank - root, n), next = mod(rank + 1, n), prev = mod(rank - 1, n);
+  const int n = static_cast<int>(order.size()), p = positionOf(order, rank);
+  const int position = mod(p - positionOf(order, root), n), next = order[mod(p + 1, n)], prev = order[mod(p - 1, n)];
   if (position == 0) {
     if (n > 1) s.add({StepKind::Send, next, {kSendBuffer, 0}, {}, count, -1});
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
@@ -125,14 +140,16 @@ Schedule chainBroadcast(int rank, int n, int root, size_t count) {
   return s;
 }
 
-Schedule chainReduce(int rank, int n, int root, size_t count) {
+Schedule chainReduce(int rank, const std::vector<int>& order, int root, size_t count) {
   Schedule s;
+  const int n = static_cast<int>(order.size()), p = positionOf(order, rank);
   if (n == 1) {
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
     return s;
   }
-  // The chain starts after the root and ends at it: root+1 -> root+2 -> ... -> root.
-  const int position = mod(rank - root - 1, n), next = mod(rank + 1, n), prev = mod(rank - 1, n);
+  // The chain starts after the root and ends at it, in ring order.
+  const int position = mod(p - positionOf(order, root) - 1, n), next = order[mod(p + 1, n)],
+            prev = order[mod(p - 1, n)];
   if (position == 0) {
     s.add({StepKind::Send, next, {kSendBuffer, 0}, {}, count, -1});
   } else if (position < n - 1) {

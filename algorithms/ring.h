@@ -42,10 +42,13 @@ int emitRingReduceScatter(Schedule& s, const RingPeers& ring, Region input, Regi
 int emitRingAllGather(Schedule& s, const RingPeers& ring, Region output, size_t count, Gate ownedReady,
                       bool joinable = false);
 
-Schedule ringAllReduce(int rank, int nranks, size_t count);
-Schedule ringAllGather(int rank, int nranks, size_t count);
-Schedule ringReduceScatter(int rank, int nranks, size_t count);
-Schedule chainBroadcast(int rank, int nranks, int root, size_t count);
-Schedule chainReduce(int rank, int nranks, int root, size_t count);
+// Whole-communicator rings and chains over the ranks in `order` (every rank once): ranks next to each other in
+// the order are neighbours, so an order that keeps each node's ranks together crosses each node boundary once.
+std::vector<int> identityOrder(int nranks);
+Schedule ringAllReduce(int rank, const std::vector<int>& order, size_t count);
+Schedule ringAllGather(int rank, const std::vector<int>& order, size_t count);
+Schedule ringReduceScatter(int rank, const std::vector<int>& order, size_t count);
+Schedule chainBroadcast(int rank, const std::vector<int>& order, int root, size_t count);
+Schedule chainReduce(int rank, const std::vector<int>& order, int root, size_t count);
 
 }  // namespace braid

@@ -114,6 +114,7 @@ INSTANTIATE_TEST_SUITE_P(Ranks, Collectives,
                                            RankSetup{8, Wiring::SharedMemory}, RankSetup{2, Wiring::Sockets},
                                            RankSetup{3, Wiring::Sockets}, RankSetup{4, Wiring::Mixed},
                                            RankSetup{3, Wiring::Mixed},  // a host with 2 ranks, one alone
+                                           RankSetup{4, Wiring::Interleaved},
                                            RankSetup{3, Wiring::OfiTcp}, RankSetup{3, Wiring::OfiShm},
                                            RankSetup{3, Wiring::Plugin}, RankSetup{3, Wiring::StripedSockets}),
                          nameOf);

@@ -6,14 +6,15 @@
 namespace braid::testing {
 
 const char* wiringName(Wiring wiring) {
-  static const char* names[] = {"shm", "sockets", "striped_sockets", "mixed", "ofi_tcp", "ofi_shm", "plugin"};
+  static const char* names[] = {"shm", "sockets", "striped_sockets", "mixed", "interleaved", "ofi_tcp", "ofi_shm", "plugin"};
   return names[static_cast<int>(wiring)];
 }
 
 void useWiring(Wiring wiring, int rank) {
-  const bool ownHost = wiring != Wiring::SharedMemory && wiring != Wiring::Mixed;
+  const bool ownHost = wiring != Wiring::SharedMemory && wiring != Wiring::Mixed && wiring != Wiring::Interleaved;
   if (ownHost) setenv("BRAID_HOSTID", ("host" + std::to_string(rank)).c_str(), 1);
   if (wiring == Wiring::Mixed) setenv("BRAID_HOSTID", ("node" + std::to_string(rank / 2)).c_str(), 1);
+  if (wiring == Wiring::Interleaved) setenv("BRAID_HOSTID", ("node" + std::to_string(rank % 2)).c_str(), 1);
   if (wiring == Wiring::OfiTcp || wiring == Wiring::OfiShm) {
     setenv("BRAID_NET", "ofi", 1);
     setenv("FI_PROVIDER", wiring == Wiring::OfiTcp ? "tcp" : "shm", 1);

@@ -185,6 +185,40 @@ TEST(HierarchicalSimulator, NodesOfEqualSizeContiguousOrInterleaved) {
                                Algorithm::Hierarchical, layout), 0);
 }
 
+// Rings and chains follow the node layout: with ranks interleaved over nodes every collective still comes out
+// right, and a ring AllReduce has each rank talk to neighbours that are in its own node but for one hop per node.
+TEST(RingOrderSimulator, InterleavedRanksRingNodeByNode) {
+  uint32_t seed = 15000;
+  for (int nodes : {2, 3})
+    for (int perNode : {1, 2, 3}) {
+      const int n = nodes * perNode;
+      std::vector<int> nodeId(n);
+      for (int r = 0; r < n; ++r) nodeId[r] = r % nodes;
+      auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
+      for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter,
+                           Collective::Broadcast, Collective::Reduce})
+        for (int root : {0, n - 1})
+          for (size_t count : {size_t(0), size_t(5), size_t(67)}) {
+            const Algorithm a = c == Collective::Broadcast || c == Collective::Reduce ? Algorithm::Chain : Algorithm::Ring;
+            long wrong = simulateCollective(c, n, count, root, false, ncclInt32, reference::TestOp::Sum, 24, ++seed, a,
+                                            layout);
+            ASSERT_EQ(wrong, 0) << static_cast<int>(c) << " on " << nodes << " x " << perNode << " root " << root
+                                << " count " << count << (wrong < 0 ? " deadlocked" : "");
+          }
+      if (perNode < 2) continue;
+      int crossings = 0;
+      for (int r = 0; r < n; ++r) {
+        CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Ring, layout};
+        for (const Step& s : buildSchedule(shape).steps)
+          if (s.kind == StepKind::Send && nodeId[s.peer] != nodeId[r]) {
+            ++crossings;
+            break;
+          }
+      }
+      EXPECT_EQ(crossings, nodes) << "ranks sending across nodes, " << nodes << " x " << perNode;
+    }
+}
+
 TEST(HierarchicalSimulator, AllReduceOverNodesOfUnequalSize) {
   uint32_t seed = 12000;
   const std::vector<std::vector<int>> layouts = {
