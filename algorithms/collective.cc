@@ -69,7 +69,8 @@ bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
     case CollectiveKind::AllGather:
       return a == Algorithm::Ring || a == Algorithm::Bruck || a == Algorithm::RecursiveDoubling ||
              a == Algorithm::Hierarchical;
-    case CollectiveKind::ReduceScatter: return a == Algorithm::Ring || a == Algorithm::HalvingDoubling;
+    case CollectiveKind::ReduceScatter:
+      return a == Algorithm::Ring || a == Algorithm::HalvingDoubling || a == Algorithm::Hierarchical;
     case CollectiveKind::AlltoAll:
     case CollectiveKind::AlltoAllv:
     case CollectiveKind::Gather:
@@ -149,8 +150,9 @@ Schedule buildSchedule(const CollectiveShape& c) {
       if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAllGather(c.rank, nodesOf(c, true), c.count);
       return ringAllGather(c.rank, ringOrder(c), c.count);
     case CollectiveKind::ReduceScatter:
-      return c.algorithm == Algorithm::HalvingDoubling ? recursiveHalvingReduceScatter(c.rank, c.nranks, c.count)
-                                                       : ringReduceScatter(c.rank, ringOrder(c), c.count);
+      if (c.algorithm == Algorithm::HalvingDoubling) return recursiveHalvingReduceScatter(c.rank, c.nranks, c.count);
+      if (c.algorithm == Algorithm::Hierarchical) return hierarchicalReduceScatter(c.rank, nodesOf(c, true), c.count);
+      return ringReduceScatter(c.rank, ringOrder(c), c.count);
     case CollectiveKind::AlltoAll: return directAlltoAll(c.rank, c.nranks, c.count);
     case CollectiveKind::AlltoAllv:
       return directAlltoAllv(c.rank, c.nranks, c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls);

@@ -141,4 +141,59 @@ Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) 
   return s;
 }
 
+Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t count) {
+  Schedule s;
+  const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
+  const std::vector<int>& members = nodes.members[node];
+  const int perNode = static_cast<int>(members.size()), nodeCount = static_cast<int>(nodes.members.size());
+  const int n = perNode * nodeCount;
+  auto rankOf = [&](int k, int q) { return nodes.members[k][q]; };
+  auto inSend = [&](int r) { return Region{kSendBuffer, static_cast<size_t>(r) * count}; };
+  // Scratch: a node's partial sum of each rank's block, then the rail's partial sums, one block per node.
+  auto nodePartial = [&](int r) { return Region{kScratchBuffer, static_cast<size_t>(r) * count}; };
+  auto railPartial = [&](int k) { return Region{kScratchBuffer, static_cast<size_t>(n + k) * count}; };
+  s.scratchCount = static_cast<size_t>(n + nodeCount) * count;
+  const Region mine{kRecvBuffer, 0};
+  // Within the node: a ring reduce-scatter over whole rails. This rank ends with its node's sum of the blocks of
+  // every rank with its local index; `done[k]` is the step that finished the block of rank (k, local).
+  std::vector<int> done(nodeCount, -1), previous(nodeCount, -1);
+  const RingPeers nodeRing = ringOf(members, local);
+  for (int j = 0; j < perNode - 1; ++j) {
+    const int out = ((local - j - 1) % perNode + perNode) % perNode, in = ((local - j - 2) % perNode + perNode) % perNode;
+    for (int k = 0; k < nodeCount; ++k)
+      s.add({StepKind::Send, nodeRing.next, j == 0 ? inSend(rankOf(k, out)) : nodePartial(rankOf(k, out)), {}, count,
+             j == 0 ? -1 : previous[k], kWholeStep});
+    for (int k = 0; k < nodeCount; ++k) {
+      const int r = rankOf(k, in);
+      const bool last = j == perNode - 2;
+      previous[k] = s.add({StepKind::RecvReduce, nodeRing.prev, inSend(r),
+                           last && nodeCount == 1 ? mine : nodePartial(r), count, -1});
+    }
+  }
+  if (perNode > 1) done = previous;
+  auto nodeSum = [&](int k) { return perNode > 1 ? nodePartial(rankOf(k, local)) : inSend(rankOf(k, local)); };
+  if (nodeCount == 1) {
+    if (perNode == 1) s.add({StepKind::Copy, -1, inSend(rank), mine, count, -1});
+    return s;
+  }
+  // Across nodes: a ring reduce-scatter along the rail finishes each rank's block.
+  const RingPeers rail = ringOf([&] {
+    std::vector<int> r;
+    for (int k = 0; k < nodeCount; ++k) r.push_back(rankOf(k, local));
+    return r;
+  }(), node);
+  int last = -1;
+  for (int j = 0; j < nodeCount - 1; ++j) {
+    const int out = ((node - j - 1) % nodeCount + nodeCount) % nodeCount;
+    const int in = ((node - j - 2) % nodeCount + nodeCount) % nodeCount;
+    if (j == 0)
+      s.add({StepKind::Send, rail.next, nodeSum(out), {}, count, done[out], kWholeStep});
+    else
+      s.add({StepKind::Send, rail.next, railPartial(out), {}, count, last, kWholeStep});
+    last = s.add({StepKind::RecvReduce, rail.prev, nodeSum(in), j == nodeCount - 2 ? mine : railPartial(in), count,
+                  done[in], kWholeStep});
+  }
+  return s;
+}
+
 }  // namespace braid

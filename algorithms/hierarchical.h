@@ -19,4 +19,9 @@ Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count);
 // ring within the node passes whole rails on, each block as soon as it has arrived.
 Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count);
 
+// Hierarchical ReduceScatter for nodes of equal size, the AllGather backwards: a ring within the node reduces
+// whole rails (each rank ends with its node's sum of the blocks of its rail), then a ring along each rail
+// finishes every rank's block. Each node sends across the network only what its rails need.
+Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t count);
+
 }  // namespace braid

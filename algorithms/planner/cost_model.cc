@@ -142,7 +142,8 @@ double leaderAllReduce(Cost& c, double s) {
 }
 
 // A ring along each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one
-// local index, while a ring within the node passes whole rails on as they arrive: the levels overlap.
+// local index, while a ring within the node passes whole rails on as they arrive: the levels overlap. The
+// hierarchical ReduceScatter is the same traffic backwards, plus the reductions.
 double hierarchicalAllGather(Cost& c, double s) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
@@ -213,7 +214,8 @@ std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel
     if (a == Algorithm::Hierarchical)
       if (!multiNode(m) || m.ranksPerNode < 2 ||
           !(kind == CollectiveKind::AllReduce ||
-            (kind == CollectiveKind::AllGather && m.equalNodes && m.nranks % m.ranksPerNode == 0)))
+            ((kind == CollectiveKind::AllGather || kind == CollectiveKind::ReduceScatter) && m.equalNodes &&
+             m.nranks % m.ranksPerNode == 0)))
         continue;
     if (a == Algorithm::Hierarchical || hasAlgorithm(kind, a)) out.push_back(a);
   }
@@ -246,7 +248,10 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
       case CollectiveKind::AllGather:
         t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : allGather(c, a, s, n);
         break;
-      case CollectiveKind::ReduceScatter: t = reduceScatter(c, a, s, n); break;
+      case CollectiveKind::ReduceScatter:
+        if (a == Algorithm::Hierarchical) c.reduce(double(n - 1) / n * s);
+        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : reduceScatter(c, a, s, n);
+        break;
       default: {  // direct exchanges: every peer at once, through the rank's (or its node's) links
         const LinkLevel l = multiNode(m) ? crossLevel(m) : m.intra;
         c.steps(1, l.latencyUs);

@@ -100,6 +100,9 @@ TEST(CostModel, HierarchicalWinsAcrossASlowNetwork) {
   const double ringGather = predict(CollectiveKind::AllGather, Algorithm::Ring, 16 << 20, m).timeUs;
   const double hierGather = predict(CollectiveKind::AllGather, Algorithm::Hierarchical, 16 << 20, m).timeUs;
   EXPECT_GT(ringGather / hierGather, 1.3);
+  const double ringScatter = predict(CollectiveKind::ReduceScatter, Algorithm::Ring, 16 << 20, m).timeUs;
+  const double hierScatter = predict(CollectiveKind::ReduceScatter, Algorithm::Hierarchical, 16 << 20, m).timeUs;
+  EXPECT_GT(ringScatter / hierScatter, 1.3);
 }
 
 TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
