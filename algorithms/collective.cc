@@ -71,7 +71,7 @@ bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
              a == Algorithm::Hierarchical;
     case CollectiveKind::ReduceScatter:
       return a == Algorithm::Ring || a == Algorithm::HalvingDoubling || a == Algorithm::Hierarchical;
-    case CollectiveKind::AlltoAll:
+    case CollectiveKind::AlltoAll: return a == Algorithm::Direct || a == Algorithm::Hierarchical;
     case CollectiveKind::AlltoAllv:
     case CollectiveKind::Gather:
     case CollectiveKind::Scatter: return a == Algorithm::Direct;
@@ -153,7 +153,9 @@ Schedule buildSchedule(const CollectiveShape& c) {
       if (c.algorithm == Algorithm::HalvingDoubling) return recursiveHalvingReduceScatter(c.rank, c.nranks, c.count);
       if (c.algorithm == Algorithm::Hierarchical) return hierarchicalReduceScatter(c.rank, nodesOf(c, true), c.count);
       return ringReduceScatter(c.rank, ringOrder(c), c.count);
-    case CollectiveKind::AlltoAll: return directAlltoAll(c.rank, c.nranks, c.count);
+    case CollectiveKind::AlltoAll:
+      if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAlltoAll(c.rank, nodesOf(c, true), c.count);
+      return directAlltoAll(c.rank, c.nranks, c.count);
     case CollectiveKind::AlltoAllv:
       return directAlltoAllv(c.rank, c.nranks, c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls);
     case CollectiveKind::Gather: return directGather(c.rank, c.nranks, c.root, c.count);

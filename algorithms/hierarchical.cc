@@ -196,4 +196,40 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
   return s;
 }
 
+Schedule hierarchicalAlltoAll(int rank, const NodeLayout& nodes, size_t count) {
+  Schedule s;
+  const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
+  const std::vector<int>& members = nodes.members[node];
+  const int perNode = static_cast<int>(members.size()), nodeCount = static_cast<int>(nodes.members.size());
+  auto rankOf = [&](int k, int q) { return nodes.members[k][q]; };
+  auto blockFor = [&](BufferSlot buffer, int r) { return Region{buffer, static_cast<size_t>(r) * count}; };
+  // Scratch block (k, m): what rank (node, m) sends to rank (k, local), gathered here to travel the rail.
+  auto staged = [&](int k, int m) { return Region{kScratchBuffer, static_cast<size_t>(k * perNode + m) * count}; };
+  s.scratchCount = static_cast<size_t>(nodeCount * perNode) * count;
+  // Within the node: every rank hands each member what goes to that member's rail; what is for a rank of this
+  // node lands in place at once.
+  std::vector<std::vector<int>> gathered(nodeCount, std::vector<int>(perNode, -1));
+  for (int q = 0; q < perNode; ++q) {
+    for (int k = 0; k < nodeCount; ++k) {
+      const Region into = k == node ? blockFor(kRecvBuffer, members[q]) : staged(k, q);
+      if (q == local)
+        gathered[k][q] = s.add({StepKind::Copy, -1, blockFor(kSendBuffer, rankOf(k, local)), into, count, -1});
+    }
+    if (q == local) continue;
+    for (int k = 0; k < nodeCount; ++k) s.add({StepKind::Send, members[q], blockFor(kSendBuffer, rankOf(k, q)), {}, count, -1});
+    for (int k = 0; k < nodeCount; ++k)
+      gathered[k][q] = s.add({StepKind::Recv, members[q], {}, k == node ? blockFor(kRecvBuffer, members[q]) : staged(k, q),
+                              count, -1});
+  }
+  // Along the rail: one exchange per other node carries what this node's ranks send to that node's rank of the
+  // rail, each block as soon as it has been gathered.
+  for (int k = 0; k < nodeCount; ++k) {
+    if (k == node) continue;
+    const int peer = rankOf(k, local);
+    for (int m = 0; m < perNode; ++m) s.add({StepKind::Send, peer, staged(k, m), {}, count, gathered[k][m], kWholeStep});
+    for (int m = 0; m < perNode; ++m) s.add({StepKind::Recv, peer, {}, blockFor(kRecvBuffer, rankOf(k, m)), count, -1});
+  }
+  return s;
+}
+
 }  // namespace braid

@@ -24,4 +24,9 @@ Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count);
 // finishes every rank's block. Each node sends across the network only what its rails need.
 Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t count);
 
+// Hierarchical AlltoAll for nodes of equal size: within the node each rank hands every member what goes to that
+// member's rail, then each rank exchanges with its rail's rank on every other node everything between the two
+// nodes' rails. A rank talks across the network to N-1 peers instead of N L - L, in larger messages.
+Schedule hierarchicalAlltoAll(int rank, const NodeLayout& nodes, size_t count);
+
 }  // namespace braid

@@ -154,6 +154,20 @@ double hierarchicalAllGather(Cost& c, double s) {
   return c.total() + std::max(interUs, intraUs);
 }
 
+// Blocks first go to the member of the node on the destination's rail, then one exchange per other node along
+// the rail: the same bytes cross the network as with direct exchanges, in N-1 messages instead of n-L, at the
+// price of moving (L-1)/L of the data once more within the node.
+double hierarchicalAlltoAll(Cost& c, double s) {
+  const FabricModel& m = c.m;
+  const int local = m.ranksPerNode, nodes = m.nodes();
+  c.steps(1, m.intra.latencyUs);
+  c.steps(1, m.inter.latencyUs);
+  c.latencyUs += (local - 2 + nodes - 1) * m.messageOverheadUs;
+  c.wire(double(local - 1) / local * s, m.intraEgressGBps);
+  c.wire(double(nodes - 1) / nodes * s, crossLevel(m).bandwidthGBps);
+  return c.total();
+}
+
 bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
 
 // Recursive doubling runs Bruck's schedule when n is not a power of two.
@@ -214,8 +228,9 @@ std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel
     if (a == Algorithm::Hierarchical)
       if (!multiNode(m) || m.ranksPerNode < 2 ||
           !(kind == CollectiveKind::AllReduce ||
-            ((kind == CollectiveKind::AllGather || kind == CollectiveKind::ReduceScatter) && m.equalNodes &&
-             m.nranks % m.ranksPerNode == 0)))
+            ((kind == CollectiveKind::AllGather || kind == CollectiveKind::ReduceScatter ||
+              kind == CollectiveKind::AlltoAll) &&
+             m.equalNodes && m.nranks % m.ranksPerNode == 0)))
         continue;
     if (a == Algorithm::Hierarchical || hasAlgorithm(kind, a)) out.push_back(a);
   }
@@ -252,6 +267,12 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
         if (a == Algorithm::Hierarchical) c.reduce(double(n - 1) / n * s);
         t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : reduceScatter(c, a, s, n);
         break;
+      case CollectiveKind::AlltoAll:
+        if (a == Algorithm::Hierarchical) {
+          t = hierarchicalAlltoAll(c, s);
+          break;
+        }
+        [[fallthrough]];
       default: {  // direct exchanges: every peer at once, through the rank's (or its node's) links
         const LinkLevel l = multiNode(m) ? crossLevel(m) : m.intra;
         c.steps(1, l.latencyUs);

@@ -152,7 +152,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
                       ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
                       ForcedCase{"allreduce:hier", 3, Wiring::Sockets, "hier_3x1_sockets"},
-                      ForcedCase{"allgather:hier;reducescatter:hier", 6, Wiring::Mixed, "hier_ag_rs_3x2_mixed"},
+                      ForcedCase{"allgather:hier;reducescatter:hier;alltoall:hier", 6, Wiring::Mixed, "hier_ag_rs_a2a_3x2_mixed"},
                       ForcedCase{"allreduce:hier", 5, Wiring::Mixed, "hier_unequal_2_2_1_mixed"}),
     [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });
 

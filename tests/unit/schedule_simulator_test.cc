@@ -169,9 +169,11 @@ TEST(HierarchicalSimulator, NodesOfEqualSizeContiguousOrInterleaved) {
         std::vector<int> nodeId(n);
         for (int r = 0; r < n; ++r) nodeId[r] = interleaved ? r % nodes : r / perNode;
         auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
-        for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter})
+        for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter,
+                             Collective::AlltoAll})
           for (size_t count : {size_t(0), size_t(1), size_t(5), size_t(67)})
             for (bool inPlace : {false, true}) {
+              if (inPlace && !collperf::hasInPlace(c)) continue;  // AlltoAll has no in-place form
               long wrong = simulateCollective(c, n, count, 0, inPlace, ncclInt32, reference::TestOp::Sum, 24, ++seed,
                                               Algorithm::Hierarchical, layout);
               ASSERT_EQ(wrong, 0) << static_cast<int>(c) << ": " << nodes << " nodes x " << perNode
