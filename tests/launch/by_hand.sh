@@ -4,7 +4,7 @@
 set -euo pipefail
 collperf=$1
 nranks=${2:-3}
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000))
 pids=()
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -8,7 +8,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 run() {  # run NAME ENV...: 2 ranks; returns non-zero when either fails
-  local name=$1 port=$((20000 + RANDOM % 20000)) pids=() status=0
+  local name=$1 port=$((20000 + RANDOM % 12000)) pids=() status=0
   shift
   for r in 0 1; do
     env "$@" BRAID_HOSTID="host$r" BRAID_RANK=$r BRAID_NRANKS=2 BRAID_COMM_ID=127.0.0.1:$port BRAID_DEBUG=INFO \

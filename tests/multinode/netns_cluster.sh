@@ -91,9 +91,10 @@ cluster_run() {
 }
 
 # cluster_collperf OUTDIR NODES RANKS_PER_NODE COLLPERF ARGS...: one collperf per rank (rank = node * R + local);
-# returns non-zero when any rank fails. Rank 0's table is OUTDIR/rank0.txt.
+# returns non-zero when any rank fails. Rank 0's table is OUTDIR/rank0.txt. Root ports are drawn below Linux's
+# ephemeral range (32768 and up), where a connection of an earlier run could hold the same port.
 cluster_collperf() {
-  local out=$1 nodes=$2 perNode=$3 collperf=$4 port=$((20000 + RANDOM % 20000)) pids=() status=0
+  local out=$1 nodes=$2 perNode=$3 collperf=$4 port=$((20000 + RANDOM % 12000)) pids=() status=0
   shift 4
   local nranks=$((nodes * perNode))
   for ((node = 0; node < nodes; node++)); do

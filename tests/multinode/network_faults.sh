@@ -11,7 +11,7 @@ cluster_test_setup "network fault tests"
 
 for net in socket ofi; do
   cluster_up 2
-  port=$((20000 + RANDOM % 20000))
+  port=$((20000 + RANDOM % 12000))
   pids=()
   for rank in 0 1; do
     BRAID_NET=$net FI_PROVIDER=tcp cluster_run "$rank" "$rank" 2 "$port" timeout 60 "$collperf" allreduce \
