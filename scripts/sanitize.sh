@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Builds Braid with sanitizers in ./build-<name> and runs the test suite under them.
 # usage: scripts/sanitize.sh address,undefined|thread
-# Left out: the soak test (its memory-growth check measures the sanitizer's own quarantine and shadow memory)
-# and the install test (it mixes instrumented and plain binaries). Under ThreadSanitizer the 8-rank runs and the
-# namespace-cluster runs are also left out to keep CI within its time; the 1-4 rank runs exercise the same code,
-# and every network (sockets, striped sockets, libfabric, the plugin) runs in the multi-process tests.
+# Left out: the soak test (its memory-growth check measures the sanitizer's own quarantine and shadow memory),
+# the install test (it mixes instrumented and plain binaries) and mpirun across namespaces (LeakSanitizer
+# reports OpenMPI's own allocations in components it has unloaded, which no suppression can name). Under
+# ThreadSanitizer the 8-rank runs and the namespace-cluster runs are also left out to keep CI within its time;
+# the 1-4 rank runs exercise the same code, and every network (sockets, striped sockets, libfabric, the plugin)
+# runs in the multi-process tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=$1
 dir=build-${kind%%,*}
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBRAID_SANITIZE="$kind" > /dev/null
 cmake --build "$dir"
-exclude="Soak|install_and_consume"
+exclude="Soak|install_and_consume|multinode_mpirun"
 [ "$kind" = thread ] && exclude="$exclude|8ranks|conformance_8|multinode_"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp

@@ -42,10 +42,14 @@ bool MessageRecvConnection::repostPending() {
 }
 
 Chunk MessageRecvConnection::peek() {
-  // A receive not yet posted again may be the one the next message needs.
-  if (!repostPending() && unposted_ == port_->slotCount()) return {};
+  // Slots are posted again only while data is awaited: a peer that has sent its last message may have left,
+  // and posting to a closed connection fails although everything wanted has arrived.
+  if (unposted_ == port_->slotCount() && !repostPending()) return {};  // the next message needs its slot
   if (!arrived_) arrived_ = port_->test(next_, received_);
-  if (!arrived_) return {};
+  if (!arrived_) {
+    repostPending();
+    return {};
+  }
   return {port_->slot(next_) + consumed_, received_ - consumed_};
 }
 
