@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <string>
 #include <thread>
@@ -47,11 +48,21 @@ Network wantedNetwork() {
   fail(ncclInvalidUsage, "BRAID_NET=" + *requested + " is not a network: use socket, ofi or plugin");
 }
 
-// Every rank proposes; a split vote falls back to sockets, which every host has.
+// Every rank proposes; a split vote falls back to sockets, which every host has. A rank whose setting is
+// invalid still votes ('?') before it fails, so that the others fail at once too instead of waiting for it.
 Network agreedNetwork(ncclComm* comm) {
   std::vector<char> votes(comm->nranks);
-  votes[comm->rank] = static_cast<char>(wantedNetwork());
+  std::exception_ptr invalid;
+  try {
+    votes[comm->rank] = static_cast<char>(wantedNetwork());
+  } catch (const Error&) {
+    invalid = std::current_exception();
+    votes[comm->rank] = '?';
+  }
   comm->bootstrap->allGather(votes.data(), 1);
+  if (invalid) std::rethrow_exception(invalid);
+  for (int r = 0; r < comm->nranks; ++r)
+    if (votes[r] == '?') fail(ncclInvalidUsage, "rank " + std::to_string(r) + " has an invalid BRAID_NET setting");
   if (std::all_of(votes.begin(), votes.end(), [&](char v) { return v == votes[0]; }))
     return static_cast<Network>(votes[0]);
   BRAID_WARN("NET", "ranks asked for different networks (BRAID_NET, libfabric providers): using sockets");
@@ -64,15 +75,16 @@ struct SocketLayout {
   int threads, sockets;
 };
 
+// Gathered before they are judged, so a bad value on one rank fails init on every rank at once.
 SocketLayout agreedSocketLayout(ncclComm* comm) {
   const long long threads = envInt("SOCKET_NTHREADS", 1), perThread = envInt("NSOCKS_PERTHREAD", 1);
+  std::vector<int32_t> layouts(2 * comm->nranks);
+  layouts[2 * comm->rank] = static_cast<int32_t>(std::clamp<long long>(threads, -1, 1 << 20));
+  layouts[2 * comm->rank + 1] = static_cast<int32_t>(std::clamp<long long>(perThread, -1, 1 << 20));
+  comm->bootstrap->allGather(layouts.data(), 2 * sizeof(int32_t));
   if (threads < 1 || threads > 16 || perThread < 1 || threads * perThread > 32)
     fail(ncclInvalidUsage, "BRAID_SOCKET_NTHREADS=" + std::to_string(threads) + " x BRAID_NSOCKS_PERTHREAD=" +
                                std::to_string(perThread) + ": need 1-16 threads and at most 32 sockets per peer");
-  std::vector<int32_t> layouts(2 * comm->nranks);
-  layouts[2 * comm->rank] = static_cast<int32_t>(threads);
-  layouts[2 * comm->rank + 1] = static_cast<int32_t>(perThread);
-  comm->bootstrap->allGather(layouts.data(), 2 * sizeof(int32_t));
   for (int r = 0; r < comm->nranks; ++r)
     if (layouts[2 * r] != threads || layouts[2 * r + 1] != perThread)
       fail(ncclInvalidUsage, "ranks disagree on BRAID_SOCKET_NTHREADS/BRAID_NSOCKS_PERTHREAD (rank " +

@@ -94,6 +94,28 @@ INSTANTIATE_TEST_SUITE_P(Transports, StalledPeer,
                                            testing::Wiring::OfiTcp),
                          wiringOf);
 
+// A network setting that is invalid on one rank fails init on every rank with ncclInvalidUsage, at once: the
+// ranks gather the settings first, so nobody waits for the bootstrap timeout (120 s).
+TEST(NetworkSettings, InvalidOnOneRankFailsInitOnEveryRank) {
+  for (const char* variable : {"BRAID_NET", "BRAID_SOCKET_NTHREADS"}) {
+    std::string failures = testing::forkRanks(3, [variable](int rank, int nranks, const ncclUniqueId& id) {
+      int problems = 0;
+      testing::useWiring(testing::Wiring::Sockets, rank);
+      if (rank == 1) setenv(variable, std::string(variable) == "BRAID_NET" ? "bogus" : "99", 1);
+      auto start = std::chrono::steady_clock::now();
+      ncclComm_t comm;
+      ncclResult_t r = ncclCommInitRank(&comm, nranks, id, rank);
+      RANK_EXPECT(r == ncclInvalidUsage, "%s on rank 1: init returned %d (%s)", variable, r, ncclGetLastError(nullptr));
+      RANK_EXPECT(secondsSince(start) < 60, "took %.1f s", secondsSince(start));
+      std::string message = ncclGetLastError(nullptr);
+      if (rank != 1)
+        RANK_EXPECT(message.find("rank 1") != std::string::npos, "names rank 1: '%s'", message.c_str());
+      return problems;
+    }, 90);
+    EXPECT_EQ(failures, "") << variable;
+  }
+}
+
 TEST(Abort, UnblocksACallOnAnotherThreadThenANewCommunicatorWorks) {
   ncclUniqueId second;
   ASSERT_EQ(ncclGetUniqueId(&second), ncclSuccess);
