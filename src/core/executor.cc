@@ -160,10 +160,15 @@ std::string ScheduleRun::describeWait() const {
   return "nothing";
 }
 
+// Only peers this run still needs: with rd, mesh or the hierarchical schedules a peer may finish its part, leave
+// and close its connections while this rank still waits on others.
 void ScheduleRun::checkPeers() const {
   for (int peer : activePeers_) {
-    if (connections_.send[peer]) connections_.send[peer]->checkPeer();
-    if (connections_.recv[peer]) connections_.recv[peer]->checkPeer();
+    const Queue& sends = sendQueues_[peer];
+    const Queue& receives = recvQueues_[peer];
+    if (sends.head < sends.steps.size() || (!sends.steps.empty() && !connections_.send[peer]->flush()))
+      connections_.send[peer]->checkPeer();
+    if (receives.head < receives.steps.size()) connections_.recv[peer]->checkPeer();
   }
 }
 

@@ -94,6 +94,36 @@ INSTANTIATE_TEST_SUITE_P(Transports, StalledPeer,
                                            testing::Wiring::OfiTcp),
                          wiringOf);
 
+// A peer that has done its part of a collective may leave while the others still wait on a slow rank: that is
+// no failure. Rank 0 gives its block to a Gather and exits; rank 1 arrives 1.5 s late; root 2 must succeed.
+class FinishedPeer : public ::testing::TestWithParam<testing::Wiring> {};
+
+TEST_P(FinishedPeer, MayLeaveWhileOthersStillWork) {
+  const testing::Wiring wiring = GetParam();
+  std::string failures = testing::forkRanks(3, [wiring](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    testing::useWiring(wiring, rank);
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    std::vector<float> mine(256, static_cast<float>(rank + 1)), all(256 * nranks, 0);
+    if (rank == 1) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    ncclResult_t r = ncclGather(mine.data(), all.data(), mine.size(), ncclFloat32, 2, comm, nullptr);
+    RANK_EXPECT(r == ncclSuccess, "Gather returned %d (%s)", r, ncclGetLastError(comm));
+    if (rank == 2)
+      for (size_t i = 0; i < all.size(); ++i)
+        RANK_EXPECT(all[i] == static_cast<float>(i / 256 + 1), "element %zu is %g", i, all[i]);
+    if (rank == 0) _exit(problems);  // leaves at once, its connections closing
+    ncclCommDestroy(comm);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, FinishedPeer,
+                         ::testing::Values(testing::Wiring::SharedMemory, testing::Wiring::Sockets,
+                                           testing::Wiring::Plugin),
+                         wiringOf);
+
 // A network setting that is invalid on one rank fails init on every rank with ncclInvalidUsage, at once: the
 // ranks gather the settings first, so nobody waits for the bootstrap timeout (120 s).
 TEST(NetworkSettings, InvalidOnOneRankFailsInitOnEveryRank) {
