@@ -12,6 +12,10 @@
 
 namespace braid {
 
+// The slot size BRAID_<variable> asks for (default 256 KiB): a multiple of 64 bytes, so that no message ends
+// inside an element (a reduction could never complete it), and at most 1 GiB (plugins take int sizes).
+size_t messageSlotBytes(const char* variable);
+
 // One direction of one stream over a message network, with its slots.
 class MessagePort {
  public:

@@ -80,7 +80,7 @@ class PluginPort : public MessagePort {
   PluginPort(std::shared_ptr<NetPlugin> plugin, void* comm, bool sending, int peer,
              std::shared_ptr<const PeerWatch> watch)
       : plugin_(std::move(plugin)), comm_(comm), sending_(sending), peer_(peer), watch_(std::move(watch)),
-        slotBytes_(static_cast<size_t>(envInt("NET_PLUGIN_SLOT_BYTES", 256 << 10, false))), slots_(kSlots) {
+        slotBytes_(messageSlotBytes("NET_PLUGIN_SLOT_BYTES")), slots_(kSlots) {
     for (Slot& s : slots_) {
       s.data.reset(new char[slotBytes_]);
       plugin_->check(plugin_->net().regMr(comm_, s.data.get(), slotBytes_, NCCL_PTR_HOST, &s.mhandle), "regMr");

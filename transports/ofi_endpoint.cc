@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -48,9 +47,8 @@ class OfiPort : public MessagePort {
           std::shared_ptr<const PeerWatch> watch)
       : endpoint_(std::move(endpoint)), sending_(sending), channel_(channel), peer_(peer),
         sender_(sending ? self : peer), watch_(std::move(watch)) {
-    const size_t bytes = static_cast<size_t>(envInt("OFI_SLOT_BYTES", 256 << 10, false));
-    for (int i = 0; i < kSlots; ++i) slots_.push_back(&endpoint_->newSlot(bytes, sending));
-    slotBytes_ = bytes;
+    slotBytes_ = messageSlotBytes("OFI_SLOT_BYTES");
+    for (int i = 0; i < kSlots; ++i) slots_.push_back(&endpoint_->newSlot(slotBytes_, sending));
   }
   int slotCount() const override { return kSlots; }
   size_t slotBytes() const override { return slotBytes_; }
