@@ -27,7 +27,6 @@ class Buffers {
   char* send() const { return deviceSend_ ? deviceSend_ : hostSend_; }  // what the collectives are given
   char* recv() const { return deviceRecv_ ? deviceRecv_ : hostRecv_; }
   cudaStream_t stream() const { return stream_; }
-  bool onDevice() const { return onDevice_; }
   std::string label() const;  // for the "Using devices" lines
 
   void synchronize() const;

@@ -17,8 +17,6 @@ bool available();
 std::vector<std::string> describeDevices();
 // Whether `stream` is the accelerator's stream rather than a Braid host stream (never true without one).
 bool isAcceleratorStream(cudaStream_t stream);
-// Whether `pointer` is device memory (never true without an accelerator).
-bool isDeviceMemory(const void* pointer);
 
 // Takes over a launch whose buffers live in device memory or whose stream is the accelerator's: the work is
 // ordered on `stream` and the call returns at once, as NCCL's calls do. False when neither applies: the caller

@@ -6,7 +6,6 @@ namespace braid::accelerator {
 bool available() { return false; }
 std::vector<std::string> describeDevices() { return {"no accelerator: Braid was built without CUDA"}; }
 bool isAcceleratorStream(cudaStream_t) { return false; }
-bool isDeviceMemory(const void*) { return false; }
 bool launch(std::vector<CommWork>&, cudaStream_t) { return false; }
 
 }  // namespace braid::accelerator

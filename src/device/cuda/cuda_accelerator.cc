@@ -63,6 +63,16 @@ struct StagedLaunch {
   }
 };
 
+bool isDeviceMemory(const void* pointer) {
+  if (!pointer) return false;
+  cudaPointerAttributes attributes{};
+  if (cudaPointerGetAttributes(&attributes, pointer) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return attributes.type == cudaMemoryTypeDevice;
+}
+
 void addRegion(std::vector<Block>& blocks, const void* pointer, size_t bytes, bool written) {
   if (bytes > 0 && isDeviceMemory(pointer))
     blocks.push_back({static_cast<char*>(const_cast<void*>(pointer)), bytes, written});
@@ -126,16 +136,6 @@ std::vector<std::string> describeDevices() {
 }
 
 bool isAcceleratorStream(cudaStream_t stream) { return stream && available() && !HostStream::isHostStream(stream); }
-
-bool isDeviceMemory(const void* pointer) {
-  if (!pointer || !available()) return false;
-  cudaPointerAttributes attributes{};
-  if (cudaPointerGetAttributes(&attributes, pointer) != cudaSuccess) {
-    cudaGetLastError();
-    return false;
-  }
-  return attributes.type == cudaMemoryTypeDevice;
-}
 
 bool launch(std::vector<CommWork>& work, cudaStream_t stream) {
   if (!available()) return false;
