@@ -40,12 +40,12 @@ size_t MessageSendConnection::trySend(const void* data, size_t bytes) {
 MessageRecvConnection::MessageRecvConnection(std::unique_ptr<MessagePort> port) : port_(std::move(port)) {
   // Every slot starts released: post them all, in stream order from slot 0.
   unposted_ = port_->slotCount();
-  repostPending();
+  repostPending(unposted_);
 }
 
-bool MessageRecvConnection::repostPending() {
+bool MessageRecvConnection::repostPending(int most) {
   const int slots = port_->slotCount();
-  while (unposted_ > 0) {
+  for (; unposted_ > 0 && most > 0; --most) {
     const int slot = ((next_ - unposted_) % slots + slots) % slots;
     if (!port_->post(slot, port_->slotBytes())) return false;
     --unposted_;
@@ -56,11 +56,20 @@ bool MessageRecvConnection::repostPending() {
 Chunk MessageRecvConnection::peek() {
   // Slots are posted again only while data is awaited: a peer that has sent its last message may have left,
   // and posting to a closed connection fails although everything wanted has arrived.
-  if (unposted_ == port_->slotCount() && !repostPending()) return {};  // the next message needs its slot
+  // When every slot is released, the next message needs its slot: post that one alone, since the message may be
+  // the peer's last and a read-ahead into further slots may meet its closed connection.
+  if (unposted_ == port_->slotCount() && !repostPending(1)) return {};
   if (!arrived_) arrived_ = port_->test(next_, received_);
   if (!arrived_) {
-    repostPending();
-    return {};
+    // Keep the other slots posted while waiting. Posting can make the network read ahead: the awaited message may
+    // complete and the peer's closed connection fail the next post. Only a message still missing is an error.
+    try {
+      repostPending(port_->slotCount());
+    } catch (const Error&) {
+      if (!port_->test(next_, received_)) throw;
+      arrived_ = true;
+    }
+    if (!arrived_) return {};
   }
   return {port_->slot(next_) + consumed_, received_ - consumed_};
 }

@@ -51,7 +51,8 @@ class MessageRecvConnection : public RecvConnection {
   void checkPeer() override { port_->checkPeer(); }
 
  private:
-  bool repostPending();  // posts the slots released while the network was busy; false while some remain
+  // Posts up to `most` released slots again, oldest first; false when the network was busy before all were.
+  bool repostPending(int most);
   std::unique_ptr<MessagePort> port_;
   int next_ = 0;            // the slot holding the next message of the stream
   size_t received_ = 0;     // bytes in slot next_, once its receive finished

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -28,7 +29,9 @@ TEST_P(DeadPeer, BecomesRemoteErrorOnEveryLaterCall) {
     int problems = 0;
     testing::useWiring(wiring, rank);
     ncclComm_t comm;
-    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    ncclResult_t init = ncclCommInitRank(&comm, nranks, id, rank);
+    RANK_EXPECT(init == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+    if (init != ncclSuccess) return problems;
     if (rank == 1) _exit(0);  // leaves without taking part
     std::vector<float> x(1 << 20, 1.0f);
     auto start = std::chrono::steady_clock::now();
@@ -123,6 +126,28 @@ INSTANTIATE_TEST_SUITE_P(Transports, FinishedPeer,
                          ::testing::Values(testing::Wiring::SharedMemory, testing::Wiring::Sockets,
                                            testing::Wiring::Plugin),
                          wiringOf);
+
+// libfabric's shm provider cannot open an endpoint while a region named after the process's pid exists; a dead
+// process with the same pid leaves one behind. Each rank fakes that, then must work over libfabric shm anyway.
+TEST(OfiShm, StaleRegionOfADeadProcessWithTheSamePidIsRemoved) {
+  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    testing::useWiring(testing::Wiring::OfiShm, rank);
+    const std::string stale = "/dev/shm/" + std::to_string(getpid()) + ":0:0";
+    FILE* f = std::fopen(stale.c_str(), "w");
+    RANK_EXPECT(f != nullptr, "cannot create %s", stale.c_str());
+    if (f) std::fclose(f);
+    ncclComm_t comm;
+    ncclResult_t init = ncclCommInitRank(&comm, nranks, id, rank);
+    RANK_EXPECT(init == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+    if (init != ncclSuccess) return problems;
+    float x = 1;
+    RANK_EXPECT(ncclAllReduce(&x, &x, 1, ncclFloat32, ncclSum, comm, nullptr) == ncclSuccess && x == 2, "allreduce");
+    ncclCommDestroy(comm);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
 
 // A network setting that is invalid on one rank fails init on every rank with ncclInvalidUsage, at once: the
 // ranks gather the settings first, so nobody waits for the bootstrap timeout (120 s).
