@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "transports/libfabric_library.h"
 
 namespace braid {
 namespace {
@@ -41,13 +42,21 @@ void removeStaleShmRegions() {
   });
 }
 
+// libfabric itself; the endpoint is only made when it could be loaded.
+const LibFabric& fabricLibrary() {
+  std::string why;
+  const LibFabric* library = libfabric(&why);
+  if (!library) fail(ncclSystemError, "libfabric is not available (" + why + "): install libfabric1, or use BRAID_NET=socket");
+  return *library;
+}
+
 void check(int rc, const char* call) {
-  if (rc != 0) fail(ncclSystemError, std::string("libfabric ") + call + ": " + fi_strerror(-rc));
+  if (rc != 0) fail(ncclSystemError, std::string("libfabric ") + call + ": " + fabricLibrary().strerror(-rc));
 }
 
 // RDM endpoints with tagged messages, from providers that may need contexts and locally registered buffers.
 fi_info* rdmHints() {
-  fi_info* hints = fi_allocinfo();
+  fi_info* hints = fabricLibrary().dupinfo(nullptr);
   if (!hints) fail(ncclSystemError, "libfabric fi_allocinfo: out of memory");
   hints->ep_attr->type = FI_EP_RDM;
   hints->caps = FI_TAGGED;
@@ -114,13 +123,15 @@ class OfiPort : public MessagePort {
 }  // namespace
 
 std::vector<std::string> ofiProviders() {
+  std::vector<std::string> names;
+  const LibFabric* library = libfabric();
+  if (!library) return names;
   fi_info* hints = rdmHints();
   fi_info* list = nullptr;
-  std::vector<std::string> names;
-  if (fi_getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list) == 0)
+  if (library->getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list) == 0)
     for (fi_info* i = list; i; i = i->next) names.push_back(providerOf(i));
-  fi_freeinfo(list);
-  fi_freeinfo(hints);
+  library->freeinfo(list);
+  library->freeinfo(hints);
   return names;
 }
 
@@ -132,17 +143,18 @@ bool ofiProviderIsFast(const std::string& name) {
 
 OfiEndpoint::OfiEndpoint(int rank, int nranks) : rank_(rank), nranks_(nranks), addresses_(nranks, FI_ADDR_NOTAVAIL) {
   removeStaleShmRegions();
+  const LibFabric& library = fabricLibrary();
   fi_info* hints = rdmHints();
-  int rc = fi_getinfo(kApiVersion, nullptr, nullptr, 0, hints, &info_);
-  fi_freeinfo(hints);
+  int rc = library.getinfo(kApiVersion, nullptr, nullptr, 0, hints, &info_);
+  library.freeinfo(hints);
   if (rc != 0 || !info_) {
     const char* wanted = std::getenv("FI_PROVIDER");
     fail(ncclSystemError, std::string("libfabric has no provider for tagged RDM endpoints") +
-                              (wanted ? std::string(" matching FI_PROVIDER=") + wanted : "") + ": " + fi_strerror(-rc));
+                              (wanted ? std::string(" matching FI_PROVIDER=") + wanted : "") + ": " + library.strerror(-rc));
   }
   provider_ = providerOf(info_);
   try {
-    check(fi_fabric(info_->fabric_attr, &fabric_, nullptr), "fi_fabric");
+    check(library.fabric(info_->fabric_attr, &fabric_, nullptr), "fi_fabric");
     check(fi_domain(fabric_, info_, &domain_, nullptr), "fi_domain");
     fi_cq_attr cqAttr{};
     cqAttr.format = FI_CQ_FORMAT_TAGGED;
@@ -183,7 +195,7 @@ void OfiEndpoint::close() {
   if (cq_) fi_close(&cq_->fid);
   if (domain_) fi_close(&domain_->fid);
   if (fabric_) fi_close(&fabric_->fid);
-  if (info_) fi_freeinfo(info_);
+  if (info_) fabricLibrary().freeinfo(info_);
   ep_ = nullptr, av_ = nullptr, cq_ = nullptr, domain_ = nullptr, fabric_ = nullptr, info_ = nullptr;
   slots_.clear();
 }
@@ -255,7 +267,7 @@ void OfiEndpoint::progress() {
       auto* op = reinterpret_cast<Operation*>(err.op_context);
       if (!op) continue;
       const char* why = fi_cq_strerror(cq_, err.prov_errno, err.err_data, nullptr, 0);
-      std::snprintf(op->error, sizeof op->error, "%s", why && *why ? why : fi_strerror(err.err));
+      std::snprintf(op->error, sizeof op->error, "%s", why && *why ? why : fabricLibrary().strerror(err.err));
       op->done = true;
       continue;
     }

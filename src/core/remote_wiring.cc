@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "topology/rdma_devices.h"
 #include "transports/net_plugin.h"
 #include "transports/ofi_endpoint.h"
 #include "transports/socket_connection.h"
@@ -26,7 +27,9 @@ const char* nameOf(Network n) {
   return n == Network::Ofi ? "libfabric" : n == Network::Plugin ? "the network plugin" : "sockets";
 }
 
+// libfabric is only worth loading (see libfabric_library.h) where an RDMA device could give it a fast provider.
 Network ownDefault() {
+  if (topo::listRdmaPorts().empty()) return Network::Socket;
   for (const std::string& provider : ofiProviders())
     if (ofiProviderIsFast(provider)) return Network::Ofi;
   return Network::Socket;
