@@ -6,6 +6,13 @@ namespace braid {
 
 namespace {
 
+// The ranks with local index `local`, node by node: one rail.
+std::vector<int> railOf(const NodeLayout& nodes, int local) {
+  std::vector<int> rail;
+  for (const std::vector<int>& m : nodes.members) rail.push_back(m[local]);
+  return rail;
+}
+
 // Nodes of any sizes: each node reduces to its leader (ring reduce-scatter, then the segments to the leader),
 // the leaders all-reduce with a ring, and each leader hands the segments back out for a ring allgather in its node.
 Schedule leaderAllReduce(int rank, const NodeLayout& nodes, size_t count) {
@@ -38,8 +45,7 @@ Schedule leaderAllReduce(int rank, const NodeLayout& nodes, size_t count) {
   // 2. The leaders all-reduce the node sums: a ring among them, in the receive buffer.
   int allReduced = nodeReduced;
   if (local == 0) {
-    std::vector<int> leaders;
-    for (const std::vector<int>& m : nodes.members) leaders.push_back(m[0]);
+    const std::vector<int> leaders = railOf(nodes, 0);
     if (nodeCount > 1) {
       const RingPeers ring = ringOf(leaders, node);
       const int reduced = emitRingReduceScatter(s, ring, leaderInput, recv, count, {nodeReduced, kWholeStep});
@@ -71,8 +77,7 @@ Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count) {
   const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
   const std::vector<int>& members = nodes.members[node];
   const int perNode = static_cast<int>(members.size());
-  std::vector<int> rail;  // the ranks with this local index, node by node
-  for (const std::vector<int>& m : nodes.members) rail.push_back(m[local]);
+  const std::vector<int> rail = railOf(nodes, local);
 
   const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
   // Within the node: this rank ends with segment `mine` reduced over its node.
@@ -113,26 +118,21 @@ Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) 
   const std::vector<int>& members = nodes.members[node];
   const int perNode = static_cast<int>(members.size()), nodeCount = static_cast<int>(nodes.members.size());
   auto block = [&](int r) { return Region{kRecvBuffer, static_cast<size_t>(r) * count}; };
-  auto railOf = [&](int l) {
-    std::vector<int> rail;
-    for (const std::vector<int>& m : nodes.members) rail.push_back(m[l]);
-    return rail;
-  };
   // ready[k][l]: the step after which the block of rank members[k][l] is in this rank's output.
   std::vector<std::vector<int>> ready(nodeCount, std::vector<int>(perNode, -1));
   ready[node][local] = s.add({StepKind::Copy, -1, {kSendBuffer, 0}, block(rank), count, -1});
   // Across nodes: a ring along this rank's rail gathers the blocks of the ranks with its local index.
-  const std::vector<int> rail = railOf(local);
+  const std::vector<int> rail = railOf(nodes, local);
   const RingPeers ring = ringOf(rail, node);
   for (int j = 0; j < nodeCount - 1; ++j) {
-    const int out = (node - j + nodeCount) % nodeCount, in = (node - j - 1 + nodeCount) % nodeCount;
+    const int out = mod(node - j, nodeCount), in = mod(node - j - 1, nodeCount);
     s.add({StepKind::Send, ring.next, block(rail[out]), {}, count, ready[out][local], kWholeStep});
     ready[in][local] = s.add({StepKind::Recv, ring.prev, {}, block(rail[in]), count, -1});
   }
   // Within the node: a ring passes on whole rails, each block as soon as it is here.
   const RingPeers nodeRing = ringOf(members, local);
   for (int j = 0; j < perNode - 1; ++j) {
-    const int out = (local - j + perNode) % perNode, in = (local - j - 1 + perNode) % perNode;
+    const int out = mod(local - j, perNode), in = mod(local - j - 1, perNode);
     for (int k = 0; k < nodeCount; ++k) {
       s.add({StepKind::Send, nodeRing.next, block(nodes.members[k][out]), {}, count, ready[k][out], kWholeStep});
       ready[k][in] = s.add({StepKind::Recv, nodeRing.prev, {}, block(nodes.members[k][in]), count, -1});
@@ -159,7 +159,7 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
   std::vector<int> done(nodeCount, -1), previous(nodeCount, -1);
   const RingPeers nodeRing = ringOf(members, local);
   for (int j = 0; j < perNode - 1; ++j) {
-    const int out = ((local - j - 1) % perNode + perNode) % perNode, in = ((local - j - 2) % perNode + perNode) % perNode;
+    const int out = mod(local - j - 1, perNode), in = mod(local - j - 2, perNode);
     for (int k = 0; k < nodeCount; ++k)
       s.add({StepKind::Send, nodeRing.next, j == 0 ? inSend(rankOf(k, out)) : nodePartial(rankOf(k, out)), {}, count,
              j == 0 ? -1 : previous[k], kWholeStep});
@@ -177,15 +177,10 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
     return s;
   }
   // Across nodes: a ring reduce-scatter along the rail finishes each rank's block.
-  const RingPeers rail = ringOf([&] {
-    std::vector<int> r;
-    for (int k = 0; k < nodeCount; ++k) r.push_back(rankOf(k, local));
-    return r;
-  }(), node);
+  const RingPeers rail = ringOf(railOf(nodes, local), node);
   int last = -1;
   for (int j = 0; j < nodeCount - 1; ++j) {
-    const int out = ((node - j - 1) % nodeCount + nodeCount) % nodeCount;
-    const int in = ((node - j - 2) % nodeCount + nodeCount) % nodeCount;
+    const int out = mod(node - j - 1, nodeCount), in = mod(node - j - 2, nodeCount);
     if (j == 0)
       s.add({StepKind::Send, rail.next, nodeSum(out), {}, count, done[out], kWholeStep});
     else

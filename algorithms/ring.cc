@@ -3,9 +3,9 @@
 #include <algorithm>
 
 namespace braid {
-namespace {
-
 int mod(int a, int n) { return ((a % n) + n) % n; }
+
+namespace {
 
 Step copyStep(Region src, Region dst, size_t count) { return {StepKind::Copy, -1, src, dst, count, -1}; }
 

@@ -10,6 +10,9 @@
 
 namespace braid {
 
+// a modulo n in [0, n), also for negative a: positions around a ring.
+int mod(int a, int n);
+
 // Segment i of `count` elements split into `parts` near-equal pieces.
 struct Segment {
   size_t offset;
