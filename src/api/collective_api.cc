@@ -45,7 +45,6 @@ CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int r
   c.recvbuff = recvbuff;
   c.type = type;
   c.shape.algorithm = braid::selectAlgorithm(comm, c.shape, type);
-  c.shape.nodes = comm->nodes;  // rings follow the nodes; the hierarchical algorithms need them
   return c;
 }
 

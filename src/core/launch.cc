@@ -36,7 +36,7 @@ size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
-  a.collectiveSchedule = comm->schedules.get(c.shape);
+  a.collectiveSchedule = comm->schedules.get(c.shape, comm->nodes);
   const size_t elementSize = dataTypeSize(c.type);
   const size_t scratchBytes = alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const size_t scaledBytes = c.op.scaleInputs ? c.inputCount * elementSize : 0;

@@ -1,7 +1,8 @@
 // Built schedules, kept per communicator and reused: applications repeat the same few collectives (one
 // gradient bucket size, one barrier), and building a schedule allocates. Keyed by everything a schedule
 // depends on besides the communicator (kind, count, root, algorithm); AlltoAllv, whose shape carries per-peer
-// counts, is built each time. Used under the communicator's executionMutex.
+// counts, is built each time. The communicator's node layout (rings go node by node, hierarchies need it) is
+// added to the shape only when a schedule is built, not on every call. Used under the executionMutex.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +16,7 @@ namespace braid {
 
 class ScheduleCache {
  public:
-  std::shared_ptr<const Schedule> get(const CollectiveShape& shape);
+  std::shared_ptr<const Schedule> get(const CollectiveShape& shape, const std::shared_ptr<const NodeLayout>& nodes);
 
  private:
   static constexpr size_t kCapacity = 256;  // then it starts over: bounded memory for programs of many shapes
