@@ -28,6 +28,13 @@ const char* collectiveName(CollectiveKind kind) {
   return "?";
 }
 
+const char* protocolName(Protocol protocol) { return protocol == Protocol::LowLatency ? "LL" : "Simple"; }
+
+bool hasLowLatency(CollectiveKind kind) {
+  return kind == CollectiveKind::AllReduce || kind == CollectiveKind::Broadcast || kind == CollectiveKind::Reduce ||
+         kind == CollectiveKind::AllGather || kind == CollectiveKind::ReduceScatter;
+}
+
 const char* algorithmName(Algorithm algorithm) {
   switch (algorithm) {
     case Algorithm::Default: return "default";

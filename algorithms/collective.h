@@ -28,6 +28,13 @@ bool parseAlgorithm(const std::string& name, Algorithm* algorithm);  // also NCC
 // Whether buildSchedule has `algorithm` for `kind` (Default always).
 bool hasAlgorithm(CollectiveKind kind, Algorithm algorithm);
 
+// How data moves: Simple streams chunks through the transports' FIFOs along a schedule; LowLatency (NCCL's
+// "LL") is a one-shot exchange through flag-in-data lines in shared memory, for small collectives of
+// communicators within one host (transports/ll_mailbox.h).
+enum class Protocol { Simple, LowLatency };
+const char* protocolName(Protocol protocol);  // Simple, LL
+bool hasLowLatency(CollectiveKind kind);      // AllReduce, Broadcast, Reduce, AllGather, ReduceScatter
+
 // Which ranks share a node (a host): hierarchical algorithms run rings within and across nodes.
 struct NodeLayout {
   std::vector<std::vector<int>> members;  // per node, its ranks in rank order

@@ -1,13 +1,8 @@
 #include "transports/shm_fifo.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "core/env.h"
 #include "core/error.h"
@@ -21,21 +16,6 @@ constexpr size_t kSlotHeader = 64;
 size_t slotStride(size_t slotBytes) { return kSlotHeader + slotBytes; }
 size_t segmentBytes(size_t slots, size_t slotBytes) { return 4096 + slots * slotStride(slotBytes); }
 
-// A peer is gone when its pid no longer exists or is a zombie that its parent has not reaped yet.
-bool processExited(int32_t pid) {
-  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  size_t close = line.rfind(')');  // the command name may contain spaces and parentheses
-  return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
-}
-
-void checkAlive(int32_t pid, const char* who) {
-  if (pid > 0 && processExited(pid))
-    fail(ncclRemoteError, std::string("shared-memory peer (") + who + " pid " + std::to_string(pid) + ") has exited");
-}
-
 }  // namespace
 
 ShmFifoGeometry ShmFifoGeometry::fromEnv() {
@@ -47,57 +27,28 @@ ShmFifoGeometry ShmFifoGeometry::fromEnv() {
 }
 
 ShmFifo ShmFifo::create(const std::string& name, ShmFifoGeometry g) {
-  int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) failErrno("shm_open " + name);
-  size_t bytes = segmentBytes(g.slots, g.slotBytes);
-  // Reserve the pages now: a sparse segment in a too-small /dev/shm would kill the process with SIGBUS on
-  // first touch instead of failing here with a message.
-  if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)); rc != 0) {
-    ::close(fd);
-    ::shm_unlink(name.c_str());
-    errno = rc;
-    failErrno("cannot reserve " + std::to_string(bytes >> 10) + " KiB of shared memory for " + name +
-              " (/dev/shm too small? containers: --shm-size; or lower BRAID_SHM_SLOTS/BRAID_SHM_SLOT_BYTES)");
-  }
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (p == MAP_FAILED) failErrno("mmap " + name);
-  auto* h = new (p) Header{};
+  SharedSegment segment = SharedSegment::create(name, segmentBytes(g.slots, g.slotBytes));
+  auto* h = new (segment.data()) Header{};
   h->slots = g.slots;
   h->slotBytes = g.slotBytes;
   h->receiverPid = ::getpid();
-  return ShmFifo(h, bytes);
+  return ShmFifo(std::move(segment));
 }
 
 ShmFifo ShmFifo::open(const std::string& name) {
-  int fd = ::shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) failErrno("shm_open " + name);
-  Header probe;
-  if (::pread(fd, static_cast<void*>(&probe), sizeof probe, 0) != static_cast<ssize_t>(sizeof probe)) {
-    ::close(fd);
+  SharedSegment segment = SharedSegment::open(name);
+  auto* h = reinterpret_cast<Header*>(segment.data());
+  if (segment.bytes() < sizeof(Header) || h->slots == 0 || segment.bytes() < segmentBytes(h->slots, h->slotBytes))
     fail(ncclSystemError, "shared-memory segment " + name + " is truncated");
-  }
-  size_t bytes = segmentBytes(probe.slots, probe.slotBytes);
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (p == MAP_FAILED) failErrno("mmap " + name);
-  auto* h = static_cast<Header*>(p);
   h->senderPid = ::getpid();
-  return ShmFifo(h, bytes);
+  return ShmFifo(std::move(segment));
 }
 
-void ShmFifo::unlink(const std::string& name) { ::shm_unlink(name.c_str()); }
-
-ShmFifo::ShmFifo(ShmFifo&& other) noexcept : header_(other.header_), mappedBytes_(other.mappedBytes_) {
-  other.header_ = nullptr;
-}
-
-ShmFifo::~ShmFifo() {
-  if (header_) ::munmap(header_, mappedBytes_);
-}
+void ShmFifo::unlink(const std::string& name) { SharedSegment::unlink(name); }
 
 char* ShmFifo::slot(uint64_t index) const {
-  return reinterpret_cast<char*>(header_) + 4096 + (index % header_->slots) * slotStride(header_->slotBytes);
+  const Header* h = header();
+  return segment_.data() + 4096 + (index % h->slots) * slotStride(h->slotBytes);
 }
 
 ShmSendConnection::ShmSendConnection(ShmFifo fifo) : fifo_(std::move(fifo)) {
@@ -115,7 +66,7 @@ size_t ShmSendConnection::trySend(const void* data, size_t bytes) {
   return n;
 }
 
-void ShmSendConnection::checkPeer() { checkAlive(fifo_.header()->receiverPid, "receiver"); }
+void ShmSendConnection::checkPeer() { checkProcessAlive(fifo_.header()->receiverPid, "receiver"); }
 
 ShmRecvConnection::ShmRecvConnection(ShmFifo fifo) : fifo_(std::move(fifo)) {
   tail_ = fifo_.header()->tail.load(std::memory_order_relaxed);
@@ -139,6 +90,6 @@ void ShmRecvConnection::release(size_t bytes) {
   }
 }
 
-void ShmRecvConnection::checkPeer() { checkAlive(fifo_.header()->senderPid, "sender"); }
+void ShmRecvConnection::checkPeer() { checkProcessAlive(fifo_.header()->senderPid, "sender"); }
 
 }  // namespace braid

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "transports/shared_segment.h"
 #include "transports/transport.h"
 
 namespace braid {
@@ -27,18 +28,14 @@ class ShmFifo {
   static ShmFifo create(const std::string& name, ShmFifoGeometry geometry);  // receiver side
   static ShmFifo open(const std::string& name);                              // sender side
   static void unlink(const std::string& name);
-  ShmFifo(ShmFifo&& other) noexcept;
-  ShmFifo& operator=(ShmFifo&&) = delete;
-  ~ShmFifo();
 
   struct Header;
-  Header* header() const { return header_; }
+  Header* header() const { return reinterpret_cast<Header*>(segment_.data()); }
   char* slot(uint64_t index) const;
 
  private:
-  ShmFifo(Header* header, size_t mappedBytes) : header_(header), mappedBytes_(mappedBytes) {}
-  Header* header_;
-  size_t mappedBytes_;
+  explicit ShmFifo(SharedSegment segment) : segment_(std::move(segment)) {}
+  SharedSegment segment_;
 };
 
 struct ShmFifo::Header {

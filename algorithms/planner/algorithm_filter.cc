@@ -1,25 +1,13 @@
 #include "algorithms/planner/algorithm_filter.h"
 
 #include <algorithm>
-#include "core/text.h"
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
+#include "core/text.h"
+
 namespace braid::planner {
 namespace {
-
-std::string trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
-std::vector<std::string> split(const std::string& s, char separator) {
-  std::vector<std::string> parts;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, separator);) parts.push_back(trim(part));
-  return parts;
-}
 
 uint32_t bit(Algorithm a) { return 1u << static_cast<int>(a); }
 

@@ -237,6 +237,42 @@ std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel
   return out;
 }
 
+namespace {
+// A time and the bandwidths it means for `s` bytes.
+Prediction finish(CollectiveKind kind, Algorithm a, double s, double t, int n) {
+  t = std::max(t, 1e-3);
+  const double algbw = s / (t * 1e3);
+  return {a, t, algbw, algbw * busBandwidthFactor(kind, n)};
+}
+}  // namespace
+
+size_t lowLatencyContribution(CollectiveKind kind, size_t bytes, int nranks) {
+  return kind == CollectiveKind::AllGather ? bytes / static_cast<size_t>(std::max(nranks, 1)) : bytes;
+}
+
+// Each rank writes its contribution once and reads, line by line, the parts of its peers' slots it needs:
+// all of them for AllReduce, Reduce and AllGather, its block of each for ReduceScatter, the root's for
+// Broadcast. One hand-off, whatever the rank count.
+Prediction predictLowLatency(CollectiveKind kind, size_t bytes, const FabricModel& m) {
+  Cost c{m};
+  const int n = m.nranks;
+  const double s = static_cast<double>(bytes), own = static_cast<double>(lowLatencyContribution(kind, bytes, n));
+  if (n > 1) {
+    c.steps(1, m.lowLatency.latencyUs);
+    double read = own, reduced = 0;
+    switch (kind) {
+      case CollectiveKind::AllReduce: read = n * own, reduced = (n - 1) * own; break;
+      case CollectiveKind::Reduce: read = n * own, reduced = (n - 1) * own; break;
+      case CollectiveKind::AllGather: read = n * own; break;
+      case CollectiveKind::ReduceScatter: reduced = double(n - 1) / n * own; break;
+      default: break;
+    }
+    c.wire(own + read, m.lowLatency.bandwidthGBps);
+    c.reduce(reduced);
+  }
+  return finish(kind, Algorithm::Mesh, s, c.total(), n);
+}
+
 Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricModel& m) {
   Cost c{m};
   const double s = static_cast<double>(bytes);
@@ -282,9 +318,7 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
       }
     }
   }
-  t = std::max(t, 1e-3);
-  const double algbw = s / (t * 1e3);
-  return {a, t, algbw, algbw * busBandwidthFactor(kind, n)};
+  return finish(kind, a, s, t, n);
 }
 
 }  // namespace braid::planner

@@ -29,6 +29,10 @@ struct FabricModel {
   // Share of the bandwidth that algorithms exchanging whole halves or buffers per round (rd, rhd, mesh) reach
   // compared with a ring, which overlaps its steps chunk by chunk.
   double roundsEfficiency = 1;
+  // The LL protocol (transports/ll_mailbox.h), where all ranks share memory: up to this many bytes per rank
+  // (0: not available); a one-shot hand-off of `latencyUs`, lines written and read at `bandwidthGBps`.
+  size_t lowLatencyBytes = 0;
+  LinkLevel lowLatency;
 
   int nodes() const { return (nranks + ranksPerNode - 1) / ranksPerNode; }
 };
@@ -47,5 +51,9 @@ std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel
 // Predicted cost of `algorithm` moving `bytes` (NCCL's size: the per-rank buffer of AllReduce, Broadcast,
 // Reduce; the total output of AllGather, the total input of ReduceScatter).
 Prediction predict(CollectiveKind kind, Algorithm algorithm, size_t bytes, const FabricModel& model);
+// Bytes each rank contributes to an LL collective of NCCL size `bytes` (what must fit model.lowLatencyBytes).
+size_t lowLatencyContribution(CollectiveKind kind, size_t bytes, int nranks);
+// Predicted cost of the one-shot LL exchange (algorithm Mesh, protocol LL) of `kind`.
+Prediction predictLowLatency(CollectiveKind kind, size_t bytes, const FabricModel& model);
 
 }  // namespace braid::planner

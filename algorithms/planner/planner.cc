@@ -8,13 +8,13 @@ const char* choiceSourceName(ChoiceSource source) {
   switch (source) {
     case ChoiceSource::Model: return "cost model";
     case ChoiceSource::TuningFile: return "tuning file";
-    case ChoiceSource::Override: return "BRAID_ALGO";
+    case ChoiceSource::Override: return "BRAID_ALGO/BRAID_PROTO";
   }
   return "?";
 }
 
-Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules)
-    : model_(model), filter_(filter), rules_(std::move(rules)) {}
+Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols)
+    : model_(model), filter_(filter), protocols_(protocols), rules_(std::move(rules)) {}
 
 std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, bool runnableOnly) const {
   std::vector<Prediction> out;
@@ -32,8 +32,21 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
       return {*ruled, ChoiceSource::TuningFile, predict(kind, *ruled, bytes, model_).timeUs};
   std::vector<Prediction> ranked = candidates(kind, bytes, true);
   const ChoiceSource source = filter_.restricts(kind) ? ChoiceSource::Override : ChoiceSource::Model;
+  if (lowLatencyApplies(kind, bytes)) {
+    const Prediction ll = predictLowLatency(kind, bytes, model_);
+    const bool forced = !protocols_.simple;
+    if (forced || ranked.empty() || ll.timeUs < ranked.front().timeUs)
+      return {Algorithm::Mesh, forced ? ChoiceSource::Override : source, ll.timeUs, Protocol::LowLatency};
+  }
   if (ranked.empty()) return {Algorithm::Default, source, 0};  // the overrides exclude everything
   return {ranked.front().algorithm, source, ranked.front().timeUs};
+}
+
+// LL is a one-shot exchange, so an algorithm override keeps it only where it allows mesh.
+bool Planner::lowLatencyApplies(CollectiveKind kind, size_t bytes) const {
+  return protocols_.lowLatency && model_.lowLatencyBytes > 0 && hasLowLatency(kind) &&
+         lowLatencyContribution(kind, bytes, model_.nranks) <= model_.lowLatencyBytes &&
+         (!filter_.restricts(kind) || filter_.allows(kind, Algorithm::Mesh));
 }
 
 Choice Planner::choose(CollectiveKind kind, size_t bytes, bool* fresh) const {

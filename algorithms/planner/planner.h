@@ -1,5 +1,6 @@
 // The planner: per collective and size, the cheapest algorithm by the cost model among those the overrides
-// allow (BRAID_ALGO), unless a tuning file names one. Decisions are cached per communicator.
+// allow (BRAID_ALGO), unless a tuning file names one; and the protocol: LL where the model has it, BRAID_PROTO
+// allows it and it is cheaper than the best Simple plan. Decisions are cached per communicator.
 #pragma once
 
 #include <mutex>
@@ -8,6 +9,7 @@
 
 #include "algorithms/planner/algorithm_filter.h"
 #include "algorithms/planner/cost_model.h"
+#include "algorithms/planner/protocol_filter.h"
 #include "algorithms/planner/tuning_file.h"
 
 namespace braid::planner {
@@ -19,12 +21,13 @@ struct Choice {
   Algorithm algorithm;
   ChoiceSource source;
   double predictedUs;
+  Protocol protocol = Protocol::Simple;
 };
 
 class Planner {
  public:
   Planner() = default;
-  Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules);
+  Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols = {});
 
   // What to run: only algorithms Braid has schedules for. `fresh` tells whether this call decided (not cached).
   Choice choose(CollectiveKind kind, size_t bytes, bool* fresh = nullptr) const;
@@ -35,9 +38,11 @@ class Planner {
 
  private:
   Choice decide(CollectiveKind kind, size_t bytes) const;
+  bool lowLatencyApplies(CollectiveKind kind, size_t bytes) const;
 
   FabricModel model_;
   AlgorithmFilter filter_;
+  ProtocolFilter protocols_;
   std::vector<TuningRule> rules_;
   mutable std::mutex cacheMutex_;
   mutable std::unordered_map<uint64_t, Choice> cache_;

@@ -44,7 +44,9 @@ CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int r
   c.sendbuff = sendbuff;
   c.recvbuff = recvbuff;
   c.type = type;
-  c.shape.algorithm = braid::selectAlgorithm(comm, c.shape, type);
+  const braid::planner::Choice plan = braid::selectPlan(comm, c.shape, type);
+  c.shape.algorithm = plan.algorithm;
+  c.protocol = plan.protocol;
   return c;
 }
 

@@ -8,6 +8,7 @@
 #include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "transports/ll_mailbox.h"
 #include "device/datatype.h"
 
 namespace braid {
@@ -19,6 +20,16 @@ planner::AlgorithmFilter algorithmFilterFromEnv() {
     return planner::AlgorithmFilter::parse(*spec);
   } catch (const std::invalid_argument& e) {
     fail(ncclInvalidArgument, "BRAID_ALGO=\"" + *spec + "\": " + e.what());
+  }
+}
+
+planner::ProtocolFilter protocolFilterFromEnv() {
+  const auto spec = envValue("PROTO");
+  if (!spec) return {};
+  try {
+    return planner::ProtocolFilter::parse(*spec);
+  } catch (const std::invalid_argument& e) {
+    fail(ncclInvalidArgument, "BRAID_PROTO=\"" + *spec + "\": " + e.what());
   }
 }
 
@@ -55,6 +66,10 @@ planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores) {
   m.stepOverheadUs = share < 1 ? 1.5 : 0.05;
   m.messageOverheadUs = 0.1;
   m.roundsEfficiency = 0.75;  // rd/rhd ran 1.1-1.5x a ring's time at 2-16 MiB here
+  if (localRanks == nranks) {  // LL mailboxes: one line hand-off; lines move at about a third of a FIFO's rate
+    m.lowLatencyBytes = LlMailbox::kCapacityBytes;
+    m.lowLatency = {0.1, 8 * share};
+  }
   return m;
 }
 
@@ -74,16 +89,16 @@ size_t callBytes(const CollectiveShape& s, ncclDataType_t type) {
 
 }  // namespace
 
-Algorithm selectAlgorithm(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type) {
-  if (!comm->planner) return Algorithm::Default;
+planner::Choice selectPlan(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type) {
+  if (!comm->planner) return {Algorithm::Default, planner::ChoiceSource::Model, 0};
   const size_t bytes = callBytes(shape, type);
   bool fresh = false;
   const planner::Choice choice = comm->planner->choose(shape.kind, bytes, &fresh);
   if (fresh)
-    BRAID_INFO("TUNING", "rank %d: %s of %zu bytes on %d ranks: %s (%s, predicted %.2f us)", comm->rank,
+    BRAID_INFO("TUNING", "rank %d: %s of %zu bytes on %d ranks: %s/%s (%s, predicted %.2f us)", comm->rank,
                collectiveName(shape.kind), bytes, shape.nranks, algorithmName(choice.algorithm),
-               planner::choiceSourceName(choice.source), choice.predictedUs);
-  return choice.algorithm;
+               protocolName(choice.protocol), planner::choiceSourceName(choice.source), choice.predictedUs);
+  return choice;
 }
 
 }  // namespace braid

@@ -1,5 +1,6 @@
-// How a communicator picks algorithms: a planner over the host device's fabric model, with BRAID_ALGO (alias
-// NCCL_ALGO) and BRAID_TUNE_FILE applied. BRAID_DEBUG_SUBSYS=TUNING logs each new decision.
+// How a communicator picks algorithms and protocols: a planner over the host device's fabric model, with
+// BRAID_ALGO (alias NCCL_ALGO), BRAID_PROTO (alias NCCL_PROTO) and BRAID_TUNE_FILE applied.
+// BRAID_DEBUG_SUBSYS=TUNING logs each new decision.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,7 @@ namespace braid {
 // The overrides of this process's environment; throws Error(ncclInvalidArgument) naming the variable, or the
 // file and line, that cannot be read.
 planner::AlgorithmFilter algorithmFilterFromEnv();
+planner::ProtocolFilter protocolFilterFromEnv();
 std::vector<planner::TuningRule> tuningRulesFromEnv();
 
 // The cores this process may run on (its affinity mask).
@@ -23,7 +25,7 @@ int usableCores();
 // the busiest host's ranks may run on (fewer cores than ranks share their time and memory bandwidth).
 planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores);
 
-// The algorithm for a collective about to be issued on `comm`.
-Algorithm selectAlgorithm(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type);
+// The algorithm and protocol for a collective about to be issued on `comm`.
+planner::Choice selectPlan(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type);
 
 }  // namespace braid

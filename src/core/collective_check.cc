@@ -13,7 +13,8 @@ using Signature = CollectiveSignature;
 
 bool same(const Signature& a, const Signature& b) {
   return a.sequence == b.sequence && a.count == b.count && a.kind == b.kind && a.type == b.type &&
-         a.reduce == b.reduce && a.root == b.root && a.algorithm == b.algorithm;
+         a.reduce == b.reduce && a.root == b.root && a.algorithm == b.algorithm &&
+         a.protocol == b.protocol;
 }
 
 // A peer's signature is data from outside this process: every field is range-checked before it names anything.
@@ -28,6 +29,7 @@ std::string describe(const Signature& s) {
   if (s.root >= 0) text += ", root " + std::to_string(s.root);
   const bool known = s.algorithm >= 0 && s.algorithm <= static_cast<int32_t>(Algorithm::Hierarchical);
   text += std::string(", ") + (known ? algorithmName(static_cast<Algorithm>(s.algorithm)) : "algorithm ?");
+  text += s.protocol == static_cast<int32_t>(Protocol::LowLatency) ? "/LL" : "";
   return text + ")";
 }
 
@@ -44,6 +46,7 @@ CollectiveSignature signatureOf(const CollectiveCall& c, uint64_t sequence) {
                       c.shape.kind == CollectiveKind::Gather || c.shape.kind == CollectiveKind::Scatter;
   s.root = rooted ? c.shape.root : -1;
   s.algorithm = static_cast<int32_t>(c.shape.algorithm);
+  s.protocol = static_cast<int32_t>(c.protocol);
   return s;
 }
 

@@ -1,5 +1,5 @@
 // BRAID_CHECK_COLLECTIVES=1 (or braidCommSetCheckCollectives): before each collective, ranks exchange its
-// signature (sequence number, kind, count, type, op, root, algorithm) with a small AllGather on the collective channel
+// signature (sequence number, kind, count, type, op, root, algorithm, protocol) with a small AllGather on the collective channel
 // and stop with ncclInvalidUsage naming the first rank whose call differs, instead of corrupting data or
 // hanging. The exchange runs in the executor like any collective, so it waits as long as the collective would,
 // notices dead peers and aborts, and costs about one small AllGather. Every rank must have the check on.
@@ -20,6 +20,7 @@ struct CollectiveSignature {
   int32_t reduce;  // the arithmetic, not the PreMulSum scalar (which may differ per rank)
   int32_t root;
   int32_t algorithm;  // ranks must agree on it too (BRAID_ALGO and BRAID_TUNE_FILE are per process)
+  int32_t protocol;   // and on this (BRAID_PROTO)
 };
 
 CollectiveSignature signatureOf(const CollectiveCall& call, uint64_t sequence);

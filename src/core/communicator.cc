@@ -62,11 +62,18 @@ void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
       created.push_back(fifoName(b.nonce(), c, peer, comm->rank));
       comm->channels[c].recv[peer] = std::make_shared<ShmRecvConnection>(ShmFifo::create(created.back(), geometry));
     }
+  // The LL protocol's mailboxes need every rank on this host.
+  const bool mailboxes = comm->nodes->members.size() == 1;
+  if (mailboxes) {
+    created.push_back(LlMailbox::segmentName(b.nonce(), comm->rank));
+    comm->mailbox = std::make_unique<LlMailbox>(b.nonce(), comm->rank, comm->nranks);
+  }
   b.barrier();
   for (int c = 0; c < kChannelCount; ++c)
     for (int peer : localPeers)
       comm->channels[c].send[peer] =
           std::make_shared<ShmSendConnection>(ShmFifo::open(fifoName(b.nonce(), c, comm->rank, peer)));
+  if (mailboxes) comm->mailbox->openPeers(b.nonce());
   b.barrier();
 }
 
@@ -103,6 +110,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->nranks = nranks;
   // Overrides that cannot be read fail the init before anything is connected.
   planner::AlgorithmFilter algorithmFilter = algorithmFilterFromEnv();
+  planner::ProtocolFilter protocolFilter = protocolFilterFromEnv();
   std::vector<planner::TuningRule> tuningRules = tuningRulesFromEnv();
   comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
   for (ChannelConnections& c : comm->channels) {
@@ -121,7 +129,8 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->oversubscribed = comm->localRanks > cores;
   comm->nodes = std::make_shared<const NodeLayout>(nodeLayoutOf(comm));
   comm->planner =
-      std::make_unique<planner::Planner>(agreedFabricModel(comm, cores), algorithmFilter, std::move(tuningRules));
+      std::make_unique<planner::Planner>(agreedFabricModel(comm, cores), algorithmFilter, std::move(tuningRules),
+                                         protocolFilter);
   connectSharedMemory(comm, localPeers);
   connectRemotePeers(comm, remotePeers);
   comm->bootstrap->barrier();

@@ -17,6 +17,7 @@
 #include "core/red_op.h"
 #include "core/schedule_cache.h"
 #include "topology/xml_tree.h"
+#include "transports/ll_mailbox.h"
 #include "transports/transport.h"
 
 struct ncclComm {
@@ -38,6 +39,8 @@ struct ncclComm {
   std::shared_ptr<const braid::topo::XmlElement> topology;  // the fused cluster, when requested (cluster_topology.h)
   std::unique_ptr<braid::planner::Planner> planner;          // which algorithm each collective uses
   std::shared_ptr<const braid::NodeLayout> nodes;            // which ranks share a host (same on every rank)
+  std::unique_ptr<braid::LlMailbox> mailbox;  // LL protocol, when all ranks share this host
+  uint64_t lowLatencyIssued = 0;              // LL collectives started: their sequence numbers, from 1
 
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex

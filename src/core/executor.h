@@ -9,27 +9,21 @@
 #include <vector>
 
 #include "algorithms/schedule.h"
+#include "core/run.h"
 #include "device/host_reduce.h"
 #include "transports/transport.h"
 
 namespace braid {
 
-class ScheduleRun {
+class ScheduleRun : public Run {
  public:
   // `buffers[i]` is the memory of buffer slot i; `elementSize` converts element counts to bytes.
   ScheduleRun(const Schedule& schedule, std::vector<char*> buffers, size_t elementSize, ReduceFn reduce,
               ChannelConnections& connections);
 
-  struct Progress {
-    bool finished;
-    bool moved;  // some data moved during this call
-  };
-  Progress progress();
-
-  // The first unfinished step, for diagnostics: "step 3 (recv from rank 2): 1024 of 4096 bytes".
-  std::string describeWait() const;
-  // Asks the peers this run waits on whether they are still alive (throws ncclRemoteError when not).
-  void checkPeers() const;
+  Progress progress() override;
+  std::string describeWait() const override;  // the first unfinished step
+  void checkPeers() const override;
 
  private:
   struct Queue {

@@ -67,6 +67,7 @@ void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void
 
 void launch(std::vector<CommWork> work, cudaStream_t stream) {
   if (accelerator::launch(work, stream)) return;  // device memory or a CUDA stream
+  if (!stream) return executeWork(work);          // the NULL stream: now, with nothing to wrap
   std::vector<ncclComm*> comms;
   for (CommWork& w : work) comms.push_back(w.comm);
   runOn(stream, std::move(comms), [work = std::move(work)]() mutable { executeWork(work); });

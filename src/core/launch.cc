@@ -8,6 +8,7 @@
 #include "core/executor.h"
 #include "core/idle_waiter.h"
 #include "core/log.h"
+#include "core/low_latency_run.h"
 #include "core/status_service.h"
 #include "core/work.h"
 #include "device/datatype.h"
@@ -19,13 +20,14 @@ namespace {
 // collectives are checked) and the point-to-point batch.
 struct ActiveComm {
   CommWork* work;
+  std::unique_lock<std::mutex> lock;  // the communicator's executionMutex
   size_t nextCollective = 0;
   Schedule checkSchedule;
   std::unique_ptr<ScheduleRun> check;
   CollectiveSignature signature;
   std::vector<CollectiveSignature> signatures;
   std::shared_ptr<const Schedule> collectiveSchedule;
-  std::unique_ptr<ScheduleRun> collective;
+  std::unique_ptr<Run> collective;
   Schedule pointToPointSchedule;
   std::unique_ptr<ScheduleRun> pointToPoint;
 };
@@ -36,9 +38,11 @@ size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
-  a.collectiveSchedule = comm->schedules.get(c.shape, comm->nodes);
+  const bool lowLatency = c.protocol == Protocol::LowLatency;
+  if (lowLatency && !comm->mailbox) fail(ncclInternalError, "LL protocol chosen without mailboxes");
+  a.collectiveSchedule = lowLatency ? nullptr : comm->schedules.get(c.shape, comm->nodes);
   const size_t elementSize = dataTypeSize(c.type);
-  const size_t scratchBytes = alignUp(a.collectiveSchedule->scratchCount * elementSize);
+  const size_t scratchBytes = lowLatency ? 0 : alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const size_t scaledBytes = c.op.scaleInputs ? c.inputCount * elementSize : 0;
   char* workspace = comm->workspaceOf(scratchBytes + scaledBytes);
   const char* input = static_cast<const char*>(c.sendbuff);
@@ -48,9 +52,15 @@ void startCollective(ActiveComm& a) {
     scaleElements(c.type, workspace + scratchBytes, input, c.inputCount, scalar);
     input = workspace + scratchBytes;
   }
+  const ReduceFn reduce = reduceFunction(c.type, c.op.kind);
+  if (lowLatency) {
+    a.collective = std::make_unique<LowLatencyRun>(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, elementSize,
+                                                   reduce, input, static_cast<char*>(c.recvbuff));
+    return;
+  }
   std::vector<char*> buffers = {const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace};
-  a.collective = std::make_unique<ScheduleRun>(*a.collectiveSchedule, std::move(buffers), elementSize,
-                                               reduceFunction(c.type, c.op.kind), comm->channel(Channel::Collective));
+  a.collective = std::make_unique<ScheduleRun>(*a.collectiveSchedule, std::move(buffers), elementSize, reduce,
+                                               comm->channel(Channel::Collective));
 }
 
 // Counts the next collective as issued and starts it, or first the exchange of its signature.
@@ -84,20 +94,20 @@ bool advance(ActiveComm& a, bool& moved) {
       beginCollective(a);
     }
     if (a.check) {
-      ScheduleRun::Progress p = a.check->progress();
+      Run::Progress p = a.check->progress();
       moved |= p.moved;
       if (!p.finished) break;
       a.check.reset();
       checkAgreement(a.signatures);
       startCollective(a);
     }
-    ScheduleRun::Progress p = a.collective->progress();
+    Run::Progress p = a.collective->progress();
     moved |= p.moved;
     if (!p.finished) break;
     finishCollective(a);
   }
   if (a.pointToPoint) {
-    ScheduleRun::Progress p = a.pointToPoint->progress();
+    Run::Progress p = a.pointToPoint->progress();
     moved |= p.moved;
     if (p.finished) a.pointToPoint.reset();
   }
@@ -195,16 +205,13 @@ struct LaunchScope {
 }  // namespace
 
 void executeWork(std::vector<CommWork>& work) {
-  std::vector<ncclComm*> comms;
-  for (CommWork& w : work) comms.push_back(w.comm);
-  std::sort(comms.begin(), comms.end());  // a fixed lock order across threads
-  std::vector<std::unique_lock<std::mutex>> locks;
-  for (ncclComm* c : comms) locks.emplace_back(c->executionMutex);
-
+  // Communicators are locked in address order, a fixed order across threads; the order they run in is free.
+  std::sort(work.begin(), work.end(), [](const CommWork& x, const CommWork& y) { return x.comm < y.comm; });
   std::vector<ActiveComm> active(work.size());
   for (size_t i = 0; i < work.size(); ++i) {
     ActiveComm& a = active[i];
     a.work = &work[i];
+    a.lock = std::unique_lock<std::mutex>(a.work->comm->executionMutex);
     if (!a.work->pointToPoint.empty()) {
       try {
         a.pointToPointSchedule = pointToPointGroup(a.work->comm->rank, a.work->pointToPoint);

@@ -19,6 +19,7 @@ struct CollectiveCall {
   void* recvbuff;
   ncclDataType_t type;
   ResolvedOp op;
+  Protocol protocol = Protocol::Simple;
   size_t inputCount = 0;   // elements read from sendbuff (what PreMulSum scales)
   size_t outputCount = 0;  // elements of recvbuff holding a reduction result (what integer Avg divides)
   size_t sendSpan = 0;     // elements of sendbuff the call may read, and of recvbuff it may write (from the
@@ -32,8 +33,8 @@ struct CommWork {
   std::vector<char*> pointToPointBuffers;
 };
 
-// Runs the work to completion, driving all communicators together; throws on failure after recording the
-// error on the communicator concerned.
+// Runs the work to completion, driving all communicators together (it sorts `work` by communicator, the lock
+// order); throws on failure after recording the error on the communicator concerned.
 void executeWork(std::vector<CommWork>& work);
 
 // Receives `bytes` into `buffer` from whichever peer's point-to-point stream has data first (MPI_ANY_SOURCE);

@@ -47,11 +47,14 @@ int runOne(collperf::CallContext& call, int& problems, const char* what) {
   return problems;
 }
 
-// `algorithms`, when set, is a BRAID_ALGO value, and only the collectives it names are run.
-int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring, const char* algorithms = nullptr) {
+// `algorithms`, when set, is a BRAID_ALGO value, and only the collectives it names are run; `protocols` a
+// BRAID_PROTO value.
+int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring, const char* algorithms = nullptr,
+                    const char* protocols = nullptr) {
   int problems = 0;
   testing::useWiring(wiring, rank);
   if (algorithms) setenv("BRAID_ALGO", algorithms, 1);
+  if (protocols) setenv("BRAID_PROTO", protocols, 1);
   ncclComm_t comm;
   ncclResult_t init = ncclCommInitRank(&comm, nranks, id, rank);
   RANK_EXPECT(init == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
@@ -119,12 +122,15 @@ INSTANTIATE_TEST_SUITE_P(Ranks, Collectives,
                                            RankSetup{3, Wiring::Plugin}, RankSetup{3, Wiring::StripedSockets}),
                          nameOf);
 
-// Each algorithm forced through BRAID_ALGO, on rank counts that are and are not powers of two.
+// Each algorithm forced through BRAID_ALGO, on rank counts that are and are not powers of two; and each
+// protocol through BRAID_PROTO (LL serves the small calls of one-host communicators by default; Simple keeps
+// the schedules of those sizes covered).
 struct ForcedCase {
   const char* algorithms;
   int nranks;
   Wiring wiring;
   const char* name;
+  const char* protocols = nullptr;
 };
 
 class ForcedAlgorithm : public ::testing::TestWithParam<ForcedCase> {};
@@ -133,7 +139,9 @@ TEST_P(ForcedAlgorithm, EveryTypeOpAndPlacement) {
   const ForcedCase f = GetParam();
   std::string failures = testing::forkRanks(
       f.nranks,
-      [&](int rank, int nranks, const ncclUniqueId& id) { return everyCollective(rank, nranks, id, f.wiring, f.algorithms); },
+      [&](int rank, int nranks, const ncclUniqueId& id) {
+        return everyCollective(rank, nranks, id, f.wiring, f.algorithms, f.protocols);
+      },
       600);
   EXPECT_EQ(failures, "");
 }
@@ -146,14 +154,18 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{"allreduce:rd", 4, Wiring::Mixed, "rd_4_mixed"},
                       ForcedCase{"allreduce:rhd", 6, Wiring::SharedMemory, "rhd_6"},
                       ForcedCase{"allreduce:rhd", 3, Wiring::Sockets, "rhd_3_sockets"},
-                      ForcedCase{"allreduce:mesh;allgather:bruck", 3, Wiring::SharedMemory, "mesh_bruck_3"},
+                      ForcedCase{"allreduce:mesh;allgather:bruck", 3, Wiring::SharedMemory, "mesh_bruck_3", "Simple"},
                       ForcedCase{"allgather:bruck", 5, Wiring::SharedMemory, "bruck_5"},
                       ForcedCase{"allgather:rd;reducescatter:rhd", 4, Wiring::SharedMemory, "rd_rh_4"},
                       ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
                       ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
                       ForcedCase{"allreduce:hier", 3, Wiring::Sockets, "hier_3x1_sockets"},
                       ForcedCase{"allgather:hier;reducescatter:hier;alltoall:hier", 6, Wiring::Mixed, "hier_ag_rs_a2a_3x2_mixed"},
-                      ForcedCase{"allreduce:hier", 5, Wiring::Mixed, "hier_unequal_2_2_1_mixed"}),
+                      ForcedCase{"allreduce:hier", 5, Wiring::Mixed, "hier_unequal_2_2_1_mixed"},
+                      ForcedCase{nullptr, 2, Wiring::SharedMemory, "simple_2", "Simple"},
+                      ForcedCase{nullptr, 4, Wiring::SharedMemory, "simple_4", "^LL"},
+                      ForcedCase{nullptr, 3, Wiring::SharedMemory, "ll_3", "LL"},
+                      ForcedCase{nullptr, 8, Wiring::SharedMemory, "ll_8", "LL"}),
     [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

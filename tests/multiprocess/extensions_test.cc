@@ -118,6 +118,27 @@ TEST(CheckCollectives, RanksWhoseOverridesDifferAreToldInsteadOfHanging) {
   EXPECT_EQ(failures, "");
 }
 
+TEST(CheckCollectives, RanksWhoseProtocolsDifferAreTold) {
+  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    setenv("BRAID_CHECK_COLLECTIVES", "1", 1);
+    setenv("BRAID_PROTO", rank == 0 ? "LL" : "Simple", 1);
+    setenv("BRAID_ALGO", "allreduce:mesh", 1);
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    std::vector<float> x(16, 1.0f);
+    ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclFloat32, ncclSum, comm, nullptr);
+    std::string message = ncclGetLastError(comm);
+    RANK_EXPECT(r == ncclInvalidUsage, "AllReduce returned %d", r);
+    RANK_EXPECT(message.find("float, sum, mesh/LL) but rank 1 calls AllReduce(count 16, float, sum, mesh)") !=
+                    std::string::npos,
+                "message: %s", message.c_str());
+    ncclCommAbort(comm);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
 TEST(RecvAnySource, ReceivesFromEachSenderAndNamesIt) {
   std::string failures = testing::forkRanks(4, [](int rank, int nranks, const ncclUniqueId& id) {
     int problems = 0;

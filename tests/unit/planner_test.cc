@@ -30,6 +30,18 @@ TEST(AlgorithmFilter, ReadsNcclSyntax) {
   EXPECT_THROW(AlgorithmFilter::parse("allgatherv:ring"), std::invalid_argument);
 }
 
+TEST(ProtocolFilter, ReadsNcclSyntax) {
+  ProtocolFilter all;
+  EXPECT_TRUE(all.lowLatency && all.simple);
+  ProtocolFilter ll = ProtocolFilter::parse("LL");
+  EXPECT_TRUE(ll.lowLatency && !ll.simple);
+  ProtocolFilter notLl = ProtocolFilter::parse(" ^ll ");
+  EXPECT_TRUE(!notLl.lowLatency && notLl.simple);
+  ProtocolFilter simple = ProtocolFilter::parse("LL128,Simple");  // LL128 is NCCL's; accepted, means nothing here
+  EXPECT_TRUE(!simple.lowLatency && simple.simple);
+  EXPECT_THROW(ProtocolFilter::parse("LL,fast"), std::invalid_argument);
+}
+
 TEST(TuningFile, RoundTripsAndMatchesInOrder) {
   std::vector<TuningRule> rules = {{CollectiveKind::AllReduce, 16, 0, 65536, Algorithm::RecursiveDoubling},
                                    {CollectiveKind::AllReduce, 0, 65537, static_cast<size_t>(-1), Algorithm::Ring},
@@ -126,6 +138,58 @@ TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
   // The design view also lists what has no schedule yet.
   auto all = free.candidates(CollectiveKind::AllReduce, 1 << 20, false);
   EXPECT_TRUE(std::any_of(all.begin(), all.end(), [](const Prediction& p) { return p.algorithm == Algorithm::Hierarchical; }));
+}
+
+}  // namespace
+}  // namespace braid::planner
+
+namespace braid::planner {
+namespace {
+
+// Four ranks sharing one host's memory, with LL mailboxes (what hostFabricModel describes for this VM).
+FabricModel oneHostWithMailboxes() {
+  FabricModel m;
+  m.nranks = m.ranksPerNode = 4;
+  m.intra = {0.3, 20};
+  m.intraEgressGBps = 20;
+  m.inter = {20, 1.2};
+  m.reduceGBps = 20;
+  m.stepOverheadUs = 0.05;
+  m.messageOverheadUs = 0.1;
+  m.roundsEfficiency = 0.75;
+  m.lowLatencyBytes = 64 * 1024;
+  m.lowLatency = {0.1, 8};
+  return m;
+}
+
+TEST(Planner, PicksLowLatencyForSmallCallsWithinOneHost) {
+  const FabricModel m = oneHostWithMailboxes();
+  Planner free(m, AlgorithmFilter(), {});
+  for (CollectiveKind kind : {CollectiveKind::AllReduce, CollectiveKind::Broadcast, CollectiveKind::Reduce,
+                              CollectiveKind::AllGather, CollectiveKind::ReduceScatter}) {
+    const Choice small = free.choose(kind, 64);
+    EXPECT_EQ(small.protocol, Protocol::LowLatency) << collectiveName(kind);
+    EXPECT_EQ(small.algorithm, Algorithm::Mesh) << collectiveName(kind);
+    EXPECT_EQ(free.choose(kind, 32 << 20).protocol, Protocol::Simple) << collectiveName(kind);  // bandwidth wins
+  }
+  EXPECT_EQ(free.choose(CollectiveKind::AlltoAll, 64).protocol, Protocol::Simple);  // no LL schedule
+  // Forced, LL still stops at the mailbox's capacity (per rank: an AllGather of 4 x 64 KiB fits).
+  Planner forced(m, AlgorithmFilter(), {}, ProtocolFilter::parse("LL"));
+  EXPECT_EQ(forced.choose(CollectiveKind::AllReduce, 64 * 1024).protocol, Protocol::LowLatency);
+  EXPECT_EQ(forced.choose(CollectiveKind::AllReduce, 64 * 1024).source, ChoiceSource::Override);
+  EXPECT_EQ(forced.choose(CollectiveKind::AllReduce, 64 * 1024 + 4).protocol, Protocol::Simple);
+  EXPECT_EQ(forced.choose(CollectiveKind::AllGather, 4 * 64 * 1024).protocol, Protocol::LowLatency);
+  // Excluded by BRAID_PROTO, or by a BRAID_ALGO that does not allow the one-shot mesh.
+  Planner noLl(m, AlgorithmFilter(), {}, ProtocolFilter::parse("^LL"));
+  EXPECT_EQ(noLl.choose(CollectiveKind::AllReduce, 64).protocol, Protocol::Simple);
+  Planner ringOnly(m, AlgorithmFilter::parse("allreduce:ring"), {});
+  EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 64).protocol, Protocol::Simple);
+  EXPECT_EQ(ringOnly.choose(CollectiveKind::Broadcast, 64).protocol, Protocol::LowLatency);
+  // Without mailboxes (ranks on several hosts) there is no LL.
+  FabricModel twoHosts = m;
+  twoHosts.ranksPerNode = 2;
+  twoHosts.lowLatencyBytes = 0;
+  EXPECT_EQ(Planner(twoHosts, AlgorithmFilter(), {}).choose(CollectiveKind::AllReduce, 64).protocol, Protocol::Simple);
 }
 
 }  // namespace

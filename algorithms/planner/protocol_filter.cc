@@ -1,0 +1,23 @@
+#include "algorithms/planner/protocol_filter.h"
+
+#include <stdexcept>
+
+#include "core/text.h"
+
+namespace braid::planner {
+
+ProtocolFilter ProtocolFilter::parse(const std::string& spec) {
+  std::string names = trim(spec);
+  const bool exclude = !names.empty() && names[0] == '^';
+  if (exclude) names = names.substr(1);
+  bool ll = false, simple = false;
+  for (const std::string& name : split(names, ',')) {
+    const std::string l = lowercase(name);
+    if (l == "ll") ll = true;
+    else if (l == "simple") simple = true;
+    else if (!l.empty() && l != "ll128") throw std::invalid_argument("unknown protocol \"" + name + "\" (LL, LL128, Simple)");
+  }
+  return exclude ? ProtocolFilter{!ll, !simple} : ProtocolFilter{ll, simple};
+}
+
+}  // namespace braid::planner

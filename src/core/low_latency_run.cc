@@ -1,0 +1,126 @@
+#include "core/low_latency_run.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace braid {
+
+LowLatencyRun::LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, const CollectiveShape& shape,
+                             size_t elementSize, ReduceFn reduce, const char* input, char* output)
+    : mailbox_(mailbox),
+      sequence_(sequence),
+      kind_(shape.kind),
+      rank_(shape.rank),
+      nranks_(shape.nranks),
+      root_(shape.root),
+      elementSize_(elementSize),
+      bytes_(shape.count * elementSize),
+      reduce_(reduce),
+      output_(output) {
+  // This rank's contribution goes out first, line by line, each line's flag after its payload.
+  const size_t contribution = contributionOf(rank_);
+  LlLine* lines = mailbox.slot(shape.rank, sequence);
+  for (size_t i = 0, n = LlMailbox::linesFor(contribution); i < n; ++i) {
+    const size_t at = i * LlLine::kPayloadBytes;
+    if (at < contribution) std::memcpy(lines[i].payload, input + at, std::min(LlLine::kPayloadBytes, contribution - at));
+    lines[i].flag.store(sequence, std::memory_order_release);
+  }
+  const int last = shape.nranks - 1;
+  switch (shape.kind) {
+    case CollectiveKind::AllReduce: single_ = {output, 0, bytes_, 0, last}, pieces_ = 1; break;
+    case CollectiveKind::ReduceScatter: single_ = {output, shape.rank * bytes_, bytes_, 0, last}, pieces_ = 1; break;
+    case CollectiveKind::Reduce:
+      if (shape.rank == shape.root) single_ = {output, 0, bytes_, 0, last}, pieces_ = 1;
+      break;
+    case CollectiveKind::Broadcast:
+      if (shape.rank != shape.root) single_ = {output, 0, bytes_, shape.root, shape.root}, pieces_ = 1;
+      else if (output != input) std::memcpy(output, input, bytes_);
+      break;
+    case CollectiveKind::AllGather: pieces_ = static_cast<size_t>(shape.nranks); break;
+    default: break;  // hasLowLatency() says which kinds come here
+  }
+}
+
+LowLatencyRun::Piece LowLatencyRun::piece(size_t index) const {
+  if (kind_ != CollectiveKind::AllGather) return single_;
+  const int rank = static_cast<int>(index);
+  return {output_ + index * bytes_, 0, bytes_, rank, rank};
+}
+
+bool LowLatencyRun::lineReady(int rank, size_t line) const {
+  return mailbox_.slot(rank, sequence_)[line].flag.load(std::memory_order_acquire) == sequence_;
+}
+
+size_t LowLatencyRun::contributionOf(int rank) const {
+  switch (kind_) {
+    case CollectiveKind::ReduceScatter: return bytes_ * static_cast<size_t>(nranks_);
+    case CollectiveKind::Broadcast: return rank == root_ ? bytes_ : 0;
+    default: return bytes_;
+  }
+}
+
+bool LowLatencyRun::advance(const Piece& p) {
+  bool moved = false;
+  while (done_ < p.bytes) {
+    const size_t at = p.offset + done_;
+    const size_t line = at / LlLine::kPayloadBytes, within = at % LlLine::kPayloadBytes;
+    // Elements never straddle lines: 56 is a multiple of every element size, and so is every offset.
+    const size_t take = std::min(LlLine::kPayloadBytes - within, p.bytes - done_);
+    for (int r = p.firstRank; r <= p.lastRank; ++r)
+      if (!lineReady(r, line)) return moved;
+    char* out = p.output + done_;
+    for (int r = p.firstRank; r <= p.lastRank; ++r) {
+      const unsigned char* in = mailbox_.slot(r, sequence_)[line].payload + within;
+      if (r == p.firstRank) std::memcpy(out, in, take);
+      else reduce_(out, out, in, take / elementSize_);
+    }
+    done_ += take;
+    moved = true;
+  }
+  return moved;
+}
+
+Run::Progress LowLatencyRun::progress() {
+  bool moved = false;
+  for (; piece_ < pieces_; ++piece_, done_ = 0) {
+    const Piece p = piece(piece_);
+    moved |= advance(p);
+    if (done_ < p.bytes) return {false, moved};
+  }
+  // Every peer must have started this collective before it counts as done (see ll_mailbox.h).
+  for (; nextArrival_ < nranks_; ++nextArrival_)
+    if (nextArrival_ != rank_ && !lineReady(nextArrival_, 0)) return {false, moved};
+  return {true, moved};
+}
+
+int LowLatencyRun::waitingFor(size_t* line) const {
+  if (piece_ < pieces_) {
+    const Piece p = piece(piece_);
+    *line = (p.offset + done_) / LlLine::kPayloadBytes;
+    for (int r = p.firstRank; r <= p.lastRank; ++r)
+      if (!lineReady(r, *line)) return r;
+  }
+  *line = 0;
+  for (int r = nextArrival_; r < nranks_; ++r)
+    if (r != rank_ && !lineReady(r, 0)) return r;
+  return -1;
+}
+
+std::string LowLatencyRun::describeWait() const {
+  size_t line = 0;
+  const int rank = waitingFor(&line);
+  if (rank < 0) return "nothing";
+  return "LL line " + std::to_string(line + 1) + " of " + std::to_string(LlMailbox::linesFor(contributionOf(rank))) +
+         " from rank " + std::to_string(rank);
+}
+
+// A peer that wrote all its lines may have left; one still owing lines must be alive.
+void LowLatencyRun::checkPeers() const {
+  for (int r = 0; r < nranks_; ++r) {
+    if (r == rank_ || lineReady(r, LlMailbox::linesFor(contributionOf(r)) - 1)) continue;
+    checkProcessAlive(mailbox_.ownerPid(r), ("rank " + std::to_string(r)).c_str());
+  }
+}
+
+}  // namespace braid

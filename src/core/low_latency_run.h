@@ -1,0 +1,57 @@
+// One collective of the LL protocol (transports/ll_mailbox.h): this rank writes its contribution to its own
+// mailbox slot at once, then builds its output from the lines of its peers' slots as they arrive. Every rank
+// reduces the inputs in rank order, so all ranks get bit-identical results, like the mesh schedule.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "algorithms/collective.h"
+#include "core/run.h"
+#include "device/host_reduce.h"
+#include "transports/ll_mailbox.h"
+
+namespace braid {
+
+class LowLatencyRun : public Run {
+ public:
+  // `input` is what this rank contributes (already scaled for PreMulSum), `output` its receive buffer. The
+  // contribution (the count's bytes; n times that for ReduceScatter; nothing from Broadcast's non-roots) must
+  // fit LlMailbox::kCapacityBytes: the planner picks LL only then.
+  LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, const CollectiveShape& shape, size_t elementSize,
+                ReduceFn reduce, const char* input, char* output);
+
+  Progress progress() override;
+  std::string describeWait() const override;
+  void checkPeers() const override;
+
+ private:
+  // A stretch of output formed from the same bytes of some ranks' slots: copied from one rank's, or reduced
+  // over an interval of ranks in rank order.
+  struct Piece {
+    char* output;
+    size_t offset;  // in each slot's payload
+    size_t bytes;
+    int firstRank, lastRank;
+  };
+  Piece piece(size_t index) const;  // AllGather has one per rank, the others at most one
+  bool advance(const Piece& piece);
+  bool lineReady(int rank, size_t line) const;
+  size_t contributionOf(int rank) const;
+  int waitingFor(size_t* line) const;  // the first rank whose line this run needs next; -1 when none
+
+  const LlMailbox& mailbox_;
+  uint64_t sequence_;
+  CollectiveKind kind_;
+  int rank_, nranks_, root_;
+  size_t elementSize_;
+  size_t bytes_;  // count * elementSize
+  ReduceFn reduce_;
+  char* output_;
+  Piece single_{};
+  size_t pieces_ = 0;
+  size_t piece_ = 0, done_ = 0;  // progress through the pieces
+  int nextArrival_ = 0;          // ranks below it are known to have started this collective
+};
+
+}  // namespace braid

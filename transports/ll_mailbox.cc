@@ -1,0 +1,55 @@
+#include "transports/ll_mailbox.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <new>
+
+#include "core/error.h"
+
+namespace braid {
+
+struct LlMailbox::Header {
+  static constexpr uint64_t kMagic = 0x786f626c6c646962ull;  // "bidllbox"
+  uint64_t magic;
+  uint64_t linesPerSlot;
+  int32_t ownerPid;
+};
+
+namespace {
+constexpr size_t kHeaderBytes = 64;
+constexpr size_t kLinesPerSlot = (LlMailbox::kCapacityBytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes;
+constexpr size_t kSegmentBytes = kHeaderBytes + 2 * kLinesPerSlot * sizeof(LlLine);
+}  // namespace
+
+std::string LlMailbox::segmentName(uint64_t nonce, int rank) {
+  char name[96];
+  std::snprintf(name, sizeof name, "/braid-%016llx-ll-%d", static_cast<unsigned long long>(nonce), rank);
+  return name;
+}
+
+LlMailbox::LlMailbox(uint64_t nonce, int rank, int nranks) : rank_(rank) {
+  boxes_.resize(nranks);
+  boxes_[rank] = SharedSegment::create(segmentName(nonce, rank), kSegmentBytes);
+  new (boxes_[rank].data()) Header{Header::kMagic, kLinesPerSlot, static_cast<int32_t>(::getpid())};
+}
+
+void LlMailbox::openPeers(uint64_t nonce) {
+  for (int r = 0; r < nranks(); ++r) {
+    if (r == rank_) continue;
+    const std::string name = segmentName(nonce, r);
+    SharedSegment box = SharedSegment::open(name);
+    const auto* h = reinterpret_cast<const Header*>(box.data());
+    if (box.bytes() < kSegmentBytes || h->magic != Header::kMagic || h->linesPerSlot != kLinesPerSlot)
+      fail(ncclSystemError, "shared-memory segment " + name + " is not a mailbox of this Braid version");
+    boxes_[r] = std::move(box);
+  }
+}
+
+LlLine* LlMailbox::slot(int rank, uint64_t sequence) const {
+  return reinterpret_cast<LlLine*>(boxes_[rank].data() + kHeaderBytes) + (sequence & 1) * kLinesPerSlot;
+}
+
+int32_t LlMailbox::ownerPid(int rank) const { return reinterpret_cast<const Header*>(boxes_[rank].data())->ownerPid; }
+
+}  // namespace braid

@@ -1,0 +1,88 @@
+#include "transports/shared_segment.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace braid {
+namespace {
+
+char* mapShared(int fd, size_t bytes, const std::string& name) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) failErrno("mmap " + name);
+  return static_cast<char*>(p);
+}
+
+// A peer is gone when its pid no longer exists or is a zombie that its parent has not reaped yet.
+bool processExited(int32_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  size_t close = line.rfind(')');  // the command name may contain spaces and parentheses
+  return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
+}
+
+}  // namespace
+
+SharedSegment SharedSegment::create(const std::string& name, size_t bytes) {
+  int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) failErrno("shm_open " + name);
+  // Reserve the pages now: a sparse segment in a too-small /dev/shm would kill the process with SIGBUS on
+  // first touch instead of failing here with a message.
+  if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)); rc != 0) {
+    ::close(fd);
+    ::shm_unlink(name.c_str());
+    errno = rc;
+    failErrno("cannot reserve " + std::to_string(bytes >> 10) + " KiB of shared memory for " + name +
+              " (/dev/shm too small? containers: --shm-size; or lower BRAID_SHM_SLOTS/BRAID_SHM_SLOT_BYTES)");
+  }
+  return SharedSegment(mapShared(fd, bytes, name), bytes);
+}
+
+SharedSegment SharedSegment::open(const std::string& name) {
+  int fd = ::shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) failErrno("shm_open " + name);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    ::close(fd);
+    fail(ncclSystemError, "shared-memory segment " + name + " is empty");
+  }
+  const size_t bytes = static_cast<size_t>(st.st_size);
+  return SharedSegment(mapShared(fd, bytes, name), bytes);
+}
+
+void SharedSegment::unlink(const std::string& name) { ::shm_unlink(name.c_str()); }
+
+SharedSegment::SharedSegment(SharedSegment&& other) noexcept : data_(other.data_), bytes_(other.bytes_) {
+  other.data_ = nullptr;
+}
+
+SharedSegment& SharedSegment::operator=(SharedSegment&& other) noexcept {
+  if (this != &other) {
+    if (data_) ::munmap(data_, bytes_);
+    data_ = other.data_;
+    bytes_ = other.bytes_;
+    other.data_ = nullptr;
+  }
+  return *this;
+}
+
+SharedSegment::~SharedSegment() {
+  if (data_) ::munmap(data_, bytes_);
+}
+
+void checkProcessAlive(int32_t pid, const char* who) {
+  if (pid > 0 && processExited(pid))
+    fail(ncclRemoteError, std::string("shared-memory peer (") + who + " pid " + std::to_string(pid) + ") has exited");
+}
+
+}  // namespace braid

@@ -1,0 +1,35 @@
+// A POSIX shared-memory segment mapped into this process: created (pages reserved up front) by one rank,
+// opened by its peers, unlinked by name once everyone has it mapped. Shared by the FIFOs and the low-latency
+// mailboxes of the shared-memory transport.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace braid {
+
+class SharedSegment {
+ public:
+  // Throws ncclSystemError with the name and the likely cause (a too-small /dev/shm) on failure.
+  static SharedSegment create(const std::string& name, size_t bytes);
+  static SharedSegment open(const std::string& name);  // maps the whole segment, whatever its size
+  static void unlink(const std::string& name);
+  SharedSegment() = default;  // maps nothing
+  SharedSegment(SharedSegment&& other) noexcept;
+  SharedSegment& operator=(SharedSegment&& other) noexcept;
+  ~SharedSegment();
+
+  char* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  SharedSegment(char* data, size_t bytes) : data_(data), bytes_(bytes) {}
+  char* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+// Throws ncclRemoteError ("shared-memory peer (<who> pid N) has exited") when `pid` is gone or a zombie.
+void checkProcessAlive(int32_t pid, const char* who);
+
+}  // namespace braid
