@@ -31,6 +31,9 @@ int forkLocalRanks(const Options& o) {
     std::fprintf(stderr, "collperf: ncclGetUniqueId failed: %s\n", ncclGetLastError(nullptr));
     return 2;
   }
+  // Like mpirun, bind each forked rank to a core of its own unless told otherwise (the library leaves threads
+  // alone by default). Launchers (mpirun, srun) do their own binding.
+  setenv("BRAID_CPU_AFFINITY", "core", 0);
   for (int r = 0; r < o.localRanks; ++r) {
     pid_t pid = fork();
     if (pid < 0) {

@@ -17,9 +17,7 @@ struct LlMailbox::Header {
 };
 
 namespace {
-constexpr size_t kHeaderBytes = 64;
-constexpr size_t kLinesPerSlot = (LlMailbox::kCapacityBytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes;
-constexpr size_t kSegmentBytes = kHeaderBytes + 2 * kLinesPerSlot * sizeof(LlLine);
+constexpr size_t kSegmentBytes = LlMailbox::kHeaderBytes + 2 * LlMailbox::kLinesPerSlot * sizeof(LlLine);
 }  // namespace
 
 std::string LlMailbox::segmentName(uint64_t nonce, int rank) {
@@ -28,7 +26,8 @@ std::string LlMailbox::segmentName(uint64_t nonce, int rank) {
   return name;
 }
 
-LlMailbox::LlMailbox(uint64_t nonce, int rank, int nranks) : rank_(rank) {
+LlMailbox::LlMailbox(uint64_t nonce, int rank, int nranks)
+    : rank_(rank), staging_(new char[kCapacityBytes]) {
   boxes_.resize(nranks);
   boxes_[rank] = SharedSegment::create(segmentName(nonce, rank), kSegmentBytes);
   new (boxes_[rank].data()) Header{Header::kMagic, kLinesPerSlot, static_cast<int32_t>(::getpid())};
@@ -44,10 +43,6 @@ void LlMailbox::openPeers(uint64_t nonce) {
       fail(ncclSystemError, "shared-memory segment " + name + " is not a mailbox of this Braid version");
     boxes_[r] = std::move(box);
   }
-}
-
-LlLine* LlMailbox::slot(int rank, uint64_t sequence) const {
-  return reinterpret_cast<LlLine*>(boxes_[rank].data() + kHeaderBytes) + (sequence & 1) * kLinesPerSlot;
 }
 
 int32_t LlMailbox::ownerPid(int rank) const { return reinterpret_cast<const Header*>(boxes_[rank].data())->ownerPid; }

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,13 @@ static_assert(sizeof(LlLine) == 64, "an LL line is one cache line");
 class LlMailbox {
  public:
   static constexpr size_t kCapacityBytes = 64 * 1024;  // payload per slot: the largest LL contribution of a rank
+  static constexpr size_t kLinesPerSlot = (kCapacityBytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes;
+  static constexpr size_t kHeaderBytes = 64;  // then the two slots
 
   // Lines that carry `bytes` of payload: at least one, which also announces the rank's arrival.
-  static size_t linesFor(size_t bytes) { return bytes == 0 ? 1 : (bytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes; }
+  static size_t linesFor(size_t bytes) {
+    return bytes == 0 ? 1 : (bytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes;
+  }
   static std::string segmentName(uint64_t nonce, int rank);
 
   // Creates this rank's box (before its peers open it).
@@ -43,8 +48,13 @@ class LlMailbox {
   void openPeers(uint64_t nonce);
 
   // The first line of the slot that LL collective `sequence` uses in `rank`'s box.
-  LlLine* slot(int rank, uint64_t sequence) const;
+  LlLine* slot(int rank, uint64_t sequence) const {
+    return reinterpret_cast<LlLine*>(boxes_[rank].data() + kHeaderBytes) + (sequence & 1) * kLinesPerSlot;
+  }
   int32_t ownerPid(int rank) const;
+  // Scratch of kCapacityBytes where a run gathers a peer's payload out of its lines (one reduction call per
+  // stretch instead of per line). One collective runs per communicator at a time.
+  char* staging() const { return staging_.get(); }
   int rank() const { return rank_; }
   int nranks() const { return static_cast<int>(boxes_.size()); }
 
@@ -52,6 +62,7 @@ class LlMailbox {
   struct Header;
   int rank_;
   std::vector<SharedSegment> boxes_;  // by rank; empty segments until openPeers
+  std::unique_ptr<char[]> staging_;
 };
 
 }  // namespace braid

@@ -15,7 +15,8 @@ ProtocolFilter ProtocolFilter::parse(const std::string& spec) {
     const std::string l = lowercase(name);
     if (l == "ll") ll = true;
     else if (l == "simple") simple = true;
-    else if (!l.empty() && l != "ll128") throw std::invalid_argument("unknown protocol \"" + name + "\" (LL, LL128, Simple)");
+    else if (!l.empty() && l != "ll128")
+      throw std::invalid_argument("unknown protocol \"" + name + "\" (LL, LL128, Simple)");
   }
   return exclude ? ProtocolFilter{!ll, !simple} : ProtocolFilter{ll, simple};
 }

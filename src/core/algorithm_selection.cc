@@ -66,9 +66,11 @@ planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores) {
   m.stepOverheadUs = share < 1 ? 1.5 : 0.05;
   m.messageOverheadUs = 0.1;
   m.roundsEfficiency = 0.75;  // rd/rhd ran 1.1-1.5x a ring's time at 2-16 MiB here
-  if (localRanks == nranks) {  // LL mailboxes: one line hand-off; lines move at about a third of a FIFO's rate
+  // LL mailboxes, where all ranks share the host: one line hand-off; lines move at about a third of a FIFO's
+  // rate (polled line by line; perf/compare.sh, docs/planner.md).
+  if (nranks > 1 && localRanks == nranks) {
     m.lowLatencyBytes = LlMailbox::kCapacityBytes;
-    m.lowLatency = {0.1, 8 * share};
+    m.lowLatency = {0.1, 6 * share};
   }
   return m;
 }

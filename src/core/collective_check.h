@@ -1,8 +1,9 @@
 // BRAID_CHECK_COLLECTIVES=1 (or braidCommSetCheckCollectives): before each collective, ranks exchange its
-// signature (sequence number, kind, count, type, op, root, algorithm, protocol) with a small AllGather on the collective channel
-// and stop with ncclInvalidUsage naming the first rank whose call differs, instead of corrupting data or
-// hanging. The exchange runs in the executor like any collective, so it waits as long as the collective would,
-// notices dead peers and aborts, and costs about one small AllGather. Every rank must have the check on.
+// signature (sequence number, kind, count, type, op, root, algorithm, protocol) with a small AllGather on the
+// collective channel and stop with ncclInvalidUsage naming the first rank whose call differs, instead of
+// corrupting data or hanging. The exchange runs in the executor like any collective, so it waits as long as the
+// collective would, notices dead peers and aborts, and costs about one small AllGather. Every rank must have the
+// check on.
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/cluster_topology.h"
+#include "core/cpu_affinity.h"
 #include "core/env.h"
 #include "core/remote_wiring.h"
 #include "core/status_service.h"
@@ -111,6 +112,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   // Overrides that cannot be read fail the init before anything is connected.
   planner::AlgorithmFilter algorithmFilter = algorithmFilterFromEnv();
   planner::ProtocolFilter protocolFilter = protocolFilterFromEnv();
+  const CpuAffinity affinity = cpuAffinityFromEnv();
   std::vector<planner::TuningRule> tuningRules = tuningRulesFromEnv();
   comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
   for (ChannelConnections& c : comm->channels) {
@@ -128,6 +130,9 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   const int cores = usableCores();
   comm->oversubscribed = comm->localRanks > cores;
   comm->nodes = std::make_shared<const NodeLayout>(nodeLayoutOf(comm));
+  const std::string binding = bindCallingThread(affinity, comm->nodes->localIndex[rank], comm->localRanks);
+  if (!binding.empty())
+    BRAID_INFO("INIT", "rank %d: calling thread bound to %s (BRAID_CPU_AFFINITY)", rank, binding.c_str());
   comm->planner =
       std::make_unique<planner::Planner>(agreedFabricModel(comm, cores), algorithmFilter, std::move(tuningRules),
                                          protocolFilter);

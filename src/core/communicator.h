@@ -56,7 +56,8 @@ struct ncclComm {
   std::string lastError;
   std::string asyncMessage;         // why asyncError is set
 
-  // Progress, for diagnostics (status queries from peers, SIGUSR1 dumps, timeout summaries).
+  // Progress, for diagnostics (status queries from peers, SIGUSR1 dumps, timeout summaries). Only the thread
+  // holding executionMutex writes them, so plain relaxed loads and stores do (no locked instructions per call).
   std::atomic<uint64_t> collectivesIssued{0};
   std::atomic<uint64_t> collectivesCompleted{0};
   std::atomic<bool> inLaunch{false};

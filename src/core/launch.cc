@@ -66,7 +66,8 @@ void startCollective(ActiveComm& a) {
 // Counts the next collective as issued and starts it, or first the exchange of its signature.
 void beginCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
-  const uint64_t sequence = ++comm->collectivesIssued;
+  const uint64_t sequence = comm->collectivesIssued.load(std::memory_order_relaxed) + 1;
+  comm->collectivesIssued.store(sequence, std::memory_order_relaxed);
   if (!comm->checkCollectives) return startCollective(a);
   a.signature = signatureOf(a.work->collectives[a.nextCollective], sequence);
   a.signatures.assign(comm->nranks, CollectiveSignature{});
@@ -83,7 +84,8 @@ void finishCollective(ActiveComm& a) {
     divideElements(c.type, c.recvbuff, c.outputCount, static_cast<uint64_t>(c.shape.nranks));
   a.collective.reset();
   ++a.nextCollective;
-  ++a.work->comm->collectivesCompleted;
+  std::atomic<uint64_t>& completed = a.work->comm->collectivesCompleted;
+  completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 // Advances one communicator's work; returns whether it has more to do.
@@ -191,11 +193,13 @@ struct LaunchScope {
   std::vector<CommWork>& work;
   LogRankScope rank;
   explicit LaunchScope(std::vector<CommWork>& w) : work(w), rank(w.front().comm->rank) {
-    for (CommWork& c : work) c.comm->inLaunch = true;
+    for (CommWork& c : work) c.comm->inLaunch.store(true, std::memory_order_relaxed);
   }
+  // Runs with the executionMutex still held, and only its holders write `waiting`: reading it needs no lock.
   ~LaunchScope() {
     for (CommWork& c : work) {
-      c.comm->inLaunch = false;
+      c.comm->inLaunch.store(false, std::memory_order_relaxed);
+      if (c.comm->waiting.empty()) continue;
       std::lock_guard<std::mutex> lock(c.comm->waitingMutex);
       c.comm->waiting.clear();
     }

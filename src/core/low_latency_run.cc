@@ -5,6 +5,9 @@
 #include <string>
 
 namespace braid {
+namespace {
+constexpr size_t kPrefetchLines = 16;
+}  // namespace
 
 LowLatencyRun::LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, const CollectiveShape& shape,
                              size_t elementSize, ReduceFn reduce, const char* input, char* output)
@@ -23,7 +26,8 @@ LowLatencyRun::LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, const 
   LlLine* lines = mailbox.slot(shape.rank, sequence);
   for (size_t i = 0, n = LlMailbox::linesFor(contribution); i < n; ++i) {
     const size_t at = i * LlLine::kPayloadBytes;
-    if (at < contribution) std::memcpy(lines[i].payload, input + at, std::min(LlLine::kPayloadBytes, contribution - at));
+    if (at < contribution)
+      std::memcpy(lines[i].payload, input + at, std::min(LlLine::kPayloadBytes, contribution - at));
     lines[i].flag.store(sequence, std::memory_order_release);
   }
   const int last = shape.nranks - 1;
@@ -61,24 +65,46 @@ size_t LowLatencyRun::contributionOf(int rank) const {
 }
 
 bool LowLatencyRun::advance(const Piece& p) {
-  bool moved = false;
-  while (done_ < p.bytes) {
-    const size_t at = p.offset + done_;
-    const size_t line = at / LlLine::kPayloadBytes, within = at % LlLine::kPayloadBytes;
-    // Elements never straddle lines: 56 is a multiple of every element size, and so is every offset.
-    const size_t take = std::min(LlLine::kPayloadBytes - within, p.bytes - done_);
-    for (int r = p.firstRank; r <= p.lastRank; ++r)
-      if (!lineReady(r, line)) return moved;
-    char* out = p.output + done_;
-    for (int r = p.firstRank; r <= p.lastRank; ++r) {
-      const unsigned char* in = mailbox_.slot(r, sequence_)[line].payload + within;
-      if (r == p.firstRank) std::memcpy(out, in, take);
-      else reduce_(out, out, in, take / elementSize_);
-    }
-    done_ += take;
-    moved = true;
+  // First the flags of every line still needed, as far as they have arrived: independent loads, so the lines
+  // (flag and payload travel together) come over in parallel; then the work, on lines now in this core's cache.
+  constexpr size_t kLine = LlLine::kPayloadBytes;
+  const size_t lastLine = (p.offset + p.bytes - 1) / kLine;
+  size_t arrived = (p.offset + done_) / kLine;
+  for (; arrived <= lastLine; ++arrived) {
+    bool all = true;
+    for (int r = p.firstRank; r <= p.lastRank; ++r) all &= lineReady(r, arrived);
+    if (!all) break;
   }
-  return moved;
+  // Ask for the next lines too, so that they travel together rather than one after the other as each one's
+  // flag turns up (a transfer between cores costs 0.07-0.25 us on the CI VM).
+  for (size_t line = arrived; line <= std::min(lastLine, arrived + kPrefetchLines); ++line)
+    for (int r = p.firstRank; r <= p.lastRank; ++r) __builtin_prefetch(mailbox_.slot(r, sequence_) + line);
+  if (arrived * kLine <= p.offset + done_) return false;  // not even the line now due
+  const size_t end = std::min(p.bytes, arrived * kLine - p.offset);
+  // The first rank's bytes go straight to the output; each other rank's are gathered out of its lines and
+  // reduced in one call. Elements never straddle lines (56 is a multiple of every element size).
+  char* out = p.output + done_;
+  const size_t bytes = end - done_;
+  for (int r = p.firstRank; r <= p.lastRank; ++r) {
+    if (r == p.firstRank) {
+      gather(r, p.offset + done_, bytes, out);
+    } else {
+      gather(r, p.offset + done_, bytes, mailbox_.staging());
+      reduce_(out, out, mailbox_.staging(), bytes / elementSize_);
+    }
+  }
+  done_ = end;
+  return true;
+}
+
+void LowLatencyRun::gather(int rank, size_t offset, size_t bytes, char* to) const {
+  const LlLine* lines = mailbox_.slot(rank, sequence_);
+  while (bytes > 0) {
+    const size_t within = offset % LlLine::kPayloadBytes;
+    const size_t take = std::min(LlLine::kPayloadBytes - within, bytes);
+    std::memcpy(to, lines[offset / LlLine::kPayloadBytes].payload + within, take);
+    to += take, offset += take, bytes -= take;
+  }
 }
 
 Run::Progress LowLatencyRun::progress() {
@@ -112,7 +138,7 @@ std::string LowLatencyRun::describeWait() const {
   const int rank = waitingFor(&line);
   if (rank < 0) return "nothing";
   return "LL line " + std::to_string(line + 1) + " of " + std::to_string(LlMailbox::linesFor(contributionOf(rank))) +
-         " from rank " + std::to_string(rank);
+         " (from rank " + std::to_string(rank) + ")";
 }
 
 // A peer that wrote all its lines may have left; one still owing lines must be alive.

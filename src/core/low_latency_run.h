@@ -36,6 +36,7 @@ class LowLatencyRun : public Run {
   };
   Piece piece(size_t index) const;  // AllGather has one per rank, the others at most one
   bool advance(const Piece& piece);
+  void gather(int rank, size_t offset, size_t bytes, char* to) const;  // payload bytes out of rank's lines
   bool lineReady(int rank, size_t line) const;
   size_t contributionOf(int rank) const;
   int waitingFor(size_t* line) const;  // the first rank whose line this run needs next; -1 when none

@@ -113,7 +113,7 @@ TEST(LowLatency, StalledPeerTimesOutNamingIt) {
     ncclResult_t r = ncclAllReduce(&x, &x, 1, ncclFloat32, ncclSum, comm, nullptr);
     RANK_EXPECT(r == ncclTimeout, "returned %d", r);
     std::string message = ncclGetLastError(comm);
-    RANK_EXPECT(message.find("LL line 1 of 1 from rank 1") != std::string::npos, "message: '%s'", message.c_str());
+    RANK_EXPECT(message.find("LL line 1 of 1 (from rank 1)") != std::string::npos, "message: '%s'", message.c_str());
     ncclCommAbort(comm);
     return problems;
   }, 60);

@@ -50,8 +50,8 @@ fails "unknown preset" "$braid" plan --preset no-such-system
 printf 'allreduce 2 0 4096 tree\nallreduce * 4097 * ring\n' > "$out/tune.txt"
 log=$(BRAID_TUNE_FILE="$out/tune.txt" BRAID_DEBUG=INFO BRAID_DEBUG_SUBSYS=TUNING \
       "$collperf" allreduce -b 8 -e 64K -f 8192 -n 2 -w 1 -np 2 2>&1)
-grep -q "AllReduce of 8 bytes on 2 ranks: tree (tuning file" <<< "$log" || { echo "$log"; exit 1; }
-grep -q "AllReduce of 65536 bytes on 2 ranks: ring (tuning file" <<< "$log" || { echo "$log"; exit 1; }
+grep -q "AllReduce of 8 bytes on 2 ranks: tree/Simple (tuning file" <<< "$log" || { echo "$log"; exit 1; }
+grep -q "AllReduce of 65536 bytes on 2 ranks: ring/Simple (tuning file" <<< "$log" || { echo "$log"; exit 1; }
 grep -q "Out of bounds values : 0 OK" <<< "$log"
 printf 'allreduce 2 0 4096 tree\nallreduce two 0 * ring\n' > "$out/bad.txt"
 log=$(BRAID_TUNE_FILE="$out/bad.txt" "$collperf" allreduce -b 8 -e 8 -np 2 2>&1 || true)

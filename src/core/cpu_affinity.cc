@@ -1,0 +1,62 @@
+#include "core/cpu_affinity.h"
+
+#include <hwloc.h>
+
+#include <atomic>
+#include <memory>
+
+#include "core/env.h"
+#include "core/error.h"
+#include "core/text.h"
+
+namespace braid {
+namespace {
+
+struct TopologyDeleter {
+  void operator()(hwloc_topology* t) const { hwloc_topology_destroy(t); }
+};
+using Topology = std::unique_ptr<hwloc_topology, TopologyDeleter>;
+
+// This process's view: only the cores it is allowed to run on (cgroups, taskset).
+Topology loadTopology() {
+  hwloc_topology_t t = nullptr;
+  if (hwloc_topology_init(&t) != 0) return nullptr;
+  Topology topology(t);
+  if (hwloc_topology_load(t) != 0) return nullptr;
+  return topology;
+}
+
+std::atomic<bool> bound{false};
+
+}  // namespace
+
+CpuAffinity cpuAffinityFromEnv() {
+  const auto value = envValue("CPU_AFFINITY", false);
+  const std::string mode = value ? lowercase(trim(*value)) : "none";
+  if (mode == "none" || mode.empty()) return CpuAffinity::None;
+  if (mode == "core") return CpuAffinity::Core;
+  if (mode == "numa") return CpuAffinity::Numa;
+  fail(ncclInvalidArgument, "BRAID_CPU_AFFINITY=\"" + *value + "\": expected none, core or numa");
+}
+
+std::string bindCallingThread(CpuAffinity affinity, int localIndex, int localRanks) {
+  if (affinity == CpuAffinity::None || bound.exchange(true)) return "";
+  Topology topology = loadTopology();
+  if (!topology) return "";
+  hwloc_topology* t = topology.get();
+  const int cores = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
+  if (cores <= 0 || localRanks > cores) return "";  // oversubscribed: let the scheduler balance
+  hwloc_obj_t core = hwloc_get_obj_by_type(t, HWLOC_OBJ_CORE, static_cast<unsigned>(localIndex));
+  hwloc_obj_t target = core;
+  if (affinity == CpuAffinity::Numa) {
+    hwloc_obj_t node = hwloc_get_obj_covering_cpuset(t, core->cpuset);
+    while (node && node->memory_arity == 0) node = node->parent;  // the object that holds the NUMA node
+    if (!node) return "";
+    target = node;
+  }
+  if (hwloc_set_cpubind(t, target->cpuset, HWLOC_CPUBIND_THREAD) != 0) return "";
+  return affinity == CpuAffinity::Core ? "core " + std::to_string(core->logical_index)
+                        : "NUMA node " + std::to_string(target->memory_first_child->logical_index);
+}
+
+}  // namespace braid
