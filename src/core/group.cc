@@ -65,12 +65,30 @@ void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void
   });
 }
 
-void launch(std::vector<CommWork> work, cudaStream_t stream) {
+// Runs or queues `work`; the queued paths take it over (move from it).
+void launch(std::vector<CommWork>& work, cudaStream_t stream) {
   if (accelerator::launch(work, stream)) return;  // device memory or a CUDA stream
   if (!stream) return executeWork(work);          // the NULL stream: now, with nothing to wrap
   std::vector<ncclComm*> comms;
   for (CommWork& w : work) comms.push_back(w.comm);
   runOn(stream, std::move(comms), [work = std::move(work)]() mutable { executeWork(work); });
+}
+
+// A collective outside any group on the NULL stream, the common case, runs from a work list this thread keeps:
+// the call allocates nothing once the list has grown to fit.
+void launchAlone(ncclComm* comm, CollectiveCall call) {
+  thread_local std::vector<CommWork> alone;
+  alone.resize(1);  // also after a launch that took the list over
+  CommWork& w = alone.front();
+  w.comm = comm;
+  w.collectives.push_back(std::move(call));
+  struct Reset {
+    std::vector<CommWork>& list;
+    ~Reset() {
+      if (!list.empty()) list.front().collectives.clear();  // keeps the capacity
+    }
+  } reset{alone};
+  launch(alone, nullptr);
 }
 
 // Validates the handle before anything is recorded: a host stream, or the accelerator's.
@@ -90,12 +108,13 @@ void groupEnd() {
   GroupState taken = std::move(group);
   group = GroupState{};
   if (!taken.inits.empty()) runInits(std::move(taken.inits));
-  if (!taken.work.empty()) launch(std::move(taken.work), taken.stream);
+  if (!taken.work.empty()) launch(taken.work, taken.stream);
 }
 
 void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream) {
   comm->checkUsable();
   checkStream(stream);
+  if (group.depth == 0 && !stream) return launchAlone(comm, std::move(call));
   groupStart();
   noteStream(stream);
   workFor(comm).collectives.push_back(std::move(call));

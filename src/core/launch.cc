@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "core/collective_check.h"
 #include "core/communicator.h"
@@ -27,7 +28,9 @@ struct ActiveComm {
   CollectiveSignature signature;
   std::vector<CollectiveSignature> signatures;
   std::shared_ptr<const Schedule> collectiveSchedule;
-  std::unique_ptr<Run> collective;
+  Run* collective = nullptr;                 // the collective now running: one of these two
+  std::unique_ptr<ScheduleRun> scheduled;
+  std::optional<LowLatencyRun> lowLatency;   // built in place: an LL call allocates nothing
   Schedule pointToPointSchedule;
   std::unique_ptr<ScheduleRun> pointToPoint;
 };
@@ -54,13 +57,14 @@ void startCollective(ActiveComm& a) {
   }
   const ReduceFn reduce = reduceFunction(c.type, c.op.kind);
   if (lowLatency) {
-    a.collective = std::make_unique<LowLatencyRun>(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, elementSize,
-                                                   reduce, input, static_cast<char*>(c.recvbuff));
+    a.collective = &a.lowLatency.emplace(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, elementSize, reduce,
+                                         input, static_cast<char*>(c.recvbuff));
     return;
   }
   std::vector<char*> buffers = {const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace};
-  a.collective = std::make_unique<ScheduleRun>(*a.collectiveSchedule, std::move(buffers), elementSize, reduce,
-                                               comm->channel(Channel::Collective));
+  a.scheduled = std::make_unique<ScheduleRun>(*a.collectiveSchedule, std::move(buffers), elementSize, reduce,
+                                              comm->channel(Channel::Collective));
+  a.collective = a.scheduled.get();
 }
 
 // Counts the next collective as issued and starts it, or first the exchange of its signature.
@@ -82,7 +86,9 @@ void finishCollective(ActiveComm& a) {
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
   if (c.op.divideByRanks && c.outputCount > 0)
     divideElements(c.type, c.recvbuff, c.outputCount, static_cast<uint64_t>(c.shape.nranks));
-  a.collective.reset();
+  a.collective = nullptr;
+  a.scheduled.reset();
+  a.lowLatency.reset();
   ++a.nextCollective;
   std::atomic<uint64_t>& completed = a.work->comm->collectivesCompleted;
   completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -211,7 +217,12 @@ struct LaunchScope {
 void executeWork(std::vector<CommWork>& work) {
   // Communicators are locked in address order, a fixed order across threads; the order they run in is free.
   std::sort(work.begin(), work.end(), [](const CommWork& x, const CommWork& y) { return x.comm < y.comm; });
-  std::vector<ActiveComm> active(work.size());
+  // This thread's list, reused from launch to launch (launches never nest on a thread): no allocation per call.
+  thread_local std::vector<ActiveComm> active;
+  struct Clear {
+    ~Clear() { active.clear(); }  // unlocks the communicators, keeps the capacity
+  } clear;
+  active.resize(work.size());
   for (size_t i = 0; i < work.size(); ++i) {
     ActiveComm& a = active[i];
     a.work = &work[i];
