@@ -1,6 +1,7 @@
 #include "algorithms/planner/planner.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace braid::planner {
 
@@ -13,8 +14,14 @@ const char* choiceSourceName(ChoiceSource source) {
   return "?";
 }
 
+namespace {
+std::atomic<uint64_t> plannersMade{0};
+}  // namespace
+
+Planner::Planner() : id_(++plannersMade) {}
+
 Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols)
-    : model_(model), filter_(filter), protocols_(protocols), rules_(std::move(rules)) {}
+    : model_(model), filter_(filter), protocols_(protocols), rules_(std::move(rules)), id_(++plannersMade) {}
 
 std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, bool runnableOnly) const {
   std::vector<Prediction> out;
@@ -51,6 +58,22 @@ bool Planner::lowLatencyApplies(CollectiveKind kind, size_t bytes) const {
 
 Choice Planner::choose(CollectiveKind kind, size_t bytes, bool* fresh) const {
   const uint64_t key = (static_cast<uint64_t>(kind) << 56) ^ bytes;
+  // Programs repeat one call over and over: this thread's last answer needs no lock. Planners are told apart
+  // by a number never reused, since a new one may live at a freed one's address.
+  struct LastAnswer {
+    uint64_t planner = 0, key = 0;
+    Choice choice;
+  };
+  thread_local LastAnswer last;
+  if (last.planner == id_ && last.key == key) {
+    if (fresh) *fresh = false;
+    return last.choice;
+  }
+  last = {id_, key, lookUp(kind, bytes, key, fresh)};
+  return last.choice;
+}
+
+Choice Planner::lookUp(CollectiveKind kind, size_t bytes, uint64_t key, bool* fresh) const {
   std::lock_guard<std::mutex> lock(cacheMutex_);
   auto it = cache_.find(key);
   if (fresh) *fresh = it == cache_.end();

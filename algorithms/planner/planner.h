@@ -26,7 +26,7 @@ struct Choice {
 
 class Planner {
  public:
-  Planner() = default;
+  Planner();
   Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols = {});
 
   // What to run: only algorithms Braid has schedules for. `fresh` tells whether this call decided (not cached).
@@ -38,12 +38,14 @@ class Planner {
 
  private:
   Choice decide(CollectiveKind kind, size_t bytes) const;
+  Choice lookUp(CollectiveKind kind, size_t bytes, uint64_t key, bool* fresh) const;  // the shared cache
   bool lowLatencyApplies(CollectiveKind kind, size_t bytes) const;
 
   FabricModel model_;
   AlgorithmFilter filter_;
   ProtocolFilter protocols_;
   std::vector<TuningRule> rules_;
+  uint64_t id_;  // unique per planner made in this process
   mutable std::mutex cacheMutex_;
   mutable std::unordered_map<uint64_t, Choice> cache_;
 };

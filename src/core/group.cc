@@ -76,7 +76,7 @@ void launch(std::vector<CommWork>& work, cudaStream_t stream) {
 
 // A collective outside any group on the NULL stream, the common case, runs from a work list this thread keeps:
 // the call allocates nothing once the list has grown to fit.
-void launchAlone(ncclComm* comm, CollectiveCall call) {
+void launchAlone(ncclComm* comm, CollectiveCall&& call) {
   thread_local std::vector<CommWork> alone;
   alone.resize(1);  // also after a launch that took the list over
   CommWork& w = alone.front();
@@ -111,7 +111,7 @@ void groupEnd() {
   if (!taken.work.empty()) launch(taken.work, taken.stream);
 }
 
-void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream) {
+void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream) {
   comm->checkUsable();
   checkStream(stream);
   if (group.depth == 0 && !stream) return launchAlone(comm, std::move(call));

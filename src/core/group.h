@@ -13,7 +13,7 @@ void groupStart();
 void groupEnd();  // launches what was recorded (on the NULL stream: completes before returning)
 bool inGroup();
 
-void enqueueCollective(ncclComm* comm, CollectiveCall call, cudaStream_t stream);
+void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream);
 void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream);
 // Outside groups only: the sender is known only once its first bytes arrive. Sets *source when done.
 void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* source, cudaStream_t stream);
