@@ -246,6 +246,10 @@ Prediction finish(CollectiveKind kind, Algorithm a, double s, double t, int n) {
 }
 }  // namespace
 
+std::string planName(const Prediction& p) {
+  return std::string(algorithmName(p.algorithm)) + (p.protocol == Protocol::LowLatency ? "/LL" : "");
+}
+
 size_t lowLatencyContribution(CollectiveKind kind, size_t bytes, int nranks) {
   return kind == CollectiveKind::AllGather ? bytes / static_cast<size_t>(std::max(nranks, 1)) : bytes;
 }
@@ -270,7 +274,9 @@ Prediction predictLowLatency(CollectiveKind kind, size_t bytes, const FabricMode
     c.wire(own + read, m.lowLatency.bandwidthGBps);
     c.reduce(reduced);
   }
-  return finish(kind, Algorithm::Mesh, s, c.total(), n);
+  Prediction p = finish(kind, Algorithm::Mesh, s, c.total(), n);
+  p.protocol = Protocol::LowLatency;
+  return p;
 }
 
 Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricModel& m) {

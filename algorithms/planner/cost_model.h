@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "algorithms/collective.h"
@@ -42,7 +43,10 @@ struct Prediction {
   double timeUs;
   double algbwGBps;
   double busbwGBps;
+  Protocol protocol = Protocol::Simple;
 };
+// "ring", or "mesh/LL" for the LL protocol.
+std::string planName(const Prediction& prediction);
 
 // nccl-tests' bus bandwidth factor for `kind` on n ranks.
 double busBandwidthFactor(CollectiveKind kind, int nranks);

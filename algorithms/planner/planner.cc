@@ -25,28 +25,31 @@ Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRu
 
 std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, bool runnableOnly) const {
   std::vector<Prediction> out;
-  for (Algorithm a : modelledAlgorithms(kind, model_)) {
-    if (!filter_.allows(kind, a) || (runnableOnly && !hasAlgorithm(kind, a))) continue;
-    out.push_back(predict(kind, a, bytes, model_));
-  }
+  const bool lowLatency = lowLatencyApplies(kind, bytes);
+  if (!lowLatency || protocols_.simple)  // BRAID_PROTO=LL: nothing but LL where it applies
+    for (Algorithm a : modelledAlgorithms(kind, model_)) {
+      if (!filter_.allows(kind, a) || (runnableOnly && !hasAlgorithm(kind, a))) continue;
+      out.push_back(predict(kind, a, bytes, model_));
+    }
+  if (lowLatency) out.push_back(predictLowLatency(kind, bytes, model_));
   std::stable_sort(out.begin(), out.end(), [](const Prediction& x, const Prediction& y) { return x.timeUs < y.timeUs; });
   return out;
 }
 
 Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
-  if (auto ruled = matchTuningRule(rules_, kind, model_.nranks, bytes))
-    if (hasAlgorithm(kind, *ruled) && filter_.allows(kind, *ruled))
-      return {*ruled, ChoiceSource::TuningFile, predict(kind, *ruled, bytes, model_).timeUs};
-  std::vector<Prediction> ranked = candidates(kind, bytes, true);
-  const ChoiceSource source = filter_.restricts(kind) ? ChoiceSource::Override : ChoiceSource::Model;
-  if (lowLatencyApplies(kind, bytes)) {
-    const Prediction ll = predictLowLatency(kind, bytes, model_);
-    const bool forced = !protocols_.simple;
-    if (forced || ranked.empty() || ll.timeUs < ranked.front().timeUs)
-      return {Algorithm::Mesh, forced ? ChoiceSource::Override : source, ll.timeUs, Protocol::LowLatency};
+  if (const TuningRule* rule = matchTuningRule(rules_, kind, model_.nranks, bytes)) {
+    const bool lowLatency = rule->protocol == Protocol::LowLatency && lowLatencyApplies(kind, bytes);
+    if ((lowLatency || hasAlgorithm(kind, rule->algorithm)) && filter_.allows(kind, rule->algorithm)) {
+      const Prediction p =
+          lowLatency ? predictLowLatency(kind, bytes, model_) : predict(kind, rule->algorithm, bytes, model_);
+      return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol};
+    }
   }
+  const std::vector<Prediction> ranked = candidates(kind, bytes, true);
+  const bool overridden = filter_.restricts(kind) || !protocols_.lowLatency || !protocols_.simple;
+  const ChoiceSource source = overridden ? ChoiceSource::Override : ChoiceSource::Model;
   if (ranked.empty()) return {Algorithm::Default, source, 0};  // the overrides exclude everything
-  return {ranked.front().algorithm, source, ranked.front().timeUs};
+  return {ranked.front().algorithm, source, ranked.front().timeUs, ranked.front().protocol};
 }
 
 // LL is a one-shot exchange, so an algorithm override keeps it only where it allows mesh.

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "algorithms/planner/algorithm_filter.h"
+#include "core/text.h"
 
 namespace braid::planner {
 namespace {
@@ -38,8 +39,9 @@ std::vector<TuningRule> parseTuningRules(std::istream& in, const std::string& na
     std::vector<std::string> f;
     for (std::string word; fields >> word;) f.push_back(word);
     if (f.empty()) continue;
-    if (f.size() != 5) fail("expected 5 fields (collective ranks min_bytes max_bytes algorithm), found " +
-                            std::to_string(f.size()));
+    if (f.size() != 5 && f.size() != 6)
+      fail("expected 5 or 6 fields (collective ranks min_bytes max_bytes algorithm [protocol]), found " +
+           std::to_string(f.size()));
     TuningRule rule;
     if (!parseCollectiveKind(f[0], &rule.kind)) fail("unknown collective \"" + f[0] + "\"");
     size_t ranks;
@@ -50,7 +52,16 @@ std::vector<TuningRule> parseTuningRules(std::istream& in, const std::string& na
     if (rule.maxBytes < rule.minBytes) fail("max_bytes is below min_bytes");
     if (!parseAlgorithm(f[4], &rule.algorithm) || rule.algorithm == Algorithm::Default)
       fail("unknown algorithm \"" + f[4] + "\"");
-    if (!hasAlgorithm(rule.kind, rule.algorithm) && rule.algorithm != Algorithm::Hierarchical)
+    if (f.size() == 6) {
+      const std::string protocol = lowercase(f[5]);
+      if (protocol == "ll") rule.protocol = Protocol::LowLatency;
+      else if (protocol != "simple") fail("unknown protocol \"" + f[5] + "\" (LL or Simple)");
+      if (rule.protocol == Protocol::LowLatency && (rule.algorithm != Algorithm::Mesh || !hasLowLatency(rule.kind)))
+        fail("LL is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather and "
+             "reducescatter");
+    }
+    if (!hasAlgorithm(rule.kind, rule.algorithm) && rule.algorithm != Algorithm::Hierarchical &&
+        rule.protocol != Protocol::LowLatency)
       fail(std::string(collectiveKeyword(rule.kind)) + " has no " + algorithmName(rule.algorithm) + " algorithm");
     rules.push_back(rule);
   }
@@ -65,20 +76,19 @@ std::vector<TuningRule> loadTuningFile(const std::string& path) {
 
 void writeTuningRules(std::ostream& out, const std::vector<TuningRule>& rules, const std::string& comment) {
   out << "# braid tuning file (BRAID_TUNE_FILE): " << comment << "\n"
-      << "# collective  ranks  min_bytes  max_bytes  algorithm\n";
+      << "# collective  ranks  min_bytes  max_bytes  algorithm  [protocol]\n";
   for (const TuningRule& r : rules) {
     out << collectiveKeyword(r.kind) << " " << (r.nranks ? std::to_string(r.nranks) : "*") << " " << r.minBytes
         << " " << (r.maxBytes == kOpen ? "*" : std::to_string(r.maxBytes)) << " " << algorithmName(r.algorithm)
-        << "\n";
+        << (r.protocol == Protocol::LowLatency ? " LL" : "") << "\n";
   }
 }
 
-std::optional<Algorithm> matchTuningRule(const std::vector<TuningRule>& rules, CollectiveKind kind, int nranks,
-                                         size_t bytes) {
+const TuningRule* matchTuningRule(const std::vector<TuningRule>& rules, CollectiveKind kind, int nranks, size_t bytes) {
   for (const TuningRule& r : rules)
     if (r.kind == kind && (r.nranks == 0 || r.nranks == nranks) && bytes >= r.minBytes && bytes <= r.maxBytes)
-      return r.algorithm;
-  return std::nullopt;
+      return &r;
+  return nullptr;
 }
 
 }  // namespace braid::planner

@@ -1,16 +1,18 @@
 // Tuning files (BRAID_TUNE_FILE): per collective, rank count and size range, the algorithm to use. `braid plan
 // --tune-file` writes them; the library loads them at communicator init. One rule per line:
 //
-//   # collective  ranks  min_bytes  max_bytes  algorithm
+//   # collective  ranks  min_bytes  max_bytes  algorithm  [protocol]
+//   allreduce     2      0          256        mesh       LL
 //   allreduce     16     0          65536      rd
 //   allreduce     *      65537      *          ring
 //
-// `*` matches any rank count / leaves the range open. Lines are tried in order; the first match wins.
+// `*` matches any rank count / leaves the range open. Lines are tried in order; the first match wins. The
+// protocol is Simple unless the line says LL (only with mesh, for the collectives LL serves; where a
+// communicator has no LL mailboxes, or the call is too large for them, the rule means mesh with Simple).
 #pragma once
 
 #include <cstddef>
 #include <istream>
-#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@ struct TuningRule {
   size_t minBytes = 0;
   size_t maxBytes = static_cast<size_t>(-1);
   Algorithm algorithm;
+  Protocol protocol = Protocol::Simple;
 };
 
 // Throws std::invalid_argument "name:line: what" for the first malformed line.
@@ -32,7 +35,7 @@ std::vector<TuningRule> parseTuningRules(std::istream& in, const std::string& na
 std::vector<TuningRule> loadTuningFile(const std::string& path);  // also fails when the file cannot be read
 void writeTuningRules(std::ostream& out, const std::vector<TuningRule>& rules, const std::string& comment);
 
-std::optional<Algorithm> matchTuningRule(const std::vector<TuningRule>& rules, CollectiveKind kind, int nranks,
-                                         size_t bytes);
+// The first rule that matches, or null.
+const TuningRule* matchTuningRule(const std::vector<TuningRule>& rules, CollectiveKind kind, int nranks, size_t bytes);
 
 }  // namespace braid::planner

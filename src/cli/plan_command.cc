@@ -39,8 +39,8 @@ std::vector<size_t> sizeList(const std::string& bytes, const std::string& range)
 }
 
 nlohmann::json predictionJson(const Prediction& p) {
-  return {{"algorithm", algorithmName(p.algorithm)}, {"time_us", p.timeUs}, {"algbw_GBps", p.algbwGBps},
-          {"busbw_GBps", p.busbwGBps}};
+  return {{"algorithm", algorithmName(p.algorithm)}, {"protocol", protocolName(p.protocol)}, {"time_us", p.timeUs},
+          {"algbw_GBps", p.algbwGBps}, {"busbw_GBps", p.busbwGBps}};
 }
 
 // Adjacent sizes with the same choice become one rule; the ranges cover every size.
@@ -50,11 +50,11 @@ std::vector<planner::TuningRule> tuningRules(CollectiveKind kind, int nranks, co
   for (size_t i = 0; i < sizes.size(); ++i) {
     const bool last = i + 1 == sizes.size();
     const size_t upTo = last ? static_cast<size_t>(-1) : sizes[i];
-    if (!rules.empty() && rules.back().algorithm == chosen[i].algorithm) {
+    if (!rules.empty() && rules.back().algorithm == chosen[i].algorithm && rules.back().protocol == chosen[i].protocol) {
       rules.back().maxBytes = upTo;
     } else {
       const size_t from = rules.empty() ? 0 : rules.back().maxBytes + 1;
-      rules.push_back({kind, nranks, from, upTo, chosen[i].algorithm});
+      rules.push_back({kind, nranks, from, upTo, chosen[i].algorithm, chosen[i].protocol});
     }
   }
   return rules;
@@ -144,7 +144,7 @@ int runPlan(const PlanOptions& o) {
       for (size_t k = 0; k < perSize[i].size(); ++k) {
         const Prediction& p = perSize[i][k];
         std::cout << std::setw(12) << (k == 0 ? formatByteSize(sizes[i]) : "") << (k == 0 ? " *" : "  ")
-                  << std::left << std::setw(12) << algorithmName(p.algorithm) << std::right << std::setprecision(2)
+                  << std::left << std::setw(12) << planName(p) << std::right << std::setprecision(2)
                   << std::setw(11) << p.timeUs << std::setw(13) << p.algbwGBps << std::setw(13) << p.busbwGBps
                   << "\n";
       }
@@ -158,11 +158,11 @@ int runPlan(const PlanOptions& o) {
   }
   if (!o.plot.empty()) {
     std::vector<PlotSeries> series;
-    for (const Prediction& p : perSize.front()) series.push_back({algorithmName(p.algorithm), {}});
+    for (const Prediction& p : perSize.front()) series.push_back({planName(p), {}});
     for (auto& s : series)
       for (const auto& candidates : perSize)
         for (const Prediction& p : candidates)
-          if (algorithmName(p.algorithm) == s.name) s.busbw.push_back(p.busbwGBps);
+          if (planName(p) == s.name) s.busbw.push_back(p.busbwGBps);
     std::ofstream out(o.plot);
     if (!out) throw std::invalid_argument("cannot write " + o.plot);
     out << plotBusBandwidth(o.collective + " on " + source + ", " + std::to_string(m.nranks) + " ranks", sizes, series);

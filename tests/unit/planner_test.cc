@@ -43,17 +43,24 @@ TEST(ProtocolFilter, ReadsNcclSyntax) {
 }
 
 TEST(TuningFile, RoundTripsAndMatchesInOrder) {
-  std::vector<TuningRule> rules = {{CollectiveKind::AllReduce, 16, 0, 65536, Algorithm::RecursiveDoubling},
-                                   {CollectiveKind::AllReduce, 0, 65537, static_cast<size_t>(-1), Algorithm::Ring},
-                                   {CollectiveKind::Broadcast, 0, 0, static_cast<size_t>(-1), Algorithm::Tree}};
+  std::vector<TuningRule> rules = {
+      {CollectiveKind::AllReduce, 2, 0, 256, Algorithm::Mesh, Protocol::LowLatency},
+      {CollectiveKind::AllReduce, 16, 0, 65536, Algorithm::RecursiveDoubling},
+      {CollectiveKind::AllReduce, 0, 65537, static_cast<size_t>(-1), Algorithm::Ring},
+      {CollectiveKind::Broadcast, 0, 0, static_cast<size_t>(-1), Algorithm::Tree}};
   std::stringstream text;
   writeTuningRules(text, rules, "test");
   std::vector<TuningRule> back = parseTuningRules(text, "t");
-  ASSERT_EQ(back.size(), 3u);
-  EXPECT_EQ(matchTuningRule(back, CollectiveKind::AllReduce, 16, 100), Algorithm::RecursiveDoubling);
-  EXPECT_EQ(matchTuningRule(back, CollectiveKind::AllReduce, 8, 100), std::nullopt);
-  EXPECT_EQ(matchTuningRule(back, CollectiveKind::AllReduce, 8, 1 << 20), Algorithm::Ring);
-  EXPECT_EQ(matchTuningRule(back, CollectiveKind::Broadcast, 3, 1), Algorithm::Tree);
+  ASSERT_EQ(back.size(), 4u);
+  auto algorithmOf = [&](CollectiveKind kind, int nranks, size_t bytes) {
+    const TuningRule* rule = matchTuningRule(back, kind, nranks, bytes);
+    return rule ? std::string(algorithmName(rule->algorithm)) + "/" + protocolName(rule->protocol) : "none";
+  };
+  EXPECT_EQ(algorithmOf(CollectiveKind::AllReduce, 2, 100), "mesh/LL");
+  EXPECT_EQ(algorithmOf(CollectiveKind::AllReduce, 16, 100), "rd/Simple");
+  EXPECT_EQ(algorithmOf(CollectiveKind::AllReduce, 8, 100), "none");
+  EXPECT_EQ(algorithmOf(CollectiveKind::AllReduce, 8, 1 << 20), "ring/Simple");
+  EXPECT_EQ(algorithmOf(CollectiveKind::Broadcast, 3, 1), "tree/Simple");
 }
 
 std::string errorOf(const std::string& text) {
@@ -68,12 +75,17 @@ std::string errorOf(const std::string& text) {
 
 TEST(TuningFile, NamesFileAndLineOfTheFirstBadLine) {
   EXPECT_EQ(errorOf("# ok\nallreduce * 0 * ring\nallreduce 4 0\n"),
-            "tune.txt:3: expected 5 fields (collective ranks min_bytes max_bytes algorithm), found 3");
+            "tune.txt:3: expected 5 or 6 fields (collective ranks min_bytes max_bytes algorithm [protocol]), found 3");
   EXPECT_EQ(errorOf("allgatherx * 0 * ring\n"), "tune.txt:1: unknown collective \"allgatherx\"");
   EXPECT_EQ(errorOf("allreduce * 10 5 ring\n"), "tune.txt:1: max_bytes is below min_bytes");
   EXPECT_EQ(errorOf("allreduce -1 0 * ring\n"), "tune.txt:1: bad rank count \"-1\"");
   EXPECT_EQ(errorOf("allreduce * 0 99999999999999999999 ring\n"), "tune.txt:1: bad max_bytes \"99999999999999999999\"");
   EXPECT_EQ(errorOf("reducescatter * 0 * mesh\n"), "tune.txt:1: reducescatter has no mesh algorithm");
+  EXPECT_EQ(errorOf("reducescatter * 0 * mesh LL\n"), "");  // LL is mesh for every collective it serves
+  EXPECT_EQ(errorOf("allreduce * 0 * ring LL\n"),
+            "tune.txt:1: LL is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather and "
+            "reducescatter");
+  EXPECT_EQ(errorOf("allreduce * 0 * mesh LL128\n"), "tune.txt:1: unknown protocol \"LL128\" (LL or Simple)");
   EXPECT_EQ(errorOf("\n\n  # only comments\n"), "");
 }
 
@@ -185,6 +197,16 @@ TEST(Planner, PicksLowLatencyForSmallCallsWithinOneHost) {
   Planner ringOnly(m, AlgorithmFilter::parse("allreduce:ring"), {});
   EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 64).protocol, Protocol::Simple);
   EXPECT_EQ(ringOnly.choose(CollectiveKind::Broadcast, 64).protocol, Protocol::LowLatency);
+  // A tuning file may ask for LL; where LL cannot serve the call its rule means mesh with Simple.
+  Planner ruled(m, AlgorithmFilter(), {{CollectiveKind::AllReduce, 0, 0, static_cast<size_t>(-1), Algorithm::Mesh,
+                                        Protocol::LowLatency}});
+  EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1024).protocol, Protocol::LowLatency);
+  EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1024).source, ChoiceSource::TuningFile);
+  EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1 << 20).protocol, Protocol::Simple);
+  EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1 << 20).algorithm, Algorithm::Mesh);
+  // `braid plan --host-ranks` lists LL among the candidates.
+  const auto listed = free.candidates(CollectiveKind::AllReduce, 64, false);
+  EXPECT_TRUE(std::any_of(listed.begin(), listed.end(), [](const Prediction& p) { return planName(p) == "mesh/LL"; }));
   // Without mailboxes (ranks on several hosts) there is no LL.
   FabricModel twoHosts = m;
   twoHosts.ranksPerNode = 2;
