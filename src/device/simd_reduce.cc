@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "device/reduce_ops.h"
+#include "device/small_floats.h"
 
 namespace braid {
 namespace {
@@ -92,6 +93,51 @@ template <ReduceKind K> struct Bf16Body {
   }
 };
 
+// fp8: the scalar conversions' tables (small_floats.h), eight lanes at a time: a gather from the 256 decoded
+// floats to widen, a gather from the 64 Ki codes (keyed by each float's folded upper half) to narrow. The tail
+// goes through zero-padded copies, so every element is computed by the same instructions.
+__attribute__((target("avx2"))) __m256 widenFp8(const uint8_t* p, const float* decode) {
+  const __m256i codes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_i32gather_ps(decode, codes, 4);
+}
+
+template <ReduceKind K>
+__attribute__((target("avx2"))) void fp8Eight(uint8_t* d, const uint8_t* x, const uint8_t* y, const float* decode,
+                                             const uint8_t* encode) {
+  const __m256i bits = _mm256_castps_si256(apply8<K>(widenFp8(x, decode), widenFp8(y, decode)));
+  const __m256i low = _mm256_and_si256(bits, _mm256_set1_epi32(0xffff));
+  const __m256i lowZero = _mm256_cmpeq_epi32(low, _mm256_setzero_si256());
+  const __m256i key = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_andnot_si256(lowZero, _mm256_set1_epi32(1)));
+  const __m256i codes =
+      _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(encode), key, 1), _mm256_set1_epi32(0xff));
+  const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(codes), _mm256_extracti128_si256(codes, 1));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm_packus_epi16(words, words));
+}
+
+template <ReduceKind K, const float* (*Decode)(), const uint8_t* (*Encode)()>
+__attribute__((target("avx2"))) void fp8Kernel(void* dst, const void* a, const void* b, size_t count) {
+  uint8_t* d = static_cast<uint8_t*>(dst);
+  const uint8_t* x = static_cast<const uint8_t*>(a);
+  const uint8_t* y = static_cast<const uint8_t*>(b);
+  const float* decode = Decode();
+  const uint8_t* encode = Encode();
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) fp8Eight<K>(d + i, x + i, y + i, decode, encode);
+  if (i == count) return;
+  uint8_t xs[8] = {}, ys[8] = {}, ds[8];
+  std::memcpy(xs, x + i, count - i);
+  std::memcpy(ys, y + i, count - i);
+  fp8Eight<K>(ds, xs, ys, decode, encode);
+  std::memcpy(d + i, ds, count - i);
+}
+
+template <ReduceKind K> struct E4m3Kernel {
+  static constexpr ReduceFn fn = fp8Kernel<K, fp8e4m3DecodeTable, fp8e4m3EncodeTable>;
+};
+template <ReduceKind K> struct E5m2Kernel {
+  static constexpr ReduceFn fn = fp8Kernel<K, fp8e5m2DecodeTable, fp8e5m2EncodeTable>;
+};
+
 template <template <ReduceKind> class Kernel> ReduceFn byKind(ReduceKind kind) {
   switch (kind) {
     case ReduceKind::Sum: return Kernel<ReduceKind::Sum>::fn;
@@ -158,6 +204,8 @@ ReduceFn simdReduceFunction(ncclDataType_t type, ReduceKind kind, SimdLevel leve
     case ncclFloat64: return NativeKernels<double>::pick(kind, level);
     case ncclFloat16: return byKind<HalfKernel>(kind);
     case ncclBfloat16: return byKind<Bf16Kernel>(kind);
+    case ncclFloat8e4m3: return byKind<E4m3Kernel>(kind);
+    case ncclFloat8e5m2: return byKind<E5m2Kernel>(kind);
     default: return nullptr;
   }
 }

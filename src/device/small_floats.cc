@@ -55,13 +55,35 @@ struct Fp8Format {
   }
 
   // Decoding is a table lookup: 256 entries computed once.
-  static float decodeFast(uint8_t bits) {
+  static const float* decodeTable() {
     static const std::array<float, 256> table = [] {
       std::array<float, 256> t{};
       for (int i = 0; i < 256; ++i) t[i] = decode(static_cast<uint8_t>(i));
       return t;
     }();
-    return table[bits];
+    return table.data();
+  }
+
+  // So is encoding, keyed by a float's upper 16 bits with the lower 16 folded into the lowest key bit: rounding
+  // to 2 or 3 mantissa bits only looks at the guard bit (bit 19 or 20, or higher for subnormals) and whether
+  // any bit below it is set, which the fold keeps. 64 KiB per format (and gather padding), built once.
+  static const uint8_t* encodeTable() {
+    static const std::array<uint8_t, (1 << 16) + 3> table = [] {
+      std::array<uint8_t, (1 << 16) + 3> t{};
+      for (uint32_t key = 0; key < (1u << 16); ++key) {
+        const uint32_t b = key << 16;
+        float v;
+        std::memcpy(&v, &b, sizeof v);
+        t[key] = encode(v);
+      }
+      return t;
+    }();
+    return table.data();
+  }
+
+  static uint8_t encodeFast(float value) {
+    const uint32_t b = bitsOf(value);
+    return encodeTable()[(b >> 16) | ((b & 0xffff) != 0)];
   }
 };
 
@@ -87,9 +109,15 @@ uint16_t floatToBfloat16(float value) {
   return static_cast<uint16_t>(b >> 16);
 }
 
-float fp8e4m3ToFloat(uint8_t bits) { return E4M3::decodeFast(bits); }
-uint8_t floatToFp8e4m3(float value) { return E4M3::encode(value); }
-float fp8e5m2ToFloat(uint8_t bits) { return E5M2::decodeFast(bits); }
-uint8_t floatToFp8e5m2(float value) { return E5M2::encode(value); }
+float fp8e4m3ToFloat(uint8_t bits) { return E4M3::decodeTable()[bits]; }
+uint8_t floatToFp8e4m3(float value) { return E4M3::encodeFast(value); }
+float fp8e5m2ToFloat(uint8_t bits) { return E5M2::decodeTable()[bits]; }
+uint8_t floatToFp8e5m2(float value) { return E5M2::encodeFast(value); }
+const float* fp8e4m3DecodeTable() { return E4M3::decodeTable(); }
+const uint8_t* fp8e4m3EncodeTable() { return E4M3::encodeTable(); }
+const float* fp8e5m2DecodeTable() { return E5M2::decodeTable(); }
+const uint8_t* fp8e5m2EncodeTable() { return E5M2::encodeTable(); }
+uint8_t floatToFp8e4m3Reference(float value) { return E4M3::encode(value); }
+uint8_t floatToFp8e5m2Reference(float value) { return E5M2::encode(value); }
 
 }  // namespace braid

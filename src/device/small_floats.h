@@ -15,6 +15,16 @@ float fp8e4m3ToFloat(uint8_t bits);
 uint8_t floatToFp8e4m3(float value);
 float fp8e5m2ToFloat(uint8_t bits);
 uint8_t floatToFp8e5m2(float value);
+// The tables behind the fp8 conversions, for vector kernels: 256 decoded floats; 65536 codes indexed by a float's
+// upper 16 bits with bit 0 or'ed with "any lower bit set", followed by 3 bytes of padding so that a 32-bit
+// gather may read at any index.
+const float* fp8e4m3DecodeTable();
+const uint8_t* fp8e4m3EncodeTable();
+const float* fp8e5m2DecodeTable();
+const uint8_t* fp8e5m2EncodeTable();
+// The arithmetic the fp8 tables are built from (floatToFp8* must agree with them for every float).
+uint8_t floatToFp8e4m3Reference(float value);
+uint8_t floatToFp8e5m2Reference(float value);
 
 // Storage types, distinct so that templates can tell them apart.
 struct Half { uint16_t bits; };

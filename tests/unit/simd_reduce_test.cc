@@ -1,6 +1,6 @@
 // The vector kernels against the scalar ones, bit for bit, on every type, op and vector level this CPU has:
-// every float16 and bfloat16 value, special values (NaN, infinities, signed zeros, subnormals, extremes) and
-// random bits, with counts that exercise the tails.
+// every float16 and bfloat16 value, every fp8 code (random bytes), special values (NaN, infinities, signed
+// zeros, subnormals, extremes) and random bits, with counts that exercise the tails.
 #include "device/simd_reduce.h"
 
 #include <gtest/gtest.h>
@@ -22,6 +22,8 @@ bool isNanBits(ncclDataType_t type, const unsigned char* p) {
     case ncclBfloat16: { uint16_t h; std::memcpy(&h, p, 2); return std::isnan(bfloat16ToFloat(h)); }
     case ncclFloat32: { float f; std::memcpy(&f, p, 4); return std::isnan(f); }
     case ncclFloat64: { double f; std::memcpy(&f, p, 8); return std::isnan(f); }
+    case ncclFloat8e4m3: return std::isnan(fp8e4m3ToFloat(*p));
+    case ncclFloat8e5m2: return std::isnan(fp8e5m2ToFloat(*p));
     default: return false;
   }
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <random>
 
 namespace braid {
 namespace {
@@ -39,6 +41,30 @@ TEST(SmallFloats, Fp8E5M2) {
   EXPECT_EQ(floatToFp8e5m2(INFINITY), 0x7b);  // satfinite, as CUDA's conversion
   EXPECT_TRUE(std::isinf(fp8e5m2ToFloat(0x7c)));
   EXPECT_TRUE(std::isnan(fp8e5m2ToFloat(0x7e)));
+}
+
+// The table encoders against the arithmetic they were built from: every upper half of a float, with lower
+// halves that are zero, tiny, just below, at and just above the rounding midpoint, and full.
+TEST(SmallFloats, Fp8TablesAgreeWithTheArithmeticForEveryFloatShape) {
+  size_t checked = 0;
+  for (uint32_t upper = 0; upper < (1u << 16); ++upper)
+    for (uint32_t lower : {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu}) {
+      const uint32_t bits = upper << 16 | lower;
+      float v;
+      std::memcpy(&v, &bits, sizeof v);
+      ASSERT_EQ(floatToFp8e4m3(v), floatToFp8e4m3Reference(v)) << std::hex << bits;
+      ASSERT_EQ(floatToFp8e5m2(v), floatToFp8e5m2Reference(v)) << std::hex << bits;
+      ++checked;
+    }
+  EXPECT_EQ(checked, 6u << 16);
+  std::mt19937 random(7);
+  for (int i = 0; i < (1 << 20); ++i) {
+    const uint32_t bits = random();
+    float v;
+    std::memcpy(&v, &bits, sizeof v);
+    ASSERT_EQ(floatToFp8e4m3(v), floatToFp8e4m3Reference(v)) << std::hex << bits;
+    ASSERT_EQ(floatToFp8e5m2(v), floatToFp8e5m2Reference(v)) << std::hex << bits;
+  }
 }
 
 TEST(SmallFloats, EveryFiniteFp8CodeRoundTrips) {
