@@ -36,7 +36,8 @@ print("default / ring time per size (median of runs); the planner's pick in brac
 for nranks in (2, 4):
     for coll in ("allreduce", "allgather", "reducescatter", "broadcast", "reduce"):
         d, r = medians(f"{out}/default.{nranks}.{coll}.*.json"), medians(f"{out}/ring.{nranks}.{coll}.*.json")
-        picks = {p["bytes"]: p["algorithm"] for p in json.load(open(f"{out}/plan.{nranks}.{coll}.json"))["plans"]}
+        picks = {p["bytes"]: p["algorithm"] + ("/LL" if p.get("protocol") == "LL" else "")
+                 for p in json.load(open(f"{out}/plan.{nranks}.{coll}.json"))["plans"]}
         cells = []
         for size in sorted(d):
             ratio, pick = d[size] / r[size], picks.get(max(size, 8), "?")

@@ -17,7 +17,8 @@ struct LlMailbox::Header {
 };
 
 namespace {
-constexpr size_t kSegmentBytes = LlMailbox::kHeaderBytes + 2 * LlMailbox::kLinesPerSlot * sizeof(LlLine);
+constexpr size_t kSegmentBytes =
+    LlMailbox::kHeaderBytes + LlMailbox::kSlots * LlMailbox::kLinesPerSlot * sizeof(LlLine);
 }  // namespace
 
 std::string LlMailbox::segmentName(uint64_t nonce, int rank) {
@@ -27,7 +28,7 @@ std::string LlMailbox::segmentName(uint64_t nonce, int rank) {
 }
 
 LlMailbox::LlMailbox(uint64_t nonce, int rank, int nranks)
-    : rank_(rank), staging_(new char[kCapacityBytes]) {
+    : rank_(rank), staging_(new char[kCapacityBytes]), seenFinished_(nranks, 0) {
   boxes_.resize(nranks);
   boxes_[rank] = SharedSegment::create(segmentName(nonce, rank), kSegmentBytes);
   new (boxes_[rank].data()) Header{Header::kMagic, kLinesPerSlot, static_cast<int32_t>(::getpid())};
@@ -43,6 +44,17 @@ void LlMailbox::openPeers(uint64_t nonce) {
       fail(ncclSystemError, "shared-memory segment " + name + " is not a mailbox of this Braid version");
     boxes_[r] = std::move(box);
   }
+}
+
+bool LlMailbox::slotFree(uint64_t sequence, int* busy) const {
+  if (sequence <= kSlots) return true;
+  const uint64_t needed = sequence - kSlots;
+  for (int r = 0; r < nranks(); ++r) {
+    if (r == rank_ || seenFinished_[r] >= needed) continue;
+    seenFinished_[r] = finishedCounter(r).load(std::memory_order_acquire);
+    if (seenFinished_[r] < needed) return *busy = r, false;
+  }
+  return true;
 }
 
 int32_t LlMailbox::ownerPid(int rank) const { return reinterpret_cast<const Header*>(boxes_[rank].data())->ownerPid; }

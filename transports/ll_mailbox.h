@@ -7,9 +7,11 @@
 // that sees the flag (acquire) sees that line's payload. Flag and data share a cache line, so one transfer
 // brings both, and lines can be consumed as they land.
 //
-// Each box has two slots, used by alternate LL collectives. Rewriting a slot is safe without acknowledgements:
-// a rank writes LL collective m only after finishing m-1, which needed every peer to have started m-1, hence to
-// have finished reading everything of m-2 (every LL collective waits for all peers' first line).
+// Each box has eight slots of 16 KiB, used by LL collectives in turn (150 KB per rank), and a counter of the LL
+// collectives its owner has finished (so has read all it needed of). A rank writes collective m into slot m % 8
+// once every peer has finished m-8: then nobody still reads what the slot held. A rank only waits for the
+// peers whose data it needs, so a Broadcast's root may run up to eight calls ahead of its receivers, as a
+// chain's would through its FIFO. Peers' counters are remembered and read again only when a slot looks busy.
 #pragma once
 
 #include <atomic>
@@ -32,14 +34,13 @@ static_assert(sizeof(LlLine) == 64, "an LL line is one cache line");
 
 class LlMailbox {
  public:
-  static constexpr size_t kCapacityBytes = 64 * 1024;  // payload per slot: the largest LL contribution of a rank
+  static constexpr size_t kCapacityBytes = 16 * 1024;  // payload per slot: the largest LL contribution of a rank
   static constexpr size_t kLinesPerSlot = (kCapacityBytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes;
-  static constexpr size_t kHeaderBytes = 64;  // then the two slots
+  static constexpr uint64_t kSlots = 8;
+  static constexpr size_t kHeaderBytes = 128;  // a line of identity, a line for the finished-counter; the slots
 
-  // Lines that carry `bytes` of payload: at least one, which also announces the rank's arrival.
-  static size_t linesFor(size_t bytes) {
-    return bytes == 0 ? 1 : (bytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes;
-  }
+  // Lines that carry `bytes` of payload.
+  static size_t linesFor(size_t bytes) { return (bytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes; }
   static std::string segmentName(uint64_t nonce, int rank);
 
   // Creates this rank's box (before its peers open it).
@@ -49,8 +50,12 @@ class LlMailbox {
 
   // The first line of the slot that LL collective `sequence` uses in `rank`'s box.
   LlLine* slot(int rank, uint64_t sequence) const {
-    return reinterpret_cast<LlLine*>(boxes_[rank].data() + kHeaderBytes) + (sequence & 1) * kLinesPerSlot;
+    return reinterpret_cast<LlLine*>(boxes_[rank].data() + kHeaderBytes) + (sequence % kSlots) * kLinesPerSlot;
   }
+  // Whether this rank may write LL collective `sequence` into its slot; if not, `busy` is a peer still reading.
+  bool slotFree(uint64_t sequence, int* busy) const;
+  // Tells the peers that this rank is done with LL collective `sequence`.
+  void finished(uint64_t sequence) const { finishedCounter(rank_).store(sequence, std::memory_order_release); }
   int32_t ownerPid(int rank) const;
   // Scratch of kCapacityBytes where a run gathers a peer's payload out of its lines (one reduction call per
   // stretch instead of per line). One collective runs per communicator at a time.
@@ -60,9 +65,13 @@ class LlMailbox {
 
  private:
   struct Header;
+  std::atomic<uint64_t>& finishedCounter(int rank) const {
+    return *reinterpret_cast<std::atomic<uint64_t>*>(boxes_[rank].data() + 64);
+  }
   int rank_;
   std::vector<SharedSegment> boxes_;  // by rank; empty segments until openPeers
   std::unique_ptr<char[]> staging_;
+  mutable std::vector<uint64_t> seenFinished_;  // peers' counters as last read
 };
 
 }  // namespace braid

@@ -20,16 +20,8 @@ LowLatencyRun::LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, const 
       elementSize_(elementSize),
       bytes_(shape.count * elementSize),
       reduce_(reduce),
+      input_(input),
       output_(output) {
-  // This rank's contribution goes out first, line by line, each line's flag after its payload.
-  const size_t contribution = contributionOf(rank_);
-  LlLine* lines = mailbox.slot(shape.rank, sequence);
-  for (size_t i = 0, n = LlMailbox::linesFor(contribution); i < n; ++i) {
-    const size_t at = i * LlLine::kPayloadBytes;
-    if (at < contribution)
-      std::memcpy(lines[i].payload, input + at, std::min(LlLine::kPayloadBytes, contribution - at));
-    lines[i].flag.store(sequence, std::memory_order_release);
-  }
   const int last = shape.nranks - 1;
   switch (shape.kind) {
     case CollectiveKind::AllReduce: single_ = {output, 0, bytes_, 0, last}, pieces_ = 1; break;
@@ -44,6 +36,18 @@ LowLatencyRun::LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, const 
     case CollectiveKind::AllGather: pieces_ = static_cast<size_t>(shape.nranks); break;
     default: break;  // hasLowLatency() says which kinds come here
   }
+}
+
+// Line by line, each line's flag after its payload.
+void LowLatencyRun::writeContribution() {
+  const size_t contribution = contributionOf(rank_);
+  LlLine* lines = mailbox_.slot(rank_, sequence_);
+  for (size_t i = 0, n = LlMailbox::linesFor(contribution); i < n; ++i) {
+    const size_t at = i * LlLine::kPayloadBytes;
+    std::memcpy(lines[i].payload, input_ + at, std::min(LlLine::kPayloadBytes, contribution - at));
+    lines[i].flag.store(sequence_, std::memory_order_release);
+  }
+  written_ = true;
 }
 
 LowLatencyRun::Piece LowLatencyRun::piece(size_t index) const {
@@ -109,14 +113,17 @@ void LowLatencyRun::gather(int rank, size_t offset, size_t bytes, char* to) cons
 
 Run::Progress LowLatencyRun::progress() {
   bool moved = false;
+  if (!written_) {
+    if (!mailbox_.slotFree(sequence_, &busy_)) return {false, false};
+    writeContribution();
+    moved = true;
+  }
   for (; piece_ < pieces_; ++piece_, done_ = 0) {
     const Piece p = piece(piece_);
     moved |= advance(p);
     if (done_ < p.bytes) return {false, moved};
   }
-  // Every peer must have started this collective before it counts as done (see ll_mailbox.h).
-  for (; nextArrival_ < nranks_; ++nextArrival_)
-    if (nextArrival_ != rank_ && !lineReady(nextArrival_, 0)) return {false, moved};
+  mailbox_.finished(sequence_);
   return {true, moved};
 }
 
@@ -127,13 +134,13 @@ int LowLatencyRun::waitingFor(size_t* line) const {
     for (int r = p.firstRank; r <= p.lastRank; ++r)
       if (!lineReady(r, *line)) return r;
   }
-  *line = 0;
-  for (int r = nextArrival_; r < nranks_; ++r)
-    if (r != rank_ && !lineReady(r, 0)) return r;
   return -1;
 }
 
 std::string LowLatencyRun::describeWait() const {
+  if (!written_)
+    return "LL slot " + std::to_string(sequence_ % LlMailbox::kSlots) + " (rank " + std::to_string(busy_) +
+           " has not finished LL collective " + std::to_string(sequence_ - LlMailbox::kSlots) + ")";
   size_t line = 0;
   const int rank = waitingFor(&line);
   if (rank < 0) return "nothing";
@@ -141,10 +148,13 @@ std::string LowLatencyRun::describeWait() const {
          " (from rank " + std::to_string(rank) + ")";
 }
 
-// A peer that wrote all its lines may have left; one still owing lines must be alive.
+// A peer that wrote all its lines may have left; one still owing lines, or still reading a slot this rank
+// needs, must be alive.
 void LowLatencyRun::checkPeers() const {
+  if (!written_ && busy_ >= 0) checkProcessAlive(mailbox_.ownerPid(busy_), ("rank " + std::to_string(busy_)).c_str());
   for (int r = 0; r < nranks_; ++r) {
-    if (r == rank_ || lineReady(r, LlMailbox::linesFor(contributionOf(r)) - 1)) continue;
+    const size_t lines = LlMailbox::linesFor(contributionOf(r));
+    if (r == rank_ || lines == 0 || lineReady(r, lines - 1)) continue;
     checkProcessAlive(mailbox_.ownerPid(r), ("rank " + std::to_string(r)).c_str());
   }
 }

@@ -1,6 +1,7 @@
 // One collective of the LL protocol (transports/ll_mailbox.h): this rank writes its contribution to its own
-// mailbox slot at once, then builds its output from the lines of its peers' slots as they arrive. Every rank
-// reduces the inputs in rank order, so all ranks get bit-identical results, like the mesh schedule.
+// mailbox slot as soon as the slot is free, then builds its output from the lines of its peers' slots as they
+// arrive, and tells its peers it is done. Every rank reduces the inputs in rank order, so all ranks get
+// bit-identical results, like the mesh schedule.
 #pragma once
 
 #include <cstddef>
@@ -39,6 +40,7 @@ class LowLatencyRun : public Run {
   void gather(int rank, size_t offset, size_t bytes, char* to) const;  // payload bytes out of rank's lines
   bool lineReady(int rank, size_t line) const;
   size_t contributionOf(int rank) const;
+  void writeContribution();
   int waitingFor(size_t* line) const;  // the first rank whose line this run needs next; -1 when none
 
   const LlMailbox& mailbox_;
@@ -48,11 +50,13 @@ class LowLatencyRun : public Run {
   size_t elementSize_;
   size_t bytes_;  // count * elementSize
   ReduceFn reduce_;
+  const char* input_;
   char* output_;
+  bool written_ = false;  // this rank's contribution is in its slot
+  int busy_ = -1;         // while not written: a peer still reading what the slot held
   Piece single_{};
   size_t pieces_ = 0;
   size_t piece_ = 0, done_ = 0;  // progress through the pieces
-  int nextArrival_ = 0;          // ranks below it are known to have started this collective
 };
 
 }  // namespace braid

@@ -17,7 +17,7 @@ namespace braid {
 namespace {
 
 ncclComm_t joinWithLowLatency(int rank, int nranks, const ncclUniqueId& id) {
-  setenv("BRAID_PROTO", "LL", 1);  // LL wherever it applies (up to 64 KiB per rank)
+  setenv("BRAID_PROTO", "LL", 1);  // LL wherever it applies (up to 16 KiB per rank)
   ncclComm_t comm = nullptr;
   if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return nullptr;
   return comm;
@@ -120,7 +120,28 @@ TEST(LowLatency, StalledPeerTimesOutNamingIt) {
   EXPECT_EQ(failures, "");
 }
 
-// A root that has written its lines and seen everyone arrive may leave before a slow rank has read them.
+// A Broadcast root does not wait for its receivers, but it must not reuse a slot that a slow receiver still
+// reads: every call's values differ, and receivers dawdle now and then.
+TEST(LowLatency, RootRunningAheadNeverOverwritesWhatReceiversStillRead) {
+  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
+    if (!comm) return 1;
+    std::vector<int32_t> x(300);
+    for (int i = 0; i < 400 && problems == 0; ++i) {
+      if (rank != 0 && i % 16 == rank) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      for (size_t j = 0; j < x.size(); ++j) x[j] = rank == 0 ? i * 1000 + static_cast<int32_t>(j) : -1;
+      RANK_EXPECT(ncclBroadcast(x.data(), x.data(), x.size(), ncclInt32, 0, comm, nullptr) == ncclSuccess, "call %d", i);
+      for (size_t j = 0; j < x.size() && problems == 0; ++j)
+        RANK_EXPECT(x[j] == i * 1000 + static_cast<int32_t>(j), "call %d: element %zu is %d", i, j, x[j]);
+    }
+    ncclCommDestroy(comm);
+    return problems;
+  }, 120);
+  EXPECT_EQ(failures, "");
+}
+
+// A root that has written its lines may leave before a slow rank has read them.
 TEST(LowLatency, PeerThatDeliveredMayLeave) {
   std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
     int problems = 0;
