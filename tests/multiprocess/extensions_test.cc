@@ -98,45 +98,40 @@ TEST(CheckCollectives, LateRankIsWaitedForLongerThanTheBootstrapTimeout) {
   EXPECT_EQ(failures, "");
 }
 
-TEST(CheckCollectives, RanksWhoseOverridesDifferAreToldInsteadOfHanging) {
-  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+// Two ranks whose per-process overrides differ (set by `overrides(rank)`) run a checked AllReduce of `count`
+// floats: both must fail with ncclInvalidUsage and a message containing `expected`, instead of hanging.
+std::string differingOverridesAreTold(void (*overrides)(int rank), size_t count, const std::string& expected) {
+  return testing::forkRanks(2, [&](int rank, int nranks, const ncclUniqueId& id) {
     int problems = 0;
     setenv("BRAID_CHECK_COLLECTIVES", "1", 1);
-    setenv("BRAID_ALGO", rank == 0 ? "allreduce:rd" : "allreduce:ring", 1);
+    overrides(rank);
     ncclComm_t comm;
     if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
-    std::vector<float> x(1024, 1.0f);
+    std::vector<float> x(count, 1.0f);
     ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclFloat32, ncclSum, comm, nullptr);
     std::string message = ncclGetLastError(comm);
     RANK_EXPECT(r == ncclInvalidUsage, "AllReduce returned %d", r);
-    RANK_EXPECT(message.find("float, sum, rd) but rank 1 calls AllReduce(count 1024, float, sum, ring)") !=
-                    std::string::npos,
-                "message: %s", message.c_str());
+    RANK_EXPECT(message.find(expected) != std::string::npos, "message: %s", message.c_str());
     ncclCommAbort(comm);
     return problems;
   }, 60);
-  EXPECT_EQ(failures, "");
+}
+
+TEST(CheckCollectives, RanksWhoseOverridesDifferAreToldInsteadOfHanging) {
+  EXPECT_EQ(differingOverridesAreTold(
+                [](int rank) { setenv("BRAID_ALGO", rank == 0 ? "allreduce:rd" : "allreduce:ring", 1); }, 1024,
+                "float, sum, rd) but rank 1 calls AllReduce(count 1024, float, sum, ring)"),
+            "");
 }
 
 TEST(CheckCollectives, RanksWhoseProtocolsDifferAreTold) {
-  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    setenv("BRAID_CHECK_COLLECTIVES", "1", 1);
-    setenv("BRAID_PROTO", rank == 0 ? "LL" : "Simple", 1);
-    setenv("BRAID_ALGO", "allreduce:mesh", 1);
-    ncclComm_t comm;
-    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
-    std::vector<float> x(16, 1.0f);
-    ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclFloat32, ncclSum, comm, nullptr);
-    std::string message = ncclGetLastError(comm);
-    RANK_EXPECT(r == ncclInvalidUsage, "AllReduce returned %d", r);
-    RANK_EXPECT(message.find("float, sum, mesh/LL) but rank 1 calls AllReduce(count 16, float, sum, mesh)") !=
-                    std::string::npos,
-                "message: %s", message.c_str());
-    ncclCommAbort(comm);
-    return problems;
-  }, 60);
-  EXPECT_EQ(failures, "");
+  EXPECT_EQ(differingOverridesAreTold(
+                [](int rank) {
+                  setenv("BRAID_PROTO", rank == 0 ? "LL" : "Simple", 1);
+                  setenv("BRAID_ALGO", "allreduce:mesh", 1);
+                },
+                16, "float, sum, mesh/LL) but rank 1 calls AllReduce(count 16, float, sum, mesh)"),
+            "");
 }
 
 TEST(RecvAnySource, ReceivesFromEachSenderAndNamesIt) {
