@@ -20,7 +20,10 @@ namespace {
 // One communicator's share of a launch: the collective now running (preceded by its signature exchange when
 // collectives are checked) and the point-to-point batch.
 struct ActiveComm {
-  CommWork* work;
+  // Members start as their initializers say; without a constructor of its own, every launch's resize() would
+  // first zero all ~360 bytes (a rep stos, 3% of a small collective).
+  ActiveComm() {}
+  CommWork* work = nullptr;
   std::unique_lock<std::mutex> lock;  // the communicator's executionMutex
   size_t nextCollective = 0;
   Schedule checkSchedule;
