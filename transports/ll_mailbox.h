@@ -60,7 +60,6 @@ class LlMailbox {
   // Scratch of kCapacityBytes where a run gathers a peer's payload out of its lines (one reduction call per
   // stretch instead of per line). One collective runs per communicator at a time.
   char* staging() const { return staging_.get(); }
-  int rank() const { return rank_; }
   int nranks() const { return static_cast<int>(boxes_.size()); }
 
  private:

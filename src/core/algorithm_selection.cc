@@ -3,35 +3,35 @@
 #include <sched.h>
 
 #include <stdexcept>
+#include <string>
 
 #include "core/communicator.h"
 #include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "transports/ll_mailbox.h"
 #include "device/datatype.h"
+#include "transports/ll_mailbox.h"
 
 namespace braid {
 
-planner::AlgorithmFilter algorithmFilterFromEnv() {
-  const auto spec = envValue("ALGO");
+namespace {
+
+// BRAID_<name> (or NCCL_<name>) read by Filter::parse; allows everything when unset.
+template <class Filter> Filter filterFromEnv(const char* name) {
+  const auto spec = envValue(name);
   if (!spec) return {};
   try {
-    return planner::AlgorithmFilter::parse(*spec);
+    return Filter::parse(*spec);
   } catch (const std::invalid_argument& e) {
-    fail(ncclInvalidArgument, "BRAID_ALGO=\"" + *spec + "\": " + e.what());
+    fail(ncclInvalidArgument, std::string("BRAID_") + name + "=\"" + *spec + "\": " + e.what());
   }
 }
 
-planner::ProtocolFilter protocolFilterFromEnv() {
-  const auto spec = envValue("PROTO");
-  if (!spec) return {};
-  try {
-    return planner::ProtocolFilter::parse(*spec);
-  } catch (const std::invalid_argument& e) {
-    fail(ncclInvalidArgument, "BRAID_PROTO=\"" + *spec + "\": " + e.what());
-  }
-}
+}  // namespace
+
+planner::AlgorithmFilter algorithmFilterFromEnv() { return filterFromEnv<planner::AlgorithmFilter>("ALGO"); }
+
+planner::ProtocolFilter protocolFilterFromEnv() { return filterFromEnv<planner::ProtocolFilter>("PROTO"); }
 
 std::vector<planner::TuningRule> tuningRulesFromEnv() {
   const auto path = envValue("TUNE_FILE", false);
