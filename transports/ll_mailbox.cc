@@ -32,6 +32,7 @@ LlMailbox::LlMailbox(uint64_t nonce, int rank, int nranks)
   boxes_.resize(nranks);
   boxes_[rank] = SharedSegment::create(segmentName(nonce, rank), kSegmentBytes);
   new (boxes_[rank].data()) Header{Header::kMagic, kLinesPerSlot, static_cast<int32_t>(::getpid())};
+  new (&ownDoorbell()) Doorbell;
 }
 
 void LlMailbox::openPeers(uint64_t nonce) {

@@ -12,6 +12,9 @@
 // once every peer has finished m-8: then nobody still reads what the slot held. A rank only waits for the
 // peers whose data it needs, so a Broadcast's root may run up to eight calls ahead of its receivers, as a
 // chain's would through its FIFO. Peers' counters are remembered and read again only when a slot looks busy.
+//
+// A box's header also holds its owner's doorbell (transports/doorbell.h): a rank that idles sleeps there, and
+// peers that made progress ring it.
 #pragma once
 
 #include <atomic>
@@ -21,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "transports/doorbell.h"
 #include "transports/shared_segment.h"
 
 namespace braid {
@@ -37,7 +41,7 @@ class LlMailbox {
   static constexpr size_t kCapacityBytes = 16 * 1024;  // payload per slot: the largest LL contribution of a rank
   static constexpr size_t kLinesPerSlot = (kCapacityBytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes;
   static constexpr uint64_t kSlots = 8;
-  static constexpr size_t kHeaderBytes = 128;  // a line of identity, a line for the finished-counter; the slots
+  static constexpr size_t kHeaderBytes = 192;  // lines of identity, finished-counter and doorbell; the slots
 
   // Lines that carry `bytes` of payload.
   static size_t linesFor(size_t bytes) { return (bytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes; }
@@ -57,6 +61,13 @@ class LlMailbox {
   // Tells the peers that this rank is done with LL collective `sequence`.
   void finished(uint64_t sequence) const { finishedCounter(rank_).store(sequence, std::memory_order_release); }
   int32_t ownerPid(int rank) const;
+  Doorbell& doorbell(int rank) const { return *reinterpret_cast<Doorbell*>(boxes_[rank].data() + 128); }
+  Doorbell& ownDoorbell() const { return doorbell(rank_); }
+  // After this rank made progress: wakes the peers that sleep (a load per peer when none does).
+  void wakeSleepingPeers() const {
+    for (int r = 0; r < nranks(); ++r)
+      if (r != rank_) doorbell(r).ringIfSleeping();
+  }
   // Scratch of kCapacityBytes where a run gathers a peer's payload out of its lines (one reduction call per
   // stretch instead of per line). One collective runs per communicator at a time.
   char* staging() const { return staging_.get(); }

@@ -1,6 +1,7 @@
 // How a rank waits when none of its transfers can move: spin briefly (lowest latency when the peer runs on
-// another core), then yield the core (peers sharing it get to run), then take short naps so that long waits
-// cost nothing. Ranks outnumbering cores therefore still make progress quickly.
+// another core), then yield the core (peers sharing it get to run), then sleep so that long waits cost
+// nothing: on its doorbell where peers wake it (all ranks on this host), else in short naps (peers over the
+// network cannot ring). Ranks outnumbering cores therefore still make progress quickly.
 #pragma once
 
 #include <sched.h>
@@ -8,14 +9,25 @@
 
 #include <chrono>
 
+#include "transports/doorbell.h"
+
 namespace braid {
 
 class IdleWaiter {
  public:
   // With more ranks on the host than cores, spinning only burns the time slice the peer needs: yield at once.
-  explicit IdleWaiter(bool oversubscribed) : spinRounds_(oversubscribed ? 1 : kSpinRounds) {}
+  IdleWaiter(bool oversubscribed, Doorbell* doorbell)
+      : spinRounds_(oversubscribed ? 1 : kSpinRounds), doorbell_(doorbell) {}
+  ~IdleWaiter() { moved(); }
+  IdleWaiter(const IdleWaiter&) = delete;
+  IdleWaiter& operator=(const IdleWaiter&) = delete;
 
-  void moved() { idleRounds_ = 0; }
+  void moved() {
+    idleRounds_ = 0;
+    if (!announced_) return;
+    announced_ = false;
+    doorbell_->withdrawSleep();
+  }
 
   // The clock starts once spinning is over: most waits end within the spin, and reading the clock (~20 ns)
   // is a tenth of a small collective's time.
@@ -26,6 +38,13 @@ class IdleWaiter {
       __builtin_ia32_pause();
     } else if (idleSeconds() < kYieldSeconds) {
       sched_yield();
+    } else if (doorbell_ && !announced_) {
+      // The caller looks at its transfers once more before the first sleep, so a peer's progress after that look
+      // rings (up to the race doorbell.h bounds).
+      announced_ = true;
+      rings_ = doorbell_->announceSleep();
+    } else if (doorbell_) {
+      rings_ = doorbell_->sleep(rings_);
     } else {
       timespec nap{0, 50 * 1000};
       nanosleep(&nap, nullptr);
@@ -51,6 +70,9 @@ class IdleWaiter {
   static constexpr double kYieldSeconds = 0.005;
   unsigned spinRounds_;
   unsigned idleRounds_ = 0;
+  Doorbell* doorbell_;
+  bool announced_ = false;
+  uint32_t rings_ = 0;
   double lastCheck_ = 0;
   std::chrono::steady_clock::time_point idleSince_;
 };

@@ -171,13 +171,22 @@ void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter) {
   }
 }
 
+// Where a launch on `comm` sleeps: its doorbell, when peers ring it (all ranks on this host).
+Doorbell* doorbellOf(const ncclComm* comm) { return comm->mailbox ? &comm->mailbox->ownDoorbell() : nullptr; }
+
+// After this rank moved data: peers that sleep waiting for it wake.
+void wakeSleepingPeers(const std::vector<ActiveComm>& active) {
+  for (const ActiveComm& a : active)
+    if (a.work->comm->mailbox) a.work->comm->mailbox->wakeSleepingPeers();
+}
+
 // Waits until some peer's point-to-point stream has bytes for this rank, and returns that peer. Peers are
 // scanned from a rotating start so that one busy sender cannot starve the others.
 int waitForSender(ncclComm* comm) {
   std::lock_guard<std::mutex> lock(comm->executionMutex);
   ChannelConnections& connections = comm->channel(Channel::PointToPoint);
   static thread_local int start = 0;
-  IdleWaiter waiter(comm->oversubscribed);
+  IdleWaiter waiter(comm->oversubscribed, doorbellOf(comm));
   for (;;) {
     for (int i = 0; i < comm->nranks; ++i) {
       const int peer = (start + i) % comm->nranks;
@@ -243,12 +252,16 @@ void executeWork(std::vector<CommWork>& work) {
     }
   }
   LaunchScope scope(work);
-  IdleWaiter waiter(std::any_of(work.begin(), work.end(), [](const CommWork& w) { return w.comm->oversubscribed; }));
+  // A launch over several communicators naps instead of sleeping on one of their doorbells: a peer of another
+  // would not ring it.
+  IdleWaiter waiter(std::any_of(work.begin(), work.end(), [](const CommWork& w) { return w.comm->oversubscribed; }),
+                    work.size() == 1 ? doorbellOf(work.front().comm) : nullptr);
   try {
     for (CommWork& w : work) checkNotAborted(w.comm);
     for (;;) {
       bool moved = false, pending = false;
       for (ActiveComm& a : active) pending |= advance(a, moved);
+      if (moved) wakeSleepingPeers(active);
       if (!pending) return;
       if (moved) {
         waiter.moved();
@@ -264,6 +277,7 @@ void executeWork(std::vector<CommWork>& work) {
         if (e.code() != ncclRemoteError) throw;
         bool movedAgain = false, stillPending = false;
         for (ActiveComm& a : active) stillPending |= advance(a, movedAgain);
+        if (movedAgain) wakeSleepingPeers(active);
         if (!stillPending) return;
         if (!movedAgain) throw;
         waiter.moved();
