@@ -1,6 +1,8 @@
 #include "collperf_buffers.h"
 
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "braid/braid.h"
 #ifdef BRAID_COLLPERF_CUDA
@@ -33,7 +35,8 @@ bool gpuVisible() {
 
 }  // namespace
 
-Buffers::Buffers(bool forceHost, bool hostStream) : hostStream_(hostStream) {
+Buffers::Buffers(bool forceHost, bool hostStream, ncclComm_t registerWith)
+    : hostStream_(hostStream), registeredWith_(registerWith) {
 #ifdef BRAID_COLLPERF_CUDA
   onDevice_ = !forceHost && !hostStream && gpuVisible();
   if (onDevice_) checkCuda(cudaStreamCreate(&stream_), "cudaStreamCreate");
@@ -52,14 +55,30 @@ Buffers::~Buffers() {
   }
 #endif
   if (hostStream_) braidStreamDestroy(stream_);
+  if (!registeredWith_) {
+    std::free(hostSend_);
+    std::free(hostRecv_);
+    return;
+  }
+  if (sendHandle_) ncclCommDeregister(registeredWith_, sendHandle_);
+  if (recvHandle_) ncclCommDeregister(registeredWith_, recvHandle_);
   ncclMemFree(hostSend_);
   ncclMemFree(hostRecv_);
 }
 
 void Buffers::allocate(size_t bytes) {
   bytes_ = bytes;
-  check(ncclMemAlloc(reinterpret_cast<void**>(&hostSend_), bytes), "ncclMemAlloc");
-  check(ncclMemAlloc(reinterpret_cast<void**>(&hostRecv_), bytes), "ncclMemAlloc");
+  if (registeredWith_) {
+    check(ncclMemAlloc(reinterpret_cast<void**>(&hostSend_), bytes), "ncclMemAlloc");
+    check(ncclMemAlloc(reinterpret_cast<void**>(&hostRecv_), bytes), "ncclMemAlloc");
+    check(ncclCommRegister(registeredWith_, hostSend_, bytes, &sendHandle_), "ncclCommRegister");
+    check(ncclCommRegister(registeredWith_, hostRecv_, bytes, &recvHandle_), "ncclCommRegister");
+  } else {
+    const size_t pages = (bytes + 4095) / 4096 * 4096;
+    hostSend_ = static_cast<char*>(std::aligned_alloc(4096, pages));
+    hostRecv_ = static_cast<char*>(std::aligned_alloc(4096, pages));
+    if (!hostSend_ || !hostRecv_) throw std::runtime_error("out of host memory for " + std::to_string(bytes) + " bytes");
+  }
 #ifdef BRAID_COLLPERF_CUDA
   if (onDevice_) {
     checkCuda(cudaMalloc(reinterpret_cast<void**>(&deviceSend_), bytes), "cudaMalloc");

@@ -16,7 +16,9 @@ void check(ncclResult_t r, const char* what);
 
 class Buffers {
  public:
-  Buffers(bool forceHost, bool hostStream);  // call in the rank's process: CUDA is initialized here
+  // Call in the rank's process: CUDA is initialized here. With `comm`, host buffers come from ncclMemAlloc
+  // and are registered with it (nccl-tests' -R 1); without, from the heap.
+  Buffers(bool forceHost, bool hostStream, ncclComm_t registerWith);
   ~Buffers();
   Buffers(const Buffers&) = delete;
   Buffers& operator=(const Buffers&) = delete;
@@ -36,6 +38,8 @@ class Buffers {
  private:
   bool onDevice_ = false;
   bool hostStream_ = false;
+  ncclComm_t registeredWith_ = nullptr;
+  void *sendHandle_ = nullptr, *recvHandle_ = nullptr;
   size_t bytes_ = 0;
   cudaStream_t stream_ = nullptr;
   char *hostSend_ = nullptr, *hostRecv_ = nullptr;

@@ -73,6 +73,9 @@ Options parseOptions(int argc, char** argv) {
   app.add_option("-T,--timeout", o.timeoutSeconds, "seconds without progress before an operation fails")->check(CLI::NonNegativeNumber);
   app.add_option("--np", o.localRanks, "fork this many local ranks")->check(CLI::Range(1, 1024));
   app.add_flag("--host-stream", o.hostStream, "issue through a Braid host stream instead of the NULL stream");
+  app.add_option("-R,--local_register", o.localRegister,
+                 "1: buffers from ncclMemAlloc, registered with ncclCommRegister (zero copy between local ranks)")
+      ->check(CLI::Range(0, 1));
   app.add_flag("--host", o.host, "host buffers even where a GPU is visible (device buffers are the default then)");
   app.add_option("--json", o.jsonFile, "write the results as JSON to this file");
   try {

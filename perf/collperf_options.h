@@ -26,6 +26,7 @@ struct Options {
   int localRanks = 1;    // -np
   bool hostStream = false;
   bool host = false;  // --host: host memory even where a GPU is visible
+  int localRegister = 0;  // -R 1: host buffers from ncclMemAlloc, registered (peers on the host use them in place)
   std::string jsonFile;
 };
 

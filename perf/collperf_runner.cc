@@ -28,7 +28,7 @@ class Sweep {
  public:
   Sweep(const Options& o, ncclComm_t comm, int rank, int nranks)
       : o_(o), comm_(comm), rank_(rank), nranks_(nranks), collective_(parseCollective(o.collective)),
-        buffers_(o.host, o.hostStream) {}
+        buffers_(o.host, o.hostStream, o.localRegister ? comm : nullptr) {}
 
   int run();
 

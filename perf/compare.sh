@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Side-by-side AllReduce (float, sum) on this machine: collperf (Braid), OpenMPI's MPI_Allreduce, PyTorch's
-# Gloo and PyTorch through torch_braid, same sizes and rank count, several alternating runs; writes medians and
-# ratios as Markdown tables (Braid vs OpenMPI vs Gloo, then braid vs gloo through torch).
+# Side-by-side AllReduce (float, sum) on this machine: collperf (Braid, with heap buffers and with buffers from
+# ncclMemAlloc), OpenMPI's MPI_Allreduce, PyTorch's Gloo and PyTorch through torch_braid, same sizes and rank
+# count, several alternating runs; writes medians and ratios as Markdown tables (Braid vs OpenMPI vs Gloo, then
+# braid vs gloo through torch).
 # usage: perf/compare.sh [NRANKS=2] [RUNS=5] [MAX_BYTES=64M]   (run after scripts/setup.sh; needs python3-torch)
 #        SMALL_ITERS (default 500): calls per size up to 4 KiB; larger sizes make 20
 set -euo pipefail
@@ -28,6 +29,9 @@ for ((r = 1; r <= runs; r++)); do
     read -r lo hi n <<< "$band"
     ./build/perf/collperf allreduce -b "$lo" -e "$hi" -f 2 -n "$n" -w 5 -c 0 -np "$nranks" \
       --json "$out/braid.$r.$lo.json" > /dev/null
+    # Buffers from ncclMemAlloc, registered (nccl-tests' -R 1): peers use them in place.
+    ./build/perf/collperf allreduce -b "$lo" -e "$hi" -f 2 -n "$n" -w 5 -c 0 -np "$nranks" -R 1 \
+      --json "$out/braid_shared.$r.$lo.json" > /dev/null
   done
   for band in "${bands[@]}"; do
     read -r lo hi n <<< "$band"

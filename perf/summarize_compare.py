@@ -1,6 +1,6 @@
-"""Medians over the runs of perf/compare.sh: busbw (GB/s) of Braid, OpenMPI and Gloo per size, with ratios.
-Small sizes are compared by time (us), where bandwidth says nothing. Also draws busbw against size for the
-three (OUT/compare.svg, log-log)."""
+"""Medians over the runs of perf/compare.sh: busbw (GB/s) of Braid (heap buffers, and buffers from ncclMemAlloc
+that peers use in place), OpenMPI and Gloo per size, with ratios. Small sizes are compared by time (us), where
+bandwidth says nothing. Also draws busbw against size (OUT/compare.svg, log-log)."""
 import glob
 import json
 import math
@@ -21,10 +21,10 @@ def load_text(pattern):
     return runs
 
 
-def load_braid(out):
-    """collperf's JSON, one file per run and size band (braid.RUN.FIRSTSIZE.json), merged per run."""
+def load_braid(out, prefix):
+    """collperf's JSON, one file per run and size band (PREFIX.RUN.FIRSTSIZE.json), merged per run."""
     runs = {}
-    for path in sorted(glob.glob(f"{out}/braid.*.json")):
+    for path in sorted(glob.glob(f"{out}/{prefix}.*.json")):
         run = path.rsplit("/", 1)[-1].split(".")[1]
         with open(path) as f:
             doc = json.load(f)
@@ -86,24 +86,28 @@ def write_svg(path, title, sizes, series):
 
 def main():
     out, nranks = sys.argv[1], sys.argv[2]
-    braid, mpi, gloo = load_braid(out), load_text(f"{out}/mpi.*.txt"), load_text(f"{out}/gloo.*.txt")
+    braid, shared = load_braid(out, "braid"), load_braid(out, "braid_shared")
+    mpi, gloo = load_text(f"{out}/mpi.*.txt"), load_text(f"{out}/gloo.*.txt")
     print(f"AllReduce float sum, {nranks} ranks, medians of {len(braid)} runs "
-          "(time in us up to 4 KiB, busbw in GB/s above; ratio = Braid / other, higher is better for Braid)\n")
-    print("| size | Braid | OpenMPI | Gloo | Braid/OpenMPI | Braid/Gloo |")
-    print("|---|---|---|---|---|---|")
+          "(time in us up to 4 KiB, busbw in GB/s above; ratio = Braid / other, higher is better for Braid). "
+          "Braid: heap buffers (as OpenMPI's and Gloo's); Braid shm: buffers from ncclMemAlloc (collperf -R 1), "
+          "which peers read and write in place from 16 KiB\n")
+    print("| size | Braid | Braid shm | OpenMPI | Gloo | Braid/OpenMPI | Braid shm/OpenMPI | Braid/Gloo |")
+    print("|---|---|---|---|---|---|---|---|")
     for size in sorted(braid[0]):
         if size > 4096:
-            b, m, g = (median(x, size, 1) for x in (braid, mpi, gloo))
-            print(f"| {label(size)} | {b:.2f} | {m:.2f} | {g:.3f} | {b / m:.2f}x | {b / g:.1f}x |")
+            b, z, m, g = (median(x, size, 1) for x in (braid, shared, mpi, gloo))
+            print(f"| {label(size)} | {b:.2f} | {z:.2f} | {m:.2f} | {g:.3f} | {b / m:.2f}x | {z / m:.2f}x | {b / g:.1f}x |")
         else:
-            b, m, g = (median(x, size, 0) for x in (braid, mpi, gloo))
-            print(f"| {label(size)} | {b:.2f} us | {m:.2f} us | {g:.1f} us | {m / b:.2f}x | {g / b:.1f}x |")
+            b, z, m, g = (median(x, size, 0) for x in (braid, shared, mpi, gloo))
+            print(f"| {label(size)} | {b:.2f} us | {z:.2f} us | {m:.2f} us | {g:.1f} us | {m / b:.2f}x | {m / z:.2f}x "
+                  f"| {g / b:.1f}x |")
     sizes = sorted(braid[0])
     write_svg(f"{out}/compare.svg", f"AllReduce float sum, {nranks} ranks: busbw, medians of {len(braid)} runs", sizes,
               # busbw from the median time: the tools print small busbw rounded to zero
               [(name, colour, [s / (median(runs, s, 0) * 1e3) * 2 * (int(nranks) - 1) / int(nranks) for s in sizes])
-               for name, colour, runs in (("Braid", "#d62728", braid), ("OpenMPI", "#1f77b4", mpi),
-                                          ("Gloo", "#2ca02c", gloo))])
+               for name, colour, runs in (("Braid", "#d62728", braid), ("Braid shm", "#ff7f0e", shared),
+                                          ("OpenMPI", "#1f77b4", mpi), ("Gloo", "#2ca02c", gloo))])
 
 
 if __name__ == "__main__":

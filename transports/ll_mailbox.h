@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,13 @@ struct alignas(64) LlLine {
   static constexpr size_t kPayloadBytes = 56;
   unsigned char payload[kPayloadBytes];
   std::atomic<uint64_t> flag;
+
+  // Writes up to kPayloadBytes, then the flag that makes them visible as collective `sequence`'s.
+  void post(const void* data, size_t bytes, uint64_t sequence) {
+    std::memcpy(payload, data, bytes);
+    flag.store(sequence, std::memory_order_release);
+  }
+  bool holds(uint64_t sequence) const { return flag.load(std::memory_order_acquire) == sequence; }
 };
 static_assert(sizeof(LlLine) == 64, "an LL line is one cache line");
 

@@ -31,14 +31,27 @@ bool processExited(int32_t pid) {
   return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
 }
 
+// Maps `fd` whole (and closes it).
+char* mapWhole(int fd, const std::string& name, size_t* bytes) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    ::close(fd);
+    fail(ncclSystemError, "shared-memory segment " + name + " is empty");
+  }
+  *bytes = static_cast<size_t>(st.st_size);
+  return mapShared(fd, *bytes, name);
+}
+
+// Reserves the pages now: a sparse segment in a too-small /dev/shm would kill the process with SIGBUS on
+// first touch instead of failing here with a message.
+int reservePages(int fd, size_t bytes) { return ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)); }
+
 }  // namespace
 
 SharedSegment SharedSegment::create(const std::string& name, size_t bytes) {
   int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) failErrno("shm_open " + name);
-  // Reserve the pages now: a sparse segment in a too-small /dev/shm would kill the process with SIGBUS on
-  // first touch instead of failing here with a message.
-  if (int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)); rc != 0) {
+  if (int rc = reservePages(fd, bytes); rc != 0) {
     ::close(fd);
     ::shm_unlink(name.c_str());
     errno = rc;
@@ -51,13 +64,33 @@ SharedSegment SharedSegment::create(const std::string& name, size_t bytes) {
 SharedSegment SharedSegment::open(const std::string& name) {
   int fd = ::shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) failErrno("shm_open " + name);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
-    ::close(fd);
-    fail(ncclSystemError, "shared-memory segment " + name + " is empty");
+  size_t bytes = 0;
+  char* data = mapWhole(fd, name, &bytes);
+  return SharedSegment(data, bytes);
+}
+
+SharedSegment SharedSegment::openFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) failErrno("open " + path);
+  size_t bytes = 0;
+  char* data = mapWhole(fd, path, &bytes);
+  return SharedSegment(data, bytes);
+}
+
+SharedSegment SharedSegment::createUnnamed(size_t bytes, int* fd) {
+  *fd = ::memfd_create("braid-shared-buffer", MFD_CLOEXEC);
+  if (*fd < 0) failErrno("memfd_create");
+  if (int rc = reservePages(*fd, bytes); rc != 0) {
+    ::close(*fd);
+    errno = rc;
+    failErrno("cannot reserve " + std::to_string(bytes >> 10) + " KiB of shared memory");
   }
-  const size_t bytes = static_cast<size_t>(st.st_size);
-  return SharedSegment(mapShared(fd, bytes, name), bytes);
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+  if (p == MAP_FAILED) {
+    ::close(*fd);
+    failErrno("mmap of " + std::to_string(bytes >> 10) + " KiB of shared memory");
+  }
+  return SharedSegment(static_cast<char*>(p), bytes);
 }
 
 void SharedSegment::unlink(const std::string& name) { ::shm_unlink(name.c_str()); }

@@ -14,6 +14,10 @@ class SharedSegment {
   // Throws ncclSystemError with the name and the likely cause (a too-small /dev/shm) on failure.
   static SharedSegment create(const std::string& name, size_t bytes);
   static SharedSegment open(const std::string& name);  // maps the whole segment, whatever its size
+  // Maps the file at `path` whole, e.g. a peer's memfd as /proc/PID/fd/N.
+  static SharedSegment openFile(const std::string& path);
+  // An unnamed segment (memfd) that only processes given `fd` can map; the caller owns and closes `fd`.
+  static SharedSegment createUnnamed(size_t bytes, int* fd);
   static void unlink(const std::string& name);
   SharedSegment() = default;  // maps nothing
   SharedSegment(SharedSegment&& other) noexcept;

@@ -56,22 +56,23 @@ BRAID_API ncclResult_t ncclMemAlloc(void** ptr, size_t size) {
   return apiCall(nullptr, [&] {
     if (!ptr) fail(ncclInvalidArgument, "ncclMemAlloc: ptr is NULL");
     if (size == 0) fail(ncclInvalidArgument, "ncclMemAlloc: size is 0");
-    void* p = nullptr;
-    if (posix_memalign(&p, 4096, size) != 0) fail(ncclSystemError, "ncclMemAlloc: out of host memory");
-    *ptr = p;
+    // Shared memory that peers on this host map, so collectives on it need no staging copy.
+    *ptr = braid::shared_buffers::allocate(size);
   });
 }
 BRAID_PROFILING_ALIAS(ncclMemAlloc);
 
 BRAID_API ncclResult_t ncclMemFree(void* ptr) {
-  std::free(ptr);
-  return ncclSuccess;
+  return apiCall(nullptr, [&] {
+    if (ptr && !braid::shared_buffers::release(ptr))
+      fail(ncclInvalidArgument, "ncclMemFree: pointer was not returned by ncclMemAlloc");
+  });
 }
 BRAID_PROFILING_ALIAS(ncclMemFree);
 
 namespace {
-// What ncclCommRegister hands out. Host buffers need no pinning; the handle records the range so that later
-// transports (zero-copy shm) can find it.
+// What ncclCommRegister hands out. Host buffers need no pinning, and buffers from ncclMemAlloc are shared with
+// the peers without it (transports/shared_buffers.h); the handle records the range for Deregister's checks.
 struct Registration {
   static constexpr uint64_t kMagic = 0x6e6f697473696772ull;
   uint64_t magic = kMagic;

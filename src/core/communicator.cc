@@ -78,6 +78,17 @@ void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
   b.barrier();
 }
 
+// Collectives in place in peers' buffers need every rank to take part: on unless some rank set
+// BRAID_ZERO_COPY=0 (all ranks learn what each wants, so they agree).
+void enableZeroCopy(ncclComm* comm) {
+  std::vector<int32_t> wanted(comm->nranks);
+  wanted[comm->rank] = envInt("ZERO_COPY", 1, false) != 0;
+  comm->bootstrap->allGather(wanted.data(), sizeof(int32_t));
+  if (std::find(wanted.begin(), wanted.end(), 0) != wanted.end()) return;
+  // Room for every buffer of a few calls' worth of peers before the oldest mappings go.
+  comm->peerBuffers = std::make_unique<PeerBufferMap>(4 * static_cast<size_t>(comm->nranks) + 64);
+}
+
 // Which ranks share a host, from the identities every rank reported at bootstrap.
 NodeLayout nodeLayoutOf(const ncclComm* comm) {
   std::map<uint64_t, int> ids;
@@ -137,6 +148,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
       std::make_unique<planner::Planner>(agreedFabricModel(comm, cores), algorithmFilter, std::move(tuningRules),
                                          protocolFilter);
   connectSharedMemory(comm, localPeers);
+  if (comm->mailbox) enableZeroCopy(comm);  // the same on every rank: all share this host
   connectRemotePeers(comm, remotePeers);
   comm->bootstrap->barrier();
   registerForStatus(comm);

@@ -14,10 +14,12 @@
 #include "algorithms/planner/planner.h"
 #include "algorithms/schedule.h"
 #include "core/bootstrap.h"
+#include "core/direct_run.h"
 #include "core/red_op.h"
 #include "core/schedule_cache.h"
 #include "topology/xml_tree.h"
 #include "transports/ll_mailbox.h"
+#include "transports/shared_buffers.h"
 #include "transports/transport.h"
 
 struct ncclComm {
@@ -41,6 +43,10 @@ struct ncclComm {
   std::shared_ptr<const braid::NodeLayout> nodes;            // which ranks share a host (same on every rank)
   std::unique_ptr<braid::LlMailbox> mailbox;  // LL protocol, when all ranks share this host
   uint64_t lowLatencyIssued = 0;              // LL collectives started: their sequence numbers, from 1
+  // Peers' shareable buffers mapped here, for collectives done in place (direct_run.h); null when all ranks
+  // do not share this host or some rank set BRAID_ZERO_COPY=0.
+  std::unique_ptr<braid::PeerBufferMap> peerBuffers;
+  braid::DirectAttempts directAttempts;  // guarded by executionMutex
 
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex

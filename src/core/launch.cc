@@ -5,6 +5,7 @@
 
 #include "core/collective_check.h"
 #include "core/communicator.h"
+#include "core/direct_run.h"
 #include "core/error.h"
 #include "core/executor.h"
 #include "core/idle_waiter.h"
@@ -31,9 +32,10 @@ struct ActiveComm {
   CollectiveSignature signature;
   std::vector<CollectiveSignature> signatures;
   std::shared_ptr<const Schedule> collectiveSchedule;
-  Run* collective = nullptr;                 // the collective now running: one of these two
-  std::unique_ptr<ScheduleRun> scheduled;
+  Run* collective = nullptr;                 // the collective now running: one of these
+  std::unique_ptr<ScheduleRun> scheduled;    // also ready while `direct` runs, for when the ranks fall back
   std::optional<LowLatencyRun> lowLatency;   // built in place: an LL call allocates nothing
+  std::optional<DirectRun> direct;
   Schedule pointToPointSchedule;
   std::unique_ptr<ScheduleRun> pointToPoint;
 };
@@ -68,6 +70,9 @@ void startCollective(ActiveComm& a) {
   a.scheduled = std::make_unique<ScheduleRun>(*a.collectiveSchedule, std::move(buffers), elementSize, reduce,
                                               comm->channel(Channel::Collective));
   a.collective = a.scheduled.get();
+  if (comm->peerBuffers && DirectRun::tried(c.shape, elementSize) && comm->directAttempts.shouldTry())
+    a.collective = &a.direct.emplace(*comm->mailbox, *comm->peerBuffers, ++comm->lowLatencyIssued, c.shape,
+                                     elementSize, reduce, input, static_cast<char*>(c.recvbuff));
 }
 
 // Counts the next collective as issued and starts it, or first the exchange of its signature.
@@ -92,6 +97,7 @@ void finishCollective(ActiveComm& a) {
   a.collective = nullptr;
   a.scheduled.reset();
   a.lowLatency.reset();
+  a.direct.reset();
   ++a.nextCollective;
   std::atomic<uint64_t>& completed = a.work->comm->collectivesCompleted;
   completed.store(completed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -115,6 +121,18 @@ bool advance(ActiveComm& a, bool& moved) {
     Run::Progress p = a.collective->progress();
     moved |= p.moved;
     if (!p.finished) break;
+    if (a.direct) {
+      const bool fellBack = a.direct->fellBack();
+      if (a.work->comm->directAttempts.record(fellBack))
+        BRAID_INFO("SHM", "rank %d: %s", a.work->comm->rank,
+                   fellBack ? "some rank's buffers are not from ncclMemAlloc: collectives go through the FIFOs"
+                            : "collectives run in place in the ranks' ncclMemAlloc buffers (zero copy)");
+      if (a.direct->fellBack()) {
+        a.direct.reset();
+        a.collective = a.scheduled.get();
+        continue;
+      }
+    }
     finishCollective(a);
   }
   if (a.pointToPoint) {

@@ -44,8 +44,7 @@ void LowLatencyRun::writeContribution() {
   LlLine* lines = mailbox_.slot(rank_, sequence_);
   for (size_t i = 0, n = LlMailbox::linesFor(contribution); i < n; ++i) {
     const size_t at = i * LlLine::kPayloadBytes;
-    std::memcpy(lines[i].payload, input_ + at, std::min(LlLine::kPayloadBytes, contribution - at));
-    lines[i].flag.store(sequence_, std::memory_order_release);
+    lines[i].post(input_ + at, std::min(LlLine::kPayloadBytes, contribution - at), sequence_);
   }
   written_ = true;
 }
@@ -57,7 +56,7 @@ LowLatencyRun::Piece LowLatencyRun::piece(size_t index) const {
 }
 
 bool LowLatencyRun::lineReady(int rank, size_t line) const {
-  return mailbox_.slot(rank, sequence_)[line].flag.load(std::memory_order_acquire) == sequence_;
+  return mailbox_.slot(rank, sequence_)[line].holds(sequence_);
 }
 
 size_t LowLatencyRun::contributionOf(int rank) const {

@@ -1,0 +1,235 @@
+#include "core/direct_run.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace braid {
+namespace {
+
+constexpr size_t kShareAlignment = 4096;                   // shares start on page boundaries
+constexpr size_t kStretchBytes = LlMailbox::kCapacityBytes;  // reduced in the mailbox's staging, cache-hot
+constexpr size_t kBytesPerProgress = 1 << 20;              // then back to the launch loop (health, other comms)
+
+}  // namespace
+
+bool DirectRun::tried(const CollectiveShape& shape, size_t elementSize) {
+  switch (shape.kind) {
+    case CollectiveKind::AllReduce:
+    case CollectiveKind::ReduceScatter:
+    case CollectiveKind::AllGather:
+    case CollectiveKind::Broadcast:
+    case CollectiveKind::Reduce: return shape.count * elementSize >= kMinBytes;
+    default: return false;
+  }
+}
+
+DirectRun::DirectRun(const LlMailbox& mailbox, PeerBufferMap& peers, uint64_t sequence, const CollectiveShape& shape,
+                     size_t elementSize, ReduceFn reduce, const char* input, char* output)
+    : mailbox_(mailbox),
+      peers_(peers),
+      sequence_(sequence),
+      kind_(shape.kind),
+      rank_(shape.rank),
+      nranks_(shape.nranks),
+      root_(shape.root),
+      count_(shape.count),
+      elementSize_(elementSize),
+      reduce_(reduce),
+      input_(input),
+      output_(output),
+      sendOf_(shape.nranks, nullptr),
+      recvOf_(shape.nranks, nullptr) {
+  sendOf_[rank_] = const_cast<char*>(input_);
+  recvOf_[rank_] = output_;
+  const size_t bytes = count_ * elementSize_;
+  shareEnd_ = bytes;
+  if (kind_ == CollectiveKind::AllReduce || kind_ == CollectiveKind::Reduce) {
+    // 1/n of the elements each, whole pages.
+    const size_t n = static_cast<size_t>(nranks_);
+    const size_t share = ((bytes + n - 1) / n + kShareAlignment - 1) / kShareAlignment * kShareAlignment;
+    shareBegin_ = std::min(bytes, share * static_cast<size_t>(rank_));
+    shareEnd_ = std::min(bytes, shareBegin_ + share);
+  }
+}
+
+// Which buffers the collective touches on other ranks than their owner's.
+bool DirectRun::needsSend(int rank) const {
+  switch (kind_) {
+    case CollectiveKind::AllReduce:
+    case CollectiveKind::ReduceScatter:
+    case CollectiveKind::Reduce: return true;
+    case CollectiveKind::Broadcast: return rank == root_;
+    default: return false;
+  }
+}
+
+bool DirectRun::needsRecv(int rank) const {
+  switch (kind_) {
+    case CollectiveKind::AllReduce:
+    case CollectiveKind::AllGather: return true;
+    case CollectiveKind::Reduce: return rank == root_;
+    default: return false;
+  }
+}
+
+size_t DirectRun::sendBytes() const {
+  return count_ * elementSize_ * (kind_ == CollectiveKind::ReduceScatter ? static_cast<size_t>(nranks_) : 1);
+}
+
+size_t DirectRun::recvBytes() const {
+  return count_ * elementSize_ * (kind_ == CollectiveKind::AllGather ? static_cast<size_t>(nranks_) : 1);
+}
+
+int DirectRun::firstWithout(size_t line) const {
+  for (int r = 0; r < nranks_; ++r)
+    if (r != rank_ && !mailbox_.slot(r, sequence_)[line].holds(sequence_)) return r;
+  return -1;
+}
+
+// Every rank reads the same lines, so every rank reaches the same verdict.
+void DirectRun::agree() {
+  std::vector<SharedBufferRef> sends(nranks_), recvs(nranks_);
+  for (int r = 0; r < nranks_; ++r) {
+    const LlLine* lines = mailbox_.slot(r, sequence_);
+    std::memcpy(&sends[r], lines[kSendLine].payload, sizeof(SharedBufferRef));
+    std::memcpy(&recvs[r], lines[kRecvLine].payload, sizeof(SharedBufferRef));
+    if ((needsSend(r) && !sends[r].shareable()) || (needsRecv(r) && !recvs[r].shareable())) {
+      mailbox_.finished(sequence_);
+      phase_ = Phase::FellBack;
+      return;
+    }
+  }
+  bool mapped = true;
+  for (int r = 0; r < nranks_ && mapped; ++r) {
+    if (r == rank_) continue;
+    if (needsSend(r)) mapped &= (sendOf_[r] = peers_.resolve(r, sends[r])) != nullptr;
+    if (needsRecv(r)) mapped &= (recvOf_[r] = peers_.resolve(r, recvs[r])) != nullptr;
+  }
+  const unsigned char vote = mapped ? 1 : 0;
+  mailbox_.slot(rank_, sequence_)[kVoteLine].post(&vote, 1, sequence_);
+  phase_ = Phase::Vote;
+}
+
+void DirectRun::countVotes() {
+  bool all = true;
+  for (int r = 0; r < nranks_; ++r) all &= mailbox_.slot(r, sequence_)[kVoteLine].payload[0] == 1;
+  phase_ = all ? Phase::Work : Phase::FellBack;
+  if (!all) mailbox_.finished(sequence_);
+}
+
+// In rank order over every rank's send buffer, as the mesh schedule does: the same bits whoever computes them.
+void DirectRun::reduceStretch(size_t sendOffset, size_t bytes, char* result) const {
+  const size_t count = bytes / elementSize_;
+  reduce_(result, sendOf_[0] + sendOffset, sendOf_[1] + sendOffset, count);
+  for (int r = 2; r < nranks_; ++r) reduce_(result, result, sendOf_[r] + sendOffset, count);
+}
+
+bool DirectRun::work() {
+  const size_t stop = std::min(shareEnd_, shareBegin_ + worked_ + kBytesPerProgress);
+  for (size_t at = shareBegin_ + worked_; at < stop; at += kStretchBytes) {
+    const size_t bytes = std::min(kStretchBytes, stop - at);
+    // Reductions go through the staging buffer: an in-place buffer may be a rank's input and its output.
+    char* staging = mailbox_.staging();
+    switch (kind_) {
+      case CollectiveKind::AllReduce:
+        reduceStretch(at, bytes, staging);
+        for (int r = 0; r < nranks_; ++r) std::memcpy(recvOf_[r] + at, staging, bytes);
+        break;
+      case CollectiveKind::Reduce:
+        reduceStretch(at, bytes, staging);
+        std::memcpy(recvOf_[root_] + at, staging, bytes);
+        break;
+      case CollectiveKind::ReduceScatter:
+        reduceStretch(static_cast<size_t>(rank_) * count_ * elementSize_ + at, bytes, staging);
+        std::memcpy(output_ + at, staging, bytes);
+        break;
+      case CollectiveKind::AllGather:
+        for (int r = 0; r < nranks_; ++r) {
+          char* to = recvOf_[r] + static_cast<size_t>(rank_) * count_ * elementSize_ + at;
+          if (to != input_ + at) std::memcpy(to, input_ + at, bytes);
+        }
+        break;
+      case CollectiveKind::Broadcast:
+        if (output_ + at != sendOf_[root_] + at) std::memcpy(output_ + at, sendOf_[root_] + at, bytes);
+        break;
+      default: break;
+    }
+  }
+  worked_ = stop - shareBegin_;
+  return stop == shareEnd_;
+}
+
+Run::Progress DirectRun::progress() {
+  bool moved = false;
+  for (;;) {
+    switch (phase_) {
+      case Phase::Post: {
+        if (!mailbox_.slotFree(sequence_, &busy_)) return {false, moved};
+        const SharedBufferRef send = shared_buffers::find(input_, sendBytes());
+        const SharedBufferRef recv = shared_buffers::find(output_, recvBytes());
+        LlLine* lines = mailbox_.slot(rank_, sequence_);
+        lines[kSendLine].post(&send, sizeof send, sequence_);
+        lines[kRecvLine].post(&recv, sizeof recv, sequence_);
+        phase_ = Phase::Agree;
+        moved = true;
+        break;
+      }
+      case Phase::Agree:
+        if (firstWithout(kRecvLine) >= 0 || firstWithout(kSendLine) >= 0) return {false, moved};
+        agree();
+        moved = true;
+        break;
+      case Phase::Vote:
+        if (firstWithout(kVoteLine) >= 0) return {false, moved};
+        countVotes();
+        break;
+      case Phase::Work: {
+        const bool done = work();
+        moved = true;
+        if (!done) return {false, true};
+        const unsigned char one = 1;
+        mailbox_.slot(rank_, sequence_)[kDoneLine].post(&one, 1, sequence_);
+        phase_ = Phase::Done;
+        break;
+      }
+      case Phase::Done:
+        if (firstWithout(kDoneLine) >= 0) return {false, moved};
+        mailbox_.finished(sequence_);
+        phase_ = Phase::Finished;
+        break;
+      case Phase::Finished:
+      case Phase::FellBack: return {true, moved};
+    }
+  }
+}
+
+std::string DirectRun::describeWait() const {
+  const std::string of = " (zero copy, LL collective " + std::to_string(sequence_) + ")";
+  switch (phase_) {
+    case Phase::Post:
+      return "LL slot " + std::to_string(sequence_ % LlMailbox::kSlots) + " (rank " + std::to_string(busy_) +
+             " has not finished LL collective " + std::to_string(sequence_ - LlMailbox::kSlots) + ")";
+    case Phase::Agree: {
+      const int r = std::max(firstWithout(kSendLine), firstWithout(kRecvLine));
+      return "buffer addresses of rank " + std::to_string(r) + of;
+    }
+    case Phase::Vote: return "whether rank " + std::to_string(firstWithout(kVoteLine)) + " mapped the buffers" + of;
+    case Phase::Done: return "rank " + std::to_string(firstWithout(kDoneLine)) + " to finish its share" + of;
+    default: return "nothing";
+  }
+}
+
+// The peer this run waits for must be alive; one that posted everything may have left.
+void DirectRun::checkPeers() const {
+  int waited = -1;
+  switch (phase_) {
+    case Phase::Post: waited = busy_; break;
+    case Phase::Agree: waited = std::max(firstWithout(kSendLine), firstWithout(kRecvLine)); break;
+    case Phase::Vote: waited = firstWithout(kVoteLine); break;
+    case Phase::Done: waited = firstWithout(kDoneLine); break;
+    default: break;
+  }
+  if (waited >= 0) checkProcessAlive(mailbox_.ownerPid(waited), ("rank " + std::to_string(waited)).c_str());
+}
+
+}  // namespace braid

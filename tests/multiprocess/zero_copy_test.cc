@@ -1,0 +1,169 @@
+// Collectives in place in buffers from ncclMemAlloc (zero copy, src/core/direct_run.h): every collective that
+// goes direct, in place and out of place, odd counts, fresh values each call; and the fall back to the FIFOs
+// when one rank's buffers are private, all ranks alike.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "fork_ranks.h"
+#include "nccl.h"
+
+namespace braid {
+namespace {
+
+enum class Kind { AllReduce, Broadcast, Reduce, AllGather, ReduceScatter };
+constexpr Kind kKinds[] = {Kind::AllReduce, Kind::Broadcast, Kind::Reduce, Kind::AllGather, Kind::ReduceScatter};
+
+// What rank r contributes at element j of call i.
+int32_t valueOf(int r, int i, size_t j) { return (r + 1) * 1000 + i * 7 + static_cast<int32_t>(j % 1009); }
+
+// Runs one collective with rank-specific values in `send` (at least count * nranks elements) and `recv` (the
+// same), in place when asked, and checks every element this rank receives.
+int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, int32_t* recv, ncclComm_t comm,
+                int rank, int nranks) {
+  int problems = 0;
+  const int root = call % nranks;
+  const size_t sendCount = kind == Kind::ReduceScatter ? count * nranks : count;
+  const size_t recvCount = kind == Kind::AllGather ? count * nranks : count;
+  // In place, the input sits where NCCL says: the whole buffer, or this rank's block of it.
+  int32_t* input = send;
+  int32_t* output = recv;
+  if (inPlace) {
+    output = send;
+    if (kind == Kind::AllGather) input = output + rank * count;
+    if (kind == Kind::ReduceScatter) output = send + rank * count;
+  }
+  for (size_t j = 0; j < recvCount; ++j) output[j] = -1;
+  for (size_t j = 0; j < sendCount; ++j) input[j] = valueOf(rank, call, j);
+  ncclResult_t r = ncclSuccess;
+  switch (kind) {
+    case Kind::AllReduce: r = ncclAllReduce(input, output, count, ncclInt32, ncclSum, comm, nullptr); break;
+    case Kind::Broadcast: r = ncclBroadcast(input, output, count, ncclInt32, root, comm, nullptr); break;
+    case Kind::Reduce: r = ncclReduce(input, output, count, ncclInt32, ncclSum, root, comm, nullptr); break;
+    case Kind::AllGather: r = ncclAllGather(input, output, count, ncclInt32, comm, nullptr); break;
+    case Kind::ReduceScatter: r = ncclReduceScatter(input, output, count, ncclInt32, ncclSum, comm, nullptr); break;
+  }
+  RANK_EXPECT(r == ncclSuccess, "call %d: %s", call, ncclGetLastError(comm));
+  if (kind == Kind::Reduce && rank != root) return problems;
+  for (size_t j = 0; j < recvCount && problems == 0; ++j) {
+    int32_t expected = 0;
+    switch (kind) {
+      case Kind::AllReduce:
+      case Kind::Reduce:
+        for (int p = 0; p < nranks; ++p) expected += valueOf(p, call, j);
+        break;
+      case Kind::Broadcast: expected = valueOf(root, call, j); break;
+      case Kind::AllGather: expected = valueOf(static_cast<int>(j / count), call, j % count); break;
+      case Kind::ReduceScatter:
+        for (int p = 0; p < nranks; ++p) expected += valueOf(p, call, rank * count + j);
+        break;
+    }
+    RANK_EXPECT(output[j] == expected, "call %d (kind %d, %s, count %zu): element %zu is %d, expected %d", call,
+                static_cast<int>(kind), inPlace ? "in place" : "out of place", count, j, output[j], expected);
+  }
+  return problems;
+}
+
+// Counts just over the 16 KiB threshold (shares that end mid-page), and larger than one progress step.
+constexpr size_t kCounts[] = {4096 + 3, 300001};
+
+int32_t* allocateShared(size_t elements) {
+  void* p = nullptr;
+  return ncclMemAlloc(&p, elements * sizeof(int32_t)) == ncclSuccess ? static_cast<int32_t*>(p) : nullptr;
+}
+
+int everyCollective(int rank, int nranks, const ncclUniqueId& id) {
+  int problems = 0;
+  ncclComm_t comm = nullptr;
+  RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+  if (!comm) return problems;
+  const size_t elements = kCounts[1] * nranks;
+  int32_t* send = allocateShared(elements);
+  int32_t* recv = allocateShared(elements);
+  RANK_EXPECT(send && recv, "ncclMemAlloc: %s", ncclGetLastError(nullptr));
+  int call = 0;
+  for (int round = 0; round < 2 && send && recv; ++round)
+    for (Kind kind : kKinds)
+      for (bool inPlace : {false, true})
+        for (size_t count : kCounts)
+          problems += runAndCheck(kind, inPlace, count, call++, send, recv, comm, rank, nranks);
+  ncclMemFree(send);
+  ncclMemFree(recv);
+  RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+  return problems;
+}
+
+class ZeroCopyRanks : public ::testing::TestWithParam<int> {};
+
+TEST_P(ZeroCopyRanks, EveryCollectiveInPlaceAndOutOfPlace) {
+  EXPECT_EQ(testing::forkRanks(GetParam(), everyCollective, 300), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Ranks, ZeroCopyRanks, ::testing::Values(2, 3, 4),
+                         [](const ::testing::TestParamInfo<int>& info) { return std::to_string(info.param) + "ranks"; });
+
+// Rank 0's buffers are private for the first calls: every rank must take the FIFOs for those (a rank going
+// direct alone would wait forever or write where nobody reads). Then all buffers are shared, and the ranks go
+// back to the direct way once their back-off ends; every call is checked throughout.
+TEST(ZeroCopy, OnePrivateBufferSendsEveryRankThroughTheFifos) {
+  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclComm_t comm = nullptr;
+    RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+    if (!comm) return problems;
+    const size_t count = 20000, elements = count * nranks;
+    std::vector<int32_t> privateSend(elements), privateRecv(elements);
+    int32_t* send = allocateShared(elements);
+    int32_t* recv = allocateShared(elements);
+    RANK_EXPECT(send && recv, "ncclMemAlloc: %s", ncclGetLastError(nullptr));
+    for (int call = 0; call < 150 && problems == 0 && send && recv; ++call) {
+      const bool ownPrivate = rank == 0 && call < 40;
+      const Kind kind = kKinds[call % 5];
+      problems += runAndCheck(kind, call % 2 == 1, count, call, ownPrivate ? privateSend.data() : send,
+                              ownPrivate ? privateRecv.data() : recv, comm, rank, nranks);
+    }
+    ncclMemFree(send);
+    ncclMemFree(recv);
+    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+    return problems;
+  }, 300);
+  EXPECT_EQ(failures, "");
+}
+
+TEST(ZeroCopy, DeadPeerBecomesRemoteError) {
+  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclComm_t comm = nullptr;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    if (rank == 1) _exit(0);  // leaves without taking part
+    int32_t* buffer = allocateShared(1 << 18);
+    if (!buffer) return 1;
+    const auto start = std::chrono::steady_clock::now();
+    ncclResult_t r = ncclAllReduce(buffer, buffer, 1 << 18, ncclInt32, ncclSum, comm, nullptr);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    RANK_EXPECT(r == ncclRemoteError, "AllReduce with a dead peer returned %d (%s)", r, ncclGetLastError(comm));
+    RANK_EXPECT(seconds < 10, "took %.1f s", seconds);
+    ncclCommAbort(comm);
+    ncclMemFree(buffer);
+    return problems;
+  }, 60);
+  EXPECT_EQ(failures, "");
+}
+
+TEST(ZeroCopy, MemFreeRejectsWhatMemAllocDidNotHandOut) {
+  std::vector<char> heap(64);
+  EXPECT_EQ(ncclMemFree(heap.data()), ncclInvalidArgument);
+  EXPECT_NE(std::string(ncclGetLastError(nullptr)).find("ncclMemAlloc"), std::string::npos);
+  EXPECT_EQ(ncclMemFree(nullptr), ncclSuccess);
+  void* p = nullptr;
+  ASSERT_EQ(ncclMemAlloc(&p, 12345), ncclSuccess);
+  std::memset(p, 1, 12345);
+  EXPECT_EQ(ncclMemFree(p), ncclSuccess);
+}
+
+}  // namespace
+}  // namespace braid
