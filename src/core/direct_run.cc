@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstring>
 
+#include "device/streaming_copy.h"
+
 namespace braid {
 namespace {
 
 constexpr size_t kShareAlignment = 4096;                   // shares start on page boundaries
 constexpr size_t kStretchBytes = LlMailbox::kCapacityBytes;  // reduced in the mailbox's staging, cache-hot
 constexpr size_t kBytesPerProgress = 1 << 20;              // then back to the launch loop (health, other comms)
+constexpr size_t kStreamingBytes = size_t{8} << 20;  // outputs of all ranks together: from this, stream them
 
 }  // namespace
 
@@ -43,6 +46,7 @@ DirectRun::DirectRun(const LlMailbox& mailbox, PeerBufferMap& peers, uint64_t se
   recvOf_[rank_] = output_;
   const size_t bytes = count_ * elementSize_;
   shareEnd_ = bytes;
+  streaming_ = recvBytes() * static_cast<size_t>(nranks_) >= kStreamingBytes;
   if (kind_ == CollectiveKind::AllReduce || kind_ == CollectiveKind::Reduce) {
     // 1/n of the elements each, whole pages.
     const size_t n = static_cast<size_t>(nranks_);
@@ -124,6 +128,12 @@ void DirectRun::reduceStretch(size_t sendOffset, size_t bytes, char* result) con
   for (int r = 2; r < nranks_; ++r) reduce_(result, result, sendOf_[r] + sendOffset, count);
 }
 
+// An output that is also an input was just read, so its lines are in this core's cache: ordinary stores then.
+void DirectRun::copy(char* to, const char* from, size_t bytes, bool uncached) const {
+  if (streaming_ && uncached) copyStreaming(to, from, bytes);
+  else std::memcpy(to, from, bytes);
+}
+
 bool DirectRun::work() {
   const size_t stop = std::min(shareEnd_, shareBegin_ + worked_ + kBytesPerProgress);
   for (size_t at = shareBegin_ + worked_; at < stop; at += kStretchBytes) {
@@ -133,24 +143,24 @@ bool DirectRun::work() {
     switch (kind_) {
       case CollectiveKind::AllReduce:
         reduceStretch(at, bytes, staging);
-        for (int r = 0; r < nranks_; ++r) std::memcpy(recvOf_[r] + at, staging, bytes);
+        for (int r = 0; r < nranks_; ++r) copy(recvOf_[r] + at, staging, bytes, recvOf_[r] != sendOf_[r]);
         break;
       case CollectiveKind::Reduce:
         reduceStretch(at, bytes, staging);
-        std::memcpy(recvOf_[root_] + at, staging, bytes);
+        copy(recvOf_[root_] + at, staging, bytes, recvOf_[root_] != sendOf_[root_]);
         break;
       case CollectiveKind::ReduceScatter:
         reduceStretch(static_cast<size_t>(rank_) * count_ * elementSize_ + at, bytes, staging);
-        std::memcpy(output_ + at, staging, bytes);
+        copy(output_ + at, staging, bytes, output_ != input_ + static_cast<size_t>(rank_) * count_ * elementSize_);
         break;
       case CollectiveKind::AllGather:
         for (int r = 0; r < nranks_; ++r) {
           char* to = recvOf_[r] + static_cast<size_t>(rank_) * count_ * elementSize_ + at;
-          if (to != input_ + at) std::memcpy(to, input_ + at, bytes);
+          if (to != input_ + at) copy(to, input_ + at, bytes, true);
         }
         break;
       case CollectiveKind::Broadcast:
-        if (output_ + at != sendOf_[root_] + at) std::memcpy(output_ + at, sendOf_[root_] + at, bytes);
+        if (output_ != sendOf_[root_]) copy(output_ + at, sendOf_[root_] + at, bytes, true);
         break;
       default: break;
     }
@@ -187,6 +197,7 @@ Run::Progress DirectRun::progress() {
         const bool done = work();
         moved = true;
         if (!done) return {false, true};
+        if (streaming_) fenceStreaming();  // the outputs before the flag that says they are there
         const unsigned char one = 1;
         mailbox_.slot(rank_, sequence_)[kDoneLine].post(&one, 1, sequence_);
         phase_ = Phase::Done;

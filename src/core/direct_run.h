@@ -81,6 +81,7 @@ class DirectRun : public Run {
   void countVotes();
   bool work();                          // a stretch of this rank's share; true once the share is done
   void reduceStretch(size_t sendOffset, size_t bytes, char* result) const;
+  void copy(char* to, const char* from, size_t bytes, bool uncached) const;
 
   const LlMailbox& mailbox_;
   PeerBufferMap& peers_;
@@ -93,6 +94,7 @@ class DirectRun : public Run {
   char* output_;
   Phase phase_ = Phase::Post;
   int busy_ = -1;                      // while posting: a peer still reading what the slot held
+  bool streaming_ = false;             // outputs too large for the caches: written with streaming stores
   std::vector<char*> sendOf_, recvOf_;  // every rank's buffers, mapped here
   size_t shareBegin_ = 0, shareEnd_ = 0, worked_ = 0;  // this rank's share, in bytes, and how far it got
 };

@@ -68,8 +68,9 @@ int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, 
   return problems;
 }
 
-// Counts just over the 16 KiB threshold (shares that end mid-page), and larger than one progress step.
-constexpr size_t kCounts[] = {4096 + 3, 300001};
+// Counts just over the 16 KiB threshold (shares that end mid-page), and large enough for several progress
+// steps and for streaming stores (outputs of all ranks together over 8 MiB).
+constexpr size_t kCounts[] = {4096 + 3, 1100001};
 
 int32_t* allocateShared(size_t elements) {
   void* p = nullptr;
