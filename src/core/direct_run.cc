@@ -21,7 +21,8 @@ bool DirectRun::tried(const CollectiveShape& shape, size_t elementSize) {
     case CollectiveKind::ReduceScatter:
     case CollectiveKind::AllGather:
     case CollectiveKind::Broadcast:
-    case CollectiveKind::Reduce: return shape.count * elementSize >= kMinBytes;
+    case CollectiveKind::Reduce:
+    case CollectiveKind::AlltoAll: return shape.count * elementSize >= kMinBytes;
     default: return false;
   }
 }
@@ -45,7 +46,7 @@ DirectRun::DirectRun(const LlMailbox& mailbox, PeerBufferMap& peers, uint64_t se
   sendOf_[rank_] = const_cast<char*>(input_);
   recvOf_[rank_] = output_;
   const size_t bytes = count_ * elementSize_;
-  shareEnd_ = bytes;
+  shareEnd_ = kind_ == CollectiveKind::AlltoAll ? sendBytes() : bytes;
   streaming_ = recvBytes() * static_cast<size_t>(nranks_) >= kStreamingBytes;
   if (kind_ == CollectiveKind::AllReduce || kind_ == CollectiveKind::Reduce) {
     // 1/n of the elements each, whole pages.
@@ -70,18 +71,27 @@ bool DirectRun::needsSend(int rank) const {
 bool DirectRun::needsRecv(int rank) const {
   switch (kind_) {
     case CollectiveKind::AllReduce:
-    case CollectiveKind::AllGather: return true;
+    case CollectiveKind::AllGather:
+    case CollectiveKind::AlltoAll: return true;
     case CollectiveKind::Reduce: return rank == root_;
     default: return false;
   }
 }
 
 size_t DirectRun::sendBytes() const {
-  return count_ * elementSize_ * (kind_ == CollectiveKind::ReduceScatter ? static_cast<size_t>(nranks_) : 1);
+  const bool perRank = kind_ == CollectiveKind::ReduceScatter || kind_ == CollectiveKind::AlltoAll;
+  return count_ * elementSize_ * (perRank ? static_cast<size_t>(nranks_) : 1);
 }
 
 size_t DirectRun::recvBytes() const {
-  return count_ * elementSize_ * (kind_ == CollectiveKind::AllGather ? static_cast<size_t>(nranks_) : 1);
+  const bool perRank = kind_ == CollectiveKind::AllGather || kind_ == CollectiveKind::AlltoAll;
+  return count_ * elementSize_ * (perRank ? static_cast<size_t>(nranks_) : 1);
+}
+
+// An AlltoAll whose output overlaps its input would have peers overwrite blocks their owner has yet to send.
+bool DirectRun::overlaps(const SharedBufferRef& send, const SharedBufferRef& recv) const {
+  if (kind_ != CollectiveKind::AlltoAll || send.allocation != recv.allocation) return false;
+  return send.offset < recv.offset + recvBytes() && recv.offset < send.offset + sendBytes();
 }
 
 int DirectRun::firstWithout(size_t line) const {
@@ -97,7 +107,8 @@ void DirectRun::agree() {
     const LlLine* lines = mailbox_.slot(r, sequence_);
     std::memcpy(&sends[r], lines[kSendLine].payload, sizeof(SharedBufferRef));
     std::memcpy(&recvs[r], lines[kRecvLine].payload, sizeof(SharedBufferRef));
-    if ((needsSend(r) && !sends[r].shareable()) || (needsRecv(r) && !recvs[r].shareable())) {
+    if ((needsSend(r) && !sends[r].shareable()) || (needsRecv(r) && !recvs[r].shareable()) ||
+        overlaps(sends[r], recvs[r])) {
       mailbox_.finished(sequence_);
       phase_ = Phase::FellBack;
       return;
@@ -136,8 +147,10 @@ void DirectRun::copy(char* to, const char* from, size_t bytes, bool uncached) co
 
 bool DirectRun::work() {
   const size_t stop = std::min(shareEnd_, shareBegin_ + worked_ + kBytesPerProgress);
-  for (size_t at = shareBegin_ + worked_; at < stop; at += kStretchBytes) {
-    const size_t bytes = std::min(kStretchBytes, stop - at);
+  const size_t block = count_ * elementSize_;  // one rank's part of a per-rank buffer
+  for (size_t at = shareBegin_ + worked_, bytes = 0; at < stop; at += bytes) {
+    bytes = std::min(kStretchBytes, stop - at);
+    if (kind_ == CollectiveKind::AlltoAll) bytes = std::min(bytes, block - at % block);  // one peer's block
     // Reductions go through the staging buffer: an in-place buffer may be a rank's input and its output.
     char* staging = mailbox_.staging();
     switch (kind_) {
@@ -150,17 +163,20 @@ bool DirectRun::work() {
         copy(recvOf_[root_] + at, staging, bytes, recvOf_[root_] != sendOf_[root_]);
         break;
       case CollectiveKind::ReduceScatter:
-        reduceStretch(static_cast<size_t>(rank_) * count_ * elementSize_ + at, bytes, staging);
-        copy(output_ + at, staging, bytes, output_ != input_ + static_cast<size_t>(rank_) * count_ * elementSize_);
+        reduceStretch(static_cast<size_t>(rank_) * block + at, bytes, staging);
+        copy(output_ + at, staging, bytes, output_ != input_ + static_cast<size_t>(rank_) * block);
         break;
       case CollectiveKind::AllGather:
         for (int r = 0; r < nranks_; ++r) {
-          char* to = recvOf_[r] + static_cast<size_t>(rank_) * count_ * elementSize_ + at;
+          char* to = recvOf_[r] + static_cast<size_t>(rank_) * block + at;
           if (to != input_ + at) copy(to, input_ + at, bytes, true);
         }
         break;
       case CollectiveKind::Broadcast:
         if (output_ != sendOf_[root_]) copy(output_ + at, sendOf_[root_] + at, bytes, true);
+        break;
+      case CollectiveKind::AlltoAll:  // block p of this rank's input goes to block `rank` of rank p's output
+        copy(recvOf_[at / block] + static_cast<size_t>(rank_) * block + at % block, input_ + at, bytes, true);
         break;
       default: break;
     }

@@ -6,7 +6,9 @@
 // way; when all needed buffers are shareable, each maps its peers' and posts whether that worked (a vote).
 // Then each rank does its share straight in the buffers: for AllReduce it reduces its 1/n of the elements over
 // every rank's send buffer, in rank order, and writes the result into every rank's receive buffer, so every
-// byte is read once and written once per rank and nothing is staged. A last line says a rank is done; a rank
+// byte is read once and written once per rank and nothing is staged. The others: each rank copies its own
+// blocks where they belong (AllGather, AlltoAll) or pulls the root's (Broadcast), or reduces its 1/n into the
+// root's buffer (Reduce) or its own (ReduceScatter). A last line says a rank is done; a rank
 // returns once all are (peers read its send buffer and write its receive buffer until then).
 //
 // If the ranks agree the buffers cannot be shared, the run finishes without moving data (fellBack()), and
@@ -76,6 +78,7 @@ class DirectRun : public Run {
   bool needsRecv(int rank) const;
   size_t sendBytes() const;
   size_t recvBytes() const;
+  bool overlaps(const SharedBufferRef& send, const SharedBufferRef& recv) const;
   int firstWithout(size_t line) const;  // the first peer that has not posted `line`; -1 when all have
   void agree();
   void countVotes();

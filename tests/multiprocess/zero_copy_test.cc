@@ -1,5 +1,5 @@
 // Collectives in place in buffers from ncclMemAlloc (zero copy, src/core/direct_run.h): every collective that
-// goes direct, in place and out of place, odd counts, fresh values each call; and the fall back to the FIFOs
+// goes direct, in place and out of place (AlltoAll: out of place), odd counts, fresh values each call; and the fall back to the FIFOs
 // when one rank's buffers are private, all ranks alike.
 #include <gtest/gtest.h>
 
@@ -15,8 +15,9 @@
 namespace braid {
 namespace {
 
-enum class Kind { AllReduce, Broadcast, Reduce, AllGather, ReduceScatter };
-constexpr Kind kKinds[] = {Kind::AllReduce, Kind::Broadcast, Kind::Reduce, Kind::AllGather, Kind::ReduceScatter};
+enum class Kind { AllReduce, Broadcast, Reduce, AllGather, ReduceScatter, AlltoAll };
+constexpr Kind kKinds[] = {Kind::AllReduce, Kind::Broadcast, Kind::Reduce, Kind::AllGather, Kind::ReduceScatter,
+                           Kind::AlltoAll};
 
 // What rank r contributes at element j of call i.
 int32_t valueOf(int r, int i, size_t j) { return (r + 1) * 1000 + i * 7 + static_cast<int32_t>(j % 1009); }
@@ -27,11 +28,12 @@ int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, 
                 int rank, int nranks) {
   int problems = 0;
   const int root = call % nranks;
-  const size_t sendCount = kind == Kind::ReduceScatter ? count * nranks : count;
-  const size_t recvCount = kind == Kind::AllGather ? count * nranks : count;
+  const size_t sendCount = kind == Kind::ReduceScatter || kind == Kind::AlltoAll ? count * nranks : count;
+  const size_t recvCount = kind == Kind::AllGather || kind == Kind::AlltoAll ? count * nranks : count;
   // In place, the input sits where NCCL says: the whole buffer, or this rank's block of it.
   int32_t* input = send;
   int32_t* output = recv;
+  if (inPlace && kind == Kind::AlltoAll) inPlace = false;  // NCCL has no in-place AlltoAll
   if (inPlace) {
     output = send;
     if (kind == Kind::AllGather) input = output + rank * count;
@@ -46,6 +48,7 @@ int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, 
     case Kind::Reduce: r = ncclReduce(input, output, count, ncclInt32, ncclSum, root, comm, nullptr); break;
     case Kind::AllGather: r = ncclAllGather(input, output, count, ncclInt32, comm, nullptr); break;
     case Kind::ReduceScatter: r = ncclReduceScatter(input, output, count, ncclInt32, ncclSum, comm, nullptr); break;
+    case Kind::AlltoAll: r = ncclAlltoAll(input, output, count, ncclInt32, comm, nullptr); break;
   }
   RANK_EXPECT(r == ncclSuccess, "call %d: %s", call, ncclGetLastError(comm));
   if (kind == Kind::Reduce && rank != root) return problems;
@@ -61,6 +64,7 @@ int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, 
       case Kind::ReduceScatter:
         for (int p = 0; p < nranks; ++p) expected += valueOf(p, call, rank * count + j);
         break;
+      case Kind::AlltoAll: expected = valueOf(static_cast<int>(j / count), call, rank * count + j % count); break;
     }
     RANK_EXPECT(output[j] == expected, "call %d (kind %d, %s, count %zu): element %zu is %d, expected %d", call,
                 static_cast<int>(kind), inPlace ? "in place" : "out of place", count, j, output[j], expected);
@@ -123,7 +127,7 @@ TEST(ZeroCopy, OnePrivateBufferSendsEveryRankThroughTheFifos) {
     RANK_EXPECT(send && recv, "ncclMemAlloc: %s", ncclGetLastError(nullptr));
     for (int call = 0; call < 150 && problems == 0 && send && recv; ++call) {
       const bool ownPrivate = rank == 0 && call < 40;
-      const Kind kind = kKinds[call % 5];
+      const Kind kind = kKinds[call % 6];
       problems += runAndCheck(kind, call % 2 == 1, count, call, ownPrivate ? privateSend.data() : send,
                               ownPrivate ? privateRecv.data() : recv, comm, rank, nranks);
     }
