@@ -37,7 +37,9 @@ struct alignas(64) LlLine {
 
   // Writes up to kPayloadBytes, then the flag that makes them visible as collective `sequence`'s.
   void post(const void* data, size_t bytes, uint64_t sequence) {
-    std::memcpy(payload, data, bytes);
+    // A whole line is a fixed-size copy the compiler inlines (7 moves instead of a call into libc).
+    if (bytes == kPayloadBytes) std::memcpy(payload, data, kPayloadBytes);
+    else std::memcpy(payload, data, bytes);
     flag.store(sequence, std::memory_order_release);
   }
   bool holds(uint64_t sequence) const { return flag.load(std::memory_order_acquire) == sequence; }
