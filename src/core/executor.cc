@@ -8,17 +8,27 @@
 
 namespace braid {
 
-ScheduleRun::ScheduleRun(const Schedule& schedule, std::vector<char*> buffers, size_t elementSize, ReduceFn reduce,
-                         ChannelConnections& connections)
-    : schedule_(schedule),
-      buffers_(std::move(buffers)),
-      elementSize_(elementSize),
-      reduce_(reduce),
-      connections_(connections),
-      doneBytes_(schedule.steps.size(), 0) {
+ScheduleRun::ScheduleRun(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize,
+                         ReduceFn reduce, ChannelConnections& connections) {
+  start(schedule, buffers, elementSize, reduce, connections);
+}
+
+void ScheduleRun::start(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize,
+                        ReduceFn reduce, ChannelConnections& connections) {
+  schedule_ = &schedule;
+  buffers_.assign(buffers.begin(), buffers.end());
+  elementSize_ = elementSize;
+  reduce_ = reduce;
+  connections_ = &connections;
+  doneBytes_.assign(schedule.steps.size(), 0);
   const size_t peers = connections.send.size();
   sendQueues_.resize(peers);
   recvQueues_.resize(peers);
+  for (Queue& q : sendQueues_) q.steps.clear(), q.head = 0;  // clear() keeps the capacity
+  for (Queue& q : recvQueues_) q.steps.clear(), q.head = 0;
+  activePeers_.clear();
+  localSteps_.clear();
+  finishedSteps_ = 0;
   for (size_t i = 0; i < schedule.steps.size(); ++i) {
     const Step& s = schedule.steps[i];
     if (s.kind == StepKind::Copy || s.kind == StepKind::Reduce) {
@@ -42,10 +52,10 @@ size_t ScheduleRun::limitBytes(const Step& step) const {
   // An empty step passes on its own gate: it is done only when what it waits for is.
   int gate = step.after;
   bool throughEmpty = false;
-  while (gate >= 0 && schedule_.steps[gate].count == 0) gate = schedule_.steps[gate].after, throughEmpty = true;
+  while (gate >= 0 && steps()[gate].count == 0) gate = steps()[gate].after, throughEmpty = true;
   if (gate < 0) return total;
   const size_t gateDone = doneBytes_[gate];
-  if (gateDone == schedule_.steps[gate].count * elementSize_) return total;
+  if (gateDone == steps()[gate].count * elementSize_) return total;
   if (throughEmpty) return 0;
   // The gating step's finished prefix, in whole elements, shifted to this step's elements.
   const size_t ready = gateDone / elementSize_;
@@ -58,15 +68,15 @@ bool ScheduleRun::advanceSend(int peer) {
   bool moved = false;
   // Sends already taken may still need pushing: message networks progress only when asked, and the next step
   // for this peer may be gated on data that the peer sends only once it has received these.
-  if (!q.steps.empty()) connections_.send[peer]->flush();
+  if (!q.steps.empty()) connections_->send[peer]->flush();
   while (q.head < q.steps.size()) {
     int index = q.steps[q.head];
-    const Step& step = schedule_.steps[index];
+    const Step& step = steps()[index];
     size_t& done = doneBytes_[index];
     const size_t limit = limitBytes(step);
     const char* src = address(step.src);
     while (done < limit) {
-      size_t n = connections_.send[peer]->trySend(src + done, limit - done);
+      size_t n = connections_->send[peer]->trySend(src + done, limit - done);
       if (n == 0) break;
       done += n;
       moved = true;
@@ -79,11 +89,11 @@ bool ScheduleRun::advanceSend(int peer) {
 
 bool ScheduleRun::advanceRecv(int peer) {
   Queue& q = recvQueues_[peer];
-  RecvConnection& conn = *connections_.recv[peer];
+  RecvConnection& conn = *connections_->recv[peer];
   bool moved = false;
   while (q.head < q.steps.size()) {
     int index = q.steps[q.head];
-    const Step& step = schedule_.steps[index];
+    const Step& step = steps()[index];
     size_t& done = doneBytes_[index];
     const size_t total = step.count * elementSize_;
     while (done < total) {
@@ -115,7 +125,7 @@ bool ScheduleRun::advanceRecv(int peer) {
 }
 
 bool ScheduleRun::advanceLocal(int index) {
-  const Step& step = schedule_.steps[index];
+  const Step& step = steps()[index];
   size_t& done = doneBytes_[index];
   const size_t limit = limitBytes(step);
   if (limit <= done) return false;
@@ -135,20 +145,20 @@ ScheduleRun::Progress ScheduleRun::progress() {
   for (bool moved = true; moved;) {
     moved = false;
     for (int index : localSteps_)
-      if (doneBytes_[index] < schedule_.steps[index].count * elementSize_) moved |= advanceLocal(index);
+      if (doneBytes_[index] < steps()[index].count * elementSize_) moved |= advanceLocal(index);
     for (int peer : activePeers_) moved |= advanceRecv(peer);
     for (int peer : activePeers_) moved |= advanceSend(peer);
     movedAny |= moved;
   }
-  bool finished = finishedSteps_ == schedule_.steps.size();
+  bool finished = finishedSteps_ == steps().size();
   for (int peer : activePeers_)
-    if (finished && !sendQueues_[peer].steps.empty() && !connections_.send[peer]->flush()) finished = false;
+    if (finished && !sendQueues_[peer].steps.empty() && !connections_->send[peer]->flush()) finished = false;
   return {finished, movedAny};
 }
 
 std::string ScheduleRun::describeWait() const {
-  for (size_t i = 0; i < schedule_.steps.size(); ++i) {
-    const Step& s = schedule_.steps[i];
+  for (size_t i = 0; i < steps().size(); ++i) {
+    const Step& s = steps()[i];
     size_t total = s.count * elementSize_;
     if (doneBytes_[i] >= total) continue;
     static const char* kinds[] = {"send to", "recv from", "recv-reduce from", "copy", "reduce"};
@@ -166,9 +176,9 @@ void ScheduleRun::checkPeers() const {
   for (int peer : activePeers_) {
     const Queue& sends = sendQueues_[peer];
     const Queue& receives = recvQueues_[peer];
-    if (sends.head < sends.steps.size() || (!sends.steps.empty() && !connections_.send[peer]->flush()))
-      connections_.send[peer]->checkPeer();
-    if (receives.head < receives.steps.size()) connections_.recv[peer]->checkPeer();
+    if (sends.head < sends.steps.size() || (!sends.steps.empty() && !connections_->send[peer]->flush()))
+      connections_->send[peer]->checkPeer();
+    if (receives.head < receives.steps.size()) connections_->recv[peer]->checkPeer();
   }
 }
 

@@ -18,8 +18,13 @@ namespace braid {
 class ScheduleRun : public Run {
  public:
   // `buffers[i]` is the memory of buffer slot i; `elementSize` converts element counts to bytes.
-  ScheduleRun(const Schedule& schedule, std::vector<char*> buffers, size_t elementSize, ReduceFn reduce,
+  ScheduleRun(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize, ReduceFn reduce,
               ChannelConnections& connections);
+  ScheduleRun() = default;  // runs nothing until start()
+  // Runs `schedule` from its beginning, reusing this run's memory: a collective repeated on a run kept for the
+  // purpose allocates nothing. `schedule` and `connections` must outlive the run.
+  void start(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize, ReduceFn reduce,
+             ChannelConnections& connections);
 
   Progress progress() override;
   std::string describeWait() const override;  // the first unfinished step
@@ -35,12 +40,13 @@ class ScheduleRun : public Run {
   bool advanceLocal(int index);
   size_t limitBytes(const Step& step) const;  // bytes this step may process now
   char* address(const Region& region) const { return buffers_[region.buffer] + region.offset * elementSize_; }
+  const std::vector<Step>& steps() const { return schedule_->steps; }
 
-  const Schedule& schedule_;
+  const Schedule* schedule_ = nullptr;
   std::vector<char*> buffers_;
-  size_t elementSize_;
-  ReduceFn reduce_;
-  ChannelConnections& connections_;
+  size_t elementSize_ = 1;
+  ReduceFn reduce_ = nullptr;
+  ChannelConnections* connections_ = nullptr;
   std::vector<size_t> doneBytes_;
   std::vector<Queue> sendQueues_, recvQueues_;
   std::vector<int> activePeers_;

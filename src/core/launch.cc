@@ -33,11 +33,33 @@ struct ActiveComm {
   std::vector<CollectiveSignature> signatures;
   std::shared_ptr<const Schedule> collectiveSchedule;
   Run* collective = nullptr;                 // the collective now running: one of these
-  std::unique_ptr<ScheduleRun> scheduled;    // also ready while `direct` runs, for when the ranks fall back
+  ScheduleRun scheduled;                     // also ready while `direct` runs, for when the ranks fall back
+  std::vector<char*> scheduledBuffers;       // kept, like `scheduled`, from launch to launch: no allocation
   std::optional<LowLatencyRun> lowLatency;   // built in place: an LL call allocates nothing
   std::optional<DirectRun> direct;
   Schedule pointToPointSchedule;
   std::unique_ptr<ScheduleRun> pointToPoint;
+
+  // Lets the communicator go and drops what the launch left, but keeps the runs' memory for the next launch.
+  void endLaunch() {
+    check.reset();
+    collective = nullptr;
+    lowLatency.reset();
+    direct.reset();
+    pointToPoint.reset();
+    collectiveSchedule.reset();
+    nextCollective = 0;
+    work = nullptr;
+    if (lock.owns_lock()) lock.unlock();
+  }
+};
+
+// The communicators of the launch under way: the first entries of this thread's list.
+struct ActiveSpan {
+  ActiveComm* first;
+  size_t count;
+  ActiveComm* begin() const { return first; }
+  ActiveComm* end() const { return first + count; }
 };
 
 constexpr size_t kAlign = 64;
@@ -66,10 +88,9 @@ void startCollective(ActiveComm& a) {
                                          input, static_cast<char*>(c.recvbuff));
     return;
   }
-  std::vector<char*> buffers = {const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace};
-  a.scheduled = std::make_unique<ScheduleRun>(*a.collectiveSchedule, std::move(buffers), elementSize, reduce,
-                                              comm->channel(Channel::Collective));
-  a.collective = a.scheduled.get();
+  a.scheduledBuffers.assign({const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace});
+  a.scheduled.start(*a.collectiveSchedule, a.scheduledBuffers, elementSize, reduce, comm->channel(Channel::Collective));
+  a.collective = &a.scheduled;
   if (comm->peerBuffers && DirectRun::tried(c.shape, elementSize) && comm->directAttempts.shouldTry())
     a.collective = &a.direct.emplace(*comm->mailbox, *comm->peerBuffers, ++comm->lowLatencyIssued, c.shape,
                                      elementSize, reduce, input, static_cast<char*>(c.recvbuff));
@@ -95,7 +116,6 @@ void finishCollective(ActiveComm& a) {
   if (c.op.divideByRanks && c.outputCount > 0)
     divideElements(c.type, c.recvbuff, c.outputCount, static_cast<uint64_t>(c.shape.nranks));
   a.collective = nullptr;
-  a.scheduled.reset();
   a.lowLatency.reset();
   a.direct.reset();
   ++a.nextCollective;
@@ -129,7 +149,7 @@ bool advance(ActiveComm& a, bool& moved) {
                             : "collectives run in place in the ranks' ncclMemAlloc buffers (zero copy)");
       if (a.direct->fellBack()) {
         a.direct.reset();
-        a.collective = a.scheduled.get();
+        a.collective = &a.scheduled;
         continue;
       }
     }
@@ -175,7 +195,7 @@ void checkNotAborted(const ncclComm* comm) {
   if (comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
 }
 
-void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter) {
+void checkHealth(ActiveSpan active, const IdleWaiter& waiter) {
   for (ActiveComm& a : active) {
     checkNotAborted(a.work->comm);
     try {
@@ -193,7 +213,7 @@ void checkHealth(std::vector<ActiveComm>& active, const IdleWaiter& waiter) {
 Doorbell* doorbellOf(const ncclComm* comm) { return comm->mailbox ? &comm->mailbox->ownDoorbell() : nullptr; }
 
 // After this rank moved data: peers that sleep waiting for it wake.
-void wakeSleepingPeers(const std::vector<ActiveComm>& active) {
+void wakeSleepingPeers(ActiveSpan active) {
   for (const ActiveComm& a : active)
     if (a.work->comm->mailbox) a.work->comm->mailbox->wakeSleepingPeers();
 }
@@ -247,14 +267,19 @@ struct LaunchScope {
 void executeWork(std::vector<CommWork>& work) {
   // Communicators are locked in address order, a fixed order across threads; the order they run in is free.
   std::sort(work.begin(), work.end(), [](const CommWork& x, const CommWork& y) { return x.comm < y.comm; });
-  // This thread's list, reused from launch to launch (launches never nest on a thread): no allocation per call.
-  thread_local std::vector<ActiveComm> active;
-  struct Clear {
-    ~Clear() { active.clear(); }  // unlocks the communicators, keeps the capacity
-  } clear;
-  active.resize(work.size());
+  // This thread's list, reused from launch to launch (launches never nest on a thread), runs and all: a
+  // repeated collective allocates nothing.
+  thread_local std::vector<ActiveComm> list;
+  if (list.size() < work.size()) list.resize(work.size());
+  const ActiveSpan active{list.data(), work.size()};
+  struct End {
+    ActiveSpan active;
+    ~End() {
+      for (ActiveComm& a : active) a.endLaunch();
+    }
+  } end{active};
   for (size_t i = 0; i < work.size(); ++i) {
-    ActiveComm& a = active[i];
+    ActiveComm& a = list[i];
     a.work = &work[i];
     a.lock = std::unique_lock<std::mutex>(a.work->comm->executionMutex);
     if (!a.work->pointToPoint.empty()) {
