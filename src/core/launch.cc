@@ -147,7 +147,7 @@ bool advance(ActiveComm& a, bool& moved) {
         BRAID_INFO("SHM", "rank %d: %s", a.work->comm->rank,
                    fellBack ? "some rank's buffers are not from ncclMemAlloc: collectives go through the FIFOs"
                             : "collectives run in place in the ranks' ncclMemAlloc buffers (zero copy)");
-      if (a.direct->fellBack()) {
+      if (fellBack) {
         a.direct.reset();
         a.collective = &a.scheduled;
         continue;
