@@ -1,5 +1,6 @@
 #include "algorithms/hierarchical.h"
 
+#include "algorithms/recursive.h"
 #include "algorithms/ring.h"
 
 namespace braid {
@@ -91,10 +92,16 @@ Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count) {
   } else {
     railInput = {kSendBuffer, segment.offset};
   }
-  // Across nodes: the rail all-reduces that segment in place (from the send buffer with one rank per node).
+  // Across nodes: the rail all-reduces that segment in place (from the send buffer with one rank per node):
+  // halving-doubling when the node count is a power of two (2 log2 N steps instead of the ring's 2(N-1), the
+  // same bytes), else a ring.
   const Region railOutput{kRecvBuffer, segment.offset};
   Gate allReduced = segmentReady;
-  if (rail.size() > 1) {
+  const bool powerOfTwo = (rail.size() & (rail.size() - 1)) == 0;
+  if (rail.size() > 1 && powerOfTwo) {
+    allReduced = {emitHalvingDoublingAllReduce(s, rail, node, railInput, railOutput, segment.count, segmentReady.step),
+                  kWholeStep};
+  } else if (rail.size() > 1) {
     const RingPeers ring = ringOf(rail, node);
     const int reduced = emitRingReduceScatter(s, ring, railInput, railOutput, segment.count, segmentReady);
     allReduced = {emitRingAllGather(s, ring, railOutput, segment.count, {reduced, 0}, true), kWholeStep};

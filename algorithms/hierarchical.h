@@ -1,8 +1,9 @@
 // Hierarchical AllReduce for ranks spread over nodes of equal size L: a ring reduce-scatter within each node
 // leaves each rank one node-reduced segment; the ranks holding the same segment (one per node, a "rail")
-// all-reduce it with a ring across nodes; a ring allgather within each node spreads the result. Only 1/L of the
-// data crosses the network per rank, all L rails at once, and the levels overlap: the cross-node ring starts
-// on each chunk as soon as the node has reduced it.
+// all-reduce it across nodes (halving-doubling when the node count is a power of two, else a ring); a ring
+// allgather within each node spreads the result. Only 1/L of the data crosses the network per rank, all L
+// rails at once, and the levels overlap: the cross-node phase starts on each chunk as soon as the node has
+// reduced it (its first round, with halving-doubling).
 #pragma once
 
 #include <cstddef>

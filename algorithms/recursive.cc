@@ -127,6 +127,15 @@ Schedule halvingDoublingAllReduce(int rank, int n, size_t count) {
   return s;
 }
 
+int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input,
+                                 Region output, size_t count, int inputReady) {
+  const int p = static_cast<int>(members.size());
+  const BlockStart blockStart = [&](int b) { return b == p ? count : segmentOf(count, p, b).offset; };
+  const auto realRank = [&members](int virtualRank) { return members[virtualRank]; };
+  const int reduced = emitHalvingReduceScatter(s, index, p, realRank, blockStart, input, output, inputReady, 0);
+  return emitDoublingAllGather(s, index, p, realRank, blockStart, output, reduced);
+}
+
 Schedule recursiveDoublingAllGather(int rank, int n, size_t count) {
   if (!powerOfTwo(n)) return bruckAllGather(rank, n, count);
   Schedule s;

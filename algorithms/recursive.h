@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "algorithms/schedule.h"
 
@@ -20,5 +21,12 @@ Schedule bruckAllGather(int rank, int nranks, size_t count);
 Schedule recursiveDoublingAllGather(int rank, int nranks, size_t count);
 // log2(n) rounds halving the blocks exchanged, partial sums in scratch; for other rank counts, the ring.
 Schedule recursiveHalvingReduceScatter(int rank, int nranks, size_t count);
+
+// Halving-doubling AllReduce as a phase among `members` (a power of two of them; this rank is members[index]),
+// e.g. along a rail of the hierarchical AllReduce: reads `input`, whose element i step `inputReady` produces as
+// its element i (-1: ready), and leaves the sum in `output`. Returns the last step, which finishes only once
+// the whole result is in `output`.
+int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input,
+                                 Region output, size_t count, int inputReady);
 
 }  // namespace braid

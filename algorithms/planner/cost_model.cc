@@ -107,8 +107,9 @@ double treeAllReduce(Cost& c, double s, int n) {
 
 double flatAllReduce(Algorithm a, double s, const FabricModel& m);
 
-// Within each node a reduce-scatter, across nodes a ring allreduce of each rank's 1/L share among the ranks of
-// the same local index (all L rails at once), then an allgather within each node. The levels are pipelined,
+// Within each node a reduce-scatter, across nodes an allreduce of each rank's 1/L share among the ranks of the
+// same local index (all L rails at once; halving-doubling for a power of two of nodes, else a ring), then an
+// allgather within each node. The levels are pipelined,
 // so their transfers overlap.
 double hierarchicalAllReduce(Cost& c, double s) {
   const FabricModel& m = c.m;
@@ -118,7 +119,8 @@ double hierarchicalAllReduce(Cost& c, double s) {
   rail.ranksPerNode = 1;
   rail.intra = {m.inter.latencyUs, m.inter.bandwidthGBps / local};
   rail.intraEgressGBps = rail.intra.bandwidthGBps;
-  const double interUs = flatAllReduce(Algorithm::Ring, s / local, rail);
+  const bool powerOfTwo = (nodes & (nodes - 1)) == 0;  // the rails use halving-doubling then (hierarchical.cc)
+  const double interUs = flatAllReduce(powerOfTwo ? Algorithm::HalvingDoubling : Algorithm::Ring, s / local, rail);
   c.steps(2.0 * (local - 1), m.intra.latencyUs);
   const double intraUs = 2.0 * (local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
   c.reduce(double(local - 1) / local * s);

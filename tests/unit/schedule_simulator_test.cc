@@ -221,6 +221,33 @@ TEST(RingOrderSimulator, InterleavedRanksRingNodeByNode) {
     }
 }
 
+// With a power of two of nodes the rails run halving-doubling: log2 N exchanges each way across the network
+// instead of the ring's N-1, and the result is still right for 8 nodes (three rounds) in place or not.
+TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
+  uint32_t seed = 13000;
+  for (int nodes : {2, 4, 8})
+    for (int perNode : {1, 2, 3}) {
+      const int n = nodes * perNode;
+      std::vector<int> nodeId(n);
+      for (int r = 0; r < n; ++r) nodeId[r] = r / perNode;
+      auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
+      for (size_t count : {size_t(0), size_t(1), size_t(67), size_t(1000)})
+        for (bool inPlace : {false, true}) {
+          long wrong = simulateCollective(Collective::AllReduce, n, count, 0, inPlace, ncclInt32,
+                                          reference::TestOp::Sum, 24, ++seed, Algorithm::Hierarchical, layout);
+          ASSERT_EQ(wrong, 0) << nodes << " nodes x " << perNode << " count=" << count << " inPlace=" << inPlace
+                              << (wrong < 0 ? " deadlocked" : "");
+        }
+      CollectiveShape shape{CollectiveKind::AllReduce, 0, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout};
+      int crossNodeSends = 0;
+      for (const Step& step : buildSchedule(shape).steps)
+        crossNodeSends += step.kind == StepKind::Send && nodeId[step.peer] != nodeId[0];
+      int log2Nodes = 0;
+      while ((1 << log2Nodes) < nodes) ++log2Nodes;
+      EXPECT_EQ(crossNodeSends, 2 * log2Nodes) << nodes << " nodes x " << perNode;
+    }
+}
+
 TEST(HierarchicalSimulator, AllReduceOverNodesOfUnequalSize) {
   uint32_t seed = 12000;
   const std::vector<std::vector<int>> layouts = {
