@@ -109,8 +109,7 @@ double flatAllReduce(Algorithm a, double s, const FabricModel& m);
 
 // Within each node a reduce-scatter, across nodes an allreduce of each rank's 1/L share among the ranks of the
 // same local index (all L rails at once; halving-doubling for a power of two of nodes, else a ring), then an
-// allgather within each node. The levels are pipelined,
-// so their transfers overlap.
+// allgather within each node. The levels are pipelined, so their transfers overlap.
 double hierarchicalAllReduce(Cost& c, double s) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
