@@ -76,12 +76,15 @@ char* PeerBufferMap::resolve(int rank, const SharedBufferRef& ref) {
     try {
       segment = SharedSegment::openFile(path);
     } catch (const Error& e) {
-      BRAID_WARN("SHM", "cannot map rank %d's shared buffer (%s); its collectives go through the FIFOs", rank, e.what());
+      if (firstFailure(rank))
+        BRAID_WARN("SHM", "cannot map rank %d's shared buffer (%s); its collectives go through the FIFOs", rank,
+                   e.what());
       return nullptr;
     }
     if (segment.bytes() != ref.allocationBytes) {
-      BRAID_WARN("SHM", "%s is not rank %d's shared buffer (%zu bytes, expected %llu)", path.c_str(), rank,
-                 segment.bytes(), static_cast<unsigned long long>(ref.allocationBytes));
+      if (firstFailure(rank))
+        BRAID_WARN("SHM", "%s is not rank %d's shared buffer (%zu bytes, expected %llu)", path.c_str(), rank,
+                   segment.bytes(), static_cast<unsigned long long>(ref.allocationBytes));
       return nullptr;
     }
     while (mapped_.size() >= limit_ && !order_.empty()) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "transports/shared_segment.h"
@@ -39,12 +40,15 @@ SharedBufferRef find(const void* pointer, size_t bytes);
 class PeerBufferMap {
  public:
   explicit PeerBufferMap(size_t limit) : limit_(limit) {}
-  // The buffer `ref` describes, mapped; nullptr (with a warning naming the cause) when it cannot be.
+  // The buffer `ref` describes, mapped; nullptr when it cannot be (a warning names the cause, once per peer:
+  // the ranks retry now and then, see DirectAttempts).
   char* resolve(int rank, const SharedBufferRef& ref);
 
  private:
   using Key = std::pair<int, uint64_t>;  // rank, allocation
+  bool firstFailure(int rank) { return warned_.insert(rank).second; }
   size_t limit_;
+  std::set<int> warned_;
   std::map<Key, SharedSegment> mapped_;
   std::deque<Key> order_;  // oldest first
 };
