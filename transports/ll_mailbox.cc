@@ -58,6 +58,11 @@ bool LlMailbox::slotFree(uint64_t sequence, int* busy) const {
   return true;
 }
 
+std::string LlMailbox::describeBusySlot(uint64_t sequence, int busy) {
+  return "LL slot " + std::to_string(sequence % kSlots) + " (rank " + std::to_string(busy) +
+         " has not finished LL collective " + std::to_string(sequence - kSlots) + ")";
+}
+
 int32_t LlMailbox::ownerPid(int rank) const { return reinterpret_cast<const Header*>(boxes_[rank].data())->ownerPid; }
 
 }  // namespace braid

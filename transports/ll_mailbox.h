@@ -35,11 +35,15 @@ struct alignas(64) LlLine {
   unsigned char payload[kPayloadBytes];
   std::atomic<uint64_t> flag;
 
+  // Copies up to a line's payload; a whole line is a fixed-size copy the compiler inlines (7 moves instead of
+  // a call into libc).
+  static void copyPayload(void* to, const void* from, size_t bytes) {
+    if (bytes == kPayloadBytes) std::memcpy(to, from, kPayloadBytes);
+    else std::memcpy(to, from, bytes);
+  }
   // Writes up to kPayloadBytes, then the flag that makes them visible as collective `sequence`'s.
   void post(const void* data, size_t bytes, uint64_t sequence) {
-    // A whole line is a fixed-size copy the compiler inlines (7 moves instead of a call into libc).
-    if (bytes == kPayloadBytes) std::memcpy(payload, data, kPayloadBytes);
-    else std::memcpy(payload, data, bytes);
+    copyPayload(payload, data, bytes);
     flag.store(sequence, std::memory_order_release);
   }
   bool holds(uint64_t sequence) const { return flag.load(std::memory_order_acquire) == sequence; }
@@ -68,6 +72,8 @@ class LlMailbox {
   }
   // Whether this rank may write LL collective `sequence` into its slot; if not, `busy` is a peer still reading.
   bool slotFree(uint64_t sequence, int* busy) const;
+  // What a run that found its slot busy waits for, for diagnostics.
+  static std::string describeBusySlot(uint64_t sequence, int busy);
   // Tells the peers that this rank is done with LL collective `sequence`.
   void finished(uint64_t sequence) const { finishedCounter(rank_).store(sequence, std::memory_order_release); }
   int32_t ownerPid(int rank) const;

@@ -200,8 +200,8 @@ Run::Progress DirectRun::progress() {
         moved = true;
         break;
       }
-      case Phase::Agree:
-        if (firstWithout(kRecvLine) >= 0 || firstWithout(kSendLine) >= 0) return {false, moved};
+      case Phase::Agree:  // the receive line is posted after the send line: its flag vouches for both
+        if (firstWithout(kRecvLine) >= 0) return {false, moved};
         agree();
         moved = true;
         break;
@@ -230,32 +230,31 @@ Run::Progress DirectRun::progress() {
   }
 }
 
+int DirectRun::waitedFor() const {
+  switch (phase_) {
+    case Phase::Post: return busy_;
+    case Phase::Agree: return firstWithout(kRecvLine);
+    case Phase::Vote: return firstWithout(kVoteLine);
+    case Phase::Done: return firstWithout(kDoneLine);
+    default: return -1;
+  }
+}
+
 std::string DirectRun::describeWait() const {
+  const std::string who = std::to_string(waitedFor());
   const std::string of = " (zero copy, LL collective " + std::to_string(sequence_) + ")";
   switch (phase_) {
-    case Phase::Post:
-      return "LL slot " + std::to_string(sequence_ % LlMailbox::kSlots) + " (rank " + std::to_string(busy_) +
-             " has not finished LL collective " + std::to_string(sequence_ - LlMailbox::kSlots) + ")";
-    case Phase::Agree: {
-      const int r = std::max(firstWithout(kSendLine), firstWithout(kRecvLine));
-      return "buffer addresses of rank " + std::to_string(r) + of;
-    }
-    case Phase::Vote: return "whether rank " + std::to_string(firstWithout(kVoteLine)) + " mapped the buffers" + of;
-    case Phase::Done: return "rank " + std::to_string(firstWithout(kDoneLine)) + " to finish its share" + of;
+    case Phase::Post: return LlMailbox::describeBusySlot(sequence_, busy_);
+    case Phase::Agree: return "buffer addresses of rank " + who + of;
+    case Phase::Vote: return "whether rank " + who + " mapped the buffers" + of;
+    case Phase::Done: return "rank " + who + " to finish its share" + of;
     default: return "nothing";
   }
 }
 
 // The peer this run waits for must be alive; one that posted everything may have left.
 void DirectRun::checkPeers() const {
-  int waited = -1;
-  switch (phase_) {
-    case Phase::Post: waited = busy_; break;
-    case Phase::Agree: waited = std::max(firstWithout(kSendLine), firstWithout(kRecvLine)); break;
-    case Phase::Vote: waited = firstWithout(kVoteLine); break;
-    case Phase::Done: waited = firstWithout(kDoneLine); break;
-    default: break;
-  }
+  const int waited = waitedFor();
   if (waited >= 0) checkProcessAlive(mailbox_.ownerPid(waited), ("rank " + std::to_string(waited)).c_str());
 }
 

@@ -80,6 +80,7 @@ class DirectRun : public Run {
   size_t recvBytes() const;
   bool overlaps(const SharedBufferRef& send, const SharedBufferRef& recv) const;
   int firstWithout(size_t line) const;  // the first peer that has not posted `line`; -1 when all have
+  int waitedFor() const;                // the peer the current phase waits for; -1 when none
   void agree();
   void countVotes();
   bool work();                          // a stretch of this rank's share; true once the share is done

@@ -33,7 +33,7 @@ struct ActiveComm {
   std::vector<CollectiveSignature> signatures;
   std::shared_ptr<const Schedule> collectiveSchedule;
   Run* collective = nullptr;                 // the collective now running: one of these
-  ScheduleRun scheduled;                     // also ready while `direct` runs, for when the ranks fall back
+  ScheduleRun scheduled;
   std::vector<char*> scheduledBuffers;       // kept, like `scheduled`, from launch to launch: no allocation
   std::optional<LowLatencyRun> lowLatency;   // built in place: an LL call allocates nothing
   std::optional<DirectRun> direct;
@@ -65,6 +65,13 @@ struct ActiveSpan {
 constexpr size_t kAlign = 64;
 size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
+// The planner's schedule over the transports, on the buffers startCollective chose.
+void startScheduled(ActiveComm& a, size_t elementSize, ReduceFn reduce) {
+  ncclComm* comm = a.work->comm;
+  a.scheduled.start(*a.collectiveSchedule, a.scheduledBuffers, elementSize, reduce, comm->channel(Channel::Collective));
+  a.collective = &a.scheduled;
+}
+
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
@@ -88,12 +95,14 @@ void startCollective(ActiveComm& a) {
                                          input, static_cast<char*>(c.recvbuff));
     return;
   }
+  // Kept for the schedule, also while a direct run finds out whether the ranks must fall back to it.
   a.scheduledBuffers.assign({const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace});
-  a.scheduled.start(*a.collectiveSchedule, a.scheduledBuffers, elementSize, reduce, comm->channel(Channel::Collective));
-  a.collective = &a.scheduled;
-  if (comm->peerBuffers && DirectRun::tried(c.shape, elementSize) && comm->directAttempts.shouldTry())
+  if (comm->peerBuffers && DirectRun::tried(c.shape, elementSize) && comm->directAttempts.shouldTry()) {
     a.collective = &a.direct.emplace(*comm->mailbox, *comm->peerBuffers, ++comm->lowLatencyIssued, c.shape,
                                      elementSize, reduce, input, static_cast<char*>(c.recvbuff));
+    return;
+  }
+  startScheduled(a, elementSize, reduce);
 }
 
 // Counts the next collective as issued and starts it, or first the exchange of its signature.
@@ -149,7 +158,8 @@ bool advance(ActiveComm& a, bool& moved) {
                             : "collectives run in place in the ranks' ncclMemAlloc buffers (zero copy)");
       if (fellBack) {
         a.direct.reset();
-        a.collective = &a.scheduled;
+        const CollectiveCall& c = a.work->collectives[a.nextCollective];
+        startScheduled(a, dataTypeSize(c.type), reduceFunction(c.type, c.op.kind));
         continue;
       }
     }

@@ -105,9 +105,7 @@ void LowLatencyRun::gather(int rank, size_t offset, size_t bytes, char* to) cons
   while (bytes > 0) {
     const size_t within = offset % LlLine::kPayloadBytes;
     const size_t take = std::min(LlLine::kPayloadBytes - within, bytes);
-    const unsigned char* from = lines[offset / LlLine::kPayloadBytes].payload + within;
-    if (take == LlLine::kPayloadBytes) std::memcpy(to, from, LlLine::kPayloadBytes);  // inlined, as in post()
-    else std::memcpy(to, from, take);
+    LlLine::copyPayload(to, lines[offset / LlLine::kPayloadBytes].payload + within, take);
     to += take, offset += take, bytes -= take;
   }
 }
@@ -139,9 +137,7 @@ int LowLatencyRun::waitingFor(size_t* line) const {
 }
 
 std::string LowLatencyRun::describeWait() const {
-  if (!written_)
-    return "LL slot " + std::to_string(sequence_ % LlMailbox::kSlots) + " (rank " + std::to_string(busy_) +
-           " has not finished LL collective " + std::to_string(sequence_ - LlMailbox::kSlots) + ")";
+  if (!written_) return LlMailbox::describeBusySlot(sequence_, busy_);
   size_t line = 0;
   const int rank = waitingFor(&line);
   if (rank < 0) return "nothing";
