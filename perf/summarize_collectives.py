@@ -6,14 +6,9 @@ import re
 import statistics
 import sys
 
+from summarize_compare import label
+
 COLLECTIVES = ["allreduce", "allgather", "reducescatter", "broadcast", "reduce", "alltoall"]
-
-
-def label(size):
-    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if size >= scale:
-            return f"{size // scale} {unit}"
-    return f"{size} B"
 
 
 def medians(out, collective, register):

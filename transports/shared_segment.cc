@@ -14,9 +14,11 @@
 namespace braid {
 namespace {
 
-char* mapShared(int fd, size_t bytes, const std::string& name) {
+// Maps `fd` shared and closes it, unless `keepFd` (the owner of an unnamed segment keeps it for its peers to
+// open) and the mapping worked.
+char* mapShared(int fd, size_t bytes, const std::string& name, bool keepFd = false) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  ::close(fd);
+  if (!keepFd || p == MAP_FAILED) ::close(fd);
   if (p == MAP_FAILED) failErrno("mmap " + name);
   return static_cast<char*>(p);
 }
@@ -85,12 +87,7 @@ SharedSegment SharedSegment::createUnnamed(size_t bytes, int* fd) {
     errno = rc;
     failErrno("cannot reserve " + std::to_string(bytes >> 10) + " KiB of shared memory");
   }
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
-  if (p == MAP_FAILED) {
-    ::close(*fd);
-    failErrno("mmap of " + std::to_string(bytes >> 10) + " KiB of shared memory");
-  }
-  return SharedSegment(static_cast<char*>(p), bytes);
+  return SharedSegment(mapShared(*fd, bytes, std::to_string(bytes >> 10) + " KiB of shared memory", true), bytes);
 }
 
 void SharedSegment::unlink(const std::string& name) { ::shm_unlink(name.c_str()); }
