@@ -1,5 +1,5 @@
 // Host buffers that the peers on this host can map, so that collectives read and write them in place (zero
-// copy): ncclMemAlloc hands them out. Each allocation is its own memfd, kept open by its owner; a peer maps it
+// copy): ncclMemAlloc hands them out, and ncclCommRegister moves a private buffer's pages into one in place. Each allocation is its own memfd, kept open by its owner; a peer maps it
 // as /proc/OWNER/fd/N, which needs no name in /dev/shm and so leaves nothing behind when a process dies.
 //
 // Owner side: allocate, release, and describe where a buffer lies (a SharedBufferRef, small enough for one LL
@@ -30,6 +30,13 @@ namespace shared_buffers {
 
 void* allocate(size_t bytes);  // page-aligned; throws ncclSystemError
 bool release(void* pointer);   // false when `pointer` is not an allocation of allocate()
+// Makes [pointer, pointer + bytes) shareable: nothing to do within an allocation; otherwise its pages move into
+// a new allocation at the same addresses, when they are whole pages of private anonymous memory (heap,
+// aligned_alloc, mmap) that no other allocation overlaps. Returns "" when the buffer is shareable afterwards,
+// else why not. The moved pages stay shared until the last unshare(): a process forked meanwhile shares them.
+std::string share(void* pointer, size_t bytes);
+// Undoes one successful share(); the last one of a moved range gives its pages back to private memory.
+void unshare(void* pointer, size_t bytes);
 // Where [pointer, pointer + bytes) lies, when it lies within one allocation; otherwise a ref that is not shareable.
 SharedBufferRef find(const void* pointer, size_t bytes);
 

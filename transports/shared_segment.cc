@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "core/error.h"
@@ -88,6 +89,30 @@ SharedSegment SharedSegment::createUnnamed(size_t bytes, int* fd) {
     failErrno("cannot reserve " + std::to_string(bytes >> 10) + " KiB of shared memory");
   }
   return SharedSegment(mapShared(*fd, bytes, std::to_string(bytes >> 10) + " KiB of shared memory", true), bytes);
+}
+
+// mremap with a fixed target replaces the old pages in one step: the range is never unmapped in between,
+// where another thread's mmap could take it.
+SharedSegment SharedSegment::moveIntoUnnamed(char* address, size_t bytes, int* fd) {
+  SharedSegment fresh = createUnnamed(bytes, fd);
+  std::memcpy(fresh.data_, address, bytes);
+  if (::mremap(fresh.data_, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, address) == MAP_FAILED) {
+    ::close(*fd);
+    failErrno("mremap into shared memory");
+  }
+  fresh.data_ = nullptr;
+  return SharedSegment(address, bytes);
+}
+
+void SharedSegment::moveToPrivate() {
+  void* fresh = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (fresh == MAP_FAILED) failErrno("mmap private pages");
+  std::memcpy(fresh, data_, bytes_);
+  if (::mremap(fresh, bytes_, bytes_, MREMAP_MAYMOVE | MREMAP_FIXED, data_) == MAP_FAILED) {
+    ::munmap(fresh, bytes_);
+    failErrno("mremap back to private memory");
+  }
+  data_ = nullptr;
 }
 
 void SharedSegment::unlink(const std::string& name) { ::shm_unlink(name.c_str()); }

@@ -18,6 +18,10 @@ class SharedSegment {
   static SharedSegment openFile(const std::string& path);
   // An unnamed segment (memfd) that only processes given `fd` can map; the caller owns and closes `fd`.
   static SharedSegment createUnnamed(size_t bytes, int* fd);
+  // Moves the private pages at [address, address + bytes) (page-aligned) into a new unnamed segment mapped at
+  // the same address with the same contents; the caller owns and closes `fd`. What other threads write to the
+  // pages while it copies is lost.
+  static SharedSegment moveIntoUnnamed(char* address, size_t bytes, int* fd);
   static void unlink(const std::string& name);
   SharedSegment() = default;  // maps nothing
   SharedSegment(SharedSegment&& other) noexcept;
@@ -26,6 +30,8 @@ class SharedSegment {
 
   char* data() const { return data_; }
   size_t bytes() const { return bytes_; }
+  // Puts private pages with the same contents in place of this mapping (same addresses), and forgets it.
+  void moveToPrivate();
 
  private:
   SharedSegment(char* data, size_t bytes) : data_(data), bytes_(bytes) {}

@@ -1,6 +1,7 @@
 // Errors, memory, buffer registration, user reduction ops and host streams.
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "api/api_call.h"
 #include "braid/braid.h"
@@ -8,6 +9,7 @@
 #include "core/host_stream.h"
 #include "core/log.h"
 #include "device/datatype.h"
+#include "transports/shared_buffers.h"
 
 using braid::apiCall;
 using braid::fail;
@@ -71,14 +73,15 @@ BRAID_API ncclResult_t ncclMemFree(void* ptr) {
 BRAID_PROFILING_ALIAS(ncclMemFree);
 
 namespace {
-// What ncclCommRegister hands out. Host buffers need no pinning, and buffers from ncclMemAlloc are shared with
-// the peers without it (transports/shared_buffers.h); the handle records the range for Deregister's checks.
+// What ncclCommRegister hands out. Host buffers need no pinning; what registration does is make the buffer
+// shareable for collectives in place (transports/shared_buffers.h) on communicators that run them.
 struct Registration {
   static constexpr uint64_t kMagic = 0x6e6f697473696772ull;
   uint64_t magic = kMagic;
   const ncclComm* comm;
   void* buffer;
   size_t size;
+  bool shared;  // share() succeeded: Deregister undoes it
 };
 }  // namespace
 
@@ -86,7 +89,15 @@ BRAID_API ncclResult_t ncclCommRegister(const ncclComm_t comm, void* buff, size_
   return apiCall(comm, [&] {
     braid::checkCommunicator(comm, "ncclCommRegister");
     if (!buff || !handle) fail(ncclInvalidArgument, "ncclCommRegister: buff and handle must not be NULL");
-    *handle = new Registration{Registration::kMagic, comm, buff, size};
+    bool shared = false;
+    if (comm->peerBuffers) {
+      const std::string why = braid::shared_buffers::share(buff, size);
+      shared = why.empty();
+      if (!shared)
+        BRAID_INFO("SHM", "rank %d: registered buffer %p (%zu bytes) stays private, %s; its collectives go through "
+                   "the FIFOs", comm->rank, buff, size, why.c_str());
+    }
+    *handle = new Registration{Registration::kMagic, comm, buff, size, shared};
   });
 }
 BRAID_PROFILING_ALIAS(ncclCommRegister);
@@ -98,7 +109,8 @@ BRAID_API ncclResult_t ncclCommDeregister(const ncclComm_t comm, void* handle) {
     if (!r || r->magic != Registration::kMagic || r->comm != comm)
       fail(ncclInvalidArgument, "ncclCommDeregister: handle was not registered with this communicator");
     r->magic = 0;
-    delete r;
+    std::unique_ptr<Registration> registration(r);
+    if (r->shared) braid::shared_buffers::unshare(r->buffer, r->size);
   });
 }
 BRAID_PROFILING_ALIAS(ncclCommDeregister);
