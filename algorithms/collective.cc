@@ -104,7 +104,17 @@ NodeLayout NodeLayout::fromNodeIds(const std::vector<int>& nodeIdOfRank) {
     layout.localIndex.push_back(static_cast<int>(layout.members[node].size()));
     layout.members[node].push_back(rank);
   }
+  layout.orderWithinNodes(std::vector<int>(nodeIdOfRank.size(), 0));
   return layout;
+}
+
+void NodeLayout::orderWithinNodes(const std::vector<int>& localityOfRank) {
+  ringOrder.clear();
+  for (std::vector<int> ranks : members) {
+    std::stable_sort(ranks.begin(), ranks.end(),
+                     [&](int a, int b) { return localityOfRank[a] < localityOfRank[b]; });
+    ringOrder.insert(ringOrder.end(), ranks.begin(), ranks.end());
+  }
 }
 
 namespace {
@@ -118,13 +128,9 @@ const NodeLayout& nodesOf(const CollectiveShape& c, bool equalSizes) {
   return *c.nodes;
 }
 
-// Rings and chains visit the ranks node by node, so they cross each node boundary once however the launcher
-// numbered the ranks (round-robin placement interleaves them).
 std::vector<int> ringOrder(const CollectiveShape& c) {
-  if (!c.nodes || static_cast<int>(c.nodes->nodeOf.size()) != c.nranks) return identityOrder(c.nranks);
-  std::vector<int> order;
-  for (const std::vector<int>& members : c.nodes->members) order.insert(order.end(), members.begin(), members.end());
-  return order;
+  if (!c.nodes || static_cast<int>(c.nodes->ringOrder.size()) != c.nranks) return identityOrder(c.nranks);
+  return c.nodes->ringOrder;
 }
 
 Schedule allReduce(const CollectiveShape& c) {

@@ -39,8 +39,14 @@ bool hasLowLatency(CollectiveKind kind);      // AllReduce, Broadcast, Reduce, A
 struct NodeLayout {
   std::vector<std::vector<int>> members;  // per node, its ranks in rank order
   std::vector<int> nodeOf, localIndex;    // per rank
+  // Whole-communicator rings and chains visit the ranks node by node, so they cross each node boundary once
+  // however the launcher numbered the ranks; within a node in rank order, or by locality (orderWithinNodes).
+  std::vector<int> ringOrder;
   bool uniform() const;                   // every node has the same number of ranks
   static NodeLayout fromNodeIds(const std::vector<int>& nodeIdOfRank);  // any ids; nodes in order of first rank
+  // Within each node, ranks of equal `localityOfRank` (e.g. their NUMA node) become neighbours in ringOrder,
+  // in rank order among themselves, so a ring crosses between localities once each way.
+  void orderWithinNodes(const std::vector<int>& localityOfRank);
 };
 
 struct CollectiveShape {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "topology/paths.h"
+#include "topology/ring_order.h"
 
 namespace braid::planner {
 namespace {
@@ -34,16 +35,11 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   FabricModel& m = out.fabric;
   m.ranksPerNode = ranksPerNode > 0 ? ranksPerNode : static_cast<int>(devices.size());
   m.nranks = m.ranksPerNode * std::max(1, nodes);
-  // A ring through the node's devices in order: its slowest hop sets the per-step bandwidth.
+  // The ring through the node's devices that shares links least: its slowest hop sets the per-step bandwidth.
   const topo::PathTable paths(graph);
-  m.intra = {0.5, 1e9};
-  m.intra.latencyUs = 0;
-  for (size_t i = 0; i < devices.size(); ++i) {
-    const topo::Path& p = paths.between(devices[i], devices[(i + 1) % devices.size()]);
-    if (devices.size() == 1) break;
-    m.intra.bandwidthGBps = std::min(m.intra.bandwidthGBps, p.bandwidth * kLinkEfficiency);
-    m.intra.latencyUs = std::max(m.intra.latencyUs, p.latency);
-  }
+  const topo::RingOrder ring = topo::bestRing(graph, paths, devices);
+  for (int d : ring.devices) out.ring.push_back(graph.nodes[d].name);
+  m.intra = {ring.latency, ring.bandwidth * kLinkEfficiency};
   if (devices.size() == 1) m.intra = {0.5, accelerators ? 1000.0 : 10.0};
   // All of a device's vendor links at once (a full mesh sends to every peer in parallel).
   double egress = 0;

@@ -15,6 +15,7 @@ enum class NetworkShape { FatTree, Rail };
 
 struct ClusterModel {
   FabricModel fabric;
+  std::vector<std::string> ring;         // a node's devices in the order its rings take (topo::bestRing)
   std::vector<std::string> assumptions;  // figures the topology did not give
 };
 

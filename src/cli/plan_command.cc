@@ -120,7 +120,8 @@ int runPlan(const PlanOptions& o) {
                           {"ranks_per_node", m.ranksPerNode}, {"collective", o.collective}, {"fabric", o.fabric}};
     out["model"] = {{"intra_GBps", m.intra.bandwidthGBps}, {"intra_latency_us", m.intra.latencyUs},
                     {"intra_all_links_GBps", m.intraEgressGBps}, {"inter_GBps", m.inter.bandwidthGBps},
-                    {"inter_latency_us", m.inter.latencyUs}, {"assumptions", cluster.assumptions}};
+                    {"inter_latency_us", m.inter.latencyUs}, {"intra_ring", cluster.ring},
+                    {"assumptions", cluster.assumptions}};
     nlohmann::json plans = nlohmann::json::array();
     for (size_t i = 0; i < sizes.size(); ++i) {
       nlohmann::json p = predictionJson(chosen[i]);
@@ -138,6 +139,11 @@ int runPlan(const PlanOptions& o) {
               << std::fixed << std::setprecision(1) << "# within a node: " << m.intra.bandwidthGBps << " GB/s, "
               << m.intra.latencyUs << " us per step (all links " << m.intraEgressGBps << " GB/s); between nodes: "
               << m.inter.bandwidthGBps << " GB/s per node, " << m.inter.latencyUs << " us\n";
+    if (cluster.ring.size() > 2) {
+      std::cout << "# ring within a node:";
+      for (const std::string& device : cluster.ring) std::cout << " " << device;
+      std::cout << "\n";
+    }
     for (const std::string& a : cluster.assumptions) std::cout << "# assumed: " << a << "\n";
     std::cout << "#\n#       size  algorithm      time(us)  algbw(GB/s)  busbw(GB/s)\n";
     for (size_t i = 0; i < sizes.size(); ++i)

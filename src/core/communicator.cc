@@ -98,16 +98,35 @@ NodeLayout nodeLayoutOf(const ncclComm* comm) {
   return NodeLayout::fromNodeIds(nodeId);
 }
 
-// Every rank must pick the same algorithm for a collective, so the model is built from what all ranks agree
-// on: the host layout, and the fewest cores any rank may run on.
-planner::FabricModel agreedFabricModel(ncclComm* comm, int cores) {
-  std::vector<int32_t> allCores(comm->nranks);
-  allCores[comm->rank] = cores;
-  comm->bootstrap->allGather(allCores.data(), sizeof(int32_t));
+// Where each rank runs, as all ranks learn it: schedules and the planner's choices must be the same on all.
+struct Placement {
+  int32_t cores;     // the rank may run on
+  int32_t numaNode;  // its calling thread is bound within, or -1
+};
+
+std::vector<Placement> gatherPlacements(ncclComm* comm, int cores) {
+  std::vector<Placement> all(comm->nranks);
+  all[comm->rank] = {cores, callingThreadNumaNode()};
+  comm->bootstrap->allGather(all.data(), sizeof(Placement));
+  return all;
+}
+
+// Rings within a host go NUMA node by NUMA node (ranks that mpirun bound round-robin across the sockets would
+// otherwise cross the socket link at every hop).
+std::shared_ptr<const NodeLayout> layoutWithRingOrder(NodeLayout layout, const std::vector<Placement>& placements) {
+  std::vector<int> numaNodes;
+  for (const Placement& p : placements) numaNodes.push_back(p.numaNode);
+  layout.orderWithinNodes(numaNodes);
+  return std::make_shared<const NodeLayout>(std::move(layout));
+}
+
+// The planner's model from what all ranks agree on: the host layout, and the fewest cores any rank may run on.
+planner::FabricModel agreedFabricModel(const ncclComm* comm, const std::vector<Placement>& placements) {
   size_t largest = 1;
   for (const auto& members : comm->nodes->members) largest = std::max(largest, members.size());
-  planner::FabricModel m = hostFabricModel(comm->nranks, static_cast<int>(largest),
-                                           *std::min_element(allCores.begin(), allCores.end()));
+  int32_t cores = placements.front().cores;
+  for (const Placement& p : placements) cores = std::min(cores, p.cores);
+  planner::FabricModel m = hostFabricModel(comm->nranks, static_cast<int>(largest), cores);
   m.equalNodes = comm->nodes->uniform();
   return m;
 }
@@ -140,13 +159,14 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->localRanks = static_cast<int>(localPeers.size()) + 1;
   const int cores = usableCores();
   comm->oversubscribed = comm->localRanks > cores;
-  comm->nodes = std::make_shared<const NodeLayout>(nodeLayoutOf(comm));
-  const std::string binding = bindCallingThread(affinity, comm->nodes->localIndex[rank], comm->localRanks);
+  NodeLayout layout = nodeLayoutOf(comm);
+  const std::string binding = bindCallingThread(affinity, layout.localIndex[rank], comm->localRanks);
   if (!binding.empty())
     BRAID_INFO("INIT", "rank %d: calling thread bound to %s (BRAID_CPU_AFFINITY)", rank, binding.c_str());
-  comm->planner =
-      std::make_unique<planner::Planner>(agreedFabricModel(comm, cores), algorithmFilter, std::move(tuningRules),
-                                         protocolFilter);
+  const std::vector<Placement> placements = gatherPlacements(comm, cores);
+  comm->nodes = layoutWithRingOrder(std::move(layout), placements);
+  comm->planner = std::make_unique<planner::Planner>(agreedFabricModel(comm, placements), algorithmFilter,
+                                                     std::move(tuningRules), protocolFilter);
   connectSharedMemory(comm, localPeers);
   if (comm->mailbox) enableZeroCopy(comm);  // the same on every rank: all share this host
   connectRemotePeers(comm, remotePeers);

@@ -28,6 +28,12 @@ Topology loadTopology() {
 
 std::atomic<bool> bound{false};
 
+// Loaded once per process (a few milliseconds); hwloc's queries on a loaded topology are thread-safe.
+hwloc_topology* sharedTopology() {
+  static Topology topology = loadTopology();
+  return topology.get();
+}
+
 }  // namespace
 
 CpuAffinity cpuAffinityFromEnv() {
@@ -41,9 +47,8 @@ CpuAffinity cpuAffinityFromEnv() {
 
 std::string bindCallingThread(CpuAffinity affinity, int localIndex, int localRanks) {
   if (affinity == CpuAffinity::None || bound.exchange(true)) return "";
-  Topology topology = loadTopology();
-  if (!topology) return "";
-  hwloc_topology* t = topology.get();
+  hwloc_topology* t = sharedTopology();
+  if (!t) return "";
   const int cores = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
   if (cores <= 0 || localRanks > cores) return "";  // oversubscribed: let the scheduler balance
   hwloc_obj_t core = hwloc_get_obj_by_type(t, HWLOC_OBJ_CORE, static_cast<unsigned>(localIndex));
@@ -57,6 +62,19 @@ std::string bindCallingThread(CpuAffinity affinity, int localIndex, int localRan
   if (hwloc_set_cpubind(t, target->cpuset, HWLOC_CPUBIND_THREAD) != 0) return "";
   return affinity == CpuAffinity::Core ? "core " + std::to_string(core->logical_index)
                         : "NUMA node " + std::to_string(target->memory_first_child->logical_index);
+}
+
+int callingThreadNumaNode() {
+  hwloc_topology* t = sharedTopology();
+  if (!t) return -1;
+  std::unique_ptr<hwloc_bitmap_s, void (*)(hwloc_bitmap_t)> cpus(hwloc_bitmap_alloc(), hwloc_bitmap_free);
+  if (!cpus || hwloc_get_cpubind(t, cpus.get(), HWLOC_CPUBIND_THREAD) != 0) return -1;
+  const int nodes = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE);
+  for (int i = 0; i < nodes; ++i) {
+    hwloc_obj_t node = hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, static_cast<unsigned>(i));
+    if (node->cpuset && hwloc_bitmap_isincluded(cpus.get(), node->cpuset)) return i;
+  }
+  return -1;
 }
 
 }  // namespace braid

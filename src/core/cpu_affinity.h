@@ -21,5 +21,8 @@ CpuAffinity cpuAffinityFromEnv();
 // Binds the calling thread for local rank `localIndex` of `localRanks`; returns what it did, for the log
 // ("core 1", "NUMA node 0"; "" when nothing).
 std::string bindCallingThread(CpuAffinity affinity, int localIndex, int localRanks);
+// The NUMA node (hwloc's logical index) that holds every CPU the calling thread may run on; -1 when they span
+// several nodes or hwloc cannot tell. Rings within a host visit the ranks of one NUMA node after another.
+int callingThreadNumaNode();
 
 }  // namespace braid

@@ -221,6 +221,35 @@ TEST(RingOrderSimulator, InterleavedRanksRingNodeByNode) {
     }
 }
 
+// Ranks bound round-robin across two NUMA nodes of each of two hosts: the ring visits one NUMA node's ranks
+// after another, so four ranks (one per host and NUMA node) send across a socket or host boundary.
+TEST(RingOrderSimulator, RanksOfOneNumaNodeAreNeighbours) {
+  const int n = 8;
+  std::vector<int> nodeId(n), numa(n);
+  for (int r = 0; r < n; ++r) nodeId[r] = r % 2, numa[r] = (r / 2) % 2;
+  NodeLayout layout = NodeLayout::fromNodeIds(nodeId);
+  layout.orderWithinNodes(numa);
+  EXPECT_EQ(layout.ringOrder, (std::vector<int>{0, 4, 2, 6, 1, 5, 3, 7}));
+  auto shared = std::make_shared<const NodeLayout>(layout);
+  uint32_t seed = 16000;
+  for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter, Collective::Broadcast})
+    for (size_t count : {size_t(1), size_t(67)}) {
+      const Algorithm a = c == Collective::Broadcast ? Algorithm::Chain : Algorithm::Ring;
+      ASSERT_EQ(simulateCollective(c, n, count, 3, false, ncclInt32, reference::TestOp::Sum, 24, ++seed, a, shared), 0)
+          << static_cast<int>(c) << " count " << count;
+    }
+  int crossings = 0;
+  for (int r = 0; r < n; ++r) {
+    CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Ring, shared};
+    for (const Step& s : buildSchedule(shape).steps)
+      if (s.kind == StepKind::Send && (nodeId[s.peer] != nodeId[r] || numa[s.peer] != numa[r])) {
+        ++crossings;
+        break;
+      }
+  }
+  EXPECT_EQ(crossings, 4);
+}
+
 // With a power of two of nodes the rails run halving-doubling: log2 N exchanges each way across the network
 // instead of the ring's N-1, and the result is still right for 8 nodes (three rounds) in place or not.
 TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
