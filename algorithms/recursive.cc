@@ -21,7 +21,11 @@ struct Folding {
     else if (rank % 2 == 1) virtualRank = rank / 2;
   }
   int realRank(int v) const { return v < extra ? 2 * v + 1 : v + extra; }
+  // The first rank's block that virtual rank v holds (with its folded partner's, blocks 2v and 2v + 1): the
+  // virtual ranks' blocks stay contiguous and in rank order. firstBlock(core) = nranks.
+  int firstBlock(int v) const { return v < extra ? 2 * v : v + extra; }
   bool folded() const { return virtualRank < 0; }
+  bool holdsFolded() const { return !folded() && virtualRank < extra; }
 };
 
 // The folding steps before the core rounds. Returns the step that leaves this rank's core input in the receive
@@ -106,9 +110,6 @@ int emitDoublingAllGather(Schedule& s, int v, int p, const std::function<int(int
   return last;
 }
 
-int identity(int rank) { return rank; }
-bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
-
 }  // namespace
 
 Schedule halvingDoublingAllReduce(int rank, int n, size_t count) {
@@ -136,28 +137,64 @@ int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, i
   return emitDoublingAllGather(s, index, p, realRank, blockStart, output, reduced);
 }
 
+// Beyond a power of two, each folded rank hands its block to its odd neighbour, the core doubles with those
+// pairs' two blocks as one, and the neighbour sends the folded rank everything else at the end.
 Schedule recursiveDoublingAllGather(int rank, int n, size_t count) {
-  if (!powerOfTwo(n)) return bruckAllGather(rank, n, count);
   Schedule s;
-  const BlockStart blockStart = [count](int b) { return static_cast<size_t>(b) * count; };
-  const int own = s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, blockStart(rank)}, count, -1});
-  emitDoublingAllGather(s, rank, n, identity, blockStart, {kRecvBuffer, 0}, own);
+  const Folding f(rank, n);
+  const auto at = [count](int block) { return static_cast<size_t>(block) * count; };
+  const Region recv{kRecvBuffer, 0};
+  if (f.folded()) {
+    s.add({StepKind::Send, rank + 1, {kSendBuffer, 0}, {}, count, -1});
+    s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, at(rank)}, count, -1});
+    s.add({StepKind::Recv, rank + 1, {}, recv, at(rank), -1});
+    s.add({StepKind::Recv, rank + 1, {}, {kRecvBuffer, at(rank + 1)}, at(n) - at(rank + 1), -1});
+    return s;
+  }
+  int last = s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, at(rank)}, count, -1});
+  if (f.holdsFolded()) last = s.add({StepKind::Recv, rank - 1, {}, {kRecvBuffer, at(rank - 1)}, count, last, kWholeStep});
+  const BlockStart blockStart = [&](int v) { return at(f.firstBlock(v)); };
+  const auto realRank = [&f](int v) { return f.realRank(v); };
+  last = emitDoublingAllGather(s, f.virtualRank, f.core, realRank, blockStart, recv, last);
+  if (f.holdsFolded()) {
+    s.add({StepKind::Send, rank - 1, recv, {}, at(rank - 1), last, kWholeStep});
+    s.add({StepKind::Send, rank - 1, {kRecvBuffer, at(rank)}, {}, at(n) - at(rank), last, kWholeStep});
+  }
   return s;
 }
 
+// Beyond a power of two, each folded rank sends its whole input to its odd neighbour, which adds it in and
+// halves with the pair's two blocks as one; at the end it sends the folded rank its block.
 Schedule recursiveHalvingReduceScatter(int rank, int n, size_t count) {
-  if (!powerOfTwo(n)) return ringReduceScatter(rank, identityOrder(n), count);
   Schedule s;
   if (n == 1) {
     s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, -1});
     return s;
   }
+  const Folding f(rank, n);
+  const auto at = [count](int block) { return static_cast<size_t>(block) * count; };
+  if (f.folded()) {
+    // In place, this rank's block of the input is its output: receive it only once the input has gone.
+    const int sent = s.add({StepKind::Send, rank + 1, {kSendBuffer, 0}, {}, at(n), -1});
+    s.add({StepKind::Recv, rank + 1, {}, {kRecvBuffer, 0}, count, sent, kWholeStep});
+    return s;
+  }
   // Partial sums live in scratch; this rank's block, once reduced, is copied out element by element.
-  s.scratchCount = static_cast<size_t>(n) * count;
-  const BlockStart blockStart = [count](int b) { return static_cast<size_t>(b) * count; };
-  const int reduced = emitHalvingReduceScatter(s, rank, n, identity, blockStart, {kSendBuffer, 0},
-                                               {kScratchBuffer, 0}, -1, 0);
-  s.add({StepKind::Copy, -1, {kScratchBuffer, blockStart(rank)}, {kRecvBuffer, 0}, count, reduced});
+  s.scratchCount = at(n);
+  const Region scratch{kScratchBuffer, 0};
+  Region input{kSendBuffer, 0};
+  int last = -1;
+  if (f.holdsFolded()) {
+    last = s.add({StepKind::RecvReduce, rank - 1, input, scratch, at(n), -1});
+    input = scratch;
+  }
+  const BlockStart blockStart = [&](int v) { return at(f.firstBlock(v)); };
+  const auto realRank = [&f](int v) { return f.realRank(v); };
+  const int reduced = emitHalvingReduceScatter(s, f.virtualRank, f.core, realRank, blockStart, input, scratch, last, 0);
+  // The last round kept this virtual rank's blocks: the folded partner's first, when it has one.
+  const size_t mine = f.holdsFolded() ? count : 0;
+  if (f.holdsFolded()) s.add({StepKind::Send, rank - 1, {kScratchBuffer, at(rank - 1)}, {}, count, reduced});
+  s.add({StepKind::Copy, -1, {kScratchBuffer, at(rank)}, {kRecvBuffer, 0}, count, reduced, mine});
   return s;
 }
 

@@ -1,6 +1,7 @@
 // Logarithmic schedules for small and medium messages: recursive doubling and halving-doubling (Rabenseifner)
-// AllReduce, recursive doubling AllGather, recursive halving ReduceScatter, and Bruck's AllGather. Rank counts that are not powers of two fold the extra ranks into partners
-// first (their data is added in) and unfold them at the end (the result is sent back).
+// AllReduce, recursive doubling AllGather, recursive halving ReduceScatter, and Bruck's AllGather. Rank counts
+// that are not powers of two (p is the power of two below) fold the extra ranks into partners first (their
+// data is added in, or their block handed over) and unfold them at the end (the result is sent back).
 #pragma once
 
 #include <cstddef>
@@ -17,9 +18,9 @@ Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);
 Schedule halvingDoublingAllReduce(int rank, int nranks, size_t count);
 // ceil(log2 n) rounds for any n; each rank's blocks travel in a rotated scratch buffer.
 Schedule bruckAllGather(int rank, int nranks, size_t count);
-// log2(n) rounds doubling the blocks exchanged; for other rank counts, Bruck's.
+// log2(p) rounds doubling the blocks exchanged (a folded pair's two blocks travel as one).
 Schedule recursiveDoublingAllGather(int rank, int nranks, size_t count);
-// log2(n) rounds halving the blocks exchanged, partial sums in scratch; for other rank counts, the ring.
+// log2(p) rounds halving the blocks exchanged, partial sums in scratch (a folded pair's two blocks as one).
 Schedule recursiveHalvingReduceScatter(int rank, int nranks, size_t count);
 
 // Halving-doubling AllReduce as a phase among `members` (a power of two of them; this rank is members[index]),

@@ -171,9 +171,17 @@ double hierarchicalAlltoAll(Cost& c, double s) {
 
 bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
 
-// Recursive doubling runs Bruck's schedule when n is not a power of two.
+// Beyond a power of two, recursive doubling and halving fold each extra rank into its neighbour: two more
+// steps within the node, the folded rank's share going over (AllGather: its block there, all others back;
+// ReduceScatter: its whole input there, its block back) and, for ReduceScatter, added in.
+void foldBlocks(Cost& c, double s, int n, bool reduces) {
+  if (powerOfTwo(n)) return;
+  c.steps(2, c.m.intra.latencyUs);
+  c.wire(s, c.m.intra.bandwidthGBps);
+  if (reduces) c.reduce(s);
+}
+
 double allGather(Cost& c, Algorithm a, double s, int n) {
-  if (a == Algorithm::RecursiveDoubling && !powerOfTwo(n)) a = Algorithm::Bruck;
   if (a == Algorithm::Ring) {
     const LinkLevel l = ringLevel(c.m);
     c.steps(n - 1, l.latencyUs);
@@ -182,18 +190,22 @@ double allGather(Cost& c, Algorithm a, double s, int n) {
   }
   const LinkLevel l = multiNode(c.m) ? crossLevel(c.m) : c.m.intra;
   c.efficiency = c.m.roundsEfficiency;
-  c.steps(log2Ceil(n), l.latencyUs);
+  const bool doubling = a == Algorithm::RecursiveDoubling;
+  if (doubling) foldBlocks(c, s, n, false);
+  c.steps(doubling ? log2Floor(n) : log2Ceil(n), l.latencyUs);
   c.wire(double(n - 1) / n * s, l.bandwidthGBps);
   if (a == Algorithm::Bruck) c.wire(s, c.m.intraEgressGBps);  // the final rotation is a local copy
   return c.total();
 }
 
-// Recursive halving runs the ring's schedule when n is not a power of two.
 double reduceScatter(Cost& c, Algorithm a, double s, int n) {
-  const bool halving = a == Algorithm::HalvingDoubling && powerOfTwo(n);
+  const bool halving = a == Algorithm::HalvingDoubling;
   const LinkLevel l = halving ? (multiNode(c.m) ? crossLevel(c.m) : c.m.intra) : ringLevel(c.m);
-  if (halving) c.efficiency = c.m.roundsEfficiency;
-  c.steps(halving ? log2Ceil(n) + 1 : n - 1, l.latencyUs);  // halving: and a copy out of scratch
+  if (halving) {
+    c.efficiency = c.m.roundsEfficiency;
+    foldBlocks(c, s, n, true);
+  }
+  c.steps(halving ? log2Floor(n) + 1 : n - 1, l.latencyUs);  // halving: and a copy out of scratch
   c.wire(double(n - 1) / n * s, l.bandwidthGBps);
   c.reduce(double(n - 1) / n * s);
   return c.total();

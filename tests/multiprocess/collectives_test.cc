@@ -158,6 +158,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{"allgather:bruck", 5, Wiring::SharedMemory, "bruck_5"},
                       ForcedCase{"allgather:rd;reducescatter:rhd", 4, Wiring::SharedMemory, "rd_rh_4"},
                       ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
+                      ForcedCase{"allgather:rd;reducescatter:rhd", 6, Wiring::Mixed, "rd_rh_6_mixed"},
                       ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
                       ForcedCase{"allreduce:hier", 3, Wiring::Sockets, "hier_3x1_sockets"},
                       ForcedCase{"allgather:hier;reducescatter:hier;alltoall:hier", 6, Wiring::Mixed, "hier_ag_rs_a2a_3x2_mixed"},
