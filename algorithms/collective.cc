@@ -135,7 +135,7 @@ std::vector<int> ringOrder(const CollectiveShape& c) {
 
 Schedule allReduce(const CollectiveShape& c) {
   switch (c.algorithm) {
-    case Algorithm::Tree: return treeAllReduce(c.rank, c.nranks, c.count);
+    case Algorithm::Tree: return treeAllReduce(c.rank, c.nranks, c.count, c.nodes.get());
     case Algorithm::RecursiveDoubling: return recursiveDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::HalvingDoubling: return halvingDoublingAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
@@ -154,9 +154,11 @@ Schedule buildSchedule(const CollectiveShape& c) {
   switch (c.kind) {
     case CollectiveKind::AllReduce: return allReduce(c);
     case CollectiveKind::Broadcast:
-      return tree ? treeBroadcast(c.rank, c.nranks, c.root, c.count) : chainBroadcast(c.rank, ringOrder(c), c.root, c.count);
+      return tree ? treeBroadcast(c.rank, c.nranks, c.root, c.count, c.nodes.get())
+                  : chainBroadcast(c.rank, ringOrder(c), c.root, c.count);
     case CollectiveKind::Reduce:
-      return tree ? treeReduce(c.rank, c.nranks, c.root, c.count) : chainReduce(c.rank, ringOrder(c), c.root, c.count);
+      return tree ? treeReduce(c.rank, c.nranks, c.root, c.count, c.nodes.get())
+                  : chainReduce(c.rank, ringOrder(c), c.root, c.count);
     case CollectiveKind::AllGather:
       if (c.algorithm == Algorithm::Bruck) return bruckAllGather(c.rank, c.nranks, c.count);
       if (c.algorithm == Algorithm::RecursiveDoubling) return recursiveDoublingAllGather(c.rank, c.nranks, c.count);

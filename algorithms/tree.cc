@@ -1,7 +1,9 @@
 #include "algorithms/tree.h"
 
+#include <algorithm>
 #include <vector>
 
+#include "algorithms/collective.h"
 #include "algorithms/ring.h"
 
 namespace braid {
@@ -13,14 +15,57 @@ struct TreeNode {
   std::vector<int> children;
 };
 
-// `mirrored` numbers the heap from the last rank down instead (the second tree of a double binary tree).
-TreeNode nodeOf(int rank, int n, int root, bool mirrored = false) {
-  const int position = mirrored ? n - 1 - rank : ((rank - root) % n + n) % n;
-  auto rankAt = [&](int p) { return mirrored ? n - 1 - p : (p + root) % n; };
+// The heap over n members (ranks or nodes) rooted at member `root`: member i's position; `mirrored` numbers
+// it from the last member down instead (the second tree of a double binary tree).
+struct Heap {
+  int n, root;
+  bool mirrored;
+  int position(int member) const { return mirrored ? n - 1 - member : ((member - root) % n + n) % n; }
+  int memberAt(int p) const { return mirrored ? n - 1 - p : (p + root) % n; }
+  int parent(int member) const {
+    const int p = position(member);
+    return p > 0 ? memberAt((p - 1) / 2) : -1;
+  }
+  std::vector<int> children(int member) const {
+    std::vector<int> out;
+    for (int child : {2 * position(member) + 1, 2 * position(member) + 2})
+      if (child < n) out.push_back(memberAt(child));
+    return out;
+  }
+};
+
+// Node k's ranks in ring order: reversed for the mirrored tree; starting at the root in the root's node.
+std::vector<int> chainOf(const NodeLayout& layout, int k, int root, bool mirrored) {
+  std::vector<int> chain;
+  for (int r : layout.ringOrder)
+    if (layout.nodeOf[r] == k) chain.push_back(r);
+  if (mirrored) std::reverse(chain.begin(), chain.end());
+  if (root >= 0 && layout.nodeOf[root] == k) std::rotate(chain.begin(), std::find(chain.begin(), chain.end(), root), chain.end());
+  return chain;
+}
+
+// This rank's place in the tree rooted at `root` (-1: any rank may be the root, as for the AllReduce).
+TreeNode nodeOf(int rank, int n, int root, bool mirrored, const NodeLayout* layout) {
   TreeNode node;
-  if (position > 0) node.parent = rankAt((position - 1) / 2);
-  for (int child : {2 * position + 1, 2 * position + 2})
-    if (child < n) node.children.push_back(rankAt(child));
+  if (!layout || layout->members.size() < 2 || static_cast<int>(layout->ringOrder.size()) != n) {
+    const Heap heap{n, std::max(root, 0), mirrored};
+    node.parent = heap.parent(rank);
+    node.children = heap.children(rank);
+    return node;
+  }
+  const int nodes = static_cast<int>(layout->members.size());
+  const Heap heap{nodes, root >= 0 ? layout->nodeOf[root] : 0, mirrored};
+  const int k = layout->nodeOf[rank];
+  const std::vector<int> chain = chainOf(*layout, k, root, mirrored);
+  const size_t j = std::find(chain.begin(), chain.end(), rank) - chain.begin();
+  if (j > 0) {
+    node.parent = chain[j - 1];
+  } else {
+    const int parentNode = heap.parent(k);
+    if (parentNode >= 0) node.parent = chainOf(*layout, parentNode, root, mirrored).front();
+    for (int childNode : heap.children(k)) node.children.push_back(chainOf(*layout, childNode, root, mirrored).front());
+  }
+  if (j + 1 < chain.size()) node.children.push_back(chain[j + 1]);
   return node;
 }
 
@@ -39,9 +84,9 @@ int reduceUp(Schedule& s, const TreeNode& node, Region input, Region into, size_
 
 }  // namespace
 
-Schedule treeBroadcast(int rank, int n, int root, size_t count) {
+Schedule treeBroadcast(int rank, int n, int root, size_t count, const NodeLayout* nodes) {
   Schedule s;
-  const TreeNode node = nodeOf(rank, n, root);
+  const TreeNode node = nodeOf(rank, n, root, false, nodes);
   const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
   int received = -1;
   Region from = send;
@@ -55,9 +100,9 @@ Schedule treeBroadcast(int rank, int n, int root, size_t count) {
   return s;
 }
 
-Schedule treeReduce(int rank, int n, int root, size_t count) {
+Schedule treeReduce(int rank, int n, int root, size_t count, const NodeLayout* nodes) {
   Schedule s;
-  const TreeNode node = nodeOf(rank, n, root);
+  const TreeNode node = nodeOf(rank, n, root, false, nodes);
   const Region send{kSendBuffer, 0};
   if (node.parent < 0) {
     if (node.children.empty()) s.add({StepKind::Copy, -1, send, {kRecvBuffer, 0}, count, -1});
@@ -89,14 +134,14 @@ void emitTreeAllReduce(Schedule& s, const TreeNode& node, size_t offset, size_t 
 
 }  // namespace
 
-Schedule treeAllReduce(int rank, int n, size_t count) {
+Schedule treeAllReduce(int rank, int n, size_t count, const NodeLayout* nodes) {
   // A double binary tree, as NCCL's: each half of the buffer climbs its own tree, the second numbered from the
   // last rank down, so the inner ranks of one tree are mostly leaves of the other and the work spreads evenly.
   Schedule s;
   s.scratchCount = count;
   const Segment first = segmentOf(count, 2, 0), second = segmentOf(count, 2, 1);
-  emitTreeAllReduce(s, nodeOf(rank, n, 0), first.offset, first.count);
-  emitTreeAllReduce(s, nodeOf(rank, n, 0, true), second.offset, second.count);
+  emitTreeAllReduce(s, nodeOf(rank, n, -1, false, nodes), first.offset, first.count);
+  emitTreeAllReduce(s, nodeOf(rank, n, -1, true, nodes), second.offset, second.count);
   return s;
 }
 

@@ -1,6 +1,12 @@
 // Binary-tree schedules: log-depth Broadcast and Reduce, pipelined chunk by chunk down (or up) the tree, and a
 // double-binary-tree AllReduce (each half reduced up one of two complementary trees and sent back down) whose
 // latency grows with log2(n) rather than n.
+//
+// Within one node the tree is a binary heap over the rank numbers. Over several nodes (`nodes` given, with more
+// than one node) it takes NCCL's shape: a chain through each node's ranks in ring order, the chains' heads
+// joined by a binary heap over the nodes, so the network carries one edge per node instead of nearly every
+// edge; the AllReduce's second tree numbers the nodes from the last one down and runs the chains backwards, so
+// another rank of each node talks across the network.
 #pragma once
 
 #include <cstddef>
@@ -9,8 +15,10 @@
 
 namespace braid {
 
-Schedule treeBroadcast(int rank, int nranks, int root, size_t count);
-Schedule treeReduce(int rank, int nranks, int root, size_t count);
-Schedule treeAllReduce(int rank, int nranks, size_t count);
+struct NodeLayout;
+
+Schedule treeBroadcast(int rank, int nranks, int root, size_t count, const NodeLayout* nodes = nullptr);
+Schedule treeReduce(int rank, int nranks, int root, size_t count, const NodeLayout* nodes = nullptr);
+Schedule treeAllReduce(int rank, int nranks, size_t count, const NodeLayout* nodes = nullptr);
 
 }  // namespace braid

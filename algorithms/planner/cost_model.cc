@@ -95,11 +95,23 @@ double meshAllReduce(Cost& c, double s, int n) {
 
 double treeDepth(int n) { return log2Floor(n) + 1; }
 
+// Within a node a tree is a heap over the ranks; over several nodes a chain of L ranks in each node under a heap
+// over the N nodes (tree.cc): `times` passes through L-1 node steps and depth(N) network steps. Only the
+// chains' heads talk across the network, so a node's NICs serve one edge, not L ranks at once.
+LinkLevel treeLevel(Cost& c, int n, double times) {
+  if (!multiNode(c.m)) {
+    c.steps(times * treeDepth(n), c.m.intra.latencyUs);
+    return c.m.intra;
+  }
+  c.steps(times * (c.m.ranksPerNode - 1), c.m.intra.latencyUs);
+  c.steps(times * treeDepth(c.m.nodes()), c.m.inter.latencyUs);
+  return {c.m.inter.latencyUs, std::min(c.m.intra.bandwidthGBps, c.m.inter.bandwidthGBps)};
+}
+
 // A double binary tree: each half climbs one tree; a rank is inner in one tree (two children) and a leaf of the
 // other, so it sends about 2x its buffer (half up, twice half down, half up the other tree) and adds S.
 double treeAllReduce(Cost& c, double s, int n) {
-  const LinkLevel l = multiNode(c.m) ? crossLevel(c.m) : c.m.intra;
-  c.steps(2 * treeDepth(n), l.latencyUs);  // up and down, pipelined chunk by chunk
+  const LinkLevel l = treeLevel(c, n, 2);  // up and down, pipelined chunk by chunk
   c.wire(n > 2 ? 2 * s : s, l.bandwidthGBps);
   c.reduce(n > 2 ? s : s / 2);
   return c.total();
@@ -310,8 +322,9 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
       case CollectiveKind::Broadcast:
       case CollectiveKind::Reduce: {
         const bool tree = a == Algorithm::Tree;
-        const LinkLevel l = tree && multiNode(m) ? crossLevel(m) : ringLevel(m);
-        c.steps(tree ? treeDepth(n) : n - 1, l.latencyUs);  // pipeline fill
+        LinkLevel l = ringLevel(m);
+        if (tree) l = treeLevel(c, n, 1);  // pipeline fill
+        else c.steps(n - 1, l.latencyUs);
         c.wire(tree ? 2 * s : s, l.bandwidthGBps);
         if (kind == CollectiveKind::Reduce) c.reduce(tree ? 2 * s : s);
         t = c.total();

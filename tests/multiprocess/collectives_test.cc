@@ -150,6 +150,7 @@ INSTANTIATE_TEST_SUITE_P(
     Algorithms, ForcedAlgorithm,
     ::testing::Values(ForcedCase{"allreduce:ring;allgather:ring;broadcast:chain;reduce:chain", 3, Wiring::SharedMemory, "ring_chain_3"},
                       ForcedCase{"allreduce:tree;broadcast:tree;reduce:tree", 5, Wiring::SharedMemory, "tree_5"},
+                      ForcedCase{"allreduce:tree;broadcast:tree;reduce:tree", 5, Wiring::Mixed, "tree_2_2_1_mixed"},
                       ForcedCase{"allreduce:rd", 3, Wiring::SharedMemory, "rd_3"},
                       ForcedCase{"allreduce:rd", 4, Wiring::Mixed, "rd_4_mixed"},
                       ForcedCase{"allreduce:rhd", 6, Wiring::SharedMemory, "rhd_6"},

@@ -250,6 +250,39 @@ TEST(RingOrderSimulator, RanksOfOneNumaNodeAreNeighbours) {
   EXPECT_EQ(crossings, 4);
 }
 
+// Over several nodes the trees are chains within each node joined by a heap over the nodes: whatever the
+// numbering and node sizes, each tree crosses the network on N-1 edges (one send each way per edge for the
+// AllReduce), and every result is right for every root.
+TEST(TreeSimulator, NodeChainsJoinedAcrossNodes) {
+  const std::vector<std::vector<int>> layouts = {
+      {0, 1, 0, 1, 0, 1, 0, 1}, {0, 0, 0, 1, 1, 1, 2, 2, 2}, {0, 0, 0, 1, 1, 2}, {0, 1, 2, 3, 4}, {2, 0, 1, 1, 2, 0, 2}};
+  uint32_t seed = 18000;
+  for (const std::vector<int>& nodeId : layouts) {
+    const int n = static_cast<int>(nodeId.size());
+    auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
+    const int nodes = static_cast<int>(layout->members.size());
+    for (size_t count : {size_t(0), size_t(1), size_t(67)})
+      for (bool inPlace : {false, true})
+        ASSERT_EQ(simulateCollective(Collective::AllReduce, n, count, 0, inPlace, ncclInt32, reference::TestOp::Sum, 24,
+                                     ++seed, Algorithm::Tree, layout),
+                  0)
+            << "AllReduce on " << n << " ranks, " << nodes << " nodes, count " << count;
+    for (Collective c : {Collective::Broadcast, Collective::Reduce})
+      for (int root : {0, n / 2, n - 1})
+        ASSERT_EQ(simulateCollective(c, n, 67, root, false, ncclInt32, reference::TestOp::Sum, 24, ++seed,
+                                     Algorithm::Tree, layout),
+                  0)
+            << static_cast<int>(c) << " on " << n << " ranks, root " << root;
+    int crossing = 0;
+    for (int r = 0; r < n; ++r) {
+      CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Tree, layout};
+      for (const Step& st : buildSchedule(shape).steps)
+        crossing += st.kind == StepKind::Send && nodeId[st.peer] != nodeId[r];
+    }
+    EXPECT_EQ(crossing, 4 * (nodes - 1)) << n << " ranks on " << nodes << " nodes";
+  }
+}
+
 // With a power of two of nodes the rails run halving-doubling: log2 N exchanges each way across the network
 // instead of the ring's N-1, and the result is still right for 8 nodes (three rounds) in place or not.
 TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
