@@ -78,8 +78,8 @@ bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
              a == Algorithm::Hierarchical;
     case CollectiveKind::ReduceScatter:
       return a == Algorithm::Ring || a == Algorithm::HalvingDoubling || a == Algorithm::Hierarchical;
-    case CollectiveKind::AlltoAll: return a == Algorithm::Direct || a == Algorithm::Hierarchical;
-    case CollectiveKind::AlltoAllv:
+    case CollectiveKind::AlltoAll:
+    case CollectiveKind::AlltoAllv: return a == Algorithm::Direct || a == Algorithm::Hierarchical;
     case CollectiveKind::Gather:
     case CollectiveKind::Scatter: return a == Algorithm::Direct;
   }
@@ -172,6 +172,9 @@ Schedule buildSchedule(const CollectiveShape& c) {
       if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAlltoAll(c.rank, nodesOf(c, true), c.count);
       return directAlltoAll(c.rank, c.nranks, c.count);
     case CollectiveKind::AlltoAllv:
+      if (c.algorithm == Algorithm::Hierarchical)
+        return hierarchicalAlltoAllv(c.rank, nodesOf(c, true), c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls,
+                                     c.railCounts);
       return directAlltoAllv(c.rank, c.nranks, c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls);
     case CollectiveKind::Gather: return directGather(c.rank, c.nranks, c.root, c.count);
     case CollectiveKind::Scatter: return directScatter(c.rank, c.nranks, c.root, c.count);

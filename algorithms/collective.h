@@ -59,6 +59,8 @@ struct CollectiveShape {
   std::vector<size_t> sendCounts, sendDispls, recvCounts, recvDispls;
   Algorithm algorithm = Algorithm::Default;
   std::shared_ptr<const NodeLayout> nodes;  // needed by Hierarchical only
+  // AlltoAllv, hierarchical: what the members of this rank's node send along its rail (hierarchical.h).
+  std::vector<size_t> railCounts;
 };
 
 // The schedule of `shape.algorithm` for `shape` (throws std::invalid_argument when hasAlgorithm says no).

@@ -1,5 +1,8 @@
 #include "algorithms/hierarchical.h"
 
+#include <stdexcept>
+
+#include "algorithms/direct.h"
 #include "algorithms/recursive.h"
 #include "algorithms/ring.h"
 
@@ -198,39 +201,77 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
   return s;
 }
 
-Schedule hierarchicalAlltoAll(int rank, const NodeLayout& nodes, size_t count) {
+Schedule hierarchicalAlltoAllv(int rank, const NodeLayout& nodes, const std::vector<size_t>& sendCounts,
+                               const std::vector<size_t>& sendDispls, const std::vector<size_t>& recvCounts,
+                               const std::vector<size_t>& recvDispls, const std::vector<size_t>& railCounts) {
   Schedule s;
   const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
   const std::vector<int>& members = nodes.members[node];
   const int perNode = static_cast<int>(members.size()), nodeCount = static_cast<int>(nodes.members.size());
+  if (railCounts.size() != static_cast<size_t>(perNode * nodeCount))
+    throw std::invalid_argument("the hierarchical AlltoAllv needs the rail counts of the node's members");
   auto rankOf = [&](int k, int q) { return nodes.members[k][q]; };
-  auto blockFor = [&](BufferSlot buffer, int r) { return Region{buffer, static_cast<size_t>(r) * count}; };
+  auto railCount = [&](int q, int k) { return railCounts[static_cast<size_t>(q * nodeCount + k)]; };
+  auto sent = [&](int to) { return Region{kSendBuffer, sendDispls[to]}; };
+  auto received = [&](int from) { return Region{kRecvBuffer, recvDispls[from]}; };
   // Scratch block (k, m): what rank (node, m) sends to rank (k, local), gathered here to travel the rail.
-  auto staged = [&](int k, int m) { return Region{kScratchBuffer, static_cast<size_t>(k * perNode + m) * count}; };
-  s.scratchCount = static_cast<size_t>(nodeCount * perNode) * count;
+  std::vector<size_t> stagedAt(static_cast<size_t>(nodeCount * perNode));
+  for (int k = 0; k < nodeCount; ++k)
+    for (int m = 0; m < perNode; ++m) {
+      stagedAt[k * perNode + m] = s.scratchCount;
+      if (k != node) s.scratchCount += railCount(m, k);
+    }
+  auto staged = [&](int k, int m) { return Region{kScratchBuffer, stagedAt[k * perNode + m]}; };
   // Within the node: every rank hands each member what goes to that member's rail; what is for a rank of this
   // node lands in place at once.
   std::vector<std::vector<int>> gathered(nodeCount, std::vector<int>(perNode, -1));
   for (int q = 0; q < perNode; ++q) {
-    for (int k = 0; k < nodeCount; ++k) {
-      const Region into = k == node ? blockFor(kRecvBuffer, members[q]) : staged(k, q);
-      if (q == local)
-        gathered[k][q] = s.add({StepKind::Copy, -1, blockFor(kSendBuffer, rankOf(k, local)), into, count, -1});
+    if (q == local) {
+      for (int k = 0; k < nodeCount; ++k)
+        gathered[k][q] = s.add({StepKind::Copy, -1, sent(rankOf(k, local)), k == node ? received(rank) : staged(k, q),
+                                sendCounts[rankOf(k, local)], -1});
+      continue;
     }
-    if (q == local) continue;
-    for (int k = 0; k < nodeCount; ++k) s.add({StepKind::Send, members[q], blockFor(kSendBuffer, rankOf(k, q)), {}, count, -1});
     for (int k = 0; k < nodeCount; ++k)
-      gathered[k][q] = s.add({StepKind::Recv, members[q], {}, k == node ? blockFor(kRecvBuffer, members[q]) : staged(k, q),
-                              count, -1});
+      s.add({StepKind::Send, members[q], sent(rankOf(k, q)), {}, sendCounts[rankOf(k, q)], -1});
+    for (int k = 0; k < nodeCount; ++k)
+      gathered[k][q] = s.add({StepKind::Recv, members[q], {}, k == node ? received(members[q]) : staged(k, q),
+                              k == node ? recvCounts[members[q]] : railCount(q, k), -1});
   }
   // Along the rail: one exchange per other node carries what this node's ranks send to that node's rank of the
   // rail, each block as soon as it has been gathered.
   for (int k = 0; k < nodeCount; ++k) {
     if (k == node) continue;
     const int peer = rankOf(k, local);
-    for (int m = 0; m < perNode; ++m) s.add({StepKind::Send, peer, staged(k, m), {}, count, gathered[k][m], kWholeStep});
-    for (int m = 0; m < perNode; ++m) s.add({StepKind::Recv, peer, {}, blockFor(kRecvBuffer, rankOf(k, m)), count, -1});
+    for (int m = 0; m < perNode; ++m)
+      s.add({StepKind::Send, peer, staged(k, m), {}, railCount(m, k), gathered[k][m], kWholeStep});
+    for (int m = 0; m < perNode; ++m)
+      s.add({StepKind::Recv, peer, {}, received(rankOf(k, m)), recvCounts[rankOf(k, m)], -1});
   }
+  return s;
+}
+
+Schedule hierarchicalAlltoAll(int rank, const NodeLayout& nodes, size_t count) {
+  const size_t n = nodes.nodeOf.size();
+  std::vector<size_t> counts(n, count), displs(n);
+  for (size_t p = 0; p < n; ++p) displs[p] = p * count;
+  const std::vector<size_t> railCounts(nodes.members[nodes.nodeOf[rank]].size() * nodes.members.size(), count);
+  return hierarchicalAlltoAllv(rank, nodes, counts, displs, counts, displs, railCounts);
+}
+
+std::vector<uint64_t> railCountsToSend(int rank, const NodeLayout& nodes, const std::vector<size_t>& sendCounts) {
+  const size_t perNode = nodes.members[nodes.nodeOf[rank]].size(), nodeCount = nodes.members.size();
+  std::vector<uint64_t> out(perNode * nodeCount);
+  for (size_t q = 0; q < perNode; ++q)
+    for (size_t k = 0; k < nodeCount; ++k) out[q * nodeCount + k] = sendCounts[nodes.members[k][q]];
+  return out;
+}
+
+Schedule railCountsExchange(int rank, const NodeLayout& nodes) {
+  const std::vector<int>& members = nodes.members[nodes.nodeOf[rank]];
+  Schedule s = directAlltoAll(nodes.localIndex[rank], static_cast<int>(members.size()), nodes.members.size());
+  for (Step& step : s.steps)
+    if (step.peer >= 0) step.peer = members[step.peer];
   return s;
 }
 

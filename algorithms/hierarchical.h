@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 #include "algorithms/collective.h"
 #include "algorithms/schedule.h"
@@ -29,5 +31,16 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
 // member's rail, then each rank exchanges with its rail's rank on every other node everything between the two
 // nodes' rails. A rank talks across the network to N-1 peers instead of N L - L, in larger messages.
 Schedule hierarchicalAlltoAll(int rank, const NodeLayout& nodes, size_t count);
+
+// The same for AlltoAllv. The ranks of a rail forward what their node's members send along it, so each needs
+// counts only those members know: `railCounts[q * N + k]` is what member q of this rank's node sends to the
+// rank of this rank's rail in node k (N nodes). railCountsExchange gathers them before the call.
+Schedule hierarchicalAlltoAllv(int rank, const NodeLayout& nodes, const std::vector<size_t>& sendCounts,
+                               const std::vector<size_t>& sendDispls, const std::vector<size_t>& recvCounts,
+                               const std::vector<size_t>& recvDispls, const std::vector<size_t>& railCounts);
+// What this rank tells each member q of its node, at [q * N + k]: what it sends to member q's rank in node k.
+std::vector<uint64_t> railCountsToSend(int rank, const NodeLayout& nodes, const std::vector<size_t>& sendCounts);
+// The exchange of those counts within the node (8-byte elements; send: railCountsToSend, receive: railCounts).
+Schedule railCountsExchange(int rank, const NodeLayout& nodes);
 
 }  // namespace braid

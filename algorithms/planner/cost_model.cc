@@ -254,7 +254,7 @@ std::vector<Algorithm> modelledAlgorithms(CollectiveKind kind, const FabricModel
       if (!multiNode(m) || m.ranksPerNode < 2 ||
           !(kind == CollectiveKind::AllReduce ||
             ((kind == CollectiveKind::AllGather || kind == CollectiveKind::ReduceScatter ||
-              kind == CollectiveKind::AlltoAll) &&
+              kind == CollectiveKind::AlltoAll || kind == CollectiveKind::AlltoAllv) &&
              m.equalNodes && m.nranks % m.ranksPerNode == 0)))
         continue;
     if (a == Algorithm::Hierarchical || hasAlgorithm(kind, a)) out.push_back(a);
@@ -338,6 +338,7 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
         t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : reduceScatter(c, a, s, n);
         break;
       case CollectiveKind::AlltoAll:
+      case CollectiveKind::AlltoAllv:
         if (a == Algorithm::Hierarchical) {
           t = hierarchicalAlltoAll(c, s);
           break;

@@ -29,6 +29,10 @@ std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, b
   if (!lowLatency || protocols_.simple)  // BRAID_PROTO=LL: nothing but LL where it applies
     for (Algorithm a : modelledAlgorithms(kind, model_)) {
       if (!filter_.allows(kind, a) || (runnableOnly && !hasAlgorithm(kind, a))) continue;
+      // An AlltoAllv's sizes differ per rank, so no size can pick its algorithm alike on all of them: it goes
+      // direct unless BRAID_ALGO rules that out (alltoallv:hier).
+      if (kind == CollectiveKind::AlltoAllv && a == Algorithm::Hierarchical && filter_.allows(kind, Algorithm::Direct))
+        continue;
       out.push_back(predict(kind, a, bytes, model_));
     }
   if (lowLatency) out.push_back(predictLowLatency(kind, bytes, model_));

@@ -11,6 +11,7 @@
 #include "core/idle_waiter.h"
 #include "core/log.h"
 #include "core/low_latency_run.h"
+#include "core/rail_counts_run.h"
 #include "core/status_service.h"
 #include "core/work.h"
 #include "device/datatype.h"
@@ -31,6 +32,7 @@ struct ActiveComm {
   std::unique_ptr<ScheduleRun> check;
   CollectiveSignature signature;
   std::vector<CollectiveSignature> signatures;
+  std::unique_ptr<RailCountsRun> railCounts;  // a hierarchical AlltoAllv's exchange before its schedule
   std::shared_ptr<const Schedule> collectiveSchedule;
   Run* collective = nullptr;                 // the collective now running: one of these
   ScheduleRun scheduled;
@@ -43,6 +45,7 @@ struct ActiveComm {
   // Lets the communicator go and drops what the launch left, but keeps the runs' memory for the next launch.
   void endLaunch() {
     check.reset();
+    railCounts.reset();
     collective = nullptr;
     lowLatency.reset();
     direct.reset();
@@ -77,7 +80,13 @@ void startCollective(ActiveComm& a) {
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
   const bool lowLatency = c.protocol == Protocol::LowLatency;
   if (lowLatency && !comm->mailbox) fail(ncclInternalError, "LL protocol chosen without mailboxes");
-  a.collectiveSchedule = lowLatency ? nullptr : comm->schedules.get(c.shape, comm->nodes);
+  if (!a.railCounts && RailCountsRun::needed(c.shape)) {  // back here once the counts have arrived
+    a.railCounts = std::make_unique<RailCountsRun>(c.shape, comm->nodes, comm->channel(Channel::Collective));
+    return;
+  }
+  if (a.railCounts) a.collectiveSchedule = a.railCounts->schedule();
+  else a.collectiveSchedule = lowLatency ? nullptr : comm->schedules.get(c.shape, comm->nodes);
+  a.railCounts.reset();
   const size_t elementSize = dataTypeSize(c.type);
   const size_t scratchBytes = lowLatency ? 0 : alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const size_t scaledBytes = c.op.scaleInputs ? c.inputCount * elementSize : 0;
@@ -135,7 +144,7 @@ void finishCollective(ActiveComm& a) {
 // Advances one communicator's work; returns whether it has more to do.
 bool advance(ActiveComm& a, bool& moved) {
   for (;;) {
-    if (!a.collective && !a.check) {
+    if (!a.collective && !a.check && !a.railCounts) {
       if (a.nextCollective == a.work->collectives.size()) break;
       beginCollective(a);
     }
@@ -145,6 +154,12 @@ bool advance(ActiveComm& a, bool& moved) {
       if (!p.finished) break;
       a.check.reset();
       checkAgreement(a.signatures);
+      startCollective(a);
+    }
+    if (a.railCounts) {
+      Run::Progress p = a.railCounts->progress();
+      moved |= p.moved;
+      if (!p.finished) break;
       startCollective(a);
     }
     Run::Progress p = a.collective->progress();
@@ -171,7 +186,7 @@ bool advance(ActiveComm& a, bool& moved) {
     moved |= p.moved;
     if (p.finished) a.pointToPoint.reset();
   }
-  return a.check || a.collective || a.pointToPoint;
+  return a.check || a.railCounts || a.collective || a.pointToPoint;
 }
 
 std::string describeWait(const ActiveComm& a) {
@@ -179,6 +194,7 @@ std::string describeWait(const ActiveComm& a) {
   if (a.check)
     what += collectiveName(a.work->collectives[a.nextCollective].shape.kind) +
             std::string(" exchanging its signature (BRAID_CHECK_COLLECTIVES) at ") + a.check->describeWait();
+  if (a.railCounts) what += std::string("AlltoAllv exchanging ") + a.railCounts->describeWait();
   if (a.collective)
     what += collectiveName(a.work->collectives[a.nextCollective].shape.kind) + std::string(" waiting at ") +
             a.collective->describeWait();
@@ -211,6 +227,7 @@ void checkHealth(ActiveSpan active, const IdleWaiter& waiter) {
     checkNotAborted(a.work->comm);
     try {
       if (a.check) a.check->checkPeers();
+      if (a.railCounts) a.railCounts->checkPeers();
       if (a.collective) a.collective->checkPeers();
       if (a.pointToPoint) a.pointToPoint->checkPeers();
     } catch (const Error& e) {

@@ -12,6 +12,7 @@
 
 #include "braid/braid.h"
 #include "fork_ranks.h"
+#include "wiring.h"
 
 namespace braid {
 namespace {
@@ -37,34 +38,66 @@ TEST(HostStreams, QueuedCollectivesCompleteInOrder) {
   EXPECT_EQ(failures, "");
 }
 
-TEST(AlltoAllv, UnevenCountsAndDisplacements) {
-  std::string failures = testing::forkRanks(4, [](int rank, int nranks, const ncclUniqueId& id) {
+// braidAlltoAllv with uneven counts (empty blocks too) and gaps between the blocks: direct within a host, and
+// hierarchical (BRAID_ALGO=alltoallv:hier) over emulated nodes numbered node by node or interleaved, where
+// the ranks first exchange the counts their rails forward.
+struct AlltoAllvCase {
+  int nranks;
+  testing::Wiring wiring;
+  const char* algorithm;  // BRAID_ALGO, or nullptr
+  const char* name;
+};
+
+class AlltoAllv : public ::testing::TestWithParam<AlltoAllvCase> {};
+
+TEST_P(AlltoAllv, UnevenCountsAndDisplacements) {
+  const AlltoAllvCase c = GetParam();
+  std::string failures = testing::forkRanks(c.nranks, [&c](int rank, int nranks, const ncclUniqueId& id) {
     int problems = 0;
+    testing::useWiring(c.wiring, rank);
+    if (c.algorithm) setenv("BRAID_ALGO", c.algorithm, 1);
     ncclComm_t comm;
     if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
-    auto countOf = [](int from, int to) { return static_cast<size_t>(from * 3 + to * 50000 + 1); };
-    std::vector<size_t> sc(nranks), sd(nranks), rc(nranks), rd(nranks);
-    size_t sendTotal = 0, recvTotal = 0;
-    for (int p = 0; p < nranks; ++p) {
-      sc[p] = countOf(rank, p), sd[p] = sendTotal + 5, sendTotal += sc[p] + 5;  // gaps between blocks
-      rc[p] = countOf(p, rank), rd[p] = recvTotal, recvTotal += rc[p];
+    auto countOf = [](int from, int to) {
+      return (from + to) % 3 == 2 ? size_t(0) : static_cast<size_t>(from * 3 + to * 50000 + 1);
+    };
+    for (int call = 0; call < 2; ++call) {
+      std::vector<size_t> sc(nranks), sd(nranks), rc(nranks), rd(nranks);
+      size_t sendTotal = 0, recvTotal = 0;
+      for (int p = 0; p < nranks; ++p) {
+        sc[p] = countOf(rank, p) + call, sd[p] = sendTotal + 5, sendTotal += sc[p] + 5;  // gaps between blocks
+        rc[p] = countOf(p, rank) + call, rd[p] = recvTotal, recvTotal += rc[p];
+      }
+      std::vector<int64_t> send(sendTotal), recv(recvTotal, -1);
+      auto value = [call](int from, int to, size_t i) {
+        return from * 1000000 + to * 10000 + call * 5000 + static_cast<int64_t>(i % 4999);
+      };
+      for (int p = 0; p < nranks; ++p)
+        for (size_t i = 0; i < sc[p]; ++i) send[sd[p] + i] = value(rank, p, i);
+      RANK_EXPECT(braidAlltoAllv(send.data(), sc.data(), sd.data(), recv.data(), rc.data(), rd.data(), ncclInt64,
+                                 comm, nullptr) == ncclSuccess,
+                  "AlltoAllv: %s", ncclGetLastError(comm));
+      for (int p = 0; p < nranks; ++p)
+        for (size_t i = 0; i < rc[p]; ++i)
+          if (recv[rd[p] + i] != value(p, rank, i)) {
+            RANK_EXPECT(false, "call %d: block from %d element %zu is %lld", call, p, i,
+                        static_cast<long long>(recv[rd[p] + i]));
+            break;
+          }
     }
-    std::vector<int64_t> send(sendTotal), recv(recvTotal, -1);
-    for (int p = 0; p < nranks; ++p)
-      for (size_t i = 0; i < sc[p]; ++i) send[sd[p] + i] = rank * 1000000 + p * 10000 + static_cast<int64_t>(i % 9999);
-    RANK_EXPECT(braidAlltoAllv(send.data(), sc.data(), sd.data(), recv.data(), rc.data(), rd.data(), ncclInt64, comm,
-                               nullptr) == ncclSuccess, "AlltoAllv: %s", ncclGetLastError(comm));
-    for (int p = 0; p < nranks; ++p)
-      for (size_t i = 0; i < rc[p]; ++i)
-        if (recv[rd[p] + i] != p * 1000000 + rank * 10000 + static_cast<int64_t>(i % 9999)) {
-          RANK_EXPECT(false, "block from %d element %zu", p, i);
-          break;
-        }
     ncclCommDestroy(comm);
     return problems;
   });
   EXPECT_EQ(failures, "");
 }
+
+INSTANTIATE_TEST_SUITE_P(Wirings, AlltoAllv,
+                         ::testing::Values(AlltoAllvCase{4, testing::Wiring::SharedMemory, nullptr, "direct_4"},
+                                           AlltoAllvCase{4, testing::Wiring::Mixed, "alltoallv:hier", "hier_2x2"},
+                                           AlltoAllvCase{6, testing::Wiring::Mixed, "alltoallv:hier", "hier_3x2"},
+                                           AlltoAllvCase{6, testing::Wiring::Interleaved, "alltoall:hier",
+                                                         "hier_2x3_interleaved"}),
+                         [](const ::testing::TestParamInfo<AlltoAllvCase>& info) { return std::string(info.param.name); });
 
 TEST(PointToPoint, SendToSelfNeedsAMatchingRecv) {
   std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {

@@ -147,6 +147,16 @@ TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
   bool fresh = true;
   ruled.choose(CollectiveKind::AllReduce, 64, &fresh);
   EXPECT_FALSE(fresh);  // cached
+  // AlltoAllv's sizes differ per rank: direct unless BRAID_ALGO rules direct out, whatever the model says.
+  FabricModel many = twoNodes(1.2);
+  many.nranks = 64, many.ranksPerNode = 8, many.messageOverheadUs = 0.5;  // the hierarchy sends fewer messages
+  EXPECT_LT(predict(CollectiveKind::AlltoAllv, Algorithm::Hierarchical, 0, many).timeUs,
+            predict(CollectiveKind::AlltoAllv, Algorithm::Direct, 0, many).timeUs);
+  EXPECT_EQ(Planner(many, AlgorithmFilter(), {}).choose(CollectiveKind::AlltoAllv, 0).algorithm, Algorithm::Direct);
+  EXPECT_EQ(Planner(many, AlgorithmFilter::parse("^mesh"), {}).choose(CollectiveKind::AlltoAllv, 0).algorithm,
+            Algorithm::Direct);
+  EXPECT_EQ(Planner(many, AlgorithmFilter::parse("alltoallv:hier"), {}).choose(CollectiveKind::AlltoAllv, 0).algorithm,
+            Algorithm::Hierarchical);
   // The design view also lists what has no schedule yet.
   auto all = free.candidates(CollectiveKind::AllReduce, 1 << 20, false);
   EXPECT_TRUE(std::any_of(all.begin(), all.end(), [](const Prediction& p) { return p.algorithm == Algorithm::Hierarchical; }));

@@ -2,9 +2,12 @@
 // that deliver data in random pieces, and every element of every rank checked against the reference.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <vector>
 
 #include "algorithms/collective.h"
+#include "algorithms/hierarchical.h"
 #include "algorithms/direct.h"
 #include "collperf_collectives.h"
 #include "device/datatype.h"
@@ -55,7 +58,7 @@ long simulateCollective(Collective collective, int nranks, size_t count, int roo
       ranks[r].schedule = pointToPointGroup(r, group);
       ranks[r].buffers = {nullptr, nullptr, nullptr, const_cast<char*>(p.send), p.recv};
     } else {
-      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm, nodes};
+      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm, nodes, {}};
       ranks[r].schedule = buildSchedule(s);
       ranks[r].buffers = {const_cast<char*>(p.send), p.recv};
     }
@@ -210,7 +213,7 @@ TEST(RingOrderSimulator, InterleavedRanksRingNodeByNode) {
       if (perNode < 2) continue;
       int crossings = 0;
       for (int r = 0; r < n; ++r) {
-        CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Ring, layout};
+        CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Ring, layout, {}};
         for (const Step& s : buildSchedule(shape).steps)
           if (s.kind == StepKind::Send && nodeId[s.peer] != nodeId[r]) {
             ++crossings;
@@ -240,7 +243,7 @@ TEST(RingOrderSimulator, RanksOfOneNumaNodeAreNeighbours) {
     }
   int crossings = 0;
   for (int r = 0; r < n; ++r) {
-    CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Ring, shared};
+    CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Ring, shared, {}};
     for (const Step& s : buildSchedule(shape).steps)
       if (s.kind == StepKind::Send && (nodeId[s.peer] != nodeId[r] || numa[s.peer] != numa[r])) {
         ++crossings;
@@ -275,7 +278,7 @@ TEST(TreeSimulator, NodeChainsJoinedAcrossNodes) {
             << static_cast<int>(c) << " on " << n << " ranks, root " << root;
     int crossing = 0;
     for (int r = 0; r < n; ++r) {
-      CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Tree, layout};
+      CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, 64, {}, {}, {}, {}, Algorithm::Tree, layout, {}};
       for (const Step& st : buildSchedule(shape).steps)
         crossing += st.kind == StepKind::Send && nodeId[st.peer] != nodeId[r];
     }
@@ -300,7 +303,7 @@ TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
           ASSERT_EQ(wrong, 0) << nodes << " nodes x " << perNode << " count=" << count << " inPlace=" << inPlace
                               << (wrong < 0 ? " deadlocked" : "");
         }
-      CollectiveShape shape{CollectiveKind::AllReduce, 0, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout};
+      CollectiveShape shape{CollectiveKind::AllReduce, 0, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {}};
       int crossNodeSends = 0;
       for (const Step& step : buildSchedule(shape).steps)
         crossNodeSends += step.kind == StepKind::Send && nodeId[step.peer] != nodeId[0];
@@ -327,9 +330,68 @@ TEST(HierarchicalSimulator, AllReduceOverNodesOfUnequalSize) {
   }
 }
 
+// Hierarchical AlltoAllv: first the rail counts exchange within each node (8-byte elements), then the data
+// schedule built from what it delivered; uneven counts (zeros included), displacements with gaps, nodes
+// numbered node by node and interleaved. Every element lands where recvDispls says; the gaps stay untouched.
+TEST(HierarchicalSimulator, AlltoAllvAfterTheRailCountsExchange) {
+  uint32_t seed = 19000;
+  for (int nodes : {1, 2, 3})
+    for (int perNode : {1, 2, 3})
+      for (bool interleaved : {false, true}) {
+        const int n = nodes * perNode;
+        std::vector<int> nodeId(n);
+        for (int r = 0; r < n; ++r) nodeId[r] = interleaved ? r % nodes : r / perNode;
+        auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
+        std::mt19937 random(++seed);
+        std::vector<std::vector<size_t>> counts(n, std::vector<size_t>(n));  // [from][to]
+        for (auto& row : counts)
+          for (size_t& c : row) c = random() % 4 == 0 ? 0 : random() % 7;
+        std::vector<std::vector<size_t>> sendCounts(n), sendDispls(n), recvCounts(n), recvDispls(n);
+        std::vector<std::vector<int32_t>> send(n), recv(n);
+        auto value = [](int from, int to, size_t j) { return static_cast<int32_t>(from * 10000 + to * 100 + j); };
+        for (int r = 0; r < n; ++r) {
+          size_t sendAt = 1, recvAt = 2;  // gaps before and between blocks
+          for (int p = 0; p < n; ++p) {
+            sendCounts[r].push_back(counts[r][p]), sendDispls[r].push_back(sendAt), sendAt += counts[r][p] + 1;
+            recvCounts[r].push_back(counts[p][r]), recvDispls[r].push_back(recvAt), recvAt += counts[p][r] + 2;
+          }
+          send[r].assign(sendAt, -7);
+          recv[r].assign(recvAt, -9);
+          for (int p = 0; p < n; ++p)
+            for (size_t j = 0; j < counts[r][p]; ++j) send[r][sendDispls[r][p] + j] = value(r, p, j);
+        }
+        // The counts each rank's rail needs, exchanged as the launch does.
+        std::vector<std::vector<uint64_t>> out(n), in(n);
+        std::vector<testing::SimulatedRank> exchange(n);
+        for (int r = 0; r < n; ++r) {
+          out[r] = railCountsToSend(r, *layout, sendCounts[r]);
+          in[r].assign(out[r].size(), ~0ull);
+          exchange[r].schedule = railCountsExchange(r, *layout);
+          exchange[r].buffers = {reinterpret_cast<char*>(out[r].data()), reinterpret_cast<char*>(in[r].data())};
+        }
+        ASSERT_TRUE(testing::simulate(exchange, 8, nullptr, 16, ++seed));
+        std::vector<testing::SimulatedRank> ranks(n);
+        for (int r = 0; r < n; ++r) {
+          CollectiveShape shape{CollectiveKind::AlltoAllv, r, n, 0, 0, sendCounts[r], sendDispls[r], recvCounts[r],
+                                recvDispls[r], Algorithm::Hierarchical, layout,
+                                std::vector<size_t>(in[r].begin(), in[r].end())};
+          ranks[r].schedule = buildSchedule(shape);
+          ranks[r].buffers = {reinterpret_cast<char*>(send[r].data()), reinterpret_cast<char*>(recv[r].data())};
+        }
+        ASSERT_TRUE(testing::simulate(ranks, 4, reduceFunction(ncclInt32, ReduceKind::Sum), 12, ++seed))
+            << nodes << " x " << perNode << " deadlocked";
+        for (int r = 0; r < n; ++r) {
+          std::vector<int32_t> expected(recv[r].size(), -9);
+          for (int p = 0; p < n; ++p)
+            for (size_t j = 0; j < counts[p][r]; ++j) expected[recvDispls[r][p] + j] = value(p, r, j);
+          ASSERT_EQ(recv[r], expected) << nodes << " x " << perNode << (interleaved ? " interleaved" : "") << ", rank " << r;
+        }
+      }
+}
+
 TEST(HierarchicalSimulator, AllGatherRefusesNodesOfUnequalSize) {
   CollectiveShape shape{CollectiveKind::AllGather, 0, 3, 0, 8, {}, {}, {}, {}, Algorithm::Hierarchical,
-                        std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 1}))};
+                        std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 1})), {}};
   EXPECT_THROW(buildSchedule(shape), std::invalid_argument);
 }
 
