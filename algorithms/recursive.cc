@@ -1,6 +1,8 @@
 #include "algorithms/recursive.h"
 
+#include <algorithm>
 #include <functional>
+#include <vector>
 
 #include "algorithms/ring.h"
 
@@ -72,13 +74,25 @@ namespace {
 
 using BlockStart = std::function<size_t(int)>;  // where block b of a buffer starts; block p is its end
 
-// Reduce-scatter by recursive halving among p virtual ranks: each round keeps half of the current blocks,
-// reduced into `work`, and sends the other half to the partner. The first round reads `input`; `last` produced
-// it, starting at element `producedAt`. Rank v ends with block v reduced in `work`; returns the step that did.
+// The partners of the halving rounds, as distances. Farthest first, rank v ends with block v; nearest first,
+// the rounds that move the most data pair neighbours (ranks of one node, numbered node by node) and v ends with
+// block bit-reverse(v).
+std::vector<int> halvingMasks(int p, bool nearestFirst) {
+  std::vector<int> masks;
+  for (int mask = p / 2; mask >= 1; mask /= 2) masks.push_back(mask);
+  if (nearestFirst) std::reverse(masks.begin(), masks.end());
+  return masks;
+}
+
+// Reduce-scatter by recursive halving among p virtual ranks: each round keeps half of the current blocks
+// (the upper half when v has the round's bit), reduced into `work`, and sends the other half to the partner.
+// The first round reads `input`; `last` produced it, starting at element `producedAt`. Returns the step that
+// left this rank's block reduced in `work`.
 int emitHalvingReduceScatter(Schedule& s, int v, int p, const std::function<int(int)>& realRank,
-                             const BlockStart& blockStart, Region input, Region work, int last, size_t producedAt) {
+                             const BlockStart& blockStart, Region input, Region work, int last, size_t producedAt,
+                             bool nearestFirst = false) {
   int lo = 0, len = p;  // the current range, in blocks
-  for (int mask = p / 2; mask >= 1; mask /= 2) {
+  for (int mask : halvingMasks(p, nearestFirst)) {
     const int peer = realRank(v ^ mask), half = len / 2;
     const int keepLo = (v & mask) ? lo + half : lo, sendLo = (v & mask) ? lo : lo + half;
     const size_t sendAt = blockStart(sendLo), sendCount = blockStart(sendLo + half) - sendAt;
@@ -94,18 +108,23 @@ int emitHalvingReduceScatter(Schedule& s, int v, int p, const std::function<int(
   return last;
 }
 
-// Allgather by recursive doubling: each round swaps the aligned group of blocks rank v holds in `work` with
-// the partner's group, once the previous round (and `last`) is done. Returns the last step.
+// Allgather by recursive doubling, the halving rounds backwards: rank v starts with the block the halving
+// (in the same order) left it, and each round swaps the range it holds in `work` with the partner's, its
+// sibling, once the previous round (and `last`) is done. Returns the last step.
 int emitDoublingAllGather(Schedule& s, int v, int p, const std::function<int(int)>& realRank,
-                          const BlockStart& blockStart, Region work, int last) {
-  for (int mask = 1; mask < p; mask *= 2) {
-    const int peer = realRank(v ^ mask);
-    const int mine = v & ~(mask - 1), theirs = (v ^ mask) & ~(mask - 1);
-    const size_t myAt = blockStart(mine), theirAt = blockStart(theirs);
-    s.add({StepKind::Send, peer, {work.buffer, work.offset + myAt}, {}, blockStart(mine + mask) - myAt,
-                last, kWholeStep});
-    last = s.add({StepKind::Recv, peer, {}, {work.buffer, work.offset + theirAt},
-                       blockStart(theirs + mask) - theirAt, last, kWholeStep});
+                          const BlockStart& blockStart, Region work, int last, bool nearestFirst = false) {
+  const std::vector<int> masks = halvingMasks(p, nearestFirst);
+  int lo = 0;  // the block the halving left v: the upper half of each range where v has the round's bit
+  for (size_t i = 0, range = p; range > 1; range /= 2, ++i) lo += (v & masks[i]) ? static_cast<int>(range / 2) : 0;
+  int len = 1;
+  for (auto it = masks.rbegin(); it != masks.rend(); ++it) {
+    const int peer = realRank(v ^ *it);
+    const int theirs = (v & *it) ? lo - len : lo + len;
+    const size_t myAt = blockStart(lo), theirAt = blockStart(theirs);
+    s.add({StepKind::Send, peer, {work.buffer, work.offset + myAt}, {}, blockStart(lo + len) - myAt, last, kWholeStep});
+    last = s.add({StepKind::Recv, peer, {}, {work.buffer, work.offset + theirAt}, blockStart(theirs + len) - theirAt,
+                  last, kWholeStep});
+    lo = std::min(lo, theirs), len *= 2;
   }
   return last;
 }
@@ -121,8 +140,8 @@ Schedule halvingDoublingAllReduce(int rank, int n, size_t count) {
     const BlockStart blockStart = [&](int b) { return b == p ? count : segmentOf(count, p, b).offset; };
     const auto realRank = [&f](int virtualRank) { return f.realRank(virtualRank); };
     const Region recv{kRecvBuffer, 0};
-    last = emitHalvingReduceScatter(s, v, p, realRank, blockStart, recv, recv, last, 0);
-    last = emitDoublingAllGather(s, v, p, realRank, blockStart, recv, last);
+    last = emitHalvingReduceScatter(s, v, p, realRank, blockStart, recv, recv, last, 0, true);
+    last = emitDoublingAllGather(s, v, p, realRank, blockStart, recv, last, true);
   }
   foldOut(s, f, rank, count, last, kWholeStep);
   return s;

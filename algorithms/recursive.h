@@ -14,7 +14,8 @@ namespace braid {
 // log2(p) rounds, each exchanging and reducing the whole buffer: lowest latency for small messages.
 Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);
 // Reduce-scatter by recursive halving, then allgather by recursive doubling: 2 log2(p) rounds moving about 2x
-// the data, as a ring does.
+// the data, as a ring does. The halving pairs the nearest ranks first, so the rounds that move the most data
+// stay within a node when ranks are numbered node by node.
 Schedule halvingDoublingAllReduce(int rank, int nranks, size_t count);
 // ceil(log2 n) rounds for any n; each rank's blocks travel in a rotated scratch buffer.
 Schedule bruckAllGather(int rank, int nranks, size_t count);

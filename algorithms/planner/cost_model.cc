@@ -72,9 +72,9 @@ double halvingDoubling(Cost& c, double s, int n) {
   c.efficiency = c.m.roundsEfficiency;
   fold(c, s, n);
   const int p = 1 << log2Floor(n);
-  for (int mask = p / 2; mask >= 1; mask /= 2) {  // reduce-scatter, then the same rounds backwards
+  for (int mask = 1; mask < p; mask *= 2) {  // reduce-scatter, nearest partner first, then backwards
     const LinkLevel l = partnerLevel(c.m, mask);
-    const double part = s * mask / p;
+    const double part = s / (2 * mask);
     c.steps(2, l.latencyUs);
     c.wire(2 * part, l.bandwidthGBps);
     c.reduce(part);

@@ -253,6 +253,38 @@ TEST(RingOrderSimulator, RanksOfOneNumaNodeAreNeighbours) {
   EXPECT_EQ(crossings, 4);
 }
 
+// rd and rhd pair ranks by their place in the ring order: with 2 nodes x 4 ranks numbered round-robin, their
+// partners across nodes are 4 positions away only, and rhd, nearest partner first, sends an eighth of the
+// buffer each way across instead of half.
+TEST(RingOrderSimulator, RecursiveAlgorithmsPairRanksOfOneNodeFirst) {
+  const int n = 8;
+  const size_t count = 800;
+  std::vector<int> nodeId(n);
+  for (int r = 0; r < n; ++r) nodeId[r] = r % 2;
+  auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
+  std::vector<int> position(n);
+  for (int p = 0; p < n; ++p) position[layout->ringOrder[p]] = p;
+  uint32_t seed = 17000;
+  for (Algorithm a : {Algorithm::RecursiveDoubling, Algorithm::HalvingDoubling}) {
+    for (size_t c : {size_t(0), size_t(1), size_t(67)})
+      for (bool inPlace : {false, true})
+        ASSERT_EQ(simulateCollective(Collective::AllReduce, n, c, 0, inPlace, ncclInt32, reference::TestOp::Sum, 24,
+                                     ++seed, a, layout),
+                  0)
+            << algorithmName(a) << " count " << c;
+    for (int r = 0; r < n; ++r) {
+      CollectiveShape shape{CollectiveKind::AllReduce, r, n, 0, count, {}, {}, {}, {}, a, layout, {}};
+      size_t across = 0;
+      for (const Step& st : buildSchedule(shape).steps)
+        if (st.peer >= 0 && nodeId[st.peer] != nodeId[r]) {
+          EXPECT_EQ(position[st.peer], position[r] ^ 4) << algorithmName(a) << ": rank " << r << " and " << st.peer;
+          if (st.kind == StepKind::Send) across += st.count;
+        }
+      EXPECT_EQ(across, a == Algorithm::HalvingDoubling ? count / 4 : count) << algorithmName(a) << " rank " << r;
+    }
+  }
+}
+
 // Over several nodes the trees are chains within each node joined by a heap over the nodes: whatever the
 // numbering and node sizes, each tree crosses the network on N-1 edges (one send each way per edge for the
 // AllReduce), and every result is right for every root.
