@@ -159,7 +159,31 @@ Schedule allReduce(const CollectiveShape& c) {
 
 }  // namespace
 
-Schedule buildSchedule(const CollectiveShape& c) {
+namespace {
+
+// Whether `reader`'s `read` region (its count long) overlaps `count` elements written at `written`.
+bool overlaps(const Step& reader, const Region& read, const Region& written, size_t count) {
+  return read.buffer == written.buffer && read.offset < written.offset + count &&
+         written.offset < read.offset + reader.count;
+}
+
+// Receives into the receive buffer that no step reads back (forwards, reduces into, copies out of). In place,
+// a step may also read it as the send buffer; streaming stores stay correct then (a core sees its own stores
+// in order), only that read would come from memory.
+void markLastWrites(Schedule& s) {
+  for (Step& w : s.steps) {
+    if (w.kind != StepKind::Recv || w.dst.buffer != kRecvBuffer || w.count == 0) continue;
+    bool readBack = false;
+    for (const Step& r : s.steps) {
+      if (r.kind == StepKind::Recv || &r == &w) continue;
+      readBack |= overlaps(r, r.src, w.dst, w.count);
+      if (r.kind == StepKind::Reduce || r.kind == StepKind::RecvReduce) readBack |= overlaps(r, r.dst, w.dst, w.count);
+    }
+    w.lastWrite = !readBack;
+  }
+}
+
+Schedule build(const CollectiveShape& c) {
   if (!hasAlgorithm(c.kind, c.algorithm))
     throw std::invalid_argument(std::string(collectiveName(c.kind)) + " has no " + algorithmName(c.algorithm) +
                                 " algorithm");
@@ -193,6 +217,14 @@ Schedule buildSchedule(const CollectiveShape& c) {
     case CollectiveKind::Scatter: return directScatter(c.rank, c.nranks, c.root, c.count);
   }
   return {};
+}
+
+}  // namespace
+
+Schedule buildSchedule(const CollectiveShape& c) {
+  Schedule s = build(c);
+  markLastWrites(s);
+  return s;
 }
 
 }  // namespace braid

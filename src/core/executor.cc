@@ -5,8 +5,14 @@
 #include <string>
 
 #include "core/error.h"
+#include "device/streaming_copy.h"
 
 namespace braid {
+namespace {
+// Outputs from receives this large (and never read back by the schedule) bypass the cache: at this size the
+// output cannot stay in the cache anyway, and ordinary stores would first read every line.
+constexpr size_t kStreamingStepBytes = size_t{4} << 20;
+}  // namespace
 
 ScheduleRun::ScheduleRun(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize,
                          ReduceFn reduce, ChannelConnections& connections) {
@@ -29,6 +35,7 @@ void ScheduleRun::start(const Schedule& schedule, const std::vector<char*>& buff
   activePeers_.clear();
   localSteps_.clear();
   finishedSteps_ = 0;
+  streamed_ = false;
   for (size_t i = 0; i < schedule.steps.size(); ++i) {
     const Step& s = schedule.steps[i];
     if (s.kind == StepKind::Copy || s.kind == StepKind::Reduce) {
@@ -111,6 +118,9 @@ bool ScheduleRun::advanceRecv(int peer) {
           incoming = reinterpret_cast<const char*>(bounce_.data());
         }
         if (take > 0) reduce_(address(step.dst) + done, address(step.src) + done, incoming, take / elementSize_);
+      } else if (take > 0 && step.lastWrite && total >= kStreamingStepBytes) {
+        copyStreaming(address(step.dst) + done, chunk.data, take);
+        streamed_ = true;
       } else if (take > 0) {
         std::memcpy(address(step.dst) + done, chunk.data, take);
       }
@@ -153,6 +163,7 @@ ScheduleRun::Progress ScheduleRun::progress() {
   bool finished = finishedSteps_ == steps().size();
   for (int peer : activePeers_)
     if (finished && !sendQueues_[peer].steps.empty() && !connections_->send[peer]->flush()) finished = false;
+  if (finished && streamed_) fenceStreaming();  // before whoever learns of the finish reads the outputs
   return {finished, movedAny};
 }
 

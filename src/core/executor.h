@@ -52,6 +52,7 @@ class ScheduleRun : public Run {
   std::vector<int> activePeers_;
   std::vector<int> localSteps_;
   size_t finishedSteps_ = 0;
+  bool streamed_ = false;  // some output went out with streaming stores: fence them before finishing
   std::vector<uint64_t> bounce_;  // aligned copy of a misaligned incoming chunk
 };
 

@@ -421,6 +421,23 @@ TEST(HierarchicalSimulator, AlltoAllvAfterTheRailCountsExchange) {
       }
 }
 
+// buildSchedule marks the receives whose output no step reads back (the executor may stream those past the
+// cache): in a ring AllGather every receive but the last is forwarded.
+TEST(ScheduleMarks, LastWritesAreTheReceivesNothingReadsBack) {
+  for (int n : {2, 3, 5}) {
+    CollectiveShape shape{CollectiveKind::AllGather, 0, n, 0, 100, {}, {}, {}, {}, Algorithm::Ring, nullptr, {}};
+    const Schedule s = buildSchedule(shape);
+    std::vector<bool> marks;
+    for (const Step& st : s.steps)
+      if (st.kind == StepKind::Recv) marks.push_back(st.lastWrite);
+    ASSERT_EQ(marks.size(), static_cast<size_t>(n - 1));
+    for (int i = 0; i < n - 1; ++i) EXPECT_EQ(marks[i], i == n - 2) << n << " ranks, receive " << i;
+  }
+  CollectiveShape allReduce{CollectiveKind::AllReduce, 1, 2, 0, 100, {}, {}, {}, {}, Algorithm::Ring, nullptr, {}};
+  for (const Step& st : buildSchedule(allReduce).steps)
+    EXPECT_EQ(st.lastWrite, st.kind == StepKind::Recv) << "2 ranks: the allgather half is never read back";
+}
+
 TEST(HierarchicalSimulator, AllGatherRefusesNodesOfUnequalSize) {
   CollectiveShape shape{CollectiveKind::AllGather, 0, 3, 0, 8, {}, {}, {}, {}, Algorithm::Hierarchical,
                         std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 1})), {}};
