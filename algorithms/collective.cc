@@ -135,12 +135,13 @@ std::vector<int> ringOrder(const CollectiveShape& c) {
 
 // rd and rhd pair ranks by number (partners at distance 1, 2, 4, ...): they run on the ranks' positions in the
 // ring order and map their peers back, so that the nearest partners share a node (and NUMA node) however the
-// launcher numbered the ranks, as the cost model assumes; rhd's largest rounds pair the nearest. Every rank
-// holds the whole vector, so which rank plays which position changes nothing else.
-Schedule overRingPositions(const CollectiveShape& c, Schedule (*build)(int, int, size_t)) {
+// launcher numbered the ranks, as the cost model assumes. Every rank holds the whole vector, so which rank
+// plays which position changes nothing else. `build(position)`.
+template <typename Build>
+Schedule overRingPositions(const CollectiveShape& c, Build build) {
   const std::vector<int> order = ringOrder(c);
   const int position = static_cast<int>(std::find(order.begin(), order.end(), c.rank) - order.begin());
-  Schedule s = build(position, c.nranks, c.count);
+  Schedule s = build(position);
   for (Step& step : s.steps)
     if (step.peer >= 0) step.peer = order[step.peer];
   return s;
@@ -149,8 +150,13 @@ Schedule overRingPositions(const CollectiveShape& c, Schedule (*build)(int, int,
 Schedule allReduce(const CollectiveShape& c) {
   switch (c.algorithm) {
     case Algorithm::Tree: return treeAllReduce(c.rank, c.nranks, c.count, c.nodes.get());
-    case Algorithm::RecursiveDoubling: return overRingPositions(c, recursiveDoublingAllReduce);
-    case Algorithm::HalvingDoubling: return overRingPositions(c, halvingDoublingAllReduce);
+    case Algorithm::RecursiveDoubling:
+      return overRingPositions(c, [&](int p) { return recursiveDoublingAllReduce(p, c.nranks, c.count); });
+    case Algorithm::HalvingDoubling: {
+      // Across nodes the largest rounds pair the nearest ranks, which share a node.
+      const bool nearestFirst = c.nodes && c.nodes->members.size() > 1;
+      return overRingPositions(c, [&](int p) { return halvingDoublingAllReduce(p, c.nranks, c.count, nearestFirst); });
+    }
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
     case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count);
     default: return ringAllReduce(c.rank, ringOrder(c), c.count);

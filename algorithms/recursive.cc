@@ -131,7 +131,7 @@ int emitDoublingAllGather(Schedule& s, int v, int p, const std::function<int(int
 
 }  // namespace
 
-Schedule halvingDoublingAllReduce(int rank, int n, size_t count) {
+Schedule halvingDoublingAllReduce(int rank, int n, size_t count, bool nearestFirst) {
   Schedule s;
   const Folding f(rank, n);
   int last = foldIn(s, f, rank, count);
@@ -140,8 +140,8 @@ Schedule halvingDoublingAllReduce(int rank, int n, size_t count) {
     const BlockStart blockStart = [&](int b) { return b == p ? count : segmentOf(count, p, b).offset; };
     const auto realRank = [&f](int virtualRank) { return f.realRank(virtualRank); };
     const Region recv{kRecvBuffer, 0};
-    last = emitHalvingReduceScatter(s, v, p, realRank, blockStart, recv, recv, last, 0, true);
-    last = emitDoublingAllGather(s, v, p, realRank, blockStart, recv, last, true);
+    last = emitHalvingReduceScatter(s, v, p, realRank, blockStart, recv, recv, last, 0, nearestFirst);
+    last = emitDoublingAllGather(s, v, p, realRank, blockStart, recv, last, nearestFirst);
   }
   foldOut(s, f, rank, count, last, kWholeStep);
   return s;

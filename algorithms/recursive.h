@@ -14,9 +14,9 @@ namespace braid {
 // log2(p) rounds, each exchanging and reducing the whole buffer: lowest latency for small messages.
 Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);
 // Reduce-scatter by recursive halving, then allgather by recursive doubling: 2 log2(p) rounds moving about 2x
-// the data, as a ring does. The halving pairs the nearest ranks first, so the rounds that move the most data
-// stay within a node when ranks are numbered node by node.
-Schedule halvingDoublingAllReduce(int rank, int nranks, size_t count);
+// the data, as a ring does. `nearestFirst` halves with the nearest rank first, so the rounds that move the most
+// data stay within a node when ranks are numbered node by node; otherwise the farthest first.
+Schedule halvingDoublingAllReduce(int rank, int nranks, size_t count, bool nearestFirst = false);
 // ceil(log2 n) rounds for any n; each rank's blocks travel in a rotated scratch buffer.
 Schedule bruckAllGather(int rank, int nranks, size_t count);
 // log2(p) rounds doubling the blocks exchanged (a folded pair's two blocks travel as one).

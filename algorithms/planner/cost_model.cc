@@ -72,7 +72,9 @@ double halvingDoubling(Cost& c, double s, int n) {
   c.efficiency = c.m.roundsEfficiency;
   fold(c, s, n);
   const int p = 1 << log2Floor(n);
-  for (int mask = 1; mask < p; mask *= 2) {  // reduce-scatter, nearest partner first, then backwards
+  // Reduce-scatter, then the same rounds backwards; across nodes the nearest partner comes first (within one
+  // node the order prices the same).
+  for (int mask = 1; mask < p; mask *= 2) {
     const LinkLevel l = partnerLevel(c.m, mask);
     const double part = s / (2 * mask);
     c.steps(2, l.latencyUs);
