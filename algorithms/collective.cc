@@ -163,29 +163,29 @@ Schedule allReduce(const CollectiveShape& c) {
   }
 }
 
-}  // namespace
-
-namespace {
-
-// Whether `reader`'s `read` region (its count long) overlaps `count` elements written at `written`.
-bool overlaps(const Step& reader, const Region& read, const Region& written, size_t count) {
-  return read.buffer == written.buffer && read.offset < written.offset + count &&
-         written.offset < read.offset + reader.count;
-}
-
 // Receives into the receive buffer that no step reads back (forwards, reduces into, copies out of). In place,
 // a step may also read it as the send buffer; streaming stores stay correct then (a core sees its own stores
-// in order), only that read would come from memory.
+// in order), only that read would come from memory. Sorted read intervals keep this O(S log S): AlltoAllv
+// builds a schedule per call.
 void markLastWrites(Schedule& s) {
+  std::vector<std::pair<size_t, size_t>> reads;  // [begin, end) in the receive buffer, by begin
+  auto noteRead = [&](const Region& r, size_t count) {
+    if (r.buffer == kRecvBuffer && count > 0) reads.emplace_back(r.offset, r.offset + count);
+  };
+  for (const Step& r : s.steps) {
+    if (r.kind == StepKind::Recv) continue;
+    noteRead(r.src, r.count);
+    if (r.kind == StepKind::Reduce || r.kind == StepKind::RecvReduce) noteRead(r.dst, r.count);
+  }
+  std::sort(reads.begin(), reads.end());
+  std::vector<size_t> furthestEnd(reads.size());  // the largest end among reads[0..i]
+  for (size_t i = 0; i < reads.size(); ++i) furthestEnd[i] = std::max(reads[i].second, i ? furthestEnd[i - 1] : 0);
   for (Step& w : s.steps) {
     if (w.kind != StepKind::Recv || w.dst.buffer != kRecvBuffer || w.count == 0) continue;
-    bool readBack = false;
-    for (const Step& r : s.steps) {
-      if (r.kind == StepKind::Recv || &r == &w) continue;
-      readBack |= overlaps(r, r.src, w.dst, w.count);
-      if (r.kind == StepKind::Reduce || r.kind == StepKind::RecvReduce) readBack |= overlaps(r, r.dst, w.dst, w.count);
-    }
-    w.lastWrite = !readBack;
+    const size_t begin = w.dst.offset, end = begin + w.count;
+    // The reads that start before this write ends; one of them overlaps it if it ends after the write begins.
+    const size_t starting = std::lower_bound(reads.begin(), reads.end(), std::make_pair(end, size_t{0})) - reads.begin();
+    w.lastWrite = starting == 0 || furthestEnd[starting - 1] <= begin;
   }
 }
 

@@ -260,6 +260,7 @@ Schedule hierarchicalAlltoAll(int rank, const NodeLayout& nodes, size_t count) {
 }
 
 std::vector<uint64_t> railCountsToSend(int rank, const NodeLayout& nodes, const std::vector<size_t>& sendCounts) {
+  if (!nodes.uniform()) throw std::invalid_argument("the hierarchical AlltoAllv needs nodes of equal size");
   const size_t perNode = nodes.members[nodes.nodeOf[rank]].size(), nodeCount = nodes.members.size();
   std::vector<uint64_t> out(perNode * nodeCount);
   for (size_t q = 0; q < perNode; ++q)

@@ -169,8 +169,8 @@ bool advance(ActiveComm& a, bool& moved) {
       const bool fellBack = a.direct->fellBack();
       if (a.work->comm->directAttempts.record(fellBack))
         BRAID_INFO("SHM", "rank %d: %s", a.work->comm->rank,
-                   fellBack ? "some rank's buffers are not shared (ncclMemAlloc or registered): collectives go through "
-                                       "the FIFOs"
+                   fellBack ? "some rank's buffers are not shared (ncclMemAlloc or registered): collectives go "
+                              "through the FIFOs"
                             : "collectives run in place in the ranks' shared buffers (zero copy)");
       if (fellBack) {
         a.direct.reset();

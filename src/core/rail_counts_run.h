@@ -21,7 +21,7 @@ class RailCountsRun : public Run {
   RailCountsRun(const CollectiveShape& shape, std::shared_ptr<const NodeLayout> nodes, ChannelConnections& channel);
 
   Progress progress() override { return run_.progress(); }
-  std::string describeWait() const override { return "the AlltoAllv rail counts, " + run_.describeWait(); }
+  std::string describeWait() const override { return "the rail counts at " + run_.describeWait(); }
   void checkPeers() const override { run_.checkPeers(); }
   // Once progress() has finished: the call's schedule.
   std::shared_ptr<const Schedule> schedule() const;
