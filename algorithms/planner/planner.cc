@@ -43,7 +43,12 @@ std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, b
 Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
   if (const TuningRule* rule = matchTuningRule(rules_, kind, model_.nranks, bytes)) {
     const bool lowLatency = rule->protocol == Protocol::LowLatency && lowLatencyApplies(kind, bytes);
-    if ((lowLatency || hasAlgorithm(kind, rule->algorithm)) && filter_.allows(kind, rule->algorithm)) {
+    // A rule written for another cluster may name what this communicator cannot run (the hierarchy on one host,
+    // or on nodes of unequal size): then the model decides.
+    const std::vector<Algorithm> runnable = modelledAlgorithms(kind, model_);
+    const bool canRun = hasAlgorithm(kind, rule->algorithm) &&
+                        std::find(runnable.begin(), runnable.end(), rule->algorithm) != runnable.end();
+    if ((lowLatency || canRun) && filter_.allows(kind, rule->algorithm)) {
       const Prediction p =
           lowLatency ? predictLowLatency(kind, bytes, model_) : predict(kind, rule->algorithm, bytes, model_);
       return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol};

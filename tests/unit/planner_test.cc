@@ -147,6 +147,15 @@ TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
   bool fresh = true;
   ruled.choose(CollectiveKind::AllReduce, 64, &fresh);
   EXPECT_FALSE(fresh);  // cached
+  // A rule for the hierarchical AllGather means nothing on nodes of unequal size: the model decides instead.
+  FabricModel unequal = m;
+  unequal.equalNodes = false;
+  const TuningRule hierAllGather{CollectiveKind::AllGather, 0, 0, 100, Algorithm::Hierarchical};
+  EXPECT_EQ(Planner(m, AlgorithmFilter(), {hierAllGather}).choose(CollectiveKind::AllGather, 64).algorithm,
+            Algorithm::Hierarchical);
+  const Choice fallback = Planner(unequal, AlgorithmFilter(), {hierAllGather}).choose(CollectiveKind::AllGather, 64);
+  EXPECT_NE(fallback.algorithm, Algorithm::Hierarchical);
+  EXPECT_EQ(fallback.source, ChoiceSource::Model);
   // AlltoAllv's sizes differ per rank: direct unless BRAID_ALGO rules direct out, whatever the model says.
   FabricModel many = twoNodes(1.2);
   many.nranks = 64, many.ranksPerNode = 8, many.messageOverheadUs = 0.5;  // the hierarchy sends fewer messages
