@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <string>
 
 #include "core/algorithm_selection.h"
 #include "core/error.h"
@@ -113,10 +114,17 @@ std::vector<Placement> gatherPlacements(ncclComm* comm, int cores) {
 
 // Rings within a host go NUMA node by NUMA node (ranks that mpirun bound round-robin across the sockets would
 // otherwise cross the socket link at every hop).
-std::shared_ptr<const NodeLayout> layoutWithRingOrder(NodeLayout layout, const std::vector<Placement>& placements) {
+std::shared_ptr<const NodeLayout> layoutWithRingOrder(NodeLayout layout, const std::vector<Placement>& placements,
+                                                      int rank) {
   std::vector<int> numaNodes;
   for (const Placement& p : placements) numaNodes.push_back(p.numaNode);
+  const std::vector<int> byNode = layout.ringOrder;
   layout.orderWithinNodes(numaNodes);
+  if (rank == 0 && layout.ringOrder != byNode) {
+    std::string order;
+    for (int r : layout.ringOrder) order += (order.empty() ? "" : " ") + std::to_string(r);
+    BRAID_INFO("INIT", "rings visit the ranks NUMA node by NUMA node within each host: %s", order.c_str());
+  }
   return std::make_shared<const NodeLayout>(std::move(layout));
 }
 
@@ -164,7 +172,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   if (!binding.empty())
     BRAID_INFO("INIT", "rank %d: calling thread bound to %s (BRAID_CPU_AFFINITY)", rank, binding.c_str());
   const std::vector<Placement> placements = gatherPlacements(comm, cores);
-  comm->nodes = layoutWithRingOrder(std::move(layout), placements);
+  comm->nodes = layoutWithRingOrder(std::move(layout), placements, rank);
   comm->planner = std::make_unique<planner::Planner>(agreedFabricModel(comm, placements), algorithmFilter,
                                                      std::move(tuningRules), protocolFilter);
   connectSharedMemory(comm, localPeers);
