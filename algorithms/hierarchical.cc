@@ -131,13 +131,27 @@ Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) 
   // ready[k][l]: the step after which the block of rank members[k][l] is in this rank's output.
   std::vector<std::vector<int>> ready(nodeCount, std::vector<int>(perNode, -1));
   ready[node][local] = s.add({StepKind::Copy, -1, {kSendBuffer, 0}, block(rank), count, -1});
-  // Across nodes: a ring along this rank's rail gathers the blocks of the ranks with its local index.
+  // Across nodes, along this rank's rail, the blocks of the ranks with its local index: recursive doubling when
+  // the node count is a power of two (log2 N exchanges of all blocks gathered so far), else a ring.
   const std::vector<int> rail = railOf(nodes, local);
-  const RingPeers ring = ringOf(rail, node);
-  for (int j = 0; j < nodeCount - 1; ++j) {
-    const int out = mod(node - j, nodeCount), in = mod(node - j - 1, nodeCount);
-    s.add({StepKind::Send, ring.next, block(rail[out]), {}, count, ready[out][local], kWholeStep});
-    ready[in][local] = s.add({StepKind::Recv, ring.prev, {}, block(rail[in]), count, -1});
+  if ((nodeCount & (nodeCount - 1)) == 0) {
+    int last = ready[node][local];
+    for (int mask = 1; mask < nodeCount; mask *= 2) {
+      const int partner = node ^ mask, mine = node & ~(mask - 1), theirs = partner & ~(mask - 1);
+      for (int k = mine; k < mine + mask; ++k)
+        s.add({StepKind::Send, rail[partner], block(rail[k]), {}, count, last, kWholeStep});
+      int received = last;
+      for (int k = theirs; k < theirs + mask; ++k)
+        received = ready[k][local] = s.add({StepKind::Recv, rail[partner], {}, block(rail[k]), count, last, kWholeStep});
+      last = received;
+    }
+  } else {
+    const RingPeers ring = ringOf(rail, node);
+    for (int j = 0; j < nodeCount - 1; ++j) {
+      const int out = mod(node - j, nodeCount), in = mod(node - j - 1, nodeCount);
+      s.add({StepKind::Send, ring.next, block(rail[out]), {}, count, ready[out][local], kWholeStep});
+      ready[in][local] = s.add({StepKind::Recv, ring.prev, {}, block(rail[in]), count, -1});
+    }
   }
   // Within the node: a ring passes on whole rails, each block as soon as it is here.
   const RingPeers nodeRing = ringOf(members, local);

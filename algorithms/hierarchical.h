@@ -17,9 +17,10 @@ namespace braid {
 
 Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count);
 
-// Hierarchical AllGather for nodes of equal size: a ring along each rail gathers the blocks of the ranks with
-// the same local index (every rail at once, so each node sends its own blocks across the network once), then a
-// ring within the node passes whole rails on, each block as soon as it has arrived.
+// Hierarchical AllGather for nodes of equal size: each rail gathers the blocks of the ranks with the same local
+// index (every rail at once, so each node sends its own blocks across the network once; recursive doubling for
+// a power of two of nodes, else a ring), then a ring within the node passes whole rails on, each block as
+// soon as it has arrived.
 Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count);
 
 // Hierarchical ReduceScatter for nodes of equal size, the AllGather backwards: a ring within the node reduces

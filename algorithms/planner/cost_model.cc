@@ -159,10 +159,12 @@ double leaderAllReduce(Cost& c, double s) {
 // A ring along each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one
 // local index, while a ring within the node passes whole rails on as they arrive: the levels overlap. The
 // hierarchical ReduceScatter is the same traffic backwards, plus the reductions.
-double hierarchicalAllGather(Cost& c, double s) {
+// `doublingRails`: the AllGather's rails run recursive doubling when the node count is a power of two.
+double hierarchicalAllGather(Cost& c, double s, bool doublingRails) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
-  c.steps(nodes - 1, m.inter.latencyUs);
+  const bool doubling = doublingRails && (nodes & (nodes - 1)) == 0;
+  c.steps(doubling ? log2Floor(nodes) : nodes - 1, m.inter.latencyUs);
   c.steps(local - 1, m.intra.latencyUs);
   const double interUs = double(nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);
   const double intraUs = double(local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
@@ -333,11 +335,11 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
         break;
       }
       case CollectiveKind::AllGather:
-        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : allGather(c, a, s, n);
+        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s, true) : allGather(c, a, s, n);
         break;
       case CollectiveKind::ReduceScatter:
         if (a == Algorithm::Hierarchical) c.reduce(double(n - 1) / n * s);
-        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : reduceScatter(c, a, s, n);
+        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s, false) : reduceScatter(c, a, s, n);
         break;
       case CollectiveKind::AlltoAll:
       case CollectiveKind::AlltoAllv:
