@@ -184,7 +184,8 @@ void markLastWrites(Schedule& s) {
     if (w.kind != StepKind::Recv || w.dst.buffer != kRecvBuffer || w.count == 0) continue;
     const size_t begin = w.dst.offset, end = begin + w.count;
     // The reads that start before this write ends; one of them overlaps it if it ends after the write begins.
-    const size_t starting = std::lower_bound(reads.begin(), reads.end(), std::make_pair(end, size_t{0})) - reads.begin();
+    const size_t starting =
+        std::lower_bound(reads.begin(), reads.end(), std::make_pair(end, size_t{0})) - reads.begin();
     w.lastWrite = starting == 0 || furthestEnd[starting - 1] <= begin;
   }
 }

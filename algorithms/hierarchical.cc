@@ -142,7 +142,8 @@ Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) 
         s.add({StepKind::Send, rail[partner], block(rail[k]), {}, count, last, kWholeStep});
       int received = last;
       for (int k = theirs; k < theirs + mask; ++k)
-        received = ready[k][local] = s.add({StepKind::Recv, rail[partner], {}, block(rail[k]), count, last, kWholeStep});
+        received = ready[k][local] =
+            s.add({StepKind::Recv, rail[partner], {}, block(rail[k]), count, last, kWholeStep});
       last = received;
     }
   } else {

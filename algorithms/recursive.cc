@@ -171,7 +171,8 @@ Schedule recursiveDoublingAllGather(int rank, int n, size_t count) {
     return s;
   }
   int last = s.add({StepKind::Copy, -1, {kSendBuffer, 0}, {kRecvBuffer, at(rank)}, count, -1});
-  if (f.holdsFolded()) last = s.add({StepKind::Recv, rank - 1, {}, {kRecvBuffer, at(rank - 1)}, count, last, kWholeStep});
+  if (f.holdsFolded())
+    last = s.add({StepKind::Recv, rank - 1, {}, {kRecvBuffer, at(rank - 1)}, count, last, kWholeStep});
   const BlockStart blockStart = [&](int v) { return at(f.firstBlock(v)); };
   const auto realRank = [&f](int v) { return f.realRank(v); };
   last = emitDoublingAllGather(s, f.virtualRank, f.core, realRank, blockStart, recv, last);

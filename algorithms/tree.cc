@@ -40,7 +40,8 @@ std::vector<int> chainOf(const NodeLayout& layout, int k, int root, bool mirrore
   for (int r : layout.ringOrder)
     if (layout.nodeOf[r] == k) chain.push_back(r);
   if (mirrored) std::reverse(chain.begin(), chain.end());
-  if (root >= 0 && layout.nodeOf[root] == k) std::rotate(chain.begin(), std::find(chain.begin(), chain.end(), root), chain.end());
+  if (root >= 0 && layout.nodeOf[root] == k)
+    std::rotate(chain.begin(), std::find(chain.begin(), chain.end(), root), chain.end());
   return chain;
 }
 
