@@ -106,14 +106,13 @@ PathTable::PathTable(const Graph& g) : graph_(g), endpoints_(g.endpoints()), slo
         p.pathClass = "-";  // unreachable
         continue;
       }
-      std::vector<int> links;
-      for (int n = target; n != source; n = r.via[n]) p.hops.push_back(n), links.push_back(r.viaLink[n]);
+      for (int n = target; n != source; n = r.via[n]) p.hops.push_back(n), p.links.push_back(r.viaLink[n]);
       p.hops.push_back(source);
       std::reverse(p.hops.begin(), p.hops.end());
-      std::reverse(links.begin(), links.end());
+      std::reverse(p.links.begin(), p.links.end());
       p.bandwidth = target == source ? inf : r.width[target];
       p.latency = r.latency[target];
-      p.pathClass = classify(g, p.hops, links);
+      p.pathClass = classify(g, p.hops, p.links);
     }
   }
 }

@@ -15,6 +15,7 @@ struct Path {
   double bandwidth = 0;  // GB/s, the bottleneck
   double latency = 0;    // microseconds, summed
   std::vector<int> hops; // nodes from source to destination
+  std::vector<int> links;  // the graph's links between them, in the same order (links[i] joins hops i and i+1)
   std::string pathClass;
 };
 

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
 #include <numeric>
-#include <utility>
 
 namespace braid::topo {
 namespace {
@@ -26,11 +24,6 @@ class RingScorer {
  public:
   RingScorer(const Graph& g, const PathTable& paths, const std::vector<int>& devices)
       : graph_(g), n_(devices.size()), hops_(n_ * n_), load_(2 * g.links.size(), 0) {
-    std::map<std::pair<int, int>, int> linkBetween;  // the widest link joining two nodes
-    for (size_t l = 0; l < g.links.size(); ++l) {
-      auto it = linkBetween.emplace(std::minmax(g.links[l].a, g.links[l].b), static_cast<int>(l)).first;
-      if (g.links[it->second].bandwidth < g.links[l].bandwidth) it->second = static_cast<int>(l);
-    }
     for (size_t i = 0; i < n_; ++i)
       for (size_t j = 0; j < n_; ++j) {
         if (i == j) continue;
@@ -38,25 +31,23 @@ class RingScorer {
         Hop& hop = hops_[i * n_ + j];
         hop.latency = p.latency;
         hop.bandwidth = p.bandwidth;
-        for (size_t h = 0; h + 1 < p.hops.size(); ++h) {
-          auto it = linkBetween.find(std::minmax(p.hops[h], p.hops[h + 1]));
-          if (it != linkBetween.end()) hop.links.push_back(2 * it->second + (g.links[it->second].a == p.hops[h] ? 0 : 1));
-        }
+        for (size_t h = 0; h < p.links.size(); ++h)
+          hop.links.push_back(2 * p.links[h] + (g.links[p.links[h]].a == p.hops[h] ? 0 : 1));
       }
   }
 
   Score score(const std::vector<int>& order) {
     Score s{std::numeric_limits<double>::infinity(), 0, 0};
-    std::vector<int> used;
+    used_.clear();
     for (size_t i = 0; i < order.size(); ++i) {
       const Hop& hop = hops_[order[i] * n_ + order[(i + 1) % order.size()]];
       s.latencySum += hop.latency;
       s.latencyMax = std::max(s.latencyMax, hop.latency);
       if (hop.links.empty()) s.bandwidth = std::min(s.bandwidth, hop.bandwidth);
       for (int key : hop.links)
-        if (load_[key]++ == 0) used.push_back(key);
+        if (load_[key]++ == 0) used_.push_back(key);
     }
-    for (int key : used) {
+    for (int key : used_) {
       s.bandwidth = std::min(s.bandwidth, graph_.links[key / 2].bandwidth / load_[key]);
       load_[key] = 0;
     }
@@ -72,6 +63,7 @@ class RingScorer {
   size_t n_;
   std::vector<Hop> hops_;  // [from * n + to]
   std::vector<int> load_;  // per 2 * link + direction, zero between calls
+  std::vector<int> used_;  // the keys one score() loaded, kept to reuse its memory
 };
 
 // Every order with position 0 first (rotations are the same ring), in lexicographic order: ties keep the
