@@ -100,8 +100,7 @@ Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count) {
   // same bytes), else a ring.
   const Region railOutput{kRecvBuffer, segment.offset};
   Gate allReduced = segmentReady;
-  const bool powerOfTwo = (rail.size() & (rail.size() - 1)) == 0;
-  if (rail.size() > 1 && powerOfTwo) {
+  if (rail.size() > 1 && powerOfTwo(static_cast<int>(rail.size()))) {
     allReduced = {emitHalvingDoublingAllReduce(s, rail, node, railInput, railOutput, segment.count, segmentReady.step),
                   kWholeStep};
   } else if (rail.size() > 1) {
@@ -134,7 +133,7 @@ Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) 
   // Across nodes, along this rank's rail, the blocks of the ranks with its local index: recursive doubling when
   // the node count is a power of two (log2 N exchanges of all blocks gathered so far), else a ring.
   const std::vector<int> rail = railOf(nodes, local);
-  if ((nodeCount & (nodeCount - 1)) == 0) {
+  if (powerOfTwo(nodeCount)) {
     int last = ready[node][local];
     for (int mask = 1; mask < nodeCount; mask *= 2) {
       const int partner = node ^ mask, mine = node & ~(mask - 1), theirs = partner & ~(mask - 1);

@@ -53,6 +53,8 @@ void foldOut(Schedule& s, const Folding& f, int rank, size_t count, int last, si
 
 }  // namespace
 
+bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
+
 Schedule recursiveDoublingAllReduce(int rank, int n, size_t count) {
   Schedule s;
   const Folding f(rank, n);

@@ -11,6 +11,8 @@
 
 namespace braid {
 
+bool powerOfTwo(int n);  // 1, 2, 4, ...: rank or node counts these schedules run without folding
+
 // log2(p) rounds, each exchanging and reducing the whole buffer: lowest latency for small messages.
 Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);
 // Reduce-scatter by recursive halving, then allgather by recursive doubling: 2 log2(p) rounds moving about 2x

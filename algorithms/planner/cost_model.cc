@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "algorithms/recursive.h"
+
 namespace braid::planner {
 namespace {
 
@@ -49,7 +51,7 @@ double ringAllReduce(Cost& c, double s, int n) {
 
 // Extra ranks of a non-power-of-two count fold into a neighbour and get the result back: two more steps.
 void fold(Cost& c, double s, int n) {
-  if ((n & (n - 1)) == 0) return;
+  if (powerOfTwo(n)) return;
   c.steps(2, c.m.intra.latencyUs);
   c.wire(2 * s, c.m.intra.bandwidthGBps);
   c.reduce(s);
@@ -132,8 +134,9 @@ double hierarchicalAllReduce(Cost& c, double s) {
   rail.ranksPerNode = 1;
   rail.intra = {m.inter.latencyUs, m.inter.bandwidthGBps / local};
   rail.intraEgressGBps = rail.intra.bandwidthGBps;
-  const bool powerOfTwo = (nodes & (nodes - 1)) == 0;  // the rails use halving-doubling then (hierarchical.cc)
-  const double interUs = flatAllReduce(powerOfTwo ? Algorithm::HalvingDoubling : Algorithm::Ring, s / local, rail);
+  // The rails use halving-doubling for a power of two of nodes (hierarchical.cc).
+  const double interUs =
+      flatAllReduce(powerOfTwo(nodes) ? Algorithm::HalvingDoubling : Algorithm::Ring, s / local, rail);
   c.steps(2.0 * (local - 1), m.intra.latencyUs);
   const double intraUs = 2.0 * (local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
   c.reduce(double(local - 1) / local * s);
@@ -163,7 +166,7 @@ double leaderAllReduce(Cost& c, double s) {
 double hierarchicalAllGather(Cost& c, double s, bool doublingRails) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
-  const bool doubling = doublingRails && (nodes & (nodes - 1)) == 0;
+  const bool doubling = doublingRails && powerOfTwo(nodes);
   c.steps(doubling ? log2Floor(nodes) : nodes - 1, m.inter.latencyUs);
   c.steps(local - 1, m.intra.latencyUs);
   const double interUs = double(nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);
@@ -184,8 +187,6 @@ double hierarchicalAlltoAll(Cost& c, double s) {
   c.wire(double(nodes - 1) / nodes * s, crossLevel(m).bandwidthGBps);
   return c.total();
 }
-
-bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
 
 // Beyond a power of two, recursive doubling and halving fold each extra rank into its neighbour: two more
 // steps within the node, the folded rank's share going over (AllGather: its block there, all others back;

@@ -45,9 +45,8 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
     const bool lowLatency = rule->protocol == Protocol::LowLatency && lowLatencyApplies(kind, bytes);
     // A rule written for another cluster may name what this communicator cannot run (the hierarchy on one host,
     // or on nodes of unequal size): then the model decides.
-    const std::vector<Algorithm> runnable = modelledAlgorithms(kind, model_);
-    const bool canRun = hasAlgorithm(kind, rule->algorithm) &&
-                        std::find(runnable.begin(), runnable.end(), rule->algorithm) != runnable.end();
+    const std::vector<Algorithm> runnable = modelledAlgorithms(kind, model_);  // all have a schedule
+    const bool canRun = std::find(runnable.begin(), runnable.end(), rule->algorithm) != runnable.end();
     if ((lowLatency || canRun) && filter_.allows(kind, rule->algorithm)) {
       const Prediction p =
           lowLatency ? predictLowLatency(kind, bytes, model_) : predict(kind, rule->algorithm, bytes, model_);
