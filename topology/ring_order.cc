@@ -139,4 +139,17 @@ RingOrder bestRing(const Graph& graph, const PathTable& paths, const std::vector
   return ringOf(scorer, devices, order);
 }
 
+std::vector<int> acceleratorRingPositions(const Graph& graph) {
+  std::vector<int> accelerators;
+  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i)
+    if (graph.nodes[i].host == 0 && graph.nodes[i].kind == NodeKind::Accelerator) accelerators.push_back(i);
+  if (accelerators.empty()) return {};
+  const RingOrder ring = bestRing(graph, PathTable(graph), accelerators);
+  std::vector<int> positions(accelerators.size());
+  for (size_t p = 0; p < ring.devices.size(); ++p)
+    positions[std::find(accelerators.begin(), accelerators.end(), ring.devices[p]) - accelerators.begin()] =
+        static_cast<int>(p);
+  return positions;
+}
+
 }  // namespace braid::topo

@@ -22,5 +22,8 @@ RingOrder evaluateRing(const Graph& graph, const PathTable& paths, const std::ve
 // The order with the highest bandwidth, then the lowest summed hop latency (ties keep the given order): every
 // order for up to 9 devices; beyond, nearest neighbour then 2-opt (reversing stretches while that helps).
 RingOrder bestRing(const Graph& graph, const PathTable& paths, const std::vector<int>& devices);
+// Each accelerator of the graph's first host, in the graph's order, gets its place in the best ring through
+// them all; empty when the host has none.
+std::vector<int> acceleratorRingPositions(const Graph& graph);
 
 }  // namespace braid::topo

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "topology/discovery.h"
 #include "topology/graph.h"
+#include "topology/ring_order.h"
 
 namespace braid {
 namespace {
@@ -64,6 +65,16 @@ std::shared_ptr<const topo::XmlElement> buildClusterTopology(ncclComm* comm) {
   }
   BRAID_INFO("GRAPH", "cluster topology: %zu host(s)", cluster->children.size());
   return cluster;
+}
+
+int acceleratorRingPosition(const topo::XmlElement& cluster, int firstRank, int localIndex, int localRanks) {
+  for (const topo::XmlElement& system : cluster.children) {
+    if (system.get("first_rank") != std::to_string(firstRank)) continue;
+    const std::vector<int> positions =
+        topo::acceleratorRingPositions(topo::buildGraph(system, "topology of " + system.get("name")));
+    return static_cast<int>(positions.size()) >= localRanks ? positions[localIndex] : -1;
+  }
+  return -1;
 }
 
 }  // namespace braid

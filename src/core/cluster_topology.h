@@ -15,5 +15,10 @@ namespace braid {
 
 bool clusterTopologyRequested();
 std::shared_ptr<const topo::XmlElement> buildClusterTopology(ncclComm* comm);
+// Where the accelerator a rank drives sits in the best ring through its host's accelerators (topo::bestRing),
+// or -1 when the host has fewer accelerators than ranks. Local rank i drives the host's accelerator i in the
+// topology's order, as launchers that give each local rank one device arrange it. `firstRank` names the host
+// (its lowest rank, the <system>'s first_rank).
+int acceleratorRingPosition(const topo::XmlElement& cluster, int firstRank, int localIndex, int localRanks);
 
 }  // namespace braid

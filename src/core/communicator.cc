@@ -101,29 +101,43 @@ NodeLayout nodeLayoutOf(const ncclComm* comm) {
 
 // Where each rank runs, as all ranks learn it: schedules and the planner's choices must be the same on all.
 struct Placement {
-  int32_t cores;     // the rank may run on
-  int32_t numaNode;  // its calling thread is bound within, or -1
+  int32_t cores;         // the rank may run on
+  int32_t numaNode;      // its calling thread is bound within, or -1
+  int32_t ringPosition;  // of its accelerator in its host's best ring (BRAID_TOPO_FILE), or -1
 };
 
-std::vector<Placement> gatherPlacements(ncclComm* comm, int cores) {
+std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout, int cores) {
   std::vector<Placement> all(comm->nranks);
-  all[comm->rank] = {cores, callingThreadNumaNode()};
+  const int rank = comm->rank;
+  const std::vector<int>& host = layout.members[layout.nodeOf[rank]];
+  const int ringPosition = comm->topology ? acceleratorRingPosition(*comm->topology, host.front(),
+                                                                    layout.localIndex[rank], static_cast<int>(host.size()))
+                                          : -1;
+  all[rank] = {cores, callingThreadNumaNode(), ringPosition};
   comm->bootstrap->allGather(all.data(), sizeof(Placement));
   return all;
 }
 
-// Rings within a host go NUMA node by NUMA node (ranks that mpirun bound round-robin across the sockets would
-// otherwise cross the socket link at every hop).
+// Rings within a host follow its accelerators' best ring when the topology gives every rank one (neighbours
+// share the fastest links), else go NUMA node by NUMA node (ranks that mpirun bound round-robin across the
+// sockets would otherwise cross the socket link at every hop).
 std::shared_ptr<const NodeLayout> layoutWithRingOrder(NodeLayout layout, const std::vector<Placement>& placements,
                                                       int rank) {
-  std::vector<int> numaNodes;
-  for (const Placement& p : placements) numaNodes.push_back(p.numaNode);
+  std::vector<int> locality(placements.size());
+  bool byAccelerators = false;
+  for (const std::vector<int>& host : layout.members) {
+    const bool placed = std::all_of(host.begin(), host.end(), [&](int r) { return placements[r].ringPosition >= 0; });
+    byAccelerators |= placed;
+    for (int r : host) locality[r] = placed ? placements[r].ringPosition : placements[r].numaNode;
+  }
   const std::vector<int> byNode = layout.ringOrder;
-  layout.orderWithinNodes(numaNodes);
+  layout.orderWithinNodes(locality);
   if (rank == 0 && layout.ringOrder != byNode) {
     std::string order;
     for (int r : layout.ringOrder) order += (order.empty() ? "" : " ") + std::to_string(r);
-    BRAID_INFO("INIT", "rings visit the ranks NUMA node by NUMA node within each host: %s", order.c_str());
+    BRAID_INFO("INIT", "rings visit the ranks within each host %s: %s",
+               byAccelerators ? "along their accelerators' best ring (BRAID_TOPO_FILE)" : "NUMA node by NUMA node",
+               order.c_str());
   }
   return std::make_shared<const NodeLayout>(std::move(layout));
 }
@@ -171,7 +185,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   const std::string binding = bindCallingThread(affinity, layout.localIndex[rank], comm->localRanks);
   if (!binding.empty())
     BRAID_INFO("INIT", "rank %d: calling thread bound to %s (BRAID_CPU_AFFINITY)", rank, binding.c_str());
-  const std::vector<Placement> placements = gatherPlacements(comm, cores);
+  const std::vector<Placement> placements = gatherPlacements(comm, layout, cores);
   comm->nodes = layoutWithRingOrder(std::move(layout), placements, rank);
   comm->planner = std::make_unique<planner::Planner>(agreedFabricModel(comm, placements), algorithmFilter,
                                                      std::move(tuningRules), protocolFilter);

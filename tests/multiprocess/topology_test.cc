@@ -1,5 +1,5 @@
 // BRAID_TOPO_FILE / BRAID_TOPO_DUMP_FILE: ranks of two emulated hosts fuse one cluster view; a bad file fails
-// init on every rank with the file, line and problem.
+// init on every rank with the file, line and problem; rings follow the file's accelerators.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -7,6 +7,9 @@
 #include <sstream>
 #include <unistd.h>
 
+#include <vector>
+
+#include "core/communicator.h"
 #include "fork_ranks.h"
 #include "nccl.h"
 #include "topology/graph.h"
@@ -62,6 +65,54 @@ TEST(ClusterTopology, BadFileFailsInitOnEveryRankWithFileAndLine) {
     return problems;
   }, 60);
   EXPECT_EQ(failures, "");
+}
+
+// The ranks' ring order as rank 0's communicator holds it, after a ring AllReduce of `count` floats whose every
+// element each rank checks.
+std::vector<int> ringOrderWithTopologyFile(const std::string& file, int nranks, size_t count) {
+  const std::string orderFile = scratchPath("ring-order");
+  std::remove(orderFile.c_str());
+  std::string failures = testing::forkRanks(nranks, [&](int rank, int n, const ncclUniqueId& id) {
+    int problems = 0;
+    setenv("BRAID_TOPO_FILE", file.c_str(), 1);
+    setenv("BRAID_ALGO", "ring", 1);
+    ncclComm_t comm;
+    RANK_EXPECT(ncclCommInitRank(&comm, n, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+    if (problems) return problems;
+    std::vector<float> data(count);
+    for (size_t i = 0; i < count; ++i) data[i] = static_cast<float>((rank + 1) * (i % 97));
+    RANK_EXPECT(ncclAllReduce(data.data(), data.data(), count, ncclFloat, ncclSum, comm, nullptr) == ncclSuccess,
+                "allreduce: %s", ncclGetLastError(comm));
+    const float ranksSum = static_cast<float>(n * (n + 1) / 2);
+    size_t wrong = 0;
+    for (size_t i = 0; i < count; ++i) wrong += data[i] != ranksSum * static_cast<float>(i % 97);
+    RANK_EXPECT(wrong == 0, "%zu of %zu elements wrong", wrong, count);
+    if (rank == 0) {
+      std::ofstream out(orderFile);
+      for (int r : comm->nodes->ringOrder) out << r << ' ';
+    }
+    ncclCommDestroy(comm);
+    return problems;
+  });
+  EXPECT_EQ(failures, "");
+  std::vector<int> order;
+  std::ifstream in(orderFile);
+  for (int r; in >> r;) order.push_back(r);
+  return order;
+}
+
+TEST(ClusterTopology, RingsFollowTheBestRingThroughTheFilesAccelerators) {
+  // Two chips per MLU370-X8 card; the cards hang off two CPUs. `braid plan --preset mlu370-x8` prints the ring
+  // MLU0 MLU1 MLU3 MLU2 MLU4 MLU5 MLU7 MLU6: local rank i drives MLUi.
+  const std::string file = scratchPath("mlu370.xml");
+  std::ofstream(file) << topo::writeXml(topo::presetTopology("mlu370-x8"));
+  EXPECT_EQ(ringOrderWithTopologyFile(file, 8, 100003), (std::vector<int>{0, 1, 3, 2, 4, 5, 7, 6}));
+}
+
+TEST(ClusterTopology, HostWithoutAnAcceleratorPerRankKeepsTheRankOrder) {
+  const std::string file = scratchPath("cpu-node.xml");
+  std::ofstream(file) << topo::writeXml(topo::presetTopology("cpu-node"));
+  EXPECT_EQ(ringOrderWithTopologyFile(file, 3, 1001), (std::vector<int>{0, 1, 2}));
 }
 
 }  // namespace

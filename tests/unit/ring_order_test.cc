@@ -105,5 +105,14 @@ TEST(RingOrder, SmallRingsAreTakenAsGiven) {
   EXPECT_EQ(bestRing(g, paths, devicesNamed(g, {2})).bandwidth, 0);
 }
 
+TEST(RingOrder, AcceleratorsGetTheirPlaceInTheBestRing) {
+  // The ring MLU0 MLU1 MLU3 MLU2 MLU4 MLU5 MLU7 MLU6 (above): each card's two chips swap places every other card.
+  const auto positionsIn = [](const char* preset) {
+    return acceleratorRingPositions(buildGraph(presetTopology(preset), preset));
+  };
+  EXPECT_EQ(positionsIn("mlu370-x8"), (std::vector<int>{0, 1, 3, 2, 4, 5, 7, 6}));
+  EXPECT_TRUE(positionsIn("cpu-node").empty());
+}
+
 }  // namespace
 }  // namespace braid::topo
