@@ -21,6 +21,15 @@ struct Cost {
 };
 
 bool multiNode(const FabricModel& m) { return m.nodes() > 1; }
+// The model as the ranks' channels let them use it.
+FabricModel limitedByChannels(FabricModel m) {
+  if (m.channelGBps <= 0) return m;
+  const double perRank = std::max(1, m.channels) * m.channelGBps;
+  m.intra.bandwidthGBps = std::min(m.intra.bandwidthGBps, perRank);
+  m.intraEgressGBps = std::min(m.intraEgressGBps, perRank);
+  m.inter.bandwidthGBps = std::min(m.inter.bandwidthGBps, perRank * m.ranksPerNode);
+  return m;
+}
 // A ring ordered node by node crosses each node boundary once; channels spread it over all of a node's NICs.
 LinkLevel ringLevel(const FabricModel& m) {
   if (!multiNode(m)) return m.intra;
@@ -311,7 +320,8 @@ Prediction predictLowLatency(CollectiveKind kind, size_t bytes, const FabricMode
   return p;
 }
 
-Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricModel& m) {
+Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricModel& model) {
+  const FabricModel m = limitedByChannels(model);
   Cost c{m};
   const double s = static_cast<double>(bytes);
   const int n = m.nranks;

@@ -25,6 +25,11 @@ struct FabricModel {
   double intraEgressGBps = 1; // all of a rank's links at once (what a rank sending to every peer sees)
   LinkLevel inter;            // between nodes: latency, and the bandwidth of all of a node's NICs together
   double reduceGBps = 10;     // reduction arithmetic, per rank
+  // A rank moves its data through `channels` parallel channels (rings, each driven by its own engine: a GPU's
+  // thread block, a CPU thread), each of which moves at most `channelGBps` (0: no limit of its own). No level
+  // carries more than they do: channels x channelGBps per rank, and per rank of the node over the network.
+  int channels = 1;
+  double channelGBps = 0;
   double stepOverheadUs = 0;  // software cost of each dependent step (waiting for a peer, waking up)
   double messageOverheadUs = 0;  // cost of each further message sent in the same step (one per peer)
   // Share of the bandwidth that algorithms exchanging whole halves or buffers per round (rd, rhd, mesh) reach

@@ -1,6 +1,8 @@
 #include "algorithms/planner/topology_model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 #include "topology/paths.h"
 #include "topology/ring_order.h"
@@ -15,9 +17,22 @@ int fatTreeTiers(int nodes) {
   return tiers;
 }
 
+// The most one channel of `device` moves, GB/s: NCCL's own tuning caps a channel at 36.7 GB/s on Hopper and
+// 20 GB/s before (its LL128 ring figures); other accelerators are taken to be like the latter.
+double channelBandwidth(const topo::Node& device, std::vector<std::string>& assumptions) {
+  const size_t sm = device.detail.find("sm_");
+  if (device.detail.rfind("NVIDIA", 0) == 0 && sm != std::string::npos) {
+    const int version = std::atoi(device.detail.c_str() + sm + 3);
+    if (version > 0) return version >= 90 ? 36.7 : 20.0;
+  }
+  assumptions.push_back("per-channel bandwidth of " + device.detail + " unknown: assumed 20 GB/s");
+  return 20.0;
+}
+
 }  // namespace
 
-ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode) {
+ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode,
+                          int maxChannels) {
   ClusterModel out;
   std::vector<int> devices, nics;
   for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) {
@@ -56,6 +71,12 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   const int tiers = std::max(1, fatTreeTiers(std::max(1, nodes)) - (shape == NetworkShape::Rail ? 1 : 0));
   const double switchHopUs = 0.6, endpointUs = 2.0;  // per switch traversal; NIC, PCIe and wire at both ends
   m.inter = {endpointUs + switchHopUs * (2 * tiers - 1), nicGBps * kLinkEfficiency};
+  if (accelerators) {  // as many channels as a rank's busiest level needs (a lone device has no node links)
+    m.channelGBps = channelBandwidth(graph.nodes[devices[0]], out.assumptions);
+    const double links = devices.size() > 1 ? std::max(m.intra.bandwidthGBps, m.intraEgressGBps) : 0;
+    const double needed = std::max(links, m.inter.bandwidthGBps / m.ranksPerNode);
+    m.channels = std::clamp(static_cast<int>(std::ceil(needed / m.channelGBps)), 1, std::max(1, maxChannels));
+  }
   m.reduceGBps = accelerators ? 1e4 : 10;  // accelerators reduce inside the copy kernels: it overlaps
   m.stepOverheadUs = accelerators ? 0.5 : 0.05;
   m.messageOverheadUs = accelerators ? 0.5 : 0.1;

@@ -13,6 +13,12 @@ namespace braid::planner {
 
 enum class NetworkShape { FatTree, Rail };
 
+// Sustained fraction of a link's bandwidth that collectives reach (protocol headers, synchronization). One
+// figure calibrated against NCCL's published DGX A100 and H100 results: docs/planner.md.
+constexpr double kLinkEfficiency = 0.8;
+// NCCL's default ceiling on channels per communicator.
+constexpr int kDefaultMaxChannels = 32;
+
 struct ClusterModel {
   FabricModel fabric;
   std::vector<std::string> ring;         // a node's devices in the order its rings take (topo::bestRing)
@@ -20,10 +26,9 @@ struct ClusterModel {
 };
 
 // Ranks are the accelerators of the graph's first host (its CPUs when it has none), `ranksPerNode` overriding.
-ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode = 0);
-
-// Sustained fraction of a link's bandwidth that collectives reach (protocol headers, synchronization). One
-// figure calibrated against NCCL's published DGX A100 and H100 results: docs/planner.md.
-constexpr double kLinkEfficiency = 0.8;
+// Accelerator ranks run as many channels as their links need, up to `maxChannels` (NCCL_MAX_NCHANNELS'
+// role); CPU ranks run one, whose limit is in the host figures.
+ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode = 0,
+                          int maxChannels = kDefaultMaxChannels);
 
 }  // namespace braid::planner

@@ -73,6 +73,9 @@ void addPlanCommand(CLI::App& app, PlanOptions& o) {
   plan->add_option("--nodes", o.nodes, "how many such nodes")->check(CLI::Range(1, 1 << 24));
   plan->add_option("--ranks-per-node", o.ranksPerNode, "ranks per node (default: its accelerators, else CPUs)")
       ->check(CLI::Range(1, 1 << 16));
+  plan->add_option("--channels", o.maxChannels, "most channels an accelerator rank runs (NCCL_MAX_NCHANNELS' role)")
+      ->check(CLI::Range(1, 64))
+      ->excludes(host);
   plan->add_option("--fabric", o.fabric, "network between nodes")->check(CLI::IsMember({"fat-tree", "rail"}));
   plan->add_option("--coll", o.collective, "allreduce|allgather|reducescatter|broadcast|reduce|alltoall|gather|scatter");
   auto* bytes = plan->add_option("--bytes", o.bytes, "one message size (8, 64K, 1M, 1G)");
@@ -99,7 +102,7 @@ int runPlan(const PlanOptions& o) {
     source = !o.file.empty() ? o.file : !o.preset.empty() ? o.preset : "this host";
     cluster = planner::clusterModel(topo::buildGraph(root, source), o.nodes,
                                     o.fabric == "rail" ? planner::NetworkShape::Rail : planner::NetworkShape::FatTree,
-                                    o.ranksPerNode);
+                                    o.ranksPerNode, o.maxChannels);
   }
   const planner::FabricModel& m = cluster.fabric;
   const planner::AlgorithmFilter filter =
@@ -120,7 +123,8 @@ int runPlan(const PlanOptions& o) {
                           {"ranks_per_node", m.ranksPerNode}, {"collective", o.collective}, {"fabric", o.fabric}};
     out["model"] = {{"intra_GBps", m.intra.bandwidthGBps}, {"intra_latency_us", m.intra.latencyUs},
                     {"intra_all_links_GBps", m.intraEgressGBps}, {"inter_GBps", m.inter.bandwidthGBps},
-                    {"inter_latency_us", m.inter.latencyUs}, {"intra_ring", cluster.ring},
+                    {"inter_latency_us", m.inter.latencyUs}, {"channels", m.channels},
+                    {"channel_GBps", m.channelGBps}, {"intra_ring", cluster.ring},
                     {"assumptions", cluster.assumptions}};
     nlohmann::json plans = nlohmann::json::array();
     for (size_t i = 0; i < sizes.size(); ++i) {
@@ -139,6 +143,9 @@ int runPlan(const PlanOptions& o) {
               << std::fixed << std::setprecision(1) << "# within a node: " << m.intra.bandwidthGBps << " GB/s, "
               << m.intra.latencyUs << " us per step (all links " << m.intraEgressGBps << " GB/s); between nodes: "
               << m.inter.bandwidthGBps << " GB/s per node, " << m.inter.latencyUs << " us\n";
+    if (m.channelGBps > 0)
+      std::cout << "# channels: " << m.channels << " per rank (at most " << o.maxChannels << "), " << m.channelGBps
+                << " GB/s each\n";
     if (cluster.ring.size() > 2) {
       std::cout << "# ring within a node:";
       for (const std::string& device : cluster.ring) std::cout << " " << device;

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "algorithms/planner/topology_model.h"
+
 namespace braid::cli {
 
 struct PlanOptions {
@@ -13,6 +15,7 @@ struct PlanOptions {
   int nodes = 1;
   int ranksPerNode = 0;
   int hostRanks = 0;  // plan with the library's own model of N ranks on this host instead of a topology
+  int maxChannels = planner::kDefaultMaxChannels;
   bool json = false;
 };
 

@@ -38,6 +38,17 @@ assert plan["busbw_GBps"] > 0 and plan["time_us"] > 0
 assert plan["algorithm"] == plan["candidates"][0]["algorithm"]
 PY
 expect '"algorithm": "ring"' "$braid" plan --preset mlu370-x8 --bytes 64M --algo ring --json
+# Channels: as many as the NVLinks need by default, fewer on request, and then less bandwidth.
+expect "^# channels: 10 per rank (at most 32), 36.7 GB/s each" "$braid" plan --preset dgx-h100 --bytes 1G
+expect "^# channels: 4 per rank (at most 4), 36.7 GB/s each" "$braid" plan --preset dgx-h100 --bytes 1G --channels 4
+/usr/bin/python3 - <("$braid" plan --preset dgx-h100 --bytes 1G --json) \
+    <("$braid" plan --preset dgx-h100 --bytes 1G --channels 4 --json) <<'PY'
+import json, sys
+full, four = (json.load(open(f)) for f in sys.argv[1:])
+assert four["model"]["channels"] == 4, four["model"]
+assert four["busbw_GBps"] <= 4 * 36.7 < full["busbw_GBps"], (four["busbw_GBps"], full["busbw_GBps"])
+PY
+if "$braid" plan --host-ranks 2 --channels 3 > /dev/null 2>&1; then echo "--channels taken for the host model"; exit 1; fi
 "$braid" plan --preset metax-c500 --nodes 8 --sizes 1K:1G:8 --plot "$out/plot.svg" > /dev/null
 grep -q "<polyline" "$out/plot.svg"
 fails "unknown algorithm \"rings\"" "$braid" plan --preset dgx-a100 --algo rings

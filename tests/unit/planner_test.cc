@@ -115,6 +115,27 @@ TEST(CostModel, SmallMessagesFavourFewStepsLargeOnesFavourLittleTraffic) {
   EXPECT_LE(p.busbwGBps, m.intra.bandwidthGBps);
 }
 
+TEST(CostModel, ChannelsCapWhatEachRankMoves) {
+  FabricModel m = twoNodes(100);
+  m.intra.bandwidthGBps = m.intraEgressGBps = 100;
+  m.reduceGBps = 1e4;  // reductions inside the copies, as on accelerators
+  const size_t large = size_t(1) << 30;
+  const double unlimited = predict(CollectiveKind::AllReduce, Algorithm::Ring, large, m).busbwGBps;
+  const std::vector<Algorithm> algorithms = modelledAlgorithms(CollectiveKind::AllReduce, m);
+  std::vector<double> unlimitedUs;
+  for (Algorithm a : algorithms) unlimitedUs.push_back(predict(CollectiveKind::AllReduce, a, large, m).timeUs);
+  m.channels = 2, m.channelGBps = 10;  // 20 GB/s per rank, well below its links
+  for (size_t i = 0; i < algorithms.size(); ++i)
+    EXPECT_GT(predict(CollectiveKind::AllReduce, algorithms[i], large, m).timeUs, 1.5 * unlimitedUs[i])
+        << algorithmName(algorithms[i]);
+  const double ring = predict(CollectiveKind::AllReduce, Algorithm::Ring, large, m).busbwGBps;
+  EXPECT_LE(ring, 20.0);
+  EXPECT_GT(ring, 0.8 * 20);
+  EXPECT_GT(unlimited, 2 * 20);
+  m.channels = 20;  // enough channels for the links: the links bound it again
+  EXPECT_DOUBLE_EQ(predict(CollectiveKind::AllReduce, Algorithm::Ring, large, m).busbwGBps, unlimited);
+}
+
 TEST(CostModel, HierarchicalWinsAcrossASlowNetwork) {
   const FabricModel m = twoNodes(0.125);  // 1 Gbit/s between the nodes
   const double ring = predict(CollectiveKind::AllReduce, Algorithm::Ring, 16 << 20, m).timeUs;
