@@ -158,7 +158,7 @@ Schedule allReduce(const CollectiveShape& c) {
       return overRingPositions(c, [&](int p) { return halvingDoublingAllReduce(p, c.nranks, c.count, nearestFirst); });
     }
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
-    case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count);
+    case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count, c.halvingRails);
     default: return ringAllReduce(c.rank, ringOrder(c), c.count);
   }
 }

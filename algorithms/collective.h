@@ -61,6 +61,8 @@ struct CollectiveShape {
   std::shared_ptr<const NodeLayout> nodes;  // needed by Hierarchical only
   // AlltoAllv, hierarchical: what the members of this rank's node send along its rail (hierarchical.h).
   std::vector<size_t> railCounts;
+  // AllReduce, hierarchical: the rails halve and double also for a node count that is not a power of two.
+  bool halvingRails = false;
 };
 
 // The schedule of `shape.algorithm` for `shape` (throws std::invalid_argument when hasAlgorithm says no).

@@ -76,7 +76,7 @@ Schedule leaderAllReduce(int rank, const NodeLayout& nodes, size_t count) {
 }
 
 // Equal nodes: every rank's segment travels its own rail (see hierarchical.h).
-Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count) {
+Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count, bool halvingRails) {
   Schedule s;
   const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
   const std::vector<int>& members = nodes.members[node];
@@ -97,10 +97,10 @@ Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count) {
   }
   // Across nodes: the rail all-reduces that segment in place (from the send buffer with one rank per node):
   // halving-doubling when the node count is a power of two (2 log2 N steps instead of the ring's 2(N-1), the
-  // same bytes), else a ring.
+  // same bytes) or when asked (folding costs the folded pairs two more steps and twice the segment), else a ring.
   const Region railOutput{kRecvBuffer, segment.offset};
   Gate allReduced = segmentReady;
-  if (rail.size() > 1 && powerOfTwo(static_cast<int>(rail.size()))) {
+  if (rail.size() > 1 && (halvingRails || powerOfTwo(static_cast<int>(rail.size())))) {
     allReduced = {emitHalvingDoublingAllReduce(s, rail, node, railInput, railOutput, segment.count, segmentReady.step),
                   kWholeStep};
   } else if (rail.size() > 1) {
@@ -117,8 +117,8 @@ Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count) {
 
 }  // namespace
 
-Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count) {
-  return nodes.uniform() ? railAllReduce(rank, nodes, count) : leaderAllReduce(rank, nodes, count);
+Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count, bool halvingRails) {
+  return nodes.uniform() ? railAllReduce(rank, nodes, count, halvingRails) : leaderAllReduce(rank, nodes, count);
 }
 
 Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) {

@@ -1,6 +1,7 @@
 // Hierarchical AllReduce for ranks spread over nodes of equal size L: a ring reduce-scatter within each node
 // leaves each rank one node-reduced segment; the ranks holding the same segment (one per node, a "rail")
-// all-reduce it across nodes (halving-doubling when the node count is a power of two, else a ring); a ring
+// all-reduce it across nodes (halving-doubling when the node count is a power of two or `halvingRails` asks
+// for it with the extra nodes folded in, else a ring: the planner prices both); a ring
 // allgather within each node spreads the result. Only 1/L of the data crosses the network per rank, all L
 // rails at once, and the levels overlap: the cross-node phase starts on each chunk as soon as the node has
 // reduced it (its first round, with halving-doubling).
@@ -15,7 +16,7 @@
 
 namespace braid {
 
-Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count);
+Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count, bool halvingRails = false);
 
 // Hierarchical AllGather for nodes of equal size: each rail gathers the blocks of the ranks with the same local
 // index (every rail at once, so each node sends its own blocks across the network once; recursive doubling for

@@ -151,11 +151,23 @@ Schedule halvingDoublingAllReduce(int rank, int n, size_t count, bool nearestFir
 
 int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input,
                                  Region output, size_t count, int inputReady) {
-  const int p = static_cast<int>(members.size());
+  const Folding f(index, static_cast<int>(members.size()));
+  if (f.folded()) {  // hand the input over; the result comes back (input and output may be one region)
+    const int sent = s.add({StepKind::Send, members[index + 1], input, {}, count, inputReady});
+    return s.add({StepKind::Recv, members[index + 1], {}, output, count, sent});
+  }
+  int last = inputReady;
+  if (f.holdsFolded()) {
+    last = s.add({StepKind::RecvReduce, members[index - 1], input, output, count, inputReady});
+    input = output;
+  }
+  const int p = f.core;
   const BlockStart blockStart = [&](int b) { return b == p ? count : segmentOf(count, p, b).offset; };
-  const auto realRank = [&members](int virtualRank) { return members[virtualRank]; };
-  const int reduced = emitHalvingReduceScatter(s, index, p, realRank, blockStart, input, output, inputReady, 0);
-  return emitDoublingAllGather(s, index, p, realRank, blockStart, output, reduced);
+  const auto realRank = [&](int virtualRank) { return members[f.realRank(virtualRank)]; };
+  const int reduced = emitHalvingReduceScatter(s, f.virtualRank, p, realRank, blockStart, input, output, last, 0);
+  last = emitDoublingAllGather(s, f.virtualRank, p, realRank, blockStart, output, reduced);
+  if (f.holdsFolded()) s.add({StepKind::Send, members[index - 1], output, {}, count, last, kWholeStep});
+  return last;
 }
 
 // Beyond a power of two, each folded rank hands its block to its odd neighbour, the core doubles with those

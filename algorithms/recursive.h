@@ -26,10 +26,10 @@ Schedule recursiveDoublingAllGather(int rank, int nranks, size_t count);
 // log2(p) rounds halving the blocks exchanged, partial sums in scratch (a folded pair's two blocks as one).
 Schedule recursiveHalvingReduceScatter(int rank, int nranks, size_t count);
 
-// Halving-doubling AllReduce as a phase among `members` (a power of two of them; this rank is members[index]),
-// e.g. along a rail of the hierarchical AllReduce: reads `input`, whose element i step `inputReady` produces as
-// its element i (-1: ready), and leaves the sum in `output`. Returns the last step, which finishes only once
-// the whole result is in `output`.
+// Halving-doubling AllReduce as a phase among `members` (this rank is members[index]; beyond a power of two
+// they fold as above), e.g. along a rail of the hierarchical AllReduce: reads `input`, whose element i step
+// `inputReady` produces as its element i (-1: ready), and leaves the sum in `output` (which may be `input`).
+// Returns the last step that writes `output`, which finishes only once the whole result is there.
 int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input,
                                  Region output, size_t count, int inputReady);
 

@@ -133,9 +133,10 @@ double treeAllReduce(Cost& c, double s, int n) {
 double flatAllReduce(Algorithm a, double s, const FabricModel& m);
 
 // Within each node a reduce-scatter, across nodes an allreduce of each rank's 1/L share among the ranks of the
-// same local index (all L rails at once; halving-doubling for a power of two of nodes, else a ring), then an
-// allgather within each node. The levels are pipelined, so their transfers overlap.
-double hierarchicalAllReduce(Cost& c, double s) {
+// same local index (all L rails at once), then an allgather within each node. The levels are pipelined, so
+// their transfers overlap. The rails halve and double for a power of two of nodes; otherwise they take the
+// cheaper of a ring and halving-doubling with the extra nodes folded in (`halvingRails` says which).
+double hierarchicalAllReduce(Cost& c, double s, bool* halvingRails) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
   FabricModel rail = m;
@@ -143,9 +144,10 @@ double hierarchicalAllReduce(Cost& c, double s) {
   rail.ranksPerNode = 1;
   rail.intra = {m.inter.latencyUs, m.inter.bandwidthGBps / local};
   rail.intraEgressGBps = rail.intra.bandwidthGBps;
-  // The rails use halving-doubling for a power of two of nodes (hierarchical.cc).
-  const double interUs =
-      flatAllReduce(powerOfTwo(nodes) ? Algorithm::HalvingDoubling : Algorithm::Ring, s / local, rail);
+  const double halvingUs = flatAllReduce(Algorithm::HalvingDoubling, s / local, rail);
+  const double ringUs = powerOfTwo(nodes) ? halvingUs : flatAllReduce(Algorithm::Ring, s / local, rail);
+  *halvingRails = !powerOfTwo(nodes) && halvingUs < ringUs;
+  const double interUs = std::min(halvingUs, ringUs);
   c.steps(2.0 * (local - 1), m.intra.latencyUs);
   const double intraUs = 2.0 * (local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
   c.reduce(double(local - 1) / local * s);
@@ -326,13 +328,15 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
   const double s = static_cast<double>(bytes);
   const int n = m.nranks;
   double t = 0;
+  bool halvingRails = false;
   if (n > 1) {
     switch (kind) {
       case CollectiveKind::AllReduce:
         if (a != Algorithm::Hierarchical)
           t = flatAllReduce(a, s, m);
         else
-          t = m.equalNodes && m.nranks % m.ranksPerNode == 0 ? hierarchicalAllReduce(c, s) : leaderAllReduce(c, s);
+          t = m.equalNodes && m.nranks % m.ranksPerNode == 0 ? hierarchicalAllReduce(c, s, &halvingRails)
+                                                               : leaderAllReduce(c, s);
         break;
       case CollectiveKind::Broadcast:
       case CollectiveKind::Reduce: {
@@ -368,7 +372,9 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
       }
     }
   }
-  return finish(kind, a, s, t, n);
+  Prediction p = finish(kind, a, s, t, n);
+  p.halvingRails = halvingRails;
+  return p;
 }
 
 }  // namespace braid::planner

@@ -49,6 +49,7 @@ struct Prediction {
   double algbwGBps;
   double busbwGBps;
   Protocol protocol = Protocol::Simple;
+  bool halvingRails = false;  // hierarchical AllReduce: rails of a node count not a power of two halve-double
 };
 // "ring", or "mesh/LL" for the LL protocol.
 std::string planName(const Prediction& prediction);

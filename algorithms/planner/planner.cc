@@ -50,14 +50,15 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
     if ((lowLatency || canRun) && filter_.allows(kind, rule->algorithm)) {
       const Prediction p =
           lowLatency ? predictLowLatency(kind, bytes, model_) : predict(kind, rule->algorithm, bytes, model_);
-      return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol};
+      return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol, p.halvingRails};
     }
   }
   const std::vector<Prediction> ranked = candidates(kind, bytes, true);
   const bool overridden = filter_.restricts(kind) || !protocols_.lowLatency || !protocols_.simple;
   const ChoiceSource source = overridden ? ChoiceSource::Override : ChoiceSource::Model;
   if (ranked.empty()) return {Algorithm::Default, source, 0};  // the overrides exclude everything
-  return {ranked.front().algorithm, source, ranked.front().timeUs, ranked.front().protocol};
+  const Prediction& best = ranked.front();
+  return {best.algorithm, source, best.timeUs, best.protocol, best.halvingRails};
 }
 
 // LL is a one-shot exchange, so an algorithm override keeps it only where it allows mesh.

@@ -22,6 +22,7 @@ struct Choice {
   ChoiceSource source;
   double predictedUs;
   Protocol protocol = Protocol::Simple;
+  bool halvingRails = false;  // CollectiveShape::halvingRails
 };
 
 class Planner {

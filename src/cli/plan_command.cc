@@ -39,8 +39,10 @@ std::vector<size_t> sizeList(const std::string& bytes, const std::string& range)
 }
 
 nlohmann::json predictionJson(const Prediction& p) {
-  return {{"algorithm", algorithmName(p.algorithm)}, {"protocol", protocolName(p.protocol)}, {"time_us", p.timeUs},
-          {"algbw_GBps", p.algbwGBps}, {"busbw_GBps", p.busbwGBps}};
+  nlohmann::json out = {{"algorithm", algorithmName(p.algorithm)}, {"protocol", protocolName(p.protocol)},
+                        {"time_us", p.timeUs}, {"algbw_GBps", p.algbwGBps}, {"busbw_GBps", p.busbwGBps}};
+  if (p.halvingRails) out["halving_rails"] = true;
+  return out;
 }
 
 // Adjacent sizes with the same choice become one rule; the ranges cover every size.

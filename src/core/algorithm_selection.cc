@@ -97,9 +97,10 @@ planner::Choice selectPlan(ncclComm* comm, const CollectiveShape& shape, ncclDat
   bool fresh = false;
   const planner::Choice choice = comm->planner->choose(shape.kind, bytes, &fresh);
   if (fresh)
-    BRAID_INFO("TUNING", "rank %d: %s of %zu bytes on %d ranks: %s/%s (%s, predicted %.2f us)", comm->rank,
+    BRAID_INFO("TUNING", "rank %d: %s of %zu bytes on %d ranks: %s/%s%s (%s, predicted %.2f us)", comm->rank,
                collectiveName(shape.kind), bytes, shape.nranks, algorithmName(choice.algorithm),
-               protocolName(choice.protocol), planner::choiceSourceName(choice.source), choice.predictedUs);
+               protocolName(choice.protocol), choice.halvingRails ? " with halving-doubling rails" : "",
+               planner::choiceSourceName(choice.source), choice.predictedUs);
   return choice;
 }
 

@@ -185,7 +185,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
                       ForcedCase{"allgather:rd;reducescatter:rhd", 6, Wiring::Mixed, "rd_rh_6_mixed"},
                       ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
-                      ForcedCase{"allreduce:hier", 3, Wiring::Sockets, "hier_3x1_sockets"},
+                      ForcedCase{"allreduce:hier", 6, Wiring::Mixed, "hier_3x2_mixed"},
+                      // 5 nodes: the model halves and doubles along the rails for the small sizes, rings the large
+                      ForcedCase{"allreduce:hier", 10, Wiring::Mixed, "hier_5x2_mixed"},
                       ForcedCase{"allgather:hier;reducescatter:hier;alltoall:hier", 6, Wiring::Mixed, "hier_ag_rs_a2a_3x2_mixed"},
                       ForcedCase{"allreduce:hier", 5, Wiring::Mixed, "hier_unequal_2_2_1_mixed"},
                       ForcedCase{nullptr, 2, Wiring::SharedMemory, "simple_2", "Simple"},

@@ -136,6 +136,19 @@ TEST(CostModel, ChannelsCapWhatEachRankMoves) {
   EXPECT_DOUBLE_EQ(predict(CollectiveKind::AllReduce, Algorithm::Ring, large, m).busbwGBps, unlimited);
 }
 
+TEST(CostModel, RailsOfNodeCountsNotAPowerOfTwoHalveForSmallMessagesAndRingForLargeOnes) {
+  FabricModel m = twoNodes(12.5);
+  m.nranks = 12 * m.ranksPerNode;  // 12 nodes: halving-doubling over 8 with 4 folded in, or a ring of 12
+  const Prediction small = predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 64 << 10, m);
+  const Prediction large = predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, size_t(1) << 30, m);
+  EXPECT_TRUE(small.halvingRails);
+  EXPECT_FALSE(large.halvingRails);
+  const Choice chosen = Planner(m, AlgorithmFilter::parse("allreduce:hier"), {}).choose(CollectiveKind::AllReduce, 64 << 10);
+  EXPECT_TRUE(chosen.halvingRails);
+  m.nranks = 8 * m.ranksPerNode;  // a power of two: the rails always halve, no choice to pass on
+  EXPECT_FALSE(predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 64 << 10, m).halvingRails);
+}
+
 TEST(CostModel, HierarchicalWinsAcrossASlowNetwork) {
   const FabricModel m = twoNodes(0.125);  // 1 Gbit/s between the nodes
   const double ring = predict(CollectiveKind::AllReduce, Algorithm::Ring, 16 << 20, m).timeUs;

@@ -33,10 +33,17 @@ CollectiveKind kindOf(Collective c) {
 }
 
 // Runs `collective` for `nranks` and returns the number of wrong elements over all ranks (-1 on deadlock).
+// The host of each of nodes x perNode ranks: numbered node by node, or dealt round-robin.
+std::vector<int> nodeIdsOf(int nodes, int perNode, bool interleaved) {
+  std::vector<int> nodeId(nodes * perNode);
+  for (int r = 0; r < nodes * perNode; ++r) nodeId[r] = interleaved ? r % nodes : r / perNode;
+  return nodeId;
+}
+
 long simulateCollective(Collective collective, int nranks, size_t count, int root, bool inPlace, ncclDataType_t type,
                         reference::TestOp op, size_t pipeBytes, uint32_t seed,
                         Algorithm algorithm = Algorithm::Default,
-                        std::shared_ptr<const NodeLayout> nodes = nullptr) {
+                        std::shared_ptr<const NodeLayout> nodes = nullptr, bool halvingRails = false) {
   const size_t es = dataTypeSize(type);
   std::vector<std::vector<char>> send(nranks), recv(nranks);
   std::vector<collperf::CallContext> calls;
@@ -59,7 +66,7 @@ long simulateCollective(Collective collective, int nranks, size_t count, int roo
       ranks[r].schedule = pointToPointGroup(r, group);
       ranks[r].buffers = {nullptr, nullptr, nullptr, const_cast<char*>(p.send), p.recv};
     } else {
-      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm, nodes, {}};
+      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm, nodes, {}, halvingRails};
       ranks[r].schedule = buildSchedule(s);
       ranks[r].buffers = {const_cast<char*>(p.send), p.recv};
     }
@@ -170,8 +177,7 @@ TEST(HierarchicalSimulator, NodesOfEqualSizeContiguousOrInterleaved) {
     for (int perNode = 1; perNode <= 6; ++perNode)
       for (bool interleaved : {false, true}) {
         const int n = nodes * perNode;
-        std::vector<int> nodeId(n);
-        for (int r = 0; r < n; ++r) nodeId[r] = interleaved ? r % nodes : r / perNode;
+        const std::vector<int> nodeId = nodeIdsOf(nodes, perNode, interleaved);
         auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
         for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter,
                              Collective::AlltoAll})
@@ -364,6 +370,36 @@ TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
     }
 }
 
+// Asked to (the planner prices both), rails of any node count halve and double, the nodes beyond a power of two
+// folded into a neighbour: 2 log2 p sends across the network for a rank in the core instead of the ring's 2(N-1).
+TEST(HierarchicalSimulator, RailsOfAnyNodeCountHalveAndDoubleWhenAsked) {
+  uint32_t seed = 18000;
+  for (int nodes : {3, 5, 6, 7, 12})
+    for (int perNode : {1, 2, 3})
+      for (bool interleaved : {false, true}) {
+        const int n = nodes * perNode;
+        const std::vector<int> nodeId = nodeIdsOf(nodes, perNode, interleaved);
+        auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
+        for (size_t count : {size_t(0), size_t(1), size_t(67), size_t(1000)})
+          for (bool inPlace : {false, true}) {
+            long wrong = simulateCollective(Collective::AllReduce, n, count, 0, inPlace, ncclInt32,
+                                            reference::TestOp::Sum, 24, ++seed, Algorithm::Hierarchical, layout, true);
+            ASSERT_EQ(wrong, 0) << nodes << " nodes x " << perNode << (interleaved ? " interleaved" : "")
+                                << " count=" << count << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
+          }
+        // The first rank of the last node is in the core whatever the count (only the first 2(N-p) nodes fold).
+        const int rank = layout->members.back().front();
+        CollectiveShape shape{CollectiveKind::AllReduce, rank, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical,
+                              layout, {}, true};
+        int crossNodeSends = 0, p = 1;
+        for (const Step& step : buildSchedule(shape).steps)
+          crossNodeSends += step.kind == StepKind::Send && nodeId[step.peer] != nodeId[rank];
+        int log2Core = 0;
+        while (2 * p <= nodes) p *= 2, ++log2Core;
+        EXPECT_EQ(crossNodeSends, 2 * log2Core) << nodes << " nodes x " << perNode;
+      }
+}
+
 TEST(HierarchicalSimulator, AllReduceOverNodesOfUnequalSize) {
   uint32_t seed = 12000;
   const std::vector<std::vector<int>> layouts = {
@@ -390,8 +426,7 @@ TEST(HierarchicalSimulator, AlltoAllvAfterTheRailCountsExchange) {
     for (int perNode : {1, 2, 3})
       for (bool interleaved : {false, true}) {
         const int n = nodes * perNode;
-        std::vector<int> nodeId(n);
-        for (int r = 0; r < n; ++r) nodeId[r] = interleaved ? r % nodes : r / perNode;
+        const std::vector<int> nodeId = nodeIdsOf(nodes, perNode, interleaved);
         auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
         std::mt19937 random(++seed);
         std::vector<std::vector<size_t>> counts(n, std::vector<size_t>(n));  // [from][to]
