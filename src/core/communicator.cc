@@ -110,9 +110,9 @@ std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout
   std::vector<Placement> all(comm->nranks);
   const int rank = comm->rank;
   const std::vector<int>& host = layout.members[layout.nodeOf[rank]];
-  const int ringPosition = comm->topology ? acceleratorRingPosition(*comm->topology, host.front(),
-                                                                    layout.localIndex[rank], static_cast<int>(host.size()))
-                                          : -1;
+  const int hostRanks = static_cast<int>(host.size());
+  const int ringPosition =
+      comm->topology ? acceleratorRingPosition(*comm->topology, host.front(), layout.localIndex[rank], hostRanks) : -1;
   all[rank] = {cores, callingThreadNumaNode(), ringPosition};
   comm->bootstrap->allGather(all.data(), sizeof(Placement));
   return all;

@@ -48,7 +48,10 @@ full, four = (json.load(open(f)) for f in sys.argv[1:])
 assert four["model"]["channels"] == 4, four["model"]
 assert four["busbw_GBps"] <= 4 * 36.7 < full["busbw_GBps"], (four["busbw_GBps"], full["busbw_GBps"])
 PY
-if "$braid" plan --host-ranks 2 --channels 3 > /dev/null 2>&1; then echo "--channels taken for the host model"; exit 1; fi
+if "$braid" plan --host-ranks 2 --channels 3 > /dev/null 2>&1; then
+  echo "--channels taken for the host model"
+  exit 1
+fi
 "$braid" plan --preset metax-c500 --nodes 8 --sizes 1K:1G:8 --plot "$out/plot.svg" > /dev/null
 grep -q "<polyline" "$out/plot.svg"
 fails "unknown algorithm \"rings\"" "$braid" plan --preset dgx-a100 --algo rings

@@ -143,8 +143,8 @@ TEST(CostModel, RailsOfNodeCountsNotAPowerOfTwoHalveForSmallMessagesAndRingForLa
   const Prediction large = predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, size_t(1) << 30, m);
   EXPECT_TRUE(small.halvingRails);
   EXPECT_FALSE(large.halvingRails);
-  const Choice chosen = Planner(m, AlgorithmFilter::parse("allreduce:hier"), {}).choose(CollectiveKind::AllReduce, 64 << 10);
-  EXPECT_TRUE(chosen.halvingRails);
+  const Planner forced(m, AlgorithmFilter::parse("allreduce:hier"), {});
+  EXPECT_TRUE(forced.choose(CollectiveKind::AllReduce, 64 << 10).halvingRails);
   m.nranks = 8 * m.ranksPerNode;  // a power of two: the rails always halve, no choice to pass on
   EXPECT_FALSE(predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 64 << 10, m).halvingRails);
 }
