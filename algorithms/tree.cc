@@ -9,62 +9,75 @@
 namespace braid {
 namespace {
 
-// Rank `rank`'s place in the binary heap rooted at `root`: position 0 is the root, children 2i+1 and 2i+2.
 struct TreeNode {
   int parent = -1;
   std::vector<int> children;
 };
 
-// The heap over n members (ranks or nodes) rooted at member `root`: member i's position; `mirrored` numbers
-// it from the last member down instead (the second tree of a double binary tree).
-struct Heap {
-  int n, root;
-  bool mirrored;
-  int position(int member) const { return mirrored ? n - 1 - member : ((member - root) % n + n) % n; }
-  int memberAt(int p) const { return mirrored ? n - 1 - p : (p + root) % n; }
-  int parent(int member) const {
-    const int p = position(member);
-    return p > 0 ? memberAt((p - 1) / 2) : -1;
-  }
-  std::vector<int> children(int member) const {
-    std::vector<int> out;
-    for (int child : {2 * position(member) + 1, 2 * position(member) + 2})
-      if (child < n) out.push_back(memberAt(child));
-    return out;
+// A binary tree over n members in a row (ranks in ring order, or nodes) in which every subtree is a run of
+// neighbouring members: a run's middle member is its root, each half a subtree. So a subtree stays within
+// a NUMA node, a device group or a leaf switch wherever its run does, and only runs that straddle a boundary
+// cross it. The row is circular: tree position t holds member (t + shift) mod n, so any member can be the root;
+// the second tree of a double binary tree shifts by one more, which makes the inner members of one tree leaves
+// of the other but for at most two (n <= 64).
+struct RowTree {
+  int n, shift;
+  static RowTree rootedAt(int n, int root) { return {n, root - n / 2}; }
+  int member(int t) const { return ((t + shift) % n + n) % n; }
+  TreeNode around(int member) const {
+    const int t = ((member - shift) % n + n) % n;
+    TreeNode node;
+    int lo = 0, hi = n, mid = n / 2;
+    while (t != mid) {
+      node.parent = this->member(mid);
+      if (t < mid) hi = mid;
+      else lo = mid + 1;
+      mid = lo + (hi - lo) / 2;
+    }
+    if (lo < mid) node.children.push_back(this->member(lo + (mid - lo) / 2));
+    if (mid + 1 < hi) node.children.push_back(this->member(mid + 1 + (hi - mid - 1) / 2));
+    return node;
   }
 };
 
-// Node k's ranks in ring order: reversed for the mirrored tree; starting at the root in the root's node.
-std::vector<int> chainOf(const NodeLayout& layout, int k, int root, bool mirrored) {
+// Node k's ranks in ring order: reversed for the second tree; starting at the root in the root's node.
+std::vector<int> chainOf(const NodeLayout& layout, int k, int root, bool second) {
   std::vector<int> chain;
   for (int r : layout.ringOrder)
     if (layout.nodeOf[r] == k) chain.push_back(r);
-  if (mirrored) std::reverse(chain.begin(), chain.end());
+  if (second) std::reverse(chain.begin(), chain.end());
   if (root >= 0 && layout.nodeOf[root] == k)
     std::rotate(chain.begin(), std::find(chain.begin(), chain.end(), root), chain.end());
   return chain;
 }
 
-// This rank's place in the tree rooted at `root` (-1: any rank may be the root, as for the AllReduce).
-TreeNode nodeOf(int rank, int n, int root, bool mirrored, const NodeLayout* layout) {
-  TreeNode node;
-  if (!layout || layout->members.size() < 2 || static_cast<int>(layout->ringOrder.size()) != n) {
-    const Heap heap{n, std::max(root, 0), mirrored};
-    node.parent = heap.parent(rank);
-    node.children = heap.children(rank);
+// This rank's place in the tree rooted at `root` (-1: any rank may be the root, as for the AllReduce); `second`:
+// the second tree of a double binary tree.
+TreeNode nodeOf(int rank, int n, int root, bool second, const NodeLayout* layout) {
+  const bool ordered = layout && static_cast<int>(layout->ringOrder.size()) == n;
+  if (!ordered || layout->members.size() < 2) {  // one tree over the ranks in ring order
+    std::vector<int> position(n);
+    for (int p = 0; p < n; ++p) position[ordered ? layout->ringOrder[p] : p] = p;
+    const auto rankAt = [&](int p) { return ordered ? layout->ringOrder[p] : p; };
+    const RowTree tree = RowTree::rootedAt(n, root >= 0 ? position[root] : 0);
+    TreeNode node = (second ? RowTree{n, tree.shift + 1} : tree).around(position[rank]);
+    if (node.parent >= 0) node.parent = rankAt(node.parent);
+    for (int& child : node.children) child = rankAt(child);
     return node;
   }
   const int nodes = static_cast<int>(layout->members.size());
-  const Heap heap{nodes, root >= 0 ? layout->nodeOf[root] : 0, mirrored};
+  RowTree tree = RowTree::rootedAt(nodes, root >= 0 ? layout->nodeOf[root] : 0);
+  if (second) ++tree.shift;
   const int k = layout->nodeOf[rank];
-  const std::vector<int> chain = chainOf(*layout, k, root, mirrored);
+  const std::vector<int> chain = chainOf(*layout, k, root, second);
   const size_t j = std::find(chain.begin(), chain.end(), rank) - chain.begin();
-  if (j > 0) {
-    node.parent = chain[j - 1];
+  TreeNode node;
+  if (j == 0) {
+    const TreeNode across = tree.around(k);
+    if (across.parent >= 0) node.parent = chainOf(*layout, across.parent, root, second).front();
+    for (int childNode : across.children) node.children.push_back(chainOf(*layout, childNode, root, second).front());
   } else {
-    const int parentNode = heap.parent(k);
-    if (parentNode >= 0) node.parent = chainOf(*layout, parentNode, root, mirrored).front();
-    for (int childNode : heap.children(k)) node.children.push_back(chainOf(*layout, childNode, root, mirrored).front());
+    node.parent = chain[j - 1];
   }
   if (j + 1 < chain.size()) node.children.push_back(chain[j + 1]);
   return node;
@@ -136,8 +149,8 @@ void emitTreeAllReduce(Schedule& s, const TreeNode& node, size_t offset, size_t 
 }  // namespace
 
 Schedule treeAllReduce(int rank, int n, size_t count, const NodeLayout* nodes) {
-  // A double binary tree, as NCCL's: each half of the buffer climbs its own tree, the second numbered from the
-  // last rank down, so the inner ranks of one tree are mostly leaves of the other and the work spreads evenly.
+  // A double binary tree, as NCCL's: each half of the buffer climbs its own tree, the second shifted by one
+  // member, so the inner ranks of one tree are mostly leaves of the other and the work spreads evenly.
   Schedule s;
   s.scratchCount = count;
   const Segment first = segmentOf(count, 2, 0), second = segmentOf(count, 2, 1);

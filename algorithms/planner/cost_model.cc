@@ -108,8 +108,8 @@ double meshAllReduce(Cost& c, double s, int n) {
 
 double treeDepth(int n) { return log2Floor(n) + 1; }
 
-// Within a node a tree is a heap over the ranks; over several nodes a chain of L ranks in each node under a heap
-// over the N nodes (tree.cc): `times` passes through L-1 node steps and depth(N) network steps. Only the
+// Within a node a binary tree over the ranks; over several nodes a chain of L ranks in each node under a binary
+// tree over the N nodes (tree.cc): `times` passes through L-1 node steps and depth(N) network steps. Only the
 // chains' heads talk across the network, so a node's NICs serve one edge, not L ranks at once.
 LinkLevel treeLevel(Cost& c, int n, double times) {
   if (!multiNode(c.m)) {

@@ -231,6 +231,41 @@ TEST(RingOrderSimulator, InterleavedRanksRingNodeByNode) {
     }
 }
 
+// One host, ranks bound round-robin across its two NUMA nodes: the trees run over the ring order, every subtree
+// a run (an arc) of ring neighbours, so fewer of their edges cross the socket link than a heap over the rank
+// numbers, which crosses on every edge between an even and an odd rank (3 sends each Broadcast, 12 AllReduce).
+TEST(TreeSimulator, TreesWithinAHostFollowTheRingOrder) {
+  const int n = 8;
+  std::vector<int> numa(n);
+  for (int r = 0; r < n; ++r) numa[r] = r % 2;
+  NodeLayout layout = NodeLayout::fromNodeIds(std::vector<int>(n, 0));
+  layout.orderWithinNodes(numa);
+  EXPECT_EQ(layout.ringOrder, (std::vector<int>{0, 2, 4, 6, 1, 3, 5, 7}));
+  auto shared = std::make_shared<const NodeLayout>(layout);
+  uint32_t seed = 20000;
+  for (Collective c : {Collective::AllReduce, Collective::Broadcast, Collective::Reduce})
+    for (int root : {0, 3, 6})
+      for (size_t count : {size_t(1), size_t(67)})
+        ASSERT_EQ(simulateCollective(c, n, count, root, false, ncclInt32, reference::TestOp::Sum, 24, ++seed,
+                                     Algorithm::Tree, shared),
+                  0)
+            << static_cast<int>(c) << " root " << root << " count " << count;
+  const auto crossingSends = [&](CollectiveKind kind, int root) {
+    int crossings = 0;
+    for (int r = 0; r < n; ++r) {
+      CollectiveShape shape{kind, r, n, root, 64, {}, {}, {}, {}, Algorithm::Tree, shared, {}};
+      for (const Step& step : buildSchedule(shape).steps)
+        crossings += step.kind == StepKind::Send && numa[step.peer] != numa[r];
+    }
+    return crossings;
+  };
+  // Rooted at rank 0 the runs split at the NUMA boundary; rooted elsewhere they are arcs that may wrap around.
+  EXPECT_EQ(crossingSends(CollectiveKind::Broadcast, 0), 1);
+  EXPECT_EQ(crossingSends(CollectiveKind::Broadcast, 3), 3);
+  EXPECT_EQ(crossingSends(CollectiveKind::Broadcast, 6), 2);
+  EXPECT_EQ(crossingSends(CollectiveKind::AllReduce, 0), 8);  // both trees, up and down
+}
+
 // Ranks bound round-robin across two NUMA nodes of each of two hosts: the ring visits one NUMA node's ranks
 // after another, so four ranks (one per host and NUMA node) send across a socket or host boundary.
 TEST(RingOrderSimulator, RanksOfOneNumaNodeAreNeighbours) {
@@ -292,7 +327,7 @@ TEST(RingOrderSimulator, RecursiveAlgorithmsPairRanksOfOneNodeFirst) {
   }
 }
 
-// Over several nodes the trees are chains within each node joined by a heap over the nodes: whatever the
+// Over several nodes the trees are chains within each node joined by a tree over the nodes: whatever the
 // numbering and node sizes, each tree crosses the network on N-1 edges (one send each way per edge for the
 // AllReduce), and every result is right for every root.
 TEST(TreeSimulator, NodeChainsJoinedAcrossNodes) {
