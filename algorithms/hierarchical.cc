@@ -200,7 +200,28 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
     if (perNode == 1) s.add({StepKind::Copy, -1, inSend(rank), mine, count, -1});
     return s;
   }
-  // Across nodes: a ring reduce-scatter along the rail finishes each rank's block.
+  // Across nodes, along the rail: recursive halving when the node count is a power of two (log2 N exchanges:
+  // each keeps the half of the blocks that holds this rank's own, sends the other half to the partner whose own
+  // is in it, and adds in the partner's share of the kept half), else a ring reduce-scatter.
+  if (powerOfTwo(nodeCount)) {
+    const std::vector<int> railRanks = railOf(nodes, local);
+    std::vector<Region> partial(nodeCount);
+    for (int k = 0; k < nodeCount; ++k) partial[k] = nodeSum(k);
+    int lo = 0, len = nodeCount;
+    for (int mask = nodeCount / 2; mask >= 1; mask /= 2) {
+      const int partner = railRanks[node ^ mask], half = len / 2;
+      const int keepLo = (node & mask) ? lo + half : lo, sendLo = (node & mask) ? lo : lo + half;
+      for (int k = sendLo; k < sendLo + half; ++k)
+        s.add({StepKind::Send, partner, partial[k], {}, count, done[k], kWholeStep});
+      for (int k = keepLo; k < keepLo + half; ++k) {
+        const Region sum = mask == 1 ? mine : railPartial(k);
+        done[k] = s.add({StepKind::RecvReduce, partner, partial[k], sum, count, done[k], kWholeStep});
+        partial[k] = sum;
+      }
+      lo = keepLo, len = half;
+    }
+    return s;
+  }
   const RingPeers rail = ringOf(railOf(nodes, local), node);
   int last = -1;
   for (int j = 0; j < nodeCount - 1; ++j) {

@@ -25,8 +25,9 @@ Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count, 
 Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count);
 
 // Hierarchical ReduceScatter for nodes of equal size, the AllGather backwards: a ring within the node reduces
-// whole rails (each rank ends with its node's sum of the blocks of its rail), then a ring along each rail
-// finishes every rank's block. Each node sends across the network only what its rails need.
+// whole rails (each rank ends with its node's sum of the blocks of its rail), then each rail finishes every
+// rank's block (recursive halving for a power of two of nodes, else a ring). Each node sends across the
+// network only what its rails need.
 Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t count);
 
 // Hierarchical AlltoAll for nodes of equal size: within the node each rank hands every member what goes to that

@@ -170,15 +170,14 @@ double leaderAllReduce(Cost& c, double s) {
   return c.total() + flatAllReduce(Algorithm::Ring, s, leaders);
 }
 
-// A ring along each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one
-// local index, while a ring within the node passes whole rails on as they arrive: the levels overlap. The
-// hierarchical ReduceScatter is the same traffic backwards, plus the reductions.
-// `doublingRails`: the AllGather's rails run recursive doubling when the node count is a power of two.
-double hierarchicalAllGather(Cost& c, double s, bool doublingRails) {
+// Each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one local index,
+// by recursive doubling for a power of two of nodes, else a ring, while a ring within the node passes whole
+// rails on as they arrive: the levels overlap. The hierarchical ReduceScatter is the same traffic backwards
+// (recursive halving along the rails), plus the reductions.
+double hierarchicalAllGather(Cost& c, double s) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
-  const bool doubling = doublingRails && powerOfTwo(nodes);
-  c.steps(doubling ? log2Floor(nodes) : nodes - 1, m.inter.latencyUs);
+  c.steps(powerOfTwo(nodes) ? log2Floor(nodes) : nodes - 1, m.inter.latencyUs);
   c.steps(local - 1, m.intra.latencyUs);
   const double interUs = double(nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);
   const double intraUs = double(local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
@@ -350,11 +349,11 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
         break;
       }
       case CollectiveKind::AllGather:
-        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s, true) : allGather(c, a, s, n);
+        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : allGather(c, a, s, n);
         break;
       case CollectiveKind::ReduceScatter:
         if (a == Algorithm::Hierarchical) c.reduce(double(n - 1) / n * s);
-        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s, false) : reduceScatter(c, a, s, n);
+        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : reduceScatter(c, a, s, n);
         break;
       case CollectiveKind::AlltoAll:
       case CollectiveKind::AlltoAllv:

@@ -189,6 +189,8 @@ INSTANTIATE_TEST_SUITE_P(
                       // 5 nodes: the model halves and doubles along the rails for the small sizes, rings the large
                       ForcedCase{"allreduce:hier", 10, Wiring::Mixed, "hier_5x2_mixed"},
                       ForcedCase{"allgather:hier;reducescatter:hier;alltoall:hier", 6, Wiring::Mixed, "hier_ag_rs_a2a_3x2_mixed"},
+                      // 4 nodes: the rails double (AllGather) and halve (ReduceScatter) in two rounds
+                      ForcedCase{"allgather:hier;reducescatter:hier", 8, Wiring::Mixed, "hier_ag_rs_4x2_mixed"},
                       ForcedCase{"allreduce:hier", 5, Wiring::Mixed, "hier_unequal_2_2_1_mixed"},
                       ForcedCase{nullptr, 2, Wiring::SharedMemory, "simple_2", "Simple"},
                       ForcedCase{nullptr, 4, Wiring::SharedMemory, "simple_4", "^LL"},

@@ -361,8 +361,8 @@ TEST(TreeSimulator, NodeChainsJoinedAcrossNodes) {
 }
 
 // With a power of two of nodes the AllReduce's rails run halving-doubling (log2 N exchanges each way across the
-// network instead of the ring's N-1) and the AllGather's recursive doubling; results right for 8 nodes (three
-// rounds) in place or not.
+// network instead of the ring's N-1), the AllGather's recursive doubling and the ReduceScatter's recursive
+// halving; results right for 8 nodes (three rounds) in place or not.
 TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
   uint32_t seed = 13000;
   for (int nodes : {2, 4, 8})
@@ -385,23 +385,27 @@ TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
       int log2Nodes = 0;
       while ((1 << log2Nodes) < nodes) ++log2Nodes;
       EXPECT_EQ(crossNodeSends, 2 * log2Nodes) << nodes << " nodes x " << perNode;
-      // The AllGather's rails double: log2 N partners across the network (a ring talks to one), N-1 blocks sent.
-      for (size_t count : {size_t(0), size_t(1), size_t(67)})
-        for (bool inPlace : {false, true})
-          ASSERT_EQ(simulateCollective(Collective::AllGather, n, count, 0, inPlace, ncclInt32, reference::TestOp::Sum,
-                                       24, ++seed, Algorithm::Hierarchical, layout),
-                    0)
-              << "AllGather on " << nodes << " nodes x " << perNode << " count=" << count;
-      CollectiveShape allGather{CollectiveKind::AllGather, 0, n, 0, 10, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {}};
-      std::vector<int> partners;
-      int blocksAcross = 0;
-      for (const Step& step : buildSchedule(allGather).steps)
-        if (step.kind == StepKind::Send && nodeId[step.peer] != nodeId[0]) {
-          ++blocksAcross;
-          if (std::find(partners.begin(), partners.end(), step.peer) == partners.end()) partners.push_back(step.peer);
-        }
-      EXPECT_EQ(static_cast<int>(partners.size()), log2Nodes) << "AllGather on " << nodes << " nodes x " << perNode;
-      EXPECT_EQ(blocksAcross, nodes - 1) << "AllGather on " << nodes << " nodes x " << perNode;
+      // The AllGather's rails double and the ReduceScatter's halve: log2 N partners across the network (a ring
+      // talks to one), N-1 blocks sent.
+      for (Collective c : {Collective::AllGather, Collective::ReduceScatter}) {
+        const char* name = c == Collective::AllGather ? "AllGather" : "ReduceScatter";
+        for (size_t count : {size_t(0), size_t(1), size_t(67)})
+          for (bool inPlace : {false, true})
+            ASSERT_EQ(simulateCollective(c, n, count, 0, inPlace, ncclInt32, reference::TestOp::Sum, 24, ++seed,
+                                         Algorithm::Hierarchical, layout),
+                      0)
+                << name << " on " << nodes << " nodes x " << perNode << " count=" << count;
+        CollectiveShape shape{kindOf(c), 0, n, 0, 10, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {}};
+        std::vector<int> partners;
+        int blocksAcross = 0;
+        for (const Step& step : buildSchedule(shape).steps)
+          if (step.kind == StepKind::Send && nodeId[step.peer] != nodeId[0]) {
+            ++blocksAcross;
+            if (std::find(partners.begin(), partners.end(), step.peer) == partners.end()) partners.push_back(step.peer);
+          }
+        EXPECT_EQ(static_cast<int>(partners.size()), log2Nodes) << name << " on " << nodes << " nodes x " << perNode;
+        EXPECT_EQ(blocksAcross, nodes - 1) << name << " on " << nodes << " nodes x " << perNode;
+      }
     }
 }
 
