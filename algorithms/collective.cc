@@ -158,7 +158,7 @@ Schedule allReduce(const CollectiveShape& c) {
       return overRingPositions(c, [&](int p) { return halvingDoublingAllReduce(p, c.nranks, c.count, nearestFirst); });
     }
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
-    case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count, c.halvingRails);
+    case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count, c.foldedRails);
     default: return ringAllReduce(c.rank, ringOrder(c), c.count);
   }
 }
@@ -206,11 +206,13 @@ Schedule build(const CollectiveShape& c) {
     case CollectiveKind::AllGather:
       if (c.algorithm == Algorithm::Bruck) return bruckAllGather(c.rank, c.nranks, c.count);
       if (c.algorithm == Algorithm::RecursiveDoubling) return recursiveDoublingAllGather(c.rank, c.nranks, c.count);
-      if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAllGather(c.rank, nodesOf(c, true), c.count);
+      if (c.algorithm == Algorithm::Hierarchical)
+        return hierarchicalAllGather(c.rank, nodesOf(c, true), c.count, c.foldedRails);
       return ringAllGather(c.rank, ringOrder(c), c.count);
     case CollectiveKind::ReduceScatter:
       if (c.algorithm == Algorithm::HalvingDoubling) return recursiveHalvingReduceScatter(c.rank, c.nranks, c.count);
-      if (c.algorithm == Algorithm::Hierarchical) return hierarchicalReduceScatter(c.rank, nodesOf(c, true), c.count);
+      if (c.algorithm == Algorithm::Hierarchical)
+        return hierarchicalReduceScatter(c.rank, nodesOf(c, true), c.count, c.foldedRails);
       return ringReduceScatter(c.rank, ringOrder(c), c.count);
     case CollectiveKind::AlltoAll:
       if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAlltoAll(c.rank, nodesOf(c, true), c.count);

@@ -61,8 +61,9 @@ struct CollectiveShape {
   std::shared_ptr<const NodeLayout> nodes;  // needed by Hierarchical only
   // AlltoAllv, hierarchical: what the members of this rank's node send along its rail (hierarchical.h).
   std::vector<size_t> railCounts;
-  // AllReduce, hierarchical: the rails halve and double also for a node count that is not a power of two.
-  bool halvingRails = false;
+  // AllReduce, AllGather, ReduceScatter, hierarchical: the rails run the logarithmic algorithm (halving and
+  // doubling) also for a node count that is not a power of two, the extra nodes folded in.
+  bool foldedRails = false;
 };
 
 // The schedule of `shape.algorithm` for `shape` (throws std::invalid_argument when hasAlgorithm says no).

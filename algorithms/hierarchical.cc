@@ -76,7 +76,7 @@ Schedule leaderAllReduce(int rank, const NodeLayout& nodes, size_t count) {
 }
 
 // Equal nodes: every rank's segment travels its own rail (see hierarchical.h).
-Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count, bool halvingRails) {
+Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count, bool foldedRails) {
   Schedule s;
   const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
   const std::vector<int>& members = nodes.members[node];
@@ -100,7 +100,7 @@ Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count, bool hal
   // same bytes) or when asked (folding costs the folded pairs two more steps and twice the segment), else a ring.
   const Region railOutput{kRecvBuffer, segment.offset};
   Gate allReduced = segmentReady;
-  if (rail.size() > 1 && (halvingRails || powerOfTwo(static_cast<int>(rail.size())))) {
+  if (rail.size() > 1 && (foldedRails || powerOfTwo(static_cast<int>(rail.size())))) {
     allReduced = {emitHalvingDoublingAllReduce(s, rail, node, railInput, railOutput, segment.count, segmentReady.step),
                   kWholeStep};
   } else if (rail.size() > 1) {
@@ -117,11 +117,11 @@ Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count, bool hal
 
 }  // namespace
 
-Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count, bool halvingRails) {
-  return nodes.uniform() ? railAllReduce(rank, nodes, count, halvingRails) : leaderAllReduce(rank, nodes, count);
+Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count, bool foldedRails) {
+  return nodes.uniform() ? railAllReduce(rank, nodes, count, foldedRails) : leaderAllReduce(rank, nodes, count);
 }
 
-Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) {
+Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count, bool foldedRails) {
   Schedule s;
   const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
   const std::vector<int>& members = nodes.members[node];
@@ -131,19 +131,35 @@ Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) 
   std::vector<std::vector<int>> ready(nodeCount, std::vector<int>(perNode, -1));
   ready[node][local] = s.add({StepKind::Copy, -1, {kSendBuffer, 0}, block(rank), count, -1});
   // Across nodes, along this rank's rail, the blocks of the ranks with its local index: recursive doubling when
-  // the node count is a power of two (log2 N exchanges of all blocks gathered so far), else a ring.
+  // the node count is a power of two or `foldedRails` asks for it (log2 N exchanges of all blocks gathered so
+  // far; beyond a power of two a folded node hands its block to its neighbour first and gets all others from it
+  // last), else a ring.
   const std::vector<int> rail = railOf(nodes, local);
-  if (powerOfTwo(nodeCount)) {
-    int last = ready[node][local];
-    for (int mask = 1; mask < nodeCount; mask *= 2) {
-      const int partner = node ^ mask, mine = node & ~(mask - 1), theirs = partner & ~(mask - 1);
-      for (int k = mine; k < mine + mask; ++k)
-        s.add({StepKind::Send, rail[partner], block(rail[k]), {}, count, last, kWholeStep});
-      int received = last;
-      for (int k = theirs; k < theirs + mask; ++k)
-        received = ready[k][local] =
-            s.add({StepKind::Recv, rail[partner], {}, block(rail[k]), count, last, kWholeStep});
-      last = received;
+  if (powerOfTwo(nodeCount) || foldedRails) {
+    const Folding f(node, nodeCount);
+    if (f.folded()) {
+      s.add({StepKind::Send, rail[node + 1], block(rank), {}, count, ready[node][local], kWholeStep});
+      for (int k = 0; k < nodeCount; ++k)
+        if (k != node) ready[k][local] = s.add({StepKind::Recv, rail[node + 1], {}, block(rail[k]), count, -1});
+    } else {
+      int last = ready[node][local];
+      if (f.holdsFolded())
+        last = ready[node - 1][local] =
+            s.add({StepKind::Recv, rail[node - 1], {}, block(rail[node - 1]), count, last, kWholeStep});
+      // Virtual ranks [v, v + len) hold the blocks of nodes [firstBlock(v), firstBlock(v + len)).
+      for (int mask = 1; mask < f.core; mask *= 2) {
+        const int v = f.virtualRank, mine = v & ~(mask - 1), theirs = (v ^ mask) & ~(mask - 1);
+        const int partner = rail[f.realRank(v ^ mask)];
+        for (int k = f.firstBlock(mine); k < f.firstBlock(mine + mask); ++k)
+          s.add({StepKind::Send, partner, block(rail[k]), {}, count, last, kWholeStep});
+        int received = last;
+        for (int k = f.firstBlock(theirs); k < f.firstBlock(theirs + mask); ++k)
+          received = ready[k][local] = s.add({StepKind::Recv, partner, {}, block(rail[k]), count, last, kWholeStep});
+        last = received;
+      }
+      if (f.holdsFolded())
+        for (int k = 0; k < nodeCount; ++k)
+          if (k != node - 1) s.add({StepKind::Send, rail[node - 1], block(rail[k]), {}, count, last, kWholeStep});
     }
   } else {
     const RingPeers ring = ringOf(rail, node);
@@ -165,7 +181,7 @@ Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count) 
   return s;
 }
 
-Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t count) {
+Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t count, bool foldedRails) {
   Schedule s;
   const int node = nodes.nodeOf[rank], local = nodes.localIndex[rank];
   const std::vector<int>& members = nodes.members[node];
@@ -200,26 +216,48 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
     if (perNode == 1) s.add({StepKind::Copy, -1, inSend(rank), mine, count, -1});
     return s;
   }
-  // Across nodes, along the rail: recursive halving when the node count is a power of two (log2 N exchanges:
-  // each keeps the half of the blocks that holds this rank's own, sends the other half to the partner whose own
-  // is in it, and adds in the partner's share of the kept half), else a ring reduce-scatter.
-  if (powerOfTwo(nodeCount)) {
+  // Across nodes, along the rail: recursive halving when the node count is a power of two or `foldedRails` asks
+  // for it (log2 N exchanges: each keeps the half of the blocks that holds this rank's own, sends the other half
+  // to the partner whose own is in it, and adds in the partner's share of the kept half; beyond a power of two a
+  // folded node first hands all its sums to its neighbour and gets its finished block back last), else a ring.
+  if (powerOfTwo(nodeCount) || foldedRails) {
     const std::vector<int> railRanks = railOf(nodes, local);
+    const Folding f(node, nodeCount);
     std::vector<Region> partial(nodeCount);
     for (int k = 0; k < nodeCount; ++k) partial[k] = nodeSum(k);
-    int lo = 0, len = nodeCount;
-    for (int mask = nodeCount / 2; mask >= 1; mask /= 2) {
-      const int partner = railRanks[node ^ mask], half = len / 2;
-      const int keepLo = (node & mask) ? lo + half : lo, sendLo = (node & mask) ? lo : lo + half;
-      for (int k = sendLo; k < sendLo + half; ++k)
+    if (f.folded()) {
+      int sentOwn = -1;
+      for (int k = 0; k < nodeCount; ++k) {
+        const int sent = s.add({StepKind::Send, railRanks[node + 1], partial[k], {}, count, done[k], kWholeStep});
+        if (k == node) sentOwn = sent;
+      }
+      // In place with one rank per node, this rank's block of the input is its output: overwritten once sent.
+      s.add({StepKind::Recv, railRanks[node + 1], {}, mine, count, sentOwn});
+      return s;
+    }
+    if (f.holdsFolded())
+      for (int k = 0; k < nodeCount; ++k) {
+        done[k] = s.add({StepKind::RecvReduce, railRanks[node - 1], partial[k], railPartial(k), count, done[k],
+                         kWholeStep});
+        partial[k] = railPartial(k);
+      }
+    // Virtual ranks [v, v + len) hold the blocks of nodes [firstBlock(v), firstBlock(v + len)).
+    const int v = f.virtualRank;
+    int lo = 0, len = f.core;
+    for (int mask = f.core / 2; mask >= 1; mask /= 2) {
+      const int partner = railRanks[f.realRank(v ^ mask)], half = len / 2;
+      const int keepLo = (v & mask) ? lo + half : lo, sendLo = (v & mask) ? lo : lo + half;
+      for (int k = f.firstBlock(sendLo); k < f.firstBlock(sendLo + half); ++k)
         s.add({StepKind::Send, partner, partial[k], {}, count, done[k], kWholeStep});
-      for (int k = keepLo; k < keepLo + half; ++k) {
-        const Region sum = mask == 1 ? mine : railPartial(k);
+      for (int k = f.firstBlock(keepLo); k < f.firstBlock(keepLo + half); ++k) {
+        const Region sum = mask == 1 && k == node ? mine : railPartial(k);
         done[k] = s.add({StepKind::RecvReduce, partner, partial[k], sum, count, done[k], kWholeStep});
         partial[k] = sum;
       }
       lo = keepLo, len = half;
     }
+    if (f.holdsFolded())
+      s.add({StepKind::Send, railRanks[node - 1], partial[node - 1], {}, count, done[node - 1], kWholeStep});
     return s;
   }
   const RingPeers rail = ringOf(railOf(nodes, local), node);

@@ -1,7 +1,8 @@
 // Hierarchical AllReduce for ranks spread over nodes of equal size L: a ring reduce-scatter within each node
 // leaves each rank one node-reduced segment; the ranks holding the same segment (one per node, a "rail")
-// all-reduce it across nodes (halving-doubling when the node count is a power of two or `halvingRails` asks
-// for it with the extra nodes folded in, else a ring: the planner prices both); a ring
+// all-reduce it across nodes (halving-doubling when the node count is a power of two or `foldedRails` asks
+// for it with the extra nodes folded in, else a ring: the planner prices both; the same for the AllGather's and
+// ReduceScatter's rails below); a ring
 // allgather within each node spreads the result. Only 1/L of the data crosses the network per rank, all L
 // rails at once, and the levels overlap: the cross-node phase starts on each chunk as soon as the node has
 // reduced it (its first round, with halving-doubling).
@@ -16,19 +17,19 @@
 
 namespace braid {
 
-Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count, bool halvingRails = false);
+Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count, bool foldedRails = false);
 
 // Hierarchical AllGather for nodes of equal size: each rail gathers the blocks of the ranks with the same local
 // index (every rail at once, so each node sends its own blocks across the network once; recursive doubling for
 // a power of two of nodes, else a ring), then a ring within the node passes whole rails on, each block as
 // soon as it has arrived.
-Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count);
+Schedule hierarchicalAllGather(int rank, const NodeLayout& nodes, size_t count, bool foldedRails = false);
 
 // Hierarchical ReduceScatter for nodes of equal size, the AllGather backwards: a ring within the node reduces
 // whole rails (each rank ends with its node's sum of the blocks of its rail), then each rail finishes every
 // rank's block (recursive halving for a power of two of nodes, else a ring). Each node sends across the
 // network only what its rails need.
-Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t count);
+Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t count, bool foldedRails = false);
 
 // Hierarchical AlltoAll for nodes of equal size: within the node each rank hands every member what goes to that
 // member's rail, then each rank exchanges with its rail's rank on every other node everything between the two

@@ -9,27 +9,6 @@
 namespace braid {
 namespace {
 
-// The power-of-two core of a rank count and this rank's place in it. Of the first 2 * extra ranks, the even
-// ones fold into their odd neighbour and sit out the core rounds.
-struct Folding {
-  int core;    // largest power of two <= nranks
-  int extra;   // nranks - core
-  int virtualRank = -1;  // rank within the core, -1 for a folded rank
-
-  Folding(int rank, int nranks) : core(1), extra(0) {
-    while (core * 2 <= nranks) core *= 2;
-    extra = nranks - core;
-    if (rank >= 2 * extra) virtualRank = rank - extra;
-    else if (rank % 2 == 1) virtualRank = rank / 2;
-  }
-  int realRank(int v) const { return v < extra ? 2 * v + 1 : v + extra; }
-  // The first rank's block that virtual rank v holds (with its folded partner's, blocks 2v and 2v + 1): the
-  // virtual ranks' blocks stay contiguous and in rank order. firstBlock(core) = nranks.
-  int firstBlock(int v) const { return v < extra ? 2 * v : v + extra; }
-  bool folded() const { return virtualRank < 0; }
-  bool holdsFolded() const { return !folded() && virtualRank < extra; }
-};
-
 // The folding steps before the core rounds. Returns the step that leaves this rank's core input in the receive
 // buffer (the partner's data added in), or the folded rank's send.
 int foldIn(Schedule& s, const Folding& f, int rank, size_t count) {

@@ -11,7 +11,29 @@
 
 namespace braid {
 
-bool powerOfTwo(int n);  // 1, 2, 4, ...: rank or node counts these schedules run without folding
+bool powerOfTwo(int n);
+
+// The power-of-two core of a rank count and this rank's place in it. Of the first 2 * extra ranks, the even
+// ones fold into their odd neighbour and sit out the core rounds. Also the nodes along a hierarchical rail.
+struct Folding {
+  int core;    // largest power of two <= nranks
+  int extra;   // nranks - core
+  int virtualRank = -1;  // rank within the core, -1 for a folded rank
+
+  Folding(int rank, int nranks) : core(1), extra(0) {
+    while (core * 2 <= nranks) core *= 2;
+    extra = nranks - core;
+    if (rank >= 2 * extra) virtualRank = rank - extra;
+    else if (rank % 2 == 1) virtualRank = rank / 2;
+  }
+  int realRank(int v) const { return v < extra ? 2 * v + 1 : v + extra; }
+  // The first rank's block that virtual rank v holds (with its folded partner's, blocks 2v and 2v + 1): the
+  // virtual ranks' blocks stay contiguous and in rank order. firstBlock(core) = nranks.
+  int firstBlock(int v) const { return v < extra ? 2 * v : v + extra; }
+  bool folded() const { return virtualRank < 0; }
+  bool holdsFolded() const { return !folded() && virtualRank < extra; }
+};
+  // 1, 2, 4, ...: rank or node counts these schedules run without folding
 
 // log2(p) rounds, each exchanging and reducing the whole buffer: lowest latency for small messages.
 Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);

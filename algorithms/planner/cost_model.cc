@@ -135,8 +135,8 @@ double flatAllReduce(Algorithm a, double s, const FabricModel& m);
 // Within each node a reduce-scatter, across nodes an allreduce of each rank's 1/L share among the ranks of the
 // same local index (all L rails at once), then an allgather within each node. The levels are pipelined, so
 // their transfers overlap. The rails halve and double for a power of two of nodes; otherwise they take the
-// cheaper of a ring and halving-doubling with the extra nodes folded in (`halvingRails` says which).
-double hierarchicalAllReduce(Cost& c, double s, bool* halvingRails) {
+// cheaper of a ring and halving-doubling with the extra nodes folded in (`foldedRails` says which).
+double hierarchicalAllReduce(Cost& c, double s, bool* foldedRails) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
   FabricModel rail = m;
@@ -146,7 +146,7 @@ double hierarchicalAllReduce(Cost& c, double s, bool* halvingRails) {
   rail.intraEgressGBps = rail.intra.bandwidthGBps;
   const double halvingUs = flatAllReduce(Algorithm::HalvingDoubling, s / local, rail);
   const double ringUs = powerOfTwo(nodes) ? halvingUs : flatAllReduce(Algorithm::Ring, s / local, rail);
-  *halvingRails = !powerOfTwo(nodes) && halvingUs < ringUs;
+  *foldedRails = !powerOfTwo(nodes) && halvingUs < ringUs;
   const double interUs = std::min(halvingUs, ringUs);
   c.steps(2.0 * (local - 1), m.intra.latencyUs);
   const double intraUs = 2.0 * (local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
@@ -170,18 +170,24 @@ double leaderAllReduce(Cost& c, double s) {
   return c.total() + flatAllReduce(Algorithm::Ring, s, leaders);
 }
 
-// Each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one local index,
-// by recursive doubling for a power of two of nodes, else a ring, while a ring within the node passes whole
-// rails on as they arrive: the levels overlap. The hierarchical ReduceScatter is the same traffic backwards
-// (recursive halving along the rails), plus the reductions.
-double hierarchicalAllGather(Cost& c, double s) {
+// Each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one local index
+// while a ring within the node passes whole rails on as they arrive: the levels overlap. The rails double for
+// a power of two of nodes; otherwise they take the cheaper of a ring (N-1 steps) and recursive doubling with the
+// extra nodes folded in (2 more steps, and the neighbours of folded nodes send them everything once more), which
+// `foldedRails` says. The hierarchical ReduceScatter is the same traffic backwards (halving), plus the sums.
+double hierarchicalAllGather(Cost& c, double s, bool* foldedRails) {
   const FabricModel& m = c.m;
   const int local = m.ranksPerNode, nodes = m.nodes();
-  c.steps(powerOfTwo(nodes) ? log2Floor(nodes) : nodes - 1, m.inter.latencyUs);
+  const bool doubling = powerOfTwo(nodes);
+  const double railUs = double(nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);
+  const double stepUs = m.inter.latencyUs + m.stepOverheadUs;
+  const double logSteps = log2Floor(nodes) + (doubling ? 0 : 2), logUs = (doubling ? 1 : 2) * railUs;
+  *foldedRails = !doubling && logSteps * stepUs + logUs < (nodes - 1) * stepUs + railUs;
+  const bool logarithmic = doubling || *foldedRails;
+  c.steps(logarithmic ? logSteps : nodes - 1, m.inter.latencyUs);
   c.steps(local - 1, m.intra.latencyUs);
-  const double interUs = double(nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);
   const double intraUs = double(local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
-  return c.total() + std::max(interUs, intraUs);
+  return c.total() + std::max(logarithmic ? logUs : railUs, intraUs);
 }
 
 // Blocks first go to the member of the node on the destination's rail, then one exchange per other node along
@@ -327,14 +333,14 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
   const double s = static_cast<double>(bytes);
   const int n = m.nranks;
   double t = 0;
-  bool halvingRails = false;
+  bool foldedRails = false;
   if (n > 1) {
     switch (kind) {
       case CollectiveKind::AllReduce:
         if (a != Algorithm::Hierarchical)
           t = flatAllReduce(a, s, m);
         else
-          t = m.equalNodes && m.nranks % m.ranksPerNode == 0 ? hierarchicalAllReduce(c, s, &halvingRails)
+          t = m.equalNodes && m.nranks % m.ranksPerNode == 0 ? hierarchicalAllReduce(c, s, &foldedRails)
                                                                : leaderAllReduce(c, s);
         break;
       case CollectiveKind::Broadcast:
@@ -349,11 +355,11 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
         break;
       }
       case CollectiveKind::AllGather:
-        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : allGather(c, a, s, n);
+        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s, &foldedRails) : allGather(c, a, s, n);
         break;
       case CollectiveKind::ReduceScatter:
         if (a == Algorithm::Hierarchical) c.reduce(double(n - 1) / n * s);
-        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s) : reduceScatter(c, a, s, n);
+        t = a == Algorithm::Hierarchical ? hierarchicalAllGather(c, s, &foldedRails) : reduceScatter(c, a, s, n);
         break;
       case CollectiveKind::AlltoAll:
       case CollectiveKind::AlltoAllv:
@@ -372,7 +378,7 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
     }
   }
   Prediction p = finish(kind, a, s, t, n);
-  p.halvingRails = halvingRails;
+  p.foldedRails = foldedRails;
   return p;
 }
 

@@ -49,7 +49,9 @@ struct Prediction {
   double algbwGBps;
   double busbwGBps;
   Protocol protocol = Protocol::Simple;
-  bool halvingRails = false;  // hierarchical AllReduce: rails of a node count not a power of two halve-double
+  // Hierarchical AllReduce, AllGather, ReduceScatter: rails of a node count that is not a power of two run the
+  // logarithmic algorithm with the extra nodes folded in, not a ring.
+  bool foldedRails = false;
 };
 // "ring", or "mesh/LL" for the LL protocol.
 std::string planName(const Prediction& prediction);

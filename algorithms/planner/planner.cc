@@ -50,7 +50,7 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
     if ((lowLatency || canRun) && filter_.allows(kind, rule->algorithm)) {
       const Prediction p =
           lowLatency ? predictLowLatency(kind, bytes, model_) : predict(kind, rule->algorithm, bytes, model_);
-      return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol, p.halvingRails};
+      return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol, p.foldedRails};
     }
   }
   const std::vector<Prediction> ranked = candidates(kind, bytes, true);
@@ -58,7 +58,7 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
   const ChoiceSource source = overridden ? ChoiceSource::Override : ChoiceSource::Model;
   if (ranked.empty()) return {Algorithm::Default, source, 0};  // the overrides exclude everything
   const Prediction& best = ranked.front();
-  return {best.algorithm, source, best.timeUs, best.protocol, best.halvingRails};
+  return {best.algorithm, source, best.timeUs, best.protocol, best.foldedRails};
 }
 
 // LL is a one-shot exchange, so an algorithm override keeps it only where it allows mesh.

@@ -22,7 +22,7 @@ struct Choice {
   ChoiceSource source;
   double predictedUs;
   Protocol protocol = Protocol::Simple;
-  bool halvingRails = false;  // CollectiveShape::halvingRails
+  bool foldedRails = false;  // CollectiveShape::foldedRails
 };
 
 class Planner {

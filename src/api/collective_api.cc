@@ -46,7 +46,7 @@ CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int r
   c.type = type;
   const braid::planner::Choice plan = braid::selectPlan(comm, c.shape, type);
   c.shape.algorithm = plan.algorithm;
-  c.shape.halvingRails = plan.halvingRails;
+  c.shape.foldedRails = plan.foldedRails;
   c.protocol = plan.protocol;
   return c;
 }

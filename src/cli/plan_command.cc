@@ -41,7 +41,7 @@ std::vector<size_t> sizeList(const std::string& bytes, const std::string& range)
 nlohmann::json predictionJson(const Prediction& p) {
   nlohmann::json out = {{"algorithm", algorithmName(p.algorithm)}, {"protocol", protocolName(p.protocol)},
                         {"time_us", p.timeUs}, {"algbw_GBps", p.algbwGBps}, {"busbw_GBps", p.busbwGBps}};
-  if (p.halvingRails) out["halving_rails"] = true;
+  if (p.foldedRails) out["folded_rails"] = true;
   return out;
 }
 

@@ -99,7 +99,7 @@ planner::Choice selectPlan(ncclComm* comm, const CollectiveShape& shape, ncclDat
   if (fresh)
     BRAID_INFO("TUNING", "rank %d: %s of %zu bytes on %d ranks: %s/%s%s (%s, predicted %.2f us)", comm->rank,
                collectiveName(shape.kind), bytes, shape.nranks, algorithmName(choice.algorithm),
-               protocolName(choice.protocol), choice.halvingRails ? " with halving-doubling rails" : "",
+               protocolName(choice.protocol), choice.foldedRails ? " with folded logarithmic rails" : "",
                planner::choiceSourceName(choice.source), choice.predictedUs);
   return choice;
 }

@@ -16,7 +16,7 @@ std::shared_ptr<const Schedule> ScheduleCache::get(const CollectiveShape& shape,
                                                    const std::shared_ptr<const NodeLayout>& nodes) {
   if (shape.kind == CollectiveKind::AlltoAllv) return build(shape, nodes);
   const Key key{static_cast<int>(shape.kind), shape.count, shape.root, static_cast<int>(shape.algorithm),
-                shape.halvingRails};
+                shape.foldedRails};
   auto found = schedules_.find(key);
   if (found != schedules_.end()) return found->second;
   if (schedules_.size() == kCapacity) schedules_.clear();

@@ -186,8 +186,10 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{"allgather:rd;reducescatter:rhd", 6, Wiring::Mixed, "rd_rh_6_mixed"},
                       ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
                       ForcedCase{"allreduce:hier", 6, Wiring::Mixed, "hier_3x2_mixed"},
-                      // 5 nodes: the model halves and doubles along the rails for the small sizes, rings the large
-                      ForcedCase{"allreduce:hier", 10, Wiring::Mixed, "hier_5x2_mixed"},
+                      // 6 nodes: the model folds the rails into halving and doubling for the small sizes and
+                      // rings the large ones
+                      ForcedCase{"allreduce:hier;allgather:hier;reducescatter:hier", 12, Wiring::Mixed,
+                                 "hier_6x2_mixed"},
                       ForcedCase{"allgather:hier;reducescatter:hier;alltoall:hier", 6, Wiring::Mixed, "hier_ag_rs_a2a_3x2_mixed"},
                       // 4 nodes: the rails double (AllGather) and halve (ReduceScatter) in two rounds
                       ForcedCase{"allgather:hier;reducescatter:hier", 8, Wiring::Mixed, "hier_ag_rs_4x2_mixed"},

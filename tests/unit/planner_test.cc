@@ -136,17 +136,17 @@ TEST(CostModel, ChannelsCapWhatEachRankMoves) {
   EXPECT_DOUBLE_EQ(predict(CollectiveKind::AllReduce, Algorithm::Ring, large, m).busbwGBps, unlimited);
 }
 
-TEST(CostModel, RailsOfNodeCountsNotAPowerOfTwoHalveForSmallMessagesAndRingForLargeOnes) {
+TEST(CostModel, RailsOfNodeCountsNotAPowerOfTwoFoldForSmallMessagesAndRingForLargeOnes) {
   FabricModel m = twoNodes(12.5);
-  m.nranks = 12 * m.ranksPerNode;  // 12 nodes: halving-doubling over 8 with 4 folded in, or a ring of 12
-  const Prediction small = predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 64 << 10, m);
-  const Prediction large = predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, size_t(1) << 30, m);
-  EXPECT_TRUE(small.halvingRails);
-  EXPECT_FALSE(large.halvingRails);
+  m.nranks = 12 * m.ranksPerNode;  // 12 nodes: the logarithmic algorithm over 8 with 4 folded in, or a ring of 12
+  for (CollectiveKind kind : {CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::ReduceScatter}) {
+    EXPECT_TRUE(predict(kind, Algorithm::Hierarchical, 64 << 10, m).foldedRails) << collectiveName(kind);
+    EXPECT_FALSE(predict(kind, Algorithm::Hierarchical, size_t(1) << 30, m).foldedRails) << collectiveName(kind);
+  }
   const Planner forced(m, AlgorithmFilter::parse("allreduce:hier"), {});
-  EXPECT_TRUE(forced.choose(CollectiveKind::AllReduce, 64 << 10).halvingRails);
-  m.nranks = 8 * m.ranksPerNode;  // a power of two: the rails always halve, no choice to pass on
-  EXPECT_FALSE(predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 64 << 10, m).halvingRails);
+  EXPECT_TRUE(forced.choose(CollectiveKind::AllReduce, 64 << 10).foldedRails);
+  m.nranks = 8 * m.ranksPerNode;  // a power of two: the rails are always logarithmic, no choice to pass on
+  EXPECT_FALSE(predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 64 << 10, m).foldedRails);
 }
 
 TEST(CostModel, HierarchicalWinsAcrossASlowNetwork) {

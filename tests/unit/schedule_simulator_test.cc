@@ -43,7 +43,7 @@ std::vector<int> nodeIdsOf(int nodes, int perNode, bool interleaved) {
 long simulateCollective(Collective collective, int nranks, size_t count, int root, bool inPlace, ncclDataType_t type,
                         reference::TestOp op, size_t pipeBytes, uint32_t seed,
                         Algorithm algorithm = Algorithm::Default,
-                        std::shared_ptr<const NodeLayout> nodes = nullptr, bool halvingRails = false) {
+                        std::shared_ptr<const NodeLayout> nodes = nullptr, bool foldedRails = false) {
   const size_t es = dataTypeSize(type);
   std::vector<std::vector<char>> send(nranks), recv(nranks);
   std::vector<collperf::CallContext> calls;
@@ -66,7 +66,7 @@ long simulateCollective(Collective collective, int nranks, size_t count, int roo
       ranks[r].schedule = pointToPointGroup(r, group);
       ranks[r].buffers = {nullptr, nullptr, nullptr, const_cast<char*>(p.send), p.recv};
     } else {
-      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm, nodes, {}, halvingRails};
+      CollectiveShape s{kindOf(collective), r, nranks, root, count, {}, {}, {}, {}, algorithm, nodes, {}, foldedRails};
       ranks[r].schedule = buildSchedule(s);
       ranks[r].buffers = {const_cast<char*>(p.send), p.recv};
     }
@@ -409,8 +409,9 @@ TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
     }
 }
 
-// Asked to (the planner prices both), rails of any node count halve and double, the nodes beyond a power of two
-// folded into a neighbour: 2 log2 p sends across the network for a rank in the core instead of the ring's 2(N-1).
+// Asked to (the planner prices both), rails of any node count run the logarithmic algorithms, the nodes beyond
+// a power of two folded into a neighbour: a rank in the core talks across the network to log2 p partners
+// (AllReduce: 2 log2 p sends) instead of the ring's neighbours in N-1 (AllReduce: 2(N-1)) steps.
 TEST(HierarchicalSimulator, RailsOfAnyNodeCountHalveAndDoubleWhenAsked) {
   uint32_t seed = 18000;
   for (int nodes : {3, 5, 6, 7, 12})
@@ -419,23 +420,34 @@ TEST(HierarchicalSimulator, RailsOfAnyNodeCountHalveAndDoubleWhenAsked) {
         const int n = nodes * perNode;
         const std::vector<int> nodeId = nodeIdsOf(nodes, perNode, interleaved);
         auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
-        for (size_t count : {size_t(0), size_t(1), size_t(67), size_t(1000)})
-          for (bool inPlace : {false, true}) {
-            long wrong = simulateCollective(Collective::AllReduce, n, count, 0, inPlace, ncclInt32,
-                                            reference::TestOp::Sum, 24, ++seed, Algorithm::Hierarchical, layout, true);
-            ASSERT_EQ(wrong, 0) << nodes << " nodes x " << perNode << (interleaved ? " interleaved" : "")
-                                << " count=" << count << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
-          }
-        // The first rank of the last node is in the core whatever the count (only the first 2(N-p) nodes fold).
-        const int rank = layout->members.back().front();
-        CollectiveShape shape{CollectiveKind::AllReduce, rank, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical,
-                              layout, {}, true};
-        int crossNodeSends = 0, p = 1;
-        for (const Step& step : buildSchedule(shape).steps)
-          crossNodeSends += step.kind == StepKind::Send && nodeId[step.peer] != nodeId[rank];
-        int log2Core = 0;
+        int p = 1, log2Core = 0;
         while (2 * p <= nodes) p *= 2, ++log2Core;
-        EXPECT_EQ(crossNodeSends, 2 * log2Core) << nodes << " nodes x " << perNode;
+        for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter}) {
+          for (size_t count : {size_t(0), size_t(1), size_t(67), size_t(1000)})
+            for (bool inPlace : {false, true}) {
+              long wrong = simulateCollective(c, n, count, 0, inPlace, ncclInt32, reference::TestOp::Sum, 24, ++seed,
+                                              Algorithm::Hierarchical, layout, true);
+              ASSERT_EQ(wrong, 0) << static_cast<int>(c) << " on " << nodes << " nodes x " << perNode
+                                  << (interleaved ? " interleaved" : "") << " count=" << count
+                                  << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
+            }
+          // The first rank of the last node is in the core whatever the count (only the first 2(N-p) nodes fold).
+          const int rank = layout->members.back().front();
+          CollectiveShape shape{kindOf(c), rank, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {},
+                                true};
+          int crossNodeSends = 0;
+          std::vector<int> partners;
+          for (const Step& step : buildSchedule(shape).steps)
+            if (step.kind == StepKind::Send && nodeId[step.peer] != nodeId[rank]) {
+              ++crossNodeSends;
+              if (std::find(partners.begin(), partners.end(), step.peer) == partners.end())
+                partners.push_back(step.peer);
+            }
+          EXPECT_EQ(static_cast<int>(partners.size()), log2Core) << static_cast<int>(c) << " on " << nodes << " nodes";
+          if (c == Collective::AllReduce) {
+            EXPECT_EQ(crossNodeSends, 2 * log2Core) << nodes << " nodes x " << perNode;
+          }
+        }
       }
 }
 
