@@ -8,7 +8,7 @@ runs=${1:-3}
 out=build/calibration
 mkdir -p "$out"
 rm -f "$out"/*.json
-for nranks in 2 4; do
+for nranks in 2 4 8; do
   for algo in ring tree rd rhd mesh; do
     ./build/braid plan --host-ranks "$nranks" --algo "$algo" --sizes 8:16M:8 --json > "$out/predicted.$nranks.$algo.json"
     for ((r = 1; r <= runs; r++)); do

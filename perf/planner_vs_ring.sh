@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Is the planner's choice ever much slower than the ring? AllReduce, AllGather, ReduceScatter, Broadcast and Reduce with the
-# default choice against ring/chain forced (BRAID_ALGO), 2 and 4 ranks, alternating, median of RUNS runs.
+# default choice against ring/chain forced (BRAID_ALGO), 2, 4 and 8 ranks, alternating, median of RUNS runs.
 # usage: perf/planner_vs_ring.sh [RUNS=5]   (after scripts/setup.sh); writes build/planner-vs-ring/summary.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,16 +9,22 @@ out=build/planner-vs-ring
 mkdir -p "$out"
 rm -f "$out"/*.json
 ring="allreduce:ring;allgather:ring;reducescatter:ring;broadcast:chain;reduce:chain"
+# Two bands: calls of a few microseconds repeat 1000 times (50 would measure little but scheduling noise).
+bands=("8 8192 1000" "32768 64M 50")
 for ((r = 1; r <= runs; r++)); do
-  for nranks in 2 4; do
+  for nranks in 2 4 8; do
     for coll in allreduce allgather reducescatter broadcast reduce; do
-      ./build/perf/collperf "$coll" -b 8 -e 64M -f 4 -n 50 -w 10 -c 0 -np "$nranks" --json "$out/default.$nranks.$coll.$r.json" > /dev/null
-      BRAID_ALGO=$ring ./build/perf/collperf "$coll" -b 8 -e 64M -f 4 -n 50 -w 10 -c 0 -np "$nranks" \
-        --json "$out/ring.$nranks.$coll.$r.json" > /dev/null
+      for band in "${bands[@]}"; do
+        read -r lo hi n <<< "$band"
+        ./build/perf/collperf "$coll" -b "$lo" -e "$hi" -f 4 -n "$n" -w 10 -c 0 -np "$nranks" \
+          --json "$out/default.$nranks.$coll.$r.$lo.json" > /dev/null
+        BRAID_ALGO=$ring ./build/perf/collperf "$coll" -b "$lo" -e "$hi" -f 4 -n "$n" -w 10 -c 0 -np "$nranks" \
+          --json "$out/ring.$nranks.$coll.$r.$lo.json" > /dev/null
+      done
     done
   done
 done
-for nranks in 2 4; do
+for nranks in 2 4 8; do
   for coll in allreduce allgather reducescatter broadcast reduce; do
     ./build/braid plan --host-ranks "$nranks" --coll "$coll" --sizes 8:64M:4 --json > "$out/plan.$nranks.$coll.json"
   done
@@ -28,12 +34,14 @@ import glob, json, statistics, sys
 out = sys.argv[1]
 # Where the planner picks ring (chain) itself, the two runs execute the same schedule: their ratio is noise.
 def medians(pattern):
-    runs = [json.load(open(p))["results"] for p in glob.glob(pattern)]
-    return {row["size"]: statistics.median(r["out_of_place"]["time_us"] for run in runs for r in run if r["size"] == row["size"])
-            for row in runs[0]}
+    times = {}
+    for path in glob.glob(pattern):
+        for row in json.load(open(path))["results"]:
+            times.setdefault(row["size"], []).append(row["out_of_place"]["time_us"])
+    return {size: statistics.median(t) for size, t in times.items()}
 worst, noise = 0, []
 print("default / ring time per size (median of runs); the planner's pick in brackets, = where it is the ring\n")
-for nranks in (2, 4):
+for nranks in (2, 4, 8):
     for coll in ("allreduce", "allgather", "reducescatter", "broadcast", "reduce"):
         d, r = medians(f"{out}/default.{nranks}.{coll}.*.json"), medians(f"{out}/ring.{nranks}.{coll}.*.json")
         picks = {p["bytes"]: p["algorithm"] + ("/LL" if p.get("protocol") == "LL" else "")

@@ -12,7 +12,7 @@ from summarize_compare import label
 def main():
     out = sys.argv[1]
     algorithms = ["ring", "tree", "rd", "rhd", "mesh"]
-    for nranks in (2, 4):
+    for nranks in (2, 4, 8):
         measured, predicted = {}, {}
         for algo in algorithms:
             runs = [json.load(open(p))["results"] for p in sorted(glob.glob(f"{out}/measured.{nranks}.{algo}.*.json"))]

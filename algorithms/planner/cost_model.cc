@@ -349,6 +349,7 @@ Prediction predict(CollectiveKind kind, Algorithm a, size_t bytes, const FabricM
         LinkLevel l = ringLevel(m);
         if (tree) l = treeLevel(c, n, 1);  // pipeline fill
         else c.steps(n - 1, l.latencyUs);
+        if (tree && m.ranksShareCores) c.latencyUs += (n - 1) * m.stepOverheadUs;
         c.wire(tree ? 2 * s : s, l.bandwidthGBps);
         if (kind == CollectiveKind::Reduce) c.reduce(tree ? 2 * s : s);
         t = c.total();

@@ -31,6 +31,10 @@ struct FabricModel {
   int channels = 1;
   double channelGBps = 0;
   double stepOverheadUs = 0;  // software cost of each dependent step (waiting for a peer, waking up)
+  // Ranks outnumber the cores they share: back-to-back calls of a chain overlap (each rank needs one turn per
+  // call), while a tree's calls wait on every rank getting its turn (measured: 8 ranks on 2 cores, tree
+  // Broadcast 1.2-1.6x and Reduce 1.0-1.2x a chain's time at 8 B-8 KiB, perf/planner_vs_ring.sh).
+  bool ranksShareCores = false;
   double messageOverheadUs = 0;  // cost of each further message sent in the same step (one per peer)
   // Share of the bandwidth that algorithms exchanging whole halves or buffers per round (rd, rhd, mesh) reach
   // compared with a ring, which overlaps its steps chunk by chunk.

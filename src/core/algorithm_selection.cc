@@ -64,6 +64,7 @@ planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores) {
   m.inter = {20, 1.2};
   m.reduceGBps = 20 * share;
   m.stepOverheadUs = share < 1 ? 1.5 : 0.05;
+  m.ranksShareCores = share < 1;
   m.messageOverheadUs = 0.1;
   m.roundsEfficiency = 0.75;  // rd/rhd ran 1.1-1.5x a ring's time at 2-16 MiB here
   // LL mailboxes, where all ranks share the host: one line hand-off; lines move at about a third of a FIFO's
