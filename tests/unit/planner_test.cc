@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "algorithms/planner/planner.h"
+#include "core/algorithm_selection.h"
 
 namespace braid::planner {
 namespace {
@@ -147,6 +148,17 @@ TEST(CostModel, RailsOfNodeCountsNotAPowerOfTwoFoldForSmallMessagesAndRingForLar
   EXPECT_TRUE(forced.choose(CollectiveKind::AllReduce, 64 << 10).foldedRails);
   m.nranks = 8 * m.ranksPerNode;  // a power of two: the rails are always logarithmic, no choice to pass on
   EXPECT_FALSE(predict(CollectiveKind::AllReduce, Algorithm::Hierarchical, 64 << 10, m).foldedRails);
+}
+
+TEST(CostModel, RootedTreesOfRanksSharingCoresCostMoreThanAChain) {
+  // Measured on 2 cores (docs/planner.md): with 8 ranks a chain's back-to-back calls overlap, a tree's do not.
+  for (CollectiveKind kind : {CollectiveKind::Broadcast, CollectiveKind::Reduce}) {
+    const FabricModel shared = hostFabricModel(8, 8, 2), own = hostFabricModel(8, 8, 8);
+    EXPECT_GT(predict(kind, Algorithm::Tree, 4096, shared).timeUs, predict(kind, Algorithm::Chain, 4096, shared).timeUs)
+        << collectiveName(kind);
+    EXPECT_LT(predict(kind, Algorithm::Tree, 4096, own).timeUs, predict(kind, Algorithm::Chain, 4096, own).timeUs)
+        << collectiveName(kind);
+  }
 }
 
 TEST(CostModel, HierarchicalWinsAcrossASlowNetwork) {
