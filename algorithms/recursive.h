@@ -11,7 +11,7 @@
 
 namespace braid {
 
-bool powerOfTwo(int n);
+bool powerOfTwo(int n);  // 1, 2, 4, ...: rank or node counts these schedules run without folding
 
 // The power-of-two core of a rank count and this rank's place in it. Of the first 2 * extra ranks, the even
 // ones fold into their odd neighbour and sit out the core rounds. Also the nodes along a hierarchical rail.
@@ -33,7 +33,6 @@ struct Folding {
   bool folded() const { return virtualRank < 0; }
   bool holdsFolded() const { return !folded() && virtualRank < extra; }
 };
-  // 1, 2, 4, ...: rank or node counts these schedules run without folding
 
 // log2(p) rounds, each exchanging and reducing the whole buffer: lowest latency for small messages.
 Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);
