@@ -1,8 +1,9 @@
 // Built schedules, kept per communicator and reused: applications repeat the same few collectives (one
 // gradient bucket size, one barrier), and building a schedule allocates. Keyed by everything a schedule
 // depends on besides the communicator (kind, count, root, algorithm, rail variant); AlltoAllv, whose shape
-// carries per-peer counts, is built each time. The communicator's node layout (rings go node by node, hierarchies need it) is
-// added to the shape only when a schedule is built, not on every call. Used under the executionMutex.
+// carries per-peer counts, is built each time. The communicator's node layout (rings go node by node,
+// hierarchies need it) is added to the shape only when a schedule is built, not on every call. Used under the
+// executionMutex.
 #pragma once
 
 #include <cstddef>
