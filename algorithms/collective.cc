@@ -133,28 +133,37 @@ std::vector<int> ringOrder(const CollectiveShape& c) {
   return c.nodes->ringOrder;
 }
 
-// rd and rhd pair ranks by number (partners at distance 1, 2, 4, ...): they run on the ranks' positions in the
-// ring order and map their peers back, so that the nearest partners share a node (and NUMA node) however the
-// launcher numbered the ranks, as the cost model assumes. Every rank holds the whole vector, so which rank
-// plays which position changes nothing else. `build(position)`.
+int positionIn(const std::vector<int>& order, int rank) {
+  return static_cast<int>(std::find(order.begin(), order.end(), rank) - order.begin());
+}
+
+// rd and rhd pair ranks by number (partners at distance 1, 2, 4, ...), and trees within one node join ranks of
+// neighbouring numbers: they run on the ranks' positions in the ring order and map their peers back, so that
+// the nearest partners share a node (and NUMA node) however the launcher numbered the ranks, as the cost model
+// assumes. Every rank holds the whole vector, so which rank plays which position changes nothing else.
+// `build(position)`.
 template <typename Build>
 Schedule overRingPositions(const CollectiveShape& c, Build build) {
   const std::vector<int> order = ringOrder(c);
-  const int position = static_cast<int>(std::find(order.begin(), order.end(), c.rank) - order.begin());
-  Schedule s = build(position);
+  Schedule s = build(positionIn(order, c.rank));
   for (Step& step : s.steps)
     if (step.peer >= 0) step.peer = order[step.peer];
   return s;
 }
 
+// Over several nodes tree.cc follows the node layout itself (chains in ring order under a tree of nodes).
+bool acrossNodes(const CollectiveShape& c) { return c.nodes && c.nodes->members.size() > 1; }
+
 Schedule allReduce(const CollectiveShape& c) {
   switch (c.algorithm) {
-    case Algorithm::Tree: return treeAllReduce(c.rank, c.nranks, c.count, c.nodes.get());
+    case Algorithm::Tree:
+      if (acrossNodes(c)) return treeAllReduce(c.rank, c.nranks, c.count, c.nodes.get());
+      return overRingPositions(c, [&](int p) { return treeAllReduce(p, c.nranks, c.count); });
     case Algorithm::RecursiveDoubling:
       return overRingPositions(c, [&](int p) { return recursiveDoublingAllReduce(p, c.nranks, c.count); });
     case Algorithm::HalvingDoubling: {
       // Across nodes the largest rounds pair the nearest ranks, which share a node.
-      const bool nearestFirst = c.nodes && c.nodes->members.size() > 1;
+      const bool nearestFirst = acrossNodes(c);
       return overRingPositions(c, [&](int p) { return halvingDoublingAllReduce(p, c.nranks, c.count, nearestFirst); });
     }
     case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
@@ -198,11 +207,15 @@ Schedule build(const CollectiveShape& c) {
   switch (c.kind) {
     case CollectiveKind::AllReduce: return allReduce(c);
     case CollectiveKind::Broadcast:
-      return tree ? treeBroadcast(c.rank, c.nranks, c.root, c.count, c.nodes.get())
-                  : chainBroadcast(c.rank, ringOrder(c), c.root, c.count);
+      if (!tree) return chainBroadcast(c.rank, ringOrder(c), c.root, c.count);
+      if (acrossNodes(c)) return treeBroadcast(c.rank, c.nranks, c.root, c.count, c.nodes.get());
+      return overRingPositions(
+          c, [&](int p) { return treeBroadcast(p, c.nranks, positionIn(ringOrder(c), c.root), c.count); });
     case CollectiveKind::Reduce:
-      return tree ? treeReduce(c.rank, c.nranks, c.root, c.count, c.nodes.get())
-                  : chainReduce(c.rank, ringOrder(c), c.root, c.count);
+      if (!tree) return chainReduce(c.rank, ringOrder(c), c.root, c.count);
+      if (acrossNodes(c)) return treeReduce(c.rank, c.nranks, c.root, c.count, c.nodes.get());
+      return overRingPositions(
+          c, [&](int p) { return treeReduce(p, c.nranks, positionIn(ringOrder(c), c.root), c.count); });
     case CollectiveKind::AllGather:
       if (c.algorithm == Algorithm::Bruck) return bruckAllGather(c.rank, c.nranks, c.count);
       if (c.algorithm == Algorithm::RecursiveDoubling) return recursiveDoublingAllGather(c.rank, c.nranks, c.count);

@@ -54,16 +54,9 @@ std::vector<int> chainOf(const NodeLayout& layout, int k, int root, bool second)
 // This rank's place in the tree rooted at `root` (-1: any rank may be the root, as for the AllReduce); `second`:
 // the second tree of a double binary tree.
 TreeNode nodeOf(int rank, int n, int root, bool second, const NodeLayout* layout) {
-  const bool ordered = layout && static_cast<int>(layout->ringOrder.size()) == n;
-  if (!ordered || layout->members.size() < 2) {  // one tree over the ranks in ring order
-    std::vector<int> position(n);
-    for (int p = 0; p < n; ++p) position[ordered ? layout->ringOrder[p] : p] = p;
-    const auto rankAt = [&](int p) { return ordered ? layout->ringOrder[p] : p; };
-    const RowTree tree = RowTree::rootedAt(n, root >= 0 ? position[root] : 0);
-    TreeNode node = (second ? RowTree{n, tree.shift + 1} : tree).around(position[rank]);
-    if (node.parent >= 0) node.parent = rankAt(node.parent);
-    for (int& child : node.children) child = rankAt(child);
-    return node;
+  if (!layout || layout->members.size() < 2 || static_cast<int>(layout->ringOrder.size()) != n) {
+    const RowTree tree = RowTree::rootedAt(n, std::max(root, 0));  // one tree over the ranks in a row
+    return (second ? RowTree{n, tree.shift + 1} : tree).around(rank);
   }
   const int nodes = static_cast<int>(layout->members.size());
   RowTree tree = RowTree::rootedAt(nodes, root >= 0 ? layout->nodeOf[root] : 0);
