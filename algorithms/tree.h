@@ -3,11 +3,11 @@
 // latency grows with log2(n) rather than n.
 //
 // Within one node the tree runs over the ranks in a row, each subtree a run of neighbours (buildSchedule passes
-// ring positions, which follow NUMA nodes or the topology file's accelerators). Over several nodes (`nodes` given, with more than one
-// node) it takes NCCL's shape: a chain through each node's ranks in ring order, the chains' heads joined by such
-// a tree over the nodes in order, so the network carries one edge per node instead of nearly every edge; the
-// AllReduce's second tree shifts the nodes by one and runs the chains backwards, so another rank of each node
-// talks across the network.
+// ring positions, which follow NUMA nodes or the topology file's accelerators). Over several nodes (`nodes`
+// given, with more than one node) it takes NCCL's shape: a chain through each node's ranks in ring order, the
+// chains' heads joined by such a tree over the nodes in order, so the network carries one edge per node instead
+// of nearly every edge; the AllReduce's second tree shifts the nodes by one and runs the chains backwards, so
+// another rank of each node talks across the network.
 #pragma once
 
 #include <cstddef>
