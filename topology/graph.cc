@@ -299,6 +299,13 @@ std::vector<int> Graph::endpoints() const {
   return result;
 }
 
+std::vector<int> Graph::nodesOn(int host, NodeKind kind) const {
+  std::vector<int> result;
+  for (int i = 0; i < static_cast<int>(nodes.size()); ++i)
+    if (nodes[i].host == host && nodes[i].kind == kind) result.push_back(i);
+  return result;
+}
+
 Graph buildGraph(const XmlElement& root, const std::string& fileName) { return Builder(fileName).build(root); }
 
 }  // namespace braid::topo

@@ -51,6 +51,7 @@ struct Graph {
   std::vector<std::string> notes;  // what was assumed while building (missing speeds, ...)
 
   std::vector<int> endpoints() const;  // accelerators (else CPUs), then NICs: what paths and the matrix cover
+  std::vector<int> nodesOn(int host, NodeKind kind) const;  // indices of that host's nodes of that kind
 };
 
 Graph buildGraph(const XmlElement& root, const std::string& fileName);

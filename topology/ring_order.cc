@@ -140,9 +140,7 @@ RingOrder bestRing(const Graph& graph, const PathTable& paths, const std::vector
 }
 
 std::vector<int> acceleratorRingPositions(const Graph& graph) {
-  std::vector<int> accelerators;
-  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i)
-    if (graph.nodes[i].host == 0 && graph.nodes[i].kind == NodeKind::Accelerator) accelerators.push_back(i);
+  const std::vector<int> accelerators = graph.nodesOn(0, NodeKind::Accelerator);
   if (accelerators.empty()) return {};
   const RingOrder ring = bestRing(graph, PathTable(graph), accelerators);
   std::vector<int> positions(accelerators.size());

@@ -34,17 +34,10 @@ double channelBandwidth(const topo::Node& device, std::vector<std::string>& assu
 ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode,
                           int maxChannels) {
   ClusterModel out;
-  std::vector<int> devices, nics;
-  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) {
-    const topo::Node& n = graph.nodes[i];
-    if (n.host != 0) continue;
-    if (n.kind == topo::NodeKind::Accelerator) devices.push_back(i);
-    if (n.kind == topo::NodeKind::Nic) nics.push_back(i);
-  }
+  std::vector<int> devices = graph.nodesOn(0, topo::NodeKind::Accelerator);
+  const std::vector<int> nics = graph.nodesOn(0, topo::NodeKind::Nic);
   const bool accelerators = !devices.empty();
-  if (!accelerators)
-    for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i)
-      if (graph.nodes[i].host == 0 && graph.nodes[i].kind == topo::NodeKind::Cpu) devices.push_back(i);
+  if (!accelerators) devices = graph.nodesOn(0, topo::NodeKind::Cpu);
   if (devices.empty()) devices.push_back(0), out.assumptions.push_back("no devices found: one rank per node");
 
   FabricModel& m = out.fabric;
