@@ -33,6 +33,22 @@ CollectiveKind kindOf(Collective c) {
 }
 
 // Runs `collective` for `nranks` and returns the number of wrong elements over all ranks (-1 on deadlock).
+// What a rank's schedule sends to other nodes: how many sends, and to how many distinct partners.
+struct CrossNodeSends {
+  int sends = 0;
+  std::vector<int> partners;
+};
+CrossNodeSends crossNodeSendsOf(const CollectiveShape& shape, const std::vector<int>& nodeId) {
+  CrossNodeSends out;
+  for (const Step& step : buildSchedule(shape).steps)
+    if (step.kind == StepKind::Send && nodeId[step.peer] != nodeId[shape.rank]) {
+      ++out.sends;
+      if (std::find(out.partners.begin(), out.partners.end(), step.peer) == out.partners.end())
+        out.partners.push_back(step.peer);
+    }
+  return out;
+}
+
 // The host of each of nodes x perNode ranks: numbered node by node, or dealt round-robin.
 std::vector<int> nodeIdsOf(int nodes, int perNode, bool interleaved) {
   std::vector<int> nodeId(nodes * perNode);
@@ -379,12 +395,9 @@ TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
                               << (wrong < 0 ? " deadlocked" : "");
         }
       CollectiveShape shape{CollectiveKind::AllReduce, 0, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {}};
-      int crossNodeSends = 0;
-      for (const Step& step : buildSchedule(shape).steps)
-        crossNodeSends += step.kind == StepKind::Send && nodeId[step.peer] != nodeId[0];
       int log2Nodes = 0;
       while ((1 << log2Nodes) < nodes) ++log2Nodes;
-      EXPECT_EQ(crossNodeSends, 2 * log2Nodes) << nodes << " nodes x " << perNode;
+      EXPECT_EQ(crossNodeSendsOf(shape, nodeId).sends, 2 * log2Nodes) << nodes << " nodes x " << perNode;
       // The AllGather's rails double and the ReduceScatter's halve: log2 N partners across the network (a ring
       // talks to one), N-1 blocks sent.
       for (Collective c : {Collective::AllGather, Collective::ReduceScatter}) {
@@ -396,15 +409,10 @@ TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
                       0)
                 << name << " on " << nodes << " nodes x " << perNode << " count=" << count;
         CollectiveShape shape{kindOf(c), 0, n, 0, 10, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {}};
-        std::vector<int> partners;
-        int blocksAcross = 0;
-        for (const Step& step : buildSchedule(shape).steps)
-          if (step.kind == StepKind::Send && nodeId[step.peer] != nodeId[0]) {
-            ++blocksAcross;
-            if (std::find(partners.begin(), partners.end(), step.peer) == partners.end()) partners.push_back(step.peer);
-          }
-        EXPECT_EQ(static_cast<int>(partners.size()), log2Nodes) << name << " on " << nodes << " nodes x " << perNode;
-        EXPECT_EQ(blocksAcross, nodes - 1) << name << " on " << nodes << " nodes x " << perNode;
+        const CrossNodeSends across = crossNodeSendsOf(shape, nodeId);
+        EXPECT_EQ(static_cast<int>(across.partners.size()), log2Nodes)
+            << name << " on " << nodes << " nodes x " << perNode;
+        EXPECT_EQ(across.sends, nodes - 1) << name << " on " << nodes << " nodes x " << perNode;
       }
     }
 }
@@ -435,17 +443,10 @@ TEST(HierarchicalSimulator, RailsOfAnyNodeCountHalveAndDoubleWhenAsked) {
           const int rank = layout->members.back().front();
           CollectiveShape shape{kindOf(c), rank, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {},
                                 true};
-          int crossNodeSends = 0;
-          std::vector<int> partners;
-          for (const Step& step : buildSchedule(shape).steps)
-            if (step.kind == StepKind::Send && nodeId[step.peer] != nodeId[rank]) {
-              ++crossNodeSends;
-              if (std::find(partners.begin(), partners.end(), step.peer) == partners.end())
-                partners.push_back(step.peer);
-            }
-          EXPECT_EQ(static_cast<int>(partners.size()), log2Core) << static_cast<int>(c) << " on " << nodes << " nodes";
+          const CrossNodeSends across = crossNodeSendsOf(shape, nodeId);
+          EXPECT_EQ(static_cast<int>(across.partners.size()), log2Core) << static_cast<int>(c) << " on " << nodes;
           if (c == Collective::AllReduce) {
-            EXPECT_EQ(crossNodeSends, 2 * log2Core) << nodes << " nodes x " << perNode;
+            EXPECT_EQ(across.sends, 2 * log2Core) << nodes << " nodes x " << perNode;
           }
         }
       }
