@@ -28,12 +28,20 @@ const char* collectiveName(CollectiveKind kind) {
   return "?";
 }
 
-const char* protocolName(Protocol protocol) { return protocol == Protocol::LowLatency ? "LL" : "Simple"; }
+const char* protocolName(Protocol protocol) {
+  switch (protocol) {
+    case Protocol::LowLatency: return "LL";
+    case Protocol::CrossMemory: return "CMA";
+    default: return "Simple";
+  }
+}
 
 bool hasLowLatency(CollectiveKind kind) {
   return kind == CollectiveKind::AllReduce || kind == CollectiveKind::Broadcast || kind == CollectiveKind::Reduce ||
          kind == CollectiveKind::AllGather || kind == CollectiveKind::ReduceScatter;
 }
+
+bool hasCrossMemory(CollectiveKind kind) { return hasLowLatency(kind) || kind == CollectiveKind::AlltoAll; }
 
 const char* algorithmName(Algorithm algorithm) {
   switch (algorithm) {

@@ -30,10 +30,13 @@ bool hasAlgorithm(CollectiveKind kind, Algorithm algorithm);
 
 // How data moves: Simple streams chunks through the transports' FIFOs along a schedule; LowLatency (NCCL's
 // "LL") is a one-shot exchange through flag-in-data lines in shared memory, for small collectives of
-// communicators within one host (transports/ll_mailbox.h).
-enum class Protocol { Simple, LowLatency };
-const char* protocolName(Protocol protocol);  // Simple, LL
+// communicators within one host (transports/ll_mailbox.h); CrossMemory ("CMA") has each rank do its share
+// straight in its peers' buffers through the kernel (transports/cross_memory.h, src/core/direct_run.h), for
+// communicators within one host whose ranks may attach to each other.
+enum class Protocol { Simple, LowLatency, CrossMemory };
+const char* protocolName(Protocol protocol);  // Simple, LL, CMA
 bool hasLowLatency(CollectiveKind kind);      // AllReduce, Broadcast, Reduce, AllGather, ReduceScatter
+bool hasCrossMemory(CollectiveKind kind);     // those and AlltoAll
 
 // Which ranks share a node (a host): hierarchical algorithms run rings within and across nodes.
 struct NodeLayout {

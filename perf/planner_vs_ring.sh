@@ -30,21 +30,18 @@ for nranks in 2 4 8; do
   done
 done
 /usr/bin/python3 - "$out" <<'PY' | tee "$out/summary.md"
-import glob, json, statistics, sys
+import json, sys
+sys.path.insert(0, "perf")
+from collperf_results import median_times
 out = sys.argv[1]
 # Where the planner picks ring (chain) itself, the two runs execute the same schedule: their ratio is noise.
-def medians(pattern):
-    times = {}
-    for path in glob.glob(pattern):
-        for row in json.load(open(path))["results"]:
-            times.setdefault(row["size"], []).append(row["out_of_place"]["time_us"])
-    return {size: statistics.median(t) for size, t in times.items()}
 worst, noise = 0, []
 print("default / ring time per size (median of runs); the planner's pick in brackets, = where it is the ring\n")
 for nranks in (2, 4, 8):
     for coll in ("allreduce", "allgather", "reducescatter", "broadcast", "reduce"):
-        d, r = medians(f"{out}/default.{nranks}.{coll}.*.json"), medians(f"{out}/ring.{nranks}.{coll}.*.json")
-        picks = {p["bytes"]: p["algorithm"] + ("/LL" if p.get("protocol") == "LL" else "")
+        d = median_times(f"{out}/default.{nranks}.{coll}.*.json")
+        r = median_times(f"{out}/ring.{nranks}.{coll}.*.json")
+        picks = {p["bytes"]: p["algorithm"] + ("" if p.get("protocol", "Simple") == "Simple" else "/" + p["protocol"])
                  for p in json.load(open(f"{out}/plan.{nranks}.{coll}.json"))["plans"]}
         cells = []
         for size in sorted(d):

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "core/error.h"
+#include "transports/cross_memory.h"
 
 namespace braid {
 
@@ -14,6 +15,7 @@ struct LlMailbox::Header {
   uint64_t magic;
   uint64_t linesPerSlot;
   int32_t ownerPid;
+  uint64_t ownerAddress;  // where the owner maps its box: peers probe cross-memory attach by reading the header
 };
 
 namespace {
@@ -31,7 +33,8 @@ LlMailbox::LlMailbox(uint64_t nonce, int rank, int nranks)
     : rank_(rank), staging_(new char[kCapacityBytes]), seenFinished_(nranks, 0) {
   boxes_.resize(nranks);
   boxes_[rank] = SharedSegment::create(segmentName(nonce, rank), kSegmentBytes);
-  new (boxes_[rank].data()) Header{Header::kMagic, kLinesPerSlot, static_cast<int32_t>(::getpid())};
+  new (boxes_[rank].data()) Header{Header::kMagic, kLinesPerSlot, static_cast<int32_t>(::getpid()),
+                                   reinterpret_cast<uintptr_t>(boxes_[rank].data())};
   new (&ownDoorbell()) Doorbell;
 }
 
@@ -64,5 +67,10 @@ std::string LlMailbox::describeBusySlot(uint64_t sequence, int busy) {
 }
 
 int32_t LlMailbox::ownerPid(int rank) const { return reinterpret_cast<const Header*>(boxes_[rank].data())->ownerPid; }
+
+bool LlMailbox::crossMemoryReaches(int rank) const {
+  const auto* h = reinterpret_cast<const Header*>(boxes_[rank].data());
+  return cross_memory::readable(h->ownerPid, h->ownerAddress, h, sizeof(Header));
+}
 
 }  // namespace braid

@@ -77,6 +77,8 @@ class LlMailbox {
   // Tells the peers that this rank is done with LL collective `sequence`.
   void finished(uint64_t sequence) const { finishedCounter(rank_).store(sequence, std::memory_order_release); }
   int32_t ownerPid(int rank) const;
+  // Whether this process may read `rank`'s memory by cross-memory attach (transports/cross_memory.h).
+  bool crossMemoryReaches(int rank) const;
   Doorbell& doorbell(int rank) const { return *reinterpret_cast<Doorbell*>(boxes_[rank].data() + 128); }
   Doorbell& ownDoorbell() const { return doorbell(rank_); }
   // After this rank made progress: wakes the peers that sleep (a load per peer when none does).

@@ -131,9 +131,10 @@ SharedBufferRef find(const void* pointer, size_t bytes) {
   std::lock_guard<std::mutex> lock(r.mutex);
   const auto address = reinterpret_cast<uintptr_t>(pointer);
   auto it = containing(r, address, bytes);
-  if (it == r.byAddress.end()) return {};
+  const auto pid = static_cast<int32_t>(::getpid());
+  if (it == r.byAddress.end()) return {0, 0, 0, address, pid, -1};
   const Allocation& a = it->second;
-  return {a.id, a.memory.bytes(), address - it->first, static_cast<int32_t>(::getpid()), a.fd};
+  return {a.id, a.memory.bytes(), address - it->first, address, pid, a.fd};
 }
 
 }  // namespace shared_buffers

@@ -21,6 +21,7 @@ struct SharedBufferRef {
   uint64_t allocation = 0;       // the owner's id of the allocation (from 1); 0: the buffer is not shareable
   uint64_t allocationBytes = 0;
   uint64_t offset = 0;           // of the buffer in the allocation
+  uint64_t address = 0;          // of the buffer in its owner's address space (for cross-memory attach)
   int32_t pid = 0;               // the owner
   int32_t fd = -1;               // the owner's descriptor of the allocation's memfd
   bool shareable() const { return allocation != 0; }
@@ -37,7 +38,8 @@ bool release(void* pointer);   // false when `pointer` is not an allocation of a
 std::string share(void* pointer, size_t bytes);
 // Undoes one successful share(); the last one of a moved range gives its pages back to private memory.
 void unshare(void* pointer, size_t bytes);
-// Where [pointer, pointer + bytes) lies, when it lies within one allocation; otherwise a ref that is not shareable.
+// Where [pointer, pointer + bytes) lies, when it lies within one allocation; otherwise a ref that is not
+// shareable (its address and pid still say where it is).
 SharedBufferRef find(const void* pointer, size_t bytes);
 
 }  // namespace shared_buffers

@@ -293,7 +293,8 @@ Prediction finish(CollectiveKind kind, Algorithm a, double s, double t, int n) {
 }  // namespace
 
 std::string planName(const Prediction& p) {
-  return std::string(algorithmName(p.algorithm)) + (p.protocol == Protocol::LowLatency ? "/LL" : "");
+  const std::string algorithm = algorithmName(p.algorithm);
+  return p.protocol == Protocol::Simple ? algorithm : algorithm + "/" + protocolName(p.protocol);
 }
 
 size_t lowLatencyContribution(CollectiveKind kind, size_t bytes, int nranks) {
@@ -324,6 +325,36 @@ Prediction predictLowLatency(CollectiveKind kind, size_t bytes, const FabricMode
   }
   Prediction p = finish(kind, Algorithm::Mesh, s, c.total(), n);
   p.protocol = Protocol::LowLatency;
+  return p;
+}
+
+// Each rank does its share in place (direct_run.h): it reads what it reduces or copies from its peers' buffers
+// and writes results into theirs, one kernel copy per byte, in calls of up to crossMemoryCallBytes (at least
+// one per peer), between two LL hand-offs (buffer addresses, done). The rank with the most to move sets
+// the time: for AllReduce its 1/n of every peer's input in and of the result out; for Reduce and ReduceScatter
+// its share in (and Reduce's out to the root); for AllGather and AlltoAll its blocks out; for Broadcast all of
+// the root's buffer in.
+Prediction predictCrossMemory(CollectiveKind kind, size_t bytes, const FabricModel& m) {
+  Cost c{m};
+  const int n = m.nranks;
+  const double s = static_cast<double>(bytes), share = s / std::max(n, 1), peers = n - 1;
+  if (n > 1) {
+    c.steps(2, m.lowLatency.latencyUs);
+    double moved = peers * share, reduced = 0;
+    switch (kind) {
+      case CollectiveKind::AllReduce: moved = 2 * peers * share, reduced = peers * share; break;
+      case CollectiveKind::Reduce: moved = s, reduced = peers * share; break;
+      case CollectiveKind::ReduceScatter: reduced = peers * share; break;
+      case CollectiveKind::Broadcast: moved = s; break;
+      default: break;
+    }
+    const double callBytes = static_cast<double>(std::max<size_t>(m.crossMemoryCallBytes, 1));
+    c.latencyUs += std::max(peers, std::ceil(moved / callBytes)) * m.crossMemory.latencyUs;
+    c.wire(moved, m.crossMemory.bandwidthGBps);
+    c.reduce(reduced);
+  }
+  Prediction p = finish(kind, Algorithm::Mesh, s, c.total(), n);
+  p.protocol = Protocol::CrossMemory;
   return p;
 }
 

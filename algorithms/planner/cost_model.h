@@ -43,6 +43,11 @@ struct FabricModel {
   // (0: not available); a one-shot hand-off of `latencyUs`, lines written and read at `bandwidthGBps`.
   size_t lowLatencyBytes = 0;
   LinkLevel lowLatency;
+  // Cross-memory attach (transports/cross_memory.h), where all ranks share a host and may attach to each other:
+  // each system call costs `latencyUs` and moves up to crossMemoryCallBytes, at the kernel's `bandwidthGBps`
+  // (0: not available). The ranks agree on their buffers through the LL mailboxes first (lowLatency).
+  LinkLevel crossMemory{0, 0};
+  size_t crossMemoryCallBytes = 64 * 1024;
 
   int nodes() const { return (nranks + ranksPerNode - 1) / ranksPerNode; }
 };
@@ -71,5 +76,7 @@ Prediction predict(CollectiveKind kind, Algorithm algorithm, size_t bytes, const
 size_t lowLatencyContribution(CollectiveKind kind, size_t bytes, int nranks);
 // Predicted cost of the one-shot LL exchange (algorithm Mesh, protocol LL) of `kind`.
 Prediction predictLowLatency(CollectiveKind kind, size_t bytes, const FabricModel& model);
+// Predicted cost of `kind` done in the peers' buffers by cross-memory attach (algorithm Mesh, protocol CMA).
+Prediction predictCrossMemory(CollectiveKind kind, size_t bytes, const FabricModel& model);
 
 }  // namespace braid::planner

@@ -25,8 +25,8 @@ Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRu
 
 std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, bool runnableOnly) const {
   std::vector<Prediction> out;
-  const bool lowLatency = lowLatencyApplies(kind, bytes);
-  if (!lowLatency || protocols_.simple)  // BRAID_PROTO=LL: nothing but LL where it applies
+  const bool lowLatency = lowLatencyApplies(kind, bytes), crossMemory = crossMemoryApplies(kind, bytes);
+  if ((!lowLatency && !crossMemory) || protocols_.simple)  // BRAID_PROTO=LL: nothing but LL where it applies
     for (Algorithm a : modelledAlgorithms(kind, model_)) {
       if (!filter_.allows(kind, a) || (runnableOnly && !hasAlgorithm(kind, a))) continue;
       // An AlltoAllv's sizes differ per rank, so no size can pick its algorithm alike on all of them: it goes
@@ -36,6 +36,7 @@ std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, b
       out.push_back(predict(kind, a, bytes, model_));
     }
   if (lowLatency) out.push_back(predictLowLatency(kind, bytes, model_));
+  if (crossMemory) out.push_back(predictCrossMemory(kind, bytes, model_));
   std::stable_sort(out.begin(), out.end(), [](const Prediction& x, const Prediction& y) { return x.timeUs < y.timeUs; });
   return out;
 }
@@ -43,18 +44,21 @@ std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, b
 Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
   if (const TuningRule* rule = matchTuningRule(rules_, kind, model_.nranks, bytes)) {
     const bool lowLatency = rule->protocol == Protocol::LowLatency && lowLatencyApplies(kind, bytes);
+    const bool crossMemory = rule->protocol == Protocol::CrossMemory && crossMemoryApplies(kind, bytes);
     // A rule written for another cluster may name what this communicator cannot run (the hierarchy on one host,
     // or on nodes of unequal size): then the model decides.
     const std::vector<Algorithm> runnable = modelledAlgorithms(kind, model_);  // all have a schedule
     const bool canRun = std::find(runnable.begin(), runnable.end(), rule->algorithm) != runnable.end();
-    if ((lowLatency || canRun) && filter_.allows(kind, rule->algorithm)) {
-      const Prediction p =
-          lowLatency ? predictLowLatency(kind, bytes, model_) : predict(kind, rule->algorithm, bytes, model_);
+    if ((lowLatency || crossMemory || canRun) && filter_.allows(kind, rule->algorithm)) {
+      const Prediction p = lowLatency    ? predictLowLatency(kind, bytes, model_)
+                           : crossMemory ? predictCrossMemory(kind, bytes, model_)
+                                         : predict(kind, rule->algorithm, bytes, model_);
       return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol, p.foldedRails};
     }
   }
   const std::vector<Prediction> ranked = candidates(kind, bytes, true);
-  const bool overridden = filter_.restricts(kind) || !protocols_.lowLatency || !protocols_.simple;
+  const bool overridden =
+      filter_.restricts(kind) || !protocols_.lowLatency || !protocols_.simple || !protocols_.crossMemory;
   const ChoiceSource source = overridden ? ChoiceSource::Override : ChoiceSource::Model;
   if (ranked.empty()) return {Algorithm::Default, source, 0};  // the overrides exclude everything
   const Prediction& best = ranked.front();
@@ -65,6 +69,12 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
 bool Planner::lowLatencyApplies(CollectiveKind kind, size_t bytes) const {
   return protocols_.lowLatency && model_.lowLatencyBytes > 0 && hasLowLatency(kind) &&
          lowLatencyContribution(kind, bytes, model_.nranks) <= model_.lowLatencyBytes &&
+         (!filter_.restricts(kind) || filter_.allows(kind, Algorithm::Mesh));
+}
+
+// The same for CMA, on communicators whose ranks may attach to each other (every size but empty calls).
+bool Planner::crossMemoryApplies(CollectiveKind kind, size_t bytes) const {
+  return protocols_.crossMemory && model_.crossMemory.bandwidthGBps > 0 && hasCrossMemory(kind) && bytes > 0 &&
          (!filter_.restricts(kind) || filter_.allows(kind, Algorithm::Mesh));
 }
 

@@ -1,6 +1,6 @@
 // The planner: per collective and size, the cheapest algorithm by the cost model among those the overrides
-// allow (BRAID_ALGO), unless a tuning file names one; and the protocol: LL where the model has it, BRAID_PROTO
-// allows it and it is cheaper than the best Simple plan. Decisions are cached per communicator.
+// allow (BRAID_ALGO), unless a tuning file names one; and the protocol: LL or CMA where the model has it,
+// BRAID_PROTO allows it and it is cheaper than the best Simple plan. Decisions are cached per communicator.
 #pragma once
 
 #include <mutex>
@@ -41,6 +41,7 @@ class Planner {
   Choice decide(CollectiveKind kind, size_t bytes) const;
   Choice lookUp(CollectiveKind kind, size_t bytes, uint64_t key, bool* fresh) const;  // the shared cache
   bool lowLatencyApplies(CollectiveKind kind, size_t bytes) const;
+  bool crossMemoryApplies(CollectiveKind kind, size_t bytes) const;
 
   FabricModel model_;
   AlgorithmFilter filter_;

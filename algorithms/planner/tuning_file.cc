@@ -55,13 +55,17 @@ std::vector<TuningRule> parseTuningRules(std::istream& in, const std::string& na
     if (f.size() == 6) {
       const std::string protocol = lowercase(f[5]);
       if (protocol == "ll") rule.protocol = Protocol::LowLatency;
-      else if (protocol != "simple") fail("unknown protocol \"" + f[5] + "\" (LL or Simple)");
+      else if (protocol == "cma") rule.protocol = Protocol::CrossMemory;
+      else if (protocol != "simple") fail("unknown protocol \"" + f[5] + "\" (LL, CMA or Simple)");
       if (rule.protocol == Protocol::LowLatency && (rule.algorithm != Algorithm::Mesh || !hasLowLatency(rule.kind)))
         fail("LL is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather and "
              "reducescatter");
+      if (rule.protocol == Protocol::CrossMemory && (rule.algorithm != Algorithm::Mesh || !hasCrossMemory(rule.kind)))
+        fail("CMA is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather, "
+             "reducescatter and alltoall");
     }
     if (!hasAlgorithm(rule.kind, rule.algorithm) && rule.algorithm != Algorithm::Hierarchical &&
-        rule.protocol != Protocol::LowLatency)
+        rule.protocol == Protocol::Simple)
       fail(std::string(collectiveKeyword(rule.kind)) + " has no " + algorithmName(rule.algorithm) + " algorithm");
     rules.push_back(rule);
   }
@@ -80,7 +84,7 @@ void writeTuningRules(std::ostream& out, const std::vector<TuningRule>& rules, c
   for (const TuningRule& r : rules) {
     out << collectiveKeyword(r.kind) << " " << (r.nranks ? std::to_string(r.nranks) : "*") << " " << r.minBytes
         << " " << (r.maxBytes == kOpen ? "*" : std::to_string(r.maxBytes)) << " " << algorithmName(r.algorithm)
-        << (r.protocol == Protocol::LowLatency ? " LL" : "") << "\n";
+        << (r.protocol == Protocol::Simple ? "" : std::string(" ") + protocolName(r.protocol)) << "\n";
   }
 }
 

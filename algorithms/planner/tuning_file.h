@@ -7,8 +7,9 @@
 //   allreduce     *      65537      *          ring
 //
 // `*` matches any rank count / leaves the range open. Lines are tried in order; the first match wins. The
-// protocol is Simple unless the line says LL (only with mesh, for the collectives LL serves; where a
-// communicator has no LL mailboxes, or the call is too large for them, the rule means mesh with Simple).
+// protocol is Simple unless the line says LL or CMA (only with mesh, for the collectives they serve; where a
+// communicator cannot use them, e.g. has no LL mailboxes, the call is too large for them or its ranks may not
+// attach to each other, the rule means mesh with Simple, or the model's pick where mesh has no schedule).
 #pragma once
 
 #include <cstddef>

@@ -45,7 +45,9 @@ CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int r
   c.recvbuff = recvbuff;
   c.type = type;
   const braid::planner::Choice plan = braid::selectPlan(comm, c.shape, type);
-  c.shape.algorithm = plan.algorithm;
+  // CMA runs in the ranks' buffers (direct_run.h); the standby schedule serves should a peer's mapping fail.
+  c.shape.algorithm =
+      plan.protocol == braid::Protocol::CrossMemory ? braid::Algorithm::Default : plan.algorithm;
   c.shape.foldedRails = plan.foldedRails;
   c.protocol = plan.protocol;
   return c;

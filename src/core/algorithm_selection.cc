@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/communicator.h"
+#include "core/direct_run.h"
 #include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -72,6 +73,11 @@ planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores) {
   if (nranks > 1 && localRanks == nranks) {
     m.lowLatencyBytes = LlMailbox::kCapacityBytes;
     m.lowLatency = {0.1, 6 * share};
+    // Cross-memory attach (if the communicator finds the ranks may attach): a system call that pins the pages
+    // costs ~1.2 us, then the kernel copies ~10 GB/s between a peer's buffer and cache-hot scratch (fitted to
+    // collperf with BRAID_PROTO=CMA, 2 and 8 ranks; docs/performance.md).
+    m.crossMemory = {1.2, 10 * share};
+    m.crossMemoryCallBytes = DirectRun::kCrossMemoryStretchBytes;
   }
   return m;
 }

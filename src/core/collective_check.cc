@@ -29,7 +29,9 @@ std::string describe(const Signature& s) {
   if (s.root >= 0) text += ", root " + std::to_string(s.root);
   const bool known = s.algorithm >= 0 && s.algorithm <= static_cast<int32_t>(Algorithm::Hierarchical);
   text += std::string(", ") + (known ? algorithmName(static_cast<Algorithm>(s.algorithm)) : "algorithm ?");
-  text += s.protocol == static_cast<int32_t>(Protocol::LowLatency) ? "/LL" : "";
+  const bool special = s.protocol == static_cast<int32_t>(Protocol::LowLatency) ||
+                       s.protocol == static_cast<int32_t>(Protocol::CrossMemory);
+  if (special) text += std::string("/") + protocolName(static_cast<Protocol>(s.protocol));
   return text + ")";
 }
 

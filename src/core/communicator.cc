@@ -79,15 +79,29 @@ void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
   b.barrier();
 }
 
-// Collectives in place in peers' buffers need every rank to take part: on unless some rank set
-// BRAID_ZERO_COPY=0 (all ranks learn what each wants, so they agree).
-void enableZeroCopy(ncclComm* comm) {
-  std::vector<int32_t> wanted(comm->nranks);
-  wanted[comm->rank] = envInt("ZERO_COPY", 1, false) != 0;
-  comm->bootstrap->allGather(wanted.data(), sizeof(int32_t));
-  if (std::find(wanted.begin(), wanted.end(), 0) != wanted.end()) return;
+// Collectives in place in peers' buffers need every rank to take part: zero copy is on unless some rank set
+// BRAID_ZERO_COPY=0, and cross-memory attach (the planner's CMA) where every rank may attach to every peer
+// (probed on the mailboxes) and none set BRAID_CROSS_MEMORY=0. All ranks learn what each says, so they agree.
+// Returns whether cross-memory attach is on.
+bool enableDirectAccess(ncclComm* comm) {
+  struct Access {
+    int32_t zeroCopy, crossMemory;
+  };
+  std::vector<Access> all(comm->nranks);
+  bool reachesAll = envInt("CROSS_MEMORY", 1, false) != 0;
+  for (int r = 0; r < comm->nranks && reachesAll; ++r)
+    reachesAll = r == comm->rank || comm->mailbox->crossMemoryReaches(r);
+  all[comm->rank] = {envInt("ZERO_COPY", 1, false) != 0, reachesAll};
+  comm->bootstrap->allGather(all.data(), sizeof(Access));
+  const bool zeroCopy = std::all_of(all.begin(), all.end(), [](const Access& a) { return a.zeroCopy != 0; });
+  const bool crossMemory = std::all_of(all.begin(), all.end(), [](const Access& a) { return a.crossMemory != 0; });
   // Room for every buffer of a few calls' worth of peers before the oldest mappings go.
-  comm->peerBuffers = std::make_unique<PeerBufferMap>(4 * static_cast<size_t>(comm->nranks) + 64);
+  if (zeroCopy) comm->peerBuffers = std::make_unique<PeerBufferMap>(4 * static_cast<size_t>(comm->nranks) + 64);
+  if (crossMemory) comm->crossMemoryScratch.reset(new char[DirectRun::kCrossMemoryScratchBytes]);
+  if (comm->rank == 0 && !crossMemory)
+    BRAID_INFO("INIT", "cross-memory attach is off: %s", reachesAll ? "some rank cannot attach to a peer or set "
+               "BRAID_CROSS_MEMORY=0" : "this rank cannot attach to a peer or set BRAID_CROSS_MEMORY=0");
+  return crossMemory;
 }
 
 // Which ranks share a host, from the identities every rank reported at bootstrap.
@@ -187,10 +201,11 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
     BRAID_INFO("INIT", "rank %d: calling thread bound to %s (BRAID_CPU_AFFINITY)", rank, binding.c_str());
   const std::vector<Placement> placements = gatherPlacements(comm, layout, cores);
   comm->nodes = layoutWithRingOrder(std::move(layout), placements, rank);
-  comm->planner = std::make_unique<planner::Planner>(agreedFabricModel(comm, placements), algorithmFilter,
-                                                     std::move(tuningRules), protocolFilter);
   connectSharedMemory(comm, localPeers);
-  if (comm->mailbox) enableZeroCopy(comm);  // the same on every rank: all share this host
+  planner::FabricModel model = agreedFabricModel(comm, placements);
+  // The same on every rank: all share this host, or none has a mailbox.
+  if (!comm->mailbox || !enableDirectAccess(comm)) model.crossMemory.bandwidthGBps = 0;  // no CMA
+  comm->planner = std::make_unique<planner::Planner>(model, algorithmFilter, std::move(tuningRules), protocolFilter);
   connectRemotePeers(comm, remotePeers);
   comm->bootstrap->barrier();
   registerForStatus(comm);

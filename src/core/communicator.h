@@ -47,6 +47,8 @@ struct ncclComm {
   // do not share this host or some rank set BRAID_ZERO_COPY=0.
   std::unique_ptr<braid::PeerBufferMap> peerBuffers;
   braid::DirectAttempts directAttempts;  // guarded by executionMutex
+  // Where direct runs reduce what they read by cross-memory attach (protocol CMA); null when it is off.
+  std::unique_ptr<char[]> crossMemoryScratch;  // guarded by executionMutex
 
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "device/streaming_copy.h"
+#include "transports/cross_memory.h"
 
 namespace braid {
 namespace {
@@ -12,6 +13,7 @@ constexpr size_t kShareAlignment = 4096;                   // shares start on pa
 constexpr size_t kStretchBytes = LlMailbox::kCapacityBytes;  // reduced in the mailbox's staging, cache-hot
 constexpr size_t kBytesPerProgress = 1 << 20;              // then back to the launch loop (health, other comms)
 constexpr size_t kStreamingBytes = size_t{8} << 20;  // outputs of all ranks together: from this, stream them
+static_assert(sizeof(SharedBufferRef) <= LlLine::kPayloadBytes, "a buffer's description fits one LL line");
 
 }  // namespace
 
@@ -27,8 +29,8 @@ bool DirectRun::tried(const CollectiveShape& shape, size_t elementSize) {
   }
 }
 
-DirectRun::DirectRun(const LlMailbox& mailbox, PeerBufferMap& peers, uint64_t sequence, const CollectiveShape& shape,
-                     size_t elementSize, ReduceFn reduce, const char* input, char* output)
+DirectRun::DirectRun(const LlMailbox& mailbox, PeerBufferMap* peers, uint64_t sequence, const CollectiveShape& shape,
+                     size_t elementSize, ReduceFn reduce, const char* input, char* output, char* crossMemoryScratch)
     : mailbox_(mailbox),
       peers_(peers),
       sequence_(sequence),
@@ -42,7 +44,8 @@ DirectRun::DirectRun(const LlMailbox& mailbox, PeerBufferMap& peers, uint64_t se
       input_(input),
       output_(output),
       sendOf_(shape.nranks, nullptr),
-      recvOf_(shape.nranks, nullptr) {
+      recvOf_(shape.nranks, nullptr),
+      crossMemoryScratch_(crossMemoryScratch) {
   sendOf_[rank_] = const_cast<char*>(input_);
   recvOf_[rank_] = output_;
   const size_t bytes = count_ * elementSize_;
@@ -88,12 +91,6 @@ size_t DirectRun::recvBytes() const {
   return count_ * elementSize_ * (perRank ? static_cast<size_t>(nranks_) : 1);
 }
 
-// An AlltoAll whose output overlaps its input would have peers overwrite blocks their owner has yet to send.
-bool DirectRun::overlaps(const SharedBufferRef& send, const SharedBufferRef& recv) const {
-  if (kind_ != CollectiveKind::AlltoAll || send.allocation != recv.allocation) return false;
-  return send.offset < recv.offset + recvBytes() && recv.offset < send.offset + sendBytes();
-}
-
 int DirectRun::firstWithout(size_t line) const {
   for (int r = 0; r < nranks_; ++r)
     if (r != rank_ && !mailbox_.slot(r, sequence_)[line].holds(sequence_)) return r;
@@ -103,26 +100,38 @@ int DirectRun::firstWithout(size_t line) const {
 // Every rank reads the same lines, so every rank reaches the same verdict.
 void DirectRun::agree() {
   std::vector<SharedBufferRef> sends(nranks_), recvs(nranks_);
+  bool shareable = peers_ != nullptr;
   for (int r = 0; r < nranks_; ++r) {
     const LlLine* lines = mailbox_.slot(r, sequence_);
     std::memcpy(&sends[r], lines[kSendLine].payload, sizeof(SharedBufferRef));
     std::memcpy(&recvs[r], lines[kRecvLine].payload, sizeof(SharedBufferRef));
-    if ((needsSend(r) && !sends[r].shareable()) || (needsRecv(r) && !recvs[r].shareable()) ||
-        overlaps(sends[r], recvs[r])) {
-      mailbox_.finished(sequence_);
-      phase_ = Phase::FellBack;
-      return;
-    }
+    shareable &= (!needsSend(r) || sends[r].shareable()) && (!needsRecv(r) || recvs[r].shareable());
   }
+  if (!shareable && !crossMemoryScratch_) {
+    mailbox_.finished(sequence_);
+    phase_ = Phase::FellBack;
+    return;
+  }
+  if (!shareable) return useCrossMemory(sends, recvs);
   bool mapped = true;
   for (int r = 0; r < nranks_ && mapped; ++r) {
     if (r == rank_) continue;
-    if (needsSend(r)) mapped &= (sendOf_[r] = peers_.resolve(r, sends[r])) != nullptr;
-    if (needsRecv(r)) mapped &= (recvOf_[r] = peers_.resolve(r, recvs[r])) != nullptr;
+    if (needsSend(r)) mapped &= (sendOf_[r] = peers_->resolve(r, sends[r])) != nullptr;
+    if (needsRecv(r)) mapped &= (recvOf_[r] = peers_->resolve(r, recvs[r])) != nullptr;
   }
   const unsigned char vote = mapped ? 1 : 0;
   mailbox_.slot(rank_, sequence_)[kVoteLine].post(&vote, 1, sequence_);
   phase_ = Phase::Vote;
+}
+
+// Nothing to map, so nothing to vote on: every rank knows its peers' addresses and may attach to them (the
+// communicator checked at init), so all go to work.
+void DirectRun::useCrossMemory(const std::vector<SharedBufferRef>& sends, const std::vector<SharedBufferRef>& recvs) {
+  crossMemory_ = true;
+  remoteSend_.resize(nranks_);
+  remoteRecv_.resize(nranks_);
+  for (int r = 0; r < nranks_; ++r) remoteSend_[r] = sends[r].address, remoteRecv_[r] = recvs[r].address;
+  phase_ = Phase::Work;
 }
 
 void DirectRun::countVotes() {
@@ -132,11 +141,30 @@ void DirectRun::countVotes() {
   if (!all) mailbox_.finished(sequence_);
 }
 
+const char* DirectRun::sourceOf(int r, size_t offset, size_t bytes, char* scratch) const {
+  if (!crossMemory_ || r == rank_) return sendOf_[r] + offset;
+  cross_memory::read(mailbox_.ownerPid(r), remoteSend_[r] + offset, scratch, bytes);
+  return scratch;
+}
+
+void DirectRun::fetch(int r, size_t offset, char* to, size_t bytes) const {
+  if (!crossMemory_ || r == rank_) copy(to, sendOf_[r] + offset, bytes, true);
+  else cross_memory::read(mailbox_.ownerPid(r), remoteSend_[r] + offset, to, bytes);
+}
+
+void DirectRun::deliver(int r, size_t offset, const char* from, size_t bytes) const {
+  if (!crossMemory_ || r == rank_) copy(recvOf_[r] + offset, from, bytes, recvOf_[r] != sendOf_[r]);
+  else cross_memory::write(mailbox_.ownerPid(r), remoteRecv_[r] + offset, from, bytes);
+}
+
 // In rank order over every rank's send buffer, as the mesh schedule does: the same bits whoever computes them.
+// With cross memory, `result` is the scratch's first stretch and peers' stretches land in the other two.
 void DirectRun::reduceStretch(size_t sendOffset, size_t bytes, char* result) const {
   const size_t count = bytes / elementSize_;
-  reduce_(result, sendOf_[0] + sendOffset, sendOf_[1] + sendOffset, count);
-  for (int r = 2; r < nranks_; ++r) reduce_(result, result, sendOf_[r] + sendOffset, count);
+  char* first = crossMemory_ ? crossMemoryScratch_ + kCrossMemoryStretchBytes : nullptr;
+  char* next = crossMemory_ ? first + kCrossMemoryStretchBytes : nullptr;
+  reduce_(result, sourceOf(0, sendOffset, bytes, first), sourceOf(1, sendOffset, bytes, next), count);
+  for (int r = 2; r < nranks_; ++r) reduce_(result, result, sourceOf(r, sendOffset, bytes, next), count);
 }
 
 // An output that is also an input was just read, so its lines are in this core's cache: ordinary stores then.
@@ -148,35 +176,35 @@ void DirectRun::copy(char* to, const char* from, size_t bytes, bool uncached) co
 bool DirectRun::work() {
   const size_t stop = std::min(shareEnd_, shareBegin_ + worked_ + kBytesPerProgress);
   const size_t block = count_ * elementSize_;  // one rank's part of a per-rank buffer
+  const size_t own = static_cast<size_t>(rank_) * block;
+  const size_t stretch = crossMemory_ ? kCrossMemoryStretchBytes : kStretchBytes;
   for (size_t at = shareBegin_ + worked_, bytes = 0; at < stop; at += bytes) {
-    bytes = std::min(kStretchBytes, stop - at);
+    bytes = std::min(stretch, stop - at);
     if (kind_ == CollectiveKind::AlltoAll) bytes = std::min(bytes, block - at % block);  // one peer's block
     // Reductions go through the staging buffer: an in-place buffer may be a rank's input and its output.
-    char* staging = mailbox_.staging();
+    char* staging = crossMemory_ ? crossMemoryScratch_ : mailbox_.staging();
     switch (kind_) {
       case CollectiveKind::AllReduce:
         reduceStretch(at, bytes, staging);
-        for (int r = 0; r < nranks_; ++r) copy(recvOf_[r] + at, staging, bytes, recvOf_[r] != sendOf_[r]);
+        for (int r = 0; r < nranks_; ++r) deliver(r, at, staging, bytes);
         break;
       case CollectiveKind::Reduce:
         reduceStretch(at, bytes, staging);
-        copy(recvOf_[root_] + at, staging, bytes, recvOf_[root_] != sendOf_[root_]);
+        deliver(root_, at, staging, bytes);
         break;
       case CollectiveKind::ReduceScatter:
-        reduceStretch(static_cast<size_t>(rank_) * block + at, bytes, staging);
-        copy(output_ + at, staging, bytes, output_ != input_ + static_cast<size_t>(rank_) * block);
+        reduceStretch(own + at, bytes, staging);
+        copy(output_ + at, staging, bytes, output_ != input_ + own);
         break;
       case CollectiveKind::AllGather:
-        for (int r = 0; r < nranks_; ++r) {
-          char* to = recvOf_[r] + static_cast<size_t>(rank_) * block + at;
-          if (to != input_ + at) copy(to, input_ + at, bytes, true);
-        }
+        for (int r = 0; r < nranks_; ++r)
+          if (r != rank_ || output_ + own != input_) deliver(r, own + at, input_ + at, bytes);
         break;
       case CollectiveKind::Broadcast:
-        if (output_ != sendOf_[root_]) copy(output_ + at, sendOf_[root_] + at, bytes, true);
+        if (output_ != input_ || rank_ != root_) fetch(root_, at, output_ + at, bytes);
         break;
       case CollectiveKind::AlltoAll:  // block p of this rank's input goes to block `rank` of rank p's output
-        copy(recvOf_[at / block] + static_cast<size_t>(rank_) * block + at % block, input_ + at, bytes, true);
+        deliver(static_cast<int>(at / block), own + at % block, input_ + at, bytes);
         break;
       default: break;
     }
@@ -242,7 +270,8 @@ int DirectRun::waitedFor() const {
 
 std::string DirectRun::describeWait() const {
   const std::string who = std::to_string(waitedFor());
-  const std::string of = " (zero copy, LL collective " + std::to_string(sequence_) + ")";
+  const std::string of = std::string(crossMemory_ ? " (cross-memory attach" : " (zero copy") + ", LL collective " +
+                         std::to_string(sequence_) + ")";
   switch (phase_) {
     case Phase::Post: return LlMailbox::describeBusySlot(sequence_, busy_);
     case Phase::Agree: return "buffer addresses of rank " + who + of;

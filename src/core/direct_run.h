@@ -12,7 +12,10 @@
 // returns once all are (peers read its send buffer and write its receive buffer until then).
 //
 // If the ranks agree the buffers cannot be shared, the run finishes without moving data (fellBack()), and
-// the caller runs the planner's schedule instead.
+// the caller runs the planner's schedule instead; unless the planner chose cross-memory attach (protocol CMA,
+// transports/cross_memory.h): then the ranks do the same shares without the vote, the kernel copying what a
+// rank reads from or writes to its peers' buffers (reductions read peers' stretches into scratch first). (An
+// AlltoAll in place reaches a run with its input copied aside: src/core/launch.cc.)
 #pragma once
 
 #include <algorithm>
@@ -58,11 +61,18 @@ class DirectRun : public Run {
  public:
   // Below this many bytes per rank the agreement costs more than the staging copy saves.
   static constexpr size_t kMinBytes = 16 * 1024;
+  // Cross-memory attach moves stretches of this size: one system call per peer each (the planner's
+  // FabricModel::crossMemoryCallBytes); a reduction's scratch holds three.
+  static constexpr size_t kCrossMemoryStretchBytes = 64 * 1024;
+  static constexpr size_t kCrossMemoryScratchBytes = 3 * kCrossMemoryStretchBytes;
   // Whether a collective of this shape tries the direct way; depends only on what every rank agrees on.
   static bool tried(const CollectiveShape& shape, size_t elementSize);
 
-  DirectRun(const LlMailbox& mailbox, PeerBufferMap& peers, uint64_t sequence, const CollectiveShape& shape,
-            size_t elementSize, ReduceFn reduce, const char* input, char* output);
+  // `crossMemoryScratch` (kCrossMemoryScratchBytes), when the planner chose CMA: buffers that cannot be
+  // mapped are reached by cross-memory attach; null: such buffers make the run fall back.
+  // `peers` null: no buffer is mapped (BRAID_ZERO_COPY=0), so only cross-memory attach can run it.
+  DirectRun(const LlMailbox& mailbox, PeerBufferMap* peers, uint64_t sequence, const CollectiveShape& shape,
+            size_t elementSize, ReduceFn reduce, const char* input, char* output, char* crossMemoryScratch);
 
   Progress progress() override;
   std::string describeWait() const override;
@@ -78,7 +88,7 @@ class DirectRun : public Run {
   bool needsRecv(int rank) const;
   size_t sendBytes() const;
   size_t recvBytes() const;
-  bool overlaps(const SharedBufferRef& send, const SharedBufferRef& recv) const;
+  void useCrossMemory(const std::vector<SharedBufferRef>& sends, const std::vector<SharedBufferRef>& recvs);
   int firstWithout(size_t line) const;  // the first peer that has not posted `line`; -1 when all have
   int waitedFor() const;                // the peer the current phase waits for; -1 when none
   void agree();
@@ -86,9 +96,14 @@ class DirectRun : public Run {
   bool work();                          // a stretch of this rank's share; true once the share is done
   void reduceStretch(size_t sendOffset, size_t bytes, char* result) const;
   void copy(char* to, const char* from, size_t bytes, bool uncached) const;
+  // Rank r's send buffer at `offset`: in place when mapped, else read into `scratch` by cross-memory attach.
+  const char* sourceOf(int r, size_t offset, size_t bytes, char* scratch) const;
+  // Copies rank r's send bytes at `offset` to `to` (here), or `from` (here) to rank r's receive buffer.
+  void fetch(int r, size_t offset, char* to, size_t bytes) const;
+  void deliver(int r, size_t offset, const char* from, size_t bytes) const;
 
   const LlMailbox& mailbox_;
-  PeerBufferMap& peers_;
+  PeerBufferMap* peers_;
   uint64_t sequence_;
   CollectiveKind kind_;
   int rank_, nranks_, root_;
@@ -99,7 +114,10 @@ class DirectRun : public Run {
   Phase phase_ = Phase::Post;
   int busy_ = -1;                      // while posting: a peer still reading what the slot held
   bool streaming_ = false;             // outputs too large for the caches: written with streaming stores
-  std::vector<char*> sendOf_, recvOf_;  // every rank's buffers, mapped here
+  std::vector<char*> sendOf_, recvOf_;  // every rank's buffers, mapped here (peers': null with cross memory)
+  char* crossMemoryScratch_;           // null unless the planner chose CMA
+  bool crossMemory_ = false;           // peers' buffers are reached by cross-memory attach
+  std::vector<uint64_t> remoteSend_, remoteRecv_;  // then: every rank's buffers in its own address space
   size_t shareBegin_ = 0, shareEnd_ = 0, worked_ = 0;  // this rank's share, in bytes, and how far it got
 };
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -75,6 +76,14 @@ void startScheduled(ActiveComm& a, size_t elementSize, ReduceFn reduce) {
   a.collective = &a.scheduled;
 }
 
+// An exchange whose output overlaps its input (an in-place AlltoAll) would overwrite blocks still to be sent.
+bool exchangeInPlace(const CollectiveCall& c, size_t elementSize) {
+  if (c.shape.kind != CollectiveKind::AlltoAll && c.shape.kind != CollectiveKind::AlltoAllv) return false;
+  const char* send = static_cast<const char*>(c.sendbuff);
+  const char* recv = static_cast<const char*>(c.recvbuff);
+  return send < recv + c.recvSpan * elementSize && recv < send + c.sendSpan * elementSize;
+}
+
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
@@ -89,13 +98,19 @@ void startCollective(ActiveComm& a) {
   a.railCounts.reset();
   const size_t elementSize = dataTypeSize(c.type);
   const size_t scratchBytes = lowLatency ? 0 : alignUp(a.collectiveSchedule->scratchCount * elementSize);
-  const size_t scaledBytes = c.op.scaleInputs ? c.inputCount * elementSize : 0;
-  char* workspace = comm->workspaceOf(scratchBytes + scaledBytes);
+  const bool exchangeStaged = exchangeInPlace(c, elementSize);  // so its input is copied aside first
+  const size_t stagedBytes = c.op.scaleInputs ? c.inputCount * elementSize
+                             : exchangeStaged ? c.sendSpan * elementSize
+                                              : 0;
+  char* workspace = comm->workspaceOf(scratchBytes + stagedBytes);
   const char* input = static_cast<const char*>(c.sendbuff);
   if (c.op.scaleInputs && c.inputCount > 0) {
     // PreMulSum: every rank scales its own input once, then the schedule sums as usual.
     const void* scalar = c.op.scalarSource ? c.op.scalarSource : c.op.scalar;
     scaleElements(c.type, workspace + scratchBytes, input, c.inputCount, scalar);
+    input = workspace + scratchBytes;
+  } else if (exchangeStaged) {
+    std::memcpy(workspace + scratchBytes, input, stagedBytes);
     input = workspace + scratchBytes;
   }
   const ReduceFn reduce = reduceFunction(c.type, c.op.kind);
@@ -106,9 +121,15 @@ void startCollective(ActiveComm& a) {
   }
   // Kept for the schedule, also while a direct run finds out whether the ranks must fall back to it.
   a.scheduledBuffers.assign({const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace});
-  if (comm->peerBuffers && DirectRun::tried(c.shape, elementSize) && comm->directAttempts.shouldTry()) {
-    a.collective = &a.direct.emplace(*comm->mailbox, *comm->peerBuffers, ++comm->lowLatencyIssued, c.shape,
-                                     elementSize, reduce, input, static_cast<char*>(c.recvbuff));
+  // CMA always runs direct (and maps what it can); otherwise buffers that could be mapped go direct.
+  const bool crossMemory = c.protocol == Protocol::CrossMemory;
+  if (crossMemory && !comm->crossMemoryScratch)
+    fail(ncclInternalError, "CMA protocol chosen without cross-memory attach");
+  if (crossMemory ||
+      (comm->peerBuffers && DirectRun::tried(c.shape, elementSize) && comm->directAttempts.shouldTry())) {
+    a.collective = &a.direct.emplace(*comm->mailbox, comm->peerBuffers.get(), ++comm->lowLatencyIssued, c.shape,
+                                     elementSize, reduce, input, static_cast<char*>(c.recvbuff),
+                                     crossMemory ? comm->crossMemoryScratch.get() : nullptr);
     return;
   }
   startScheduled(a, elementSize, reduce);
@@ -167,7 +188,8 @@ bool advance(ActiveComm& a, bool& moved) {
     if (!p.finished) break;
     if (a.direct) {
       const bool fellBack = a.direct->fellBack();
-      if (a.work->comm->directAttempts.record(fellBack))
+      const bool crossMemory = a.work->collectives[a.nextCollective].protocol == Protocol::CrossMemory;
+      if (!crossMemory && a.work->comm->directAttempts.record(fellBack))
         BRAID_INFO("SHM", "rank %d: %s", a.work->comm->rank,
                    fellBack ? "some rank's buffers are not shared (ncclMemAlloc or registered): collectives go "
                               "through the FIFOs"

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <numeric>
@@ -40,12 +41,13 @@ TEST(HostStreams, QueuedCollectivesCompleteInOrder) {
 
 // braidAlltoAllv with uneven counts (empty blocks too) and gaps between the blocks: direct within a host, and
 // hierarchical (BRAID_ALGO=alltoallv:hier) over emulated nodes numbered node by node or interleaved, where
-// the ranks first exchange the counts their rails forward.
+// the ranks first exchange the counts their rails forward; and in place (the output over the input).
 struct AlltoAllvCase {
   int nranks;
   testing::Wiring wiring;
   const char* algorithm;  // BRAID_ALGO, or nullptr
   const char* name;
+  bool inPlace = false;
 };
 
 class AlltoAllv : public ::testing::TestWithParam<AlltoAllvCase> {};
@@ -68,13 +70,14 @@ TEST_P(AlltoAllv, UnevenCountsAndDisplacements) {
         sc[p] = countOf(rank, p) + call, sd[p] = sendTotal + 5, sendTotal += sc[p] + 5;  // gaps between blocks
         rc[p] = countOf(p, rank) + call, rd[p] = recvTotal, recvTotal += rc[p];
       }
-      std::vector<int64_t> send(sendTotal), recv(recvTotal, -1);
+      std::vector<int64_t> send(std::max(sendTotal, recvTotal)), separate(recvTotal, -1);
+      int64_t* recv = c.inPlace ? send.data() : separate.data();
       auto value = [call](int from, int to, size_t i) {
         return from * 1000000 + to * 10000 + call * 5000 + static_cast<int64_t>(i % 4999);
       };
       for (int p = 0; p < nranks; ++p)
         for (size_t i = 0; i < sc[p]; ++i) send[sd[p] + i] = value(rank, p, i);
-      RANK_EXPECT(braidAlltoAllv(send.data(), sc.data(), sd.data(), recv.data(), rc.data(), rd.data(), ncclInt64,
+      RANK_EXPECT(braidAlltoAllv(send.data(), sc.data(), sd.data(), recv, rc.data(), rd.data(), ncclInt64,
                                  comm, nullptr) == ncclSuccess,
                   "AlltoAllv: %s", ncclGetLastError(comm));
       for (int p = 0; p < nranks; ++p)
@@ -96,7 +99,11 @@ INSTANTIATE_TEST_SUITE_P(Wirings, AlltoAllv,
                                            AlltoAllvCase{4, testing::Wiring::Mixed, "alltoallv:hier", "hier_2x2"},
                                            AlltoAllvCase{6, testing::Wiring::Mixed, "alltoallv:hier", "hier_3x2"},
                                            AlltoAllvCase{6, testing::Wiring::Interleaved, "alltoall:hier",
-                                                         "hier_2x3_interleaved"}),
+                                                         "hier_2x3_interleaved"},
+                                           AlltoAllvCase{3, testing::Wiring::SharedMemory, nullptr, "direct_3_in_place",
+                                                         true},
+                                           AlltoAllvCase{4, testing::Wiring::Mixed, "alltoallv:hier",
+                                                         "hier_2x2_in_place", true}),
                          [](const ::testing::TestParamInfo<AlltoAllvCase>& info) { return std::string(info.param.name); });
 
 TEST(PointToPoint, SendToSelfNeedsAMatchingRecv) {

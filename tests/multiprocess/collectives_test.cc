@@ -197,7 +197,10 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{nullptr, 2, Wiring::SharedMemory, "simple_2", "Simple"},
                       ForcedCase{nullptr, 4, Wiring::SharedMemory, "simple_4", "^LL"},
                       ForcedCase{nullptr, 3, Wiring::SharedMemory, "ll_3", "LL"},
-                      ForcedCase{nullptr, 8, Wiring::SharedMemory, "ll_8", "LL"}),
+                      ForcedCase{nullptr, 8, Wiring::SharedMemory, "ll_8", "LL"},
+                      // Cross-memory attach wherever it applies (Simple elsewhere: Gather, Scatter, point to point)
+                      ForcedCase{nullptr, 3, Wiring::SharedMemory, "cma_3", "CMA"},
+                      ForcedCase{nullptr, 8, Wiring::SharedMemory, "cma_8", "CMA"}),
     [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

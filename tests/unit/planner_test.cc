@@ -41,6 +41,13 @@ TEST(ProtocolFilter, ReadsNcclSyntax) {
   ProtocolFilter simple = ProtocolFilter::parse("LL128,Simple");  // LL128 is NCCL's; accepted, means nothing here
   EXPECT_TRUE(!simple.lowLatency && simple.simple);
   EXPECT_THROW(ProtocolFilter::parse("LL,fast"), std::invalid_argument);
+  // Braid's cross-memory attach: on by default, alone where it applies, or excluded.
+  EXPECT_TRUE(all.crossMemory);
+  ProtocolFilter cma = ProtocolFilter::parse("cma");
+  EXPECT_TRUE(cma.crossMemory && !cma.lowLatency && !cma.simple);
+  ProtocolFilter notCma = ProtocolFilter::parse("^CMA");
+  EXPECT_TRUE(!notCma.crossMemory && notCma.lowLatency && notCma.simple);
+  EXPECT_FALSE(simple.crossMemory);  // NCCL's list of protocols leaves it out
 }
 
 TEST(TuningFile, RoundTripsAndMatchesInOrder) {
@@ -48,11 +55,12 @@ TEST(TuningFile, RoundTripsAndMatchesInOrder) {
       {CollectiveKind::AllReduce, 2, 0, 256, Algorithm::Mesh, Protocol::LowLatency},
       {CollectiveKind::AllReduce, 16, 0, 65536, Algorithm::RecursiveDoubling},
       {CollectiveKind::AllReduce, 0, 65537, static_cast<size_t>(-1), Algorithm::Ring},
-      {CollectiveKind::Broadcast, 0, 0, static_cast<size_t>(-1), Algorithm::Tree}};
+      {CollectiveKind::Broadcast, 0, 0, static_cast<size_t>(-1), Algorithm::Tree},
+      {CollectiveKind::AlltoAll, 8, 0, static_cast<size_t>(-1), Algorithm::Mesh, Protocol::CrossMemory}};
   std::stringstream text;
   writeTuningRules(text, rules, "test");
   std::vector<TuningRule> back = parseTuningRules(text, "t");
-  ASSERT_EQ(back.size(), 4u);
+  ASSERT_EQ(back.size(), 5u);
   auto algorithmOf = [&](CollectiveKind kind, int nranks, size_t bytes) {
     const TuningRule* rule = matchTuningRule(back, kind, nranks, bytes);
     return rule ? std::string(algorithmName(rule->algorithm)) + "/" + protocolName(rule->protocol) : "none";
@@ -62,6 +70,7 @@ TEST(TuningFile, RoundTripsAndMatchesInOrder) {
   EXPECT_EQ(algorithmOf(CollectiveKind::AllReduce, 8, 100), "none");
   EXPECT_EQ(algorithmOf(CollectiveKind::AllReduce, 8, 1 << 20), "ring/Simple");
   EXPECT_EQ(algorithmOf(CollectiveKind::Broadcast, 3, 1), "tree/Simple");
+  EXPECT_EQ(algorithmOf(CollectiveKind::AlltoAll, 8, 1 << 20), "mesh/CMA");
 }
 
 std::string errorOf(const std::string& text) {
@@ -86,7 +95,14 @@ TEST(TuningFile, NamesFileAndLineOfTheFirstBadLine) {
   EXPECT_EQ(errorOf("allreduce * 0 * ring LL\n"),
             "tune.txt:1: LL is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather and "
             "reducescatter");
-  EXPECT_EQ(errorOf("allreduce * 0 * mesh LL128\n"), "tune.txt:1: unknown protocol \"LL128\" (LL or Simple)");
+  EXPECT_EQ(errorOf("allreduce * 0 * mesh LL128\n"), "tune.txt:1: unknown protocol \"LL128\" (LL, CMA or Simple)");
+  EXPECT_EQ(errorOf("alltoall * 0 * mesh cma\n"), "");  // CMA too is mesh for every collective it serves
+  EXPECT_EQ(errorOf("allreduce * 0 * ring CMA\n"),
+            "tune.txt:1: CMA is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather, "
+            "reducescatter and alltoall");
+  EXPECT_EQ(errorOf("gather * 0 * mesh CMA\n"),
+            "tune.txt:1: CMA is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather, "
+            "reducescatter and alltoall");
   EXPECT_EQ(errorOf("\n\n  # only comments\n"), "");
 }
 
@@ -277,6 +293,48 @@ TEST(Planner, PicksLowLatencyForSmallCallsWithinOneHost) {
   twoHosts.ranksPerNode = 2;
   twoHosts.lowLatencyBytes = 0;
   EXPECT_EQ(Planner(twoHosts, AlgorithmFilter(), {}).choose(CollectiveKind::AllReduce, 64).protocol, Protocol::Simple);
+}
+
+// Cross-memory attach is priced like any plan: where the kernel copies at half a FIFO's rate (this VM) the FIFOs
+// win; where it copies faster, its single copy wins the large exchanges. Forced, it serves every kind it has.
+TEST(Planner, PricesCrossMemoryAgainstTheFifos) {
+  FabricModel m = oneHostWithMailboxes();
+  m.crossMemory = {1.2, 10};
+  Planner free(m, AlgorithmFilter(), {});
+  for (size_t bytes : {size_t{4096}, size_t{1} << 20, size_t{64} << 20})
+    for (CollectiveKind kind : {CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::AlltoAll})
+      EXPECT_NE(free.choose(kind, bytes).protocol, Protocol::CrossMemory) << collectiveName(kind) << " " << bytes;
+  FabricModel fastKernel = m;
+  fastKernel.crossMemory = {1.2, 40};
+  const Choice large = Planner(fastKernel, AlgorithmFilter(), {}).choose(CollectiveKind::AlltoAll, 64 << 20);
+  EXPECT_EQ(planName({large.algorithm, large.predictedUs, 0, 0, large.protocol}), "mesh/CMA");
+  EXPECT_LT(predictCrossMemory(CollectiveKind::AlltoAll, 64 << 20, fastKernel).timeUs,
+            predict(CollectiveKind::AlltoAll, Algorithm::Direct, 64 << 20, fastKernel).timeUs);
+
+  Planner forced(m, AlgorithmFilter(), {}, ProtocolFilter::parse("CMA"));
+  for (CollectiveKind kind : {CollectiveKind::AllReduce, CollectiveKind::Broadcast, CollectiveKind::Reduce,
+                              CollectiveKind::AllGather, CollectiveKind::ReduceScatter, CollectiveKind::AlltoAll}) {
+    const Choice c = forced.choose(kind, 8);
+    EXPECT_EQ(c.protocol, Protocol::CrossMemory) << collectiveName(kind);
+    EXPECT_EQ(c.source, ChoiceSource::Override) << collectiveName(kind);
+  }
+  EXPECT_EQ(forced.choose(CollectiveKind::Gather, 1 << 20).protocol, Protocol::Simple);
+  EXPECT_EQ(forced.choose(CollectiveKind::AllReduce, 0).protocol, Protocol::Simple);  // nothing to move
+  // A tuning rule asks for it; where the ranks may not attach, the rule means mesh with Simple, or the model's
+  // pick for a collective without a mesh schedule.
+  const std::vector<TuningRule> rules = {
+      {CollectiveKind::AllReduce, 0, 0, static_cast<size_t>(-1), Algorithm::Mesh, Protocol::CrossMemory},
+      {CollectiveKind::AlltoAll, 0, 0, static_cast<size_t>(-1), Algorithm::Mesh, Protocol::CrossMemory}};
+  const Choice ruled = Planner(m, AlgorithmFilter(), rules).choose(CollectiveKind::AllReduce, 1 << 20);
+  EXPECT_EQ(ruled.protocol, Protocol::CrossMemory);
+  EXPECT_EQ(ruled.source, ChoiceSource::TuningFile);
+  FabricModel cannotAttach = m;
+  cannotAttach.crossMemory.bandwidthGBps = 0;
+  Planner refused(cannotAttach, AlgorithmFilter(), rules, ProtocolFilter::parse("CMA"));
+  EXPECT_EQ(refused.choose(CollectiveKind::AllReduce, 1 << 20).protocol, Protocol::Simple);
+  EXPECT_EQ(refused.choose(CollectiveKind::AllReduce, 1 << 20).algorithm, Algorithm::Mesh);
+  EXPECT_EQ(refused.choose(CollectiveKind::AlltoAll, 1 << 20).protocol, Protocol::Simple);
+  EXPECT_EQ(refused.choose(CollectiveKind::AlltoAll, 1 << 20).algorithm, Algorithm::Direct);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -24,8 +25,13 @@ TEST(SharedBuffers, FindDescribesOnlyRangesInsideOneAllocation) {
   EXPECT_EQ(ref.allocationBytes, 10000u);
   EXPECT_EQ(ref.pid, static_cast<int32_t>(::getpid()));
   EXPECT_FALSE(shared_buffers::find(memory + 9000, 1001).shareable()) << "runs past the end";
+  EXPECT_EQ(ref.address, reinterpret_cast<uintptr_t>(memory + 100));
   char heap[64];
-  EXPECT_FALSE(shared_buffers::find(heap, sizeof heap).shareable());
+  const SharedBufferRef privateRef = shared_buffers::find(heap, sizeof heap);
+  EXPECT_FALSE(privateRef.shareable());
+  // Where it lies still travels, for peers that reach it by cross-memory attach.
+  EXPECT_EQ(privateRef.address, reinterpret_cast<uintptr_t>(heap));
+  EXPECT_EQ(privateRef.pid, static_cast<int32_t>(::getpid()));
   EXPECT_TRUE(shared_buffers::release(memory));
   EXPECT_FALSE(shared_buffers::release(memory)) << "released twice";
   EXPECT_FALSE(shared_buffers::find(memory, 1).shareable()) << "released memory is no longer described";
