@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -79,8 +80,7 @@ void startScheduled(ActiveComm& a, size_t elementSize, ReduceFn reduce) {
 // An exchange whose output overlaps its input (an in-place AlltoAll) would overwrite blocks still to be sent.
 bool exchangeInPlace(const CollectiveCall& c, size_t elementSize) {
   if (c.shape.kind != CollectiveKind::AlltoAll && c.shape.kind != CollectiveKind::AlltoAllv) return false;
-  const char* send = static_cast<const char*>(c.sendbuff);
-  const char* recv = static_cast<const char*>(c.recvbuff);
+  const auto send = reinterpret_cast<uintptr_t>(c.sendbuff), recv = reinterpret_cast<uintptr_t>(c.recvbuff);
   return send < recv + c.recvSpan * elementSize && recv < send + c.sendSpan * elementSize;
 }
 
