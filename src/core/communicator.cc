@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/algorithm_selection.h"
+#include "core/channels_run.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/cluster_topology.h"
@@ -59,10 +60,14 @@ void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
       for (const std::string& n : names) ShmFifo::unlink(n);
     }
   } unlinker{created};
-  for (int c = 0; c < kChannelCount; ++c)
+  // The communicator's channels, then the extra collective channels (numbered on from kChannelCount).
+  std::vector<ChannelConnections*> channels;
+  for (ChannelConnections& c : comm->channels) channels.push_back(&c);
+  for (ChannelConnections& c : comm->extraCollectiveChannels) channels.push_back(&c);
+  for (size_t c = 0; c < channels.size(); ++c)
     for (int peer : localPeers) {
-      created.push_back(fifoName(b.nonce(), c, peer, comm->rank));
-      comm->channels[c].recv[peer] = std::make_shared<ShmRecvConnection>(ShmFifo::create(created.back(), geometry));
+      created.push_back(fifoName(b.nonce(), static_cast<int>(c), peer, comm->rank));
+      channels[c]->recv[peer] = std::make_shared<ShmRecvConnection>(ShmFifo::create(created.back(), geometry));
     }
   // The LL protocol's mailboxes need every rank on this host.
   const bool mailboxes = comm->nodes->members.size() == 1;
@@ -71,10 +76,10 @@ void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
     comm->mailbox = std::make_unique<LlMailbox>(b.nonce(), comm->rank, comm->nranks);
   }
   b.barrier();
-  for (int c = 0; c < kChannelCount; ++c)
+  for (size_t c = 0; c < channels.size(); ++c)
     for (int peer : localPeers)
-      comm->channels[c].send[peer] =
-          std::make_shared<ShmSendConnection>(ShmFifo::open(fifoName(b.nonce(), c, comm->rank, peer)));
+      channels[c]->send[peer] = std::make_shared<ShmSendConnection>(
+          ShmFifo::open(fifoName(b.nonce(), static_cast<int>(c), comm->rank, peer)));
   if (mailboxes) comm->mailbox->openPeers(b.nonce());
   b.barrier();
 }
@@ -118,16 +123,25 @@ struct Placement {
   int32_t cores;         // the rank may run on
   int32_t numaNode;      // its calling thread is bound within, or -1
   int32_t ringPosition;  // of its accelerator in its host's best ring (BRAID_TOPO_FILE), or -1
+  int32_t channels;      // collective channels its cores allow (or BRAID_MIN_NCHANNELS asks for)
 };
 
-std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout, int cores) {
+// Channels per collective this rank could drive, a core each: its share of the usable cores (BRAID_MAX_NCHANNELS,
+// default 4, caps them; BRAID_MIN_NCHANNELS asks for at least that many whatever the cores, e.g. for tests).
+int wantedChannels(int cores, int localRanks) {
+  const int most = static_cast<int>(std::clamp<long long>(envInt("MAX_NCHANNELS", 4), 1, 16));
+  const int allowed = std::clamp(cores / std::max(localRanks, 1), 1, most);
+  return static_cast<int>(std::clamp<long long>(std::max<long long>(allowed, envInt("MIN_NCHANNELS", 1)), 1, 16));
+}
+
+std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout, int cores, int channels) {
   std::vector<Placement> all(comm->nranks);
   const int rank = comm->rank;
   const std::vector<int>& host = layout.members[layout.nodeOf[rank]];
   const int hostRanks = static_cast<int>(host.size());
   const int ringPosition =
       comm->topology ? acceleratorRingPosition(*comm->topology, host.front(), layout.localIndex[rank], hostRanks) : -1;
-  all[rank] = {cores, callingThreadNumaNode(), ringPosition};
+  all[rank] = {cores, callingThreadNumaNode(), ringPosition, channels};
   comm->bootstrap->allGather(all.data(), sizeof(Placement));
   return all;
 }
@@ -196,12 +210,34 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   const int cores = usableCores();
   comm->oversubscribed = comm->localRanks > cores;
   NodeLayout layout = nodeLayoutOf(comm);
-  const std::string binding = bindCallingThread(affinity, layout.localIndex[rank], comm->localRanks);
+  const int channels = wantedChannels(cores, comm->localRanks);
+  const int localIndex = layout.localIndex[rank];
+  const std::string binding = bindCallingThread(affinity, localIndex, comm->localRanks, channels);
   if (!binding.empty())
     BRAID_INFO("INIT", "rank %d: calling thread bound to %s (BRAID_CPU_AFFINITY)", rank, binding.c_str());
-  const std::vector<Placement> placements = gatherPlacements(comm, layout, cores);
+  const std::vector<Placement> placements = gatherPlacements(comm, layout, cores, channels);
   comm->nodes = layoutWithRingOrder(std::move(layout), placements, rank);
+  // Extra channels run over shared memory only, and only where every rank can drive them.
+  int agreedChannels = 1;
+  if (comm->nodes->members.size() == 1 && nranks > 1) {
+    agreedChannels = channels;
+    for (const Placement& p : placements) agreedChannels = std::min<int>(agreedChannels, p.channels);
+  }
+  comm->extraCollectiveChannels.resize(agreedChannels - 1);
+  for (ChannelConnections& c : comm->extraCollectiveChannels) {
+    c.send.resize(nranks);
+    c.recv.resize(nranks);
+  }
   connectSharedMemory(comm, localPeers);
+  if (agreedChannels > 1) {
+    // Helpers bind next to the calling thread when it was bound (each rank owns `channels` cores).
+    comm->channelHelpers = std::make_unique<ChannelHelpers>(
+        agreedChannels - 1, comm->localRanks * agreedChannels > cores, &comm->mailbox->ownDoorbell(),
+        binding.empty() ? CpuAffinity::None : affinity, localIndex * channels + 1);
+    if (rank == 0)
+      BRAID_INFO("INIT", "AllReduce, Broadcast and Reduce run on up to %d channels (%zu KiB and more each)",
+                 agreedChannels, ChannelsRun::kMinBytesPerChannel / 1024);
+  }
   planner::FabricModel model = agreedFabricModel(comm, placements);
   // The same on every rank: all share this host, or none has a mailbox.
   if (!comm->mailbox || !enableDirectAccess(comm)) model.crossMemory.bandwidthGBps = 0;  // no CMA

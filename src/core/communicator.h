@@ -14,6 +14,7 @@
 #include "algorithms/planner/planner.h"
 #include "algorithms/schedule.h"
 #include "core/bootstrap.h"
+#include "core/channel_helpers.h"
 #include "core/direct_run.h"
 #include "core/red_op.h"
 #include "core/schedule_cache.h"
@@ -37,6 +38,9 @@ struct ncclComm {
 
   std::unique_ptr<braid::Bootstrap> bootstrap;
   std::array<braid::ChannelConnections, braid::kChannelCount> channels;
+  // Collective channels beyond the first (channels_run.h), where every rank's cores allow: FIFOs to the local
+  // peers, one set each, driven by `channelHelpers`.
+  std::vector<braid::ChannelConnections> extraCollectiveChannels;
   braid::RedOpTable redOps;
   std::shared_ptr<const braid::topo::XmlElement> topology;  // the fused cluster, when requested (cluster_topology.h)
   std::unique_ptr<braid::planner::Planner> planner;          // which algorithm each collective uses
@@ -53,6 +57,9 @@ struct ncclComm {
   std::mutex executionMutex;        // one executor drives this communicator's connections at a time
   std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex
   braid::ScheduleCache schedules;   // built schedules by collective shape, guarded by executionMutex
+  // Threads that drive the extra collective channels; null with one channel. Declared after everything its
+  // runs use, so it goes first.
+  std::unique_ptr<braid::ChannelHelpers> channelHelpers;
   std::atomic<int> inflight{0};     // queued stream work that still refers to this communicator
   std::atomic<int> users{0};        // API calls under way on this communicator (see CommUse)
   std::atomic<bool> aborting{false};

@@ -45,13 +45,12 @@ CpuAffinity cpuAffinityFromEnv() {
   fail(ncclInvalidArgument, "BRAID_CPU_AFFINITY=\"" + *value + "\": expected none, core or numa");
 }
 
-std::string bindCallingThread(CpuAffinity affinity, int localIndex, int localRanks) {
-  if (affinity == CpuAffinity::None || bound.exchange(true)) return "";
-  hwloc_topology* t = sharedTopology();
-  if (!t) return "";
-  const int cores = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
-  if (cores <= 0 || localRanks > cores) return "";  // oversubscribed: let the scheduler balance
-  hwloc_obj_t core = hwloc_get_obj_by_type(t, HWLOC_OBJ_CORE, static_cast<unsigned>(localIndex));
+namespace {
+
+// Binds the calling thread to core `index` (hwloc's order) or its NUMA node; returns what it did.
+std::string bindToCore(hwloc_topology* t, CpuAffinity affinity, int index) {
+  hwloc_obj_t core = hwloc_get_obj_by_type(t, HWLOC_OBJ_CORE, static_cast<unsigned>(index));
+  if (!core) return "";
   hwloc_obj_t target = core;
   if (affinity == CpuAffinity::Numa) {
     hwloc_obj_t node = hwloc_get_obj_covering_cpuset(t, core->cpuset);
@@ -62,6 +61,22 @@ std::string bindCallingThread(CpuAffinity affinity, int localIndex, int localRan
   if (hwloc_set_cpubind(t, target->cpuset, HWLOC_CPUBIND_THREAD) != 0) return "";
   return affinity == CpuAffinity::Core ? "core " + std::to_string(core->logical_index)
                         : "NUMA node " + std::to_string(target->memory_first_child->logical_index);
+}
+
+}  // namespace
+
+std::string bindCallingThread(CpuAffinity affinity, int localIndex, int localRanks, int coresPerRank) {
+  if (affinity == CpuAffinity::None || bound.exchange(true)) return "";
+  hwloc_topology* t = sharedTopology();
+  if (!t) return "";
+  const int cores = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
+  if (cores <= 0 || localRanks * coresPerRank > cores) return "";  // oversubscribed: let the scheduler balance
+  return bindToCore(t, affinity, localIndex * coresPerRank);
+}
+
+void bindHelperThread(CpuAffinity affinity, int core) {
+  hwloc_topology* t = affinity == CpuAffinity::None ? nullptr : sharedTopology();
+  if (t && core < hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE)) bindToCore(t, affinity, core);
 }
 
 int callingThreadNumaNode() {

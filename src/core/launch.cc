@@ -7,6 +7,7 @@
 
 #include "core/collective_check.h"
 #include "core/communicator.h"
+#include "core/channels_run.h"
 #include "core/direct_run.h"
 #include "core/error.h"
 #include "core/executor.h"
@@ -41,6 +42,8 @@ struct ActiveComm {
   std::vector<char*> scheduledBuffers;       // kept, like `scheduled`, from launch to launch: no allocation
   std::optional<LowLatencyRun> lowLatency;   // built in place: an LL call allocates nothing
   std::optional<DirectRun> direct;
+  ChannelsRun channelsRun;                   // a large collective on several channels, kept like `scheduled`
+  int channelCount = 1;                      // of the collective now running
   Schedule pointToPointSchedule;
   std::unique_ptr<ScheduleRun> pointToPoint;
 
@@ -51,6 +54,7 @@ struct ActiveComm {
     collective = nullptr;
     lowLatency.reset();
     direct.reset();
+    channelsRun.stop();  // a failed launch's helpers let go of its buffers before they go
     pointToPoint.reset();
     collectiveSchedule.reset();
     nextCollective = 0;
@@ -73,6 +77,11 @@ size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 // The planner's schedule over the transports, on the buffers startCollective chose.
 void startScheduled(ActiveComm& a, size_t elementSize, ReduceFn reduce) {
   ncclComm* comm = a.work->comm;
+  if (a.channelCount > 1) {
+    a.channelsRun.start(a.scheduledBuffers[0], a.scheduledBuffers[1], a.scheduledBuffers[2], reduce);
+    a.collective = &a.channelsRun;
+    return;
+  }
   a.scheduled.start(*a.collectiveSchedule, a.scheduledBuffers, elementSize, reduce, comm->channel(Channel::Collective));
   a.collective = &a.scheduled;
 }
@@ -93,11 +102,14 @@ void startCollective(ActiveComm& a) {
     a.railCounts = std::make_unique<RailCountsRun>(c.shape, comm->nodes, comm->channel(Channel::Collective));
     return;
   }
+  a.channelCount = lowLatency ? 1 : ChannelsRun::channelsFor(*comm, c);
   if (a.railCounts) a.collectiveSchedule = a.railCounts->schedule();
-  else a.collectiveSchedule = lowLatency ? nullptr : comm->schedules.get(c.shape, comm->nodes);
+  else a.collectiveSchedule = lowLatency || a.channelCount > 1 ? nullptr : comm->schedules.get(c.shape, comm->nodes);
   a.railCounts.reset();
   const size_t elementSize = dataTypeSize(c.type);
-  const size_t scratchBytes = lowLatency ? 0 : alignUp(a.collectiveSchedule->scratchCount * elementSize);
+  const size_t scratchBytes = a.channelCount > 1 ? alignUp(a.channelsRun.plan(*comm, c, a.channelCount))
+                              : lowLatency       ? 0
+                                                 : alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const bool exchangeStaged = exchangeInPlace(c, elementSize);  // so its input is copied aside first
   const size_t stagedBytes = c.op.scaleInputs ? c.inputCount * elementSize
                              : exchangeStaged ? c.sendSpan * elementSize

@@ -55,4 +55,15 @@ int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, 
   return problems;
 }
 
+int runEveryKind(const std::vector<size_t>& counts, int rounds, int32_t* send, int32_t* recv, ncclComm_t comm,
+                 int rank, int nranks) {
+  int problems = 0, call = 0;
+  for (int round = 0; round < rounds; ++round)
+    for (Kind kind : kKinds)
+      for (bool inPlace : {false, true})
+        for (size_t count : counts)
+          problems += runAndCheck(kind, inPlace, count, call++, send, recv, comm, rank, nranks);
+  return problems;
+}
+
 }  // namespace braid::testing

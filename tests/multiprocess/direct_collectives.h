@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "nccl.h"
 
@@ -21,5 +22,9 @@ int32_t valueOf(int r, int i, size_t j);
 // returns the number of problems (printed).
 int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, int32_t* recv, ncclComm_t comm,
                 int rank, int nranks);
+// runAndCheck for every kind, out of place and in place, at each of `counts`, `rounds` times over (`send` and
+// `recv` hold the largest count times nranks); returns all the problems.
+int runEveryKind(const std::vector<size_t>& counts, int rounds, int32_t* send, int32_t* recv, ncclComm_t comm,
+                 int rank, int nranks);
 
 }  // namespace braid::testing

@@ -28,7 +28,7 @@ using testing::runAndCheck;
 
 // Counts just over the 16 KiB threshold (shares that end mid-page), and large enough for several progress
 // steps and for streaming stores (outputs of all ranks together over 8 MiB).
-constexpr size_t kCounts[] = {4096 + 3, 1100001};
+const std::vector<size_t> kCounts = {4096 + 3, 1100001};
 
 int32_t* allocateShared(size_t elements) {
   void* p = nullptr;
@@ -81,12 +81,8 @@ int everyCollective(int rank, int nranks, const ncclUniqueId& id, Memory memory)
     const size_t elements = kCounts[1] * nranks;
     SharedBuffer send(memory, elements, comm), recv(memory, elements, comm);
     RANK_EXPECT(send.data() && recv.data(), "buffers: %s", ncclGetLastError(nullptr));
-    int call = 0;
-    for (int round = 0; round < 2 && send.data() && recv.data(); ++round)
-      for (Kind kind : kKinds)
-        for (bool inPlace : {false, true})
-          for (size_t count : kCounts)
-            problems += runAndCheck(kind, inPlace, count, call++, send.data(), recv.data(), comm, rank, nranks);
+    if (send.data() && recv.data())
+      problems += testing::runEveryKind(kCounts, 2, send.data(), recv.data(), comm, rank, nranks);
   }
   RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
   return problems;
