@@ -128,10 +128,12 @@ struct Placement {
 
 // Channels per collective this rank could drive, a core each: its share of the usable cores (BRAID_MAX_NCHANNELS,
 // default 4, caps them; BRAID_MIN_NCHANNELS asks for at least that many whatever the cores, e.g. for tests).
+// No NCCL_ aliases: NCCL's channels are GPU blocks, and NCCL_MIN_NCHANNELS=32 would mean 31 threads per rank here.
 int wantedChannels(int cores, int localRanks) {
-  const int most = static_cast<int>(std::clamp<long long>(envInt("MAX_NCHANNELS", 4), 1, 16));
+  const int most = static_cast<int>(std::clamp<long long>(envInt("MAX_NCHANNELS", 4, false), 1, 16));
   const int allowed = std::clamp(cores / std::max(localRanks, 1), 1, most);
-  return static_cast<int>(std::clamp<long long>(std::max<long long>(allowed, envInt("MIN_NCHANNELS", 1)), 1, 16));
+  const long long least = envInt("MIN_NCHANNELS", 1, false);
+  return static_cast<int>(std::clamp<long long>(std::max<long long>(allowed, least), 1, 16));
 }
 
 std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout, int cores, int channels) {
