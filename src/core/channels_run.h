@@ -31,7 +31,8 @@ class ChannelsRun : public Run {
 
   ChannelsRun() = default;
   ~ChannelsRun() override { stop(); }
-  // The parts' schedules for `call` on `channels` channels; returns the scratch bytes they need together.
+  // The parts' schedules for `call` on `channels` channels; returns the scratch bytes they need together (each
+  // part's scratch starts 64-byte aligned, and so does what follows them).
   size_t plan(ncclComm& comm, const CollectiveCall& call, int channels);
   // Starts every part on the planned schedules, `scratch` holding plan()'s bytes.
   void start(const char* input, char* output, char* scratch, ReduceFn reduce);

@@ -107,7 +107,8 @@ void startCollective(ActiveComm& a) {
   else a.collectiveSchedule = lowLatency || a.channelCount > 1 ? nullptr : comm->schedules.get(c.shape, comm->nodes);
   a.railCounts.reset();
   const size_t elementSize = dataTypeSize(c.type);
-  const size_t scratchBytes = a.channelCount > 1 ? alignUp(a.channelsRun.plan(*comm, c, a.channelCount))
+  // plan() lays the parts' scratch out aligned already.
+  const size_t scratchBytes = a.channelCount > 1 ? a.channelsRun.plan(*comm, c, a.channelCount)
                               : lowLatency       ? 0
                                                  : alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const bool exchangeStaged = exchangeInPlace(c, elementSize);  // so its input is copied aside first
