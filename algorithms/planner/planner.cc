@@ -78,15 +78,26 @@ bool Planner::crossMemoryApplies(CollectiveKind kind, size_t bytes) const {
          (!filter_.restricts(kind) || filter_.allows(kind, Algorithm::Mesh));
 }
 
+namespace {
+
+struct LastAnswer {
+  uint64_t planner = 0, key = 0;
+  Choice choice{};  // initialized in full, so the thread-local needs no first-use guard
+};
+
+// One __tls_get_addr call per lookup: the compiler would repeat it for every use of a thread-local.
+__attribute__((noinline)) LastAnswer& lastAnswer() {
+  thread_local LastAnswer last;
+  return last;
+}
+
+}  // namespace
+
 Choice Planner::choose(CollectiveKind kind, size_t bytes, bool* fresh) const {
   const uint64_t key = (static_cast<uint64_t>(kind) << 56) ^ bytes;
   // Programs repeat one call over and over: this thread's last answer needs no lock. Planners are told apart
   // by a number never reused, since a new one may live at a freed one's address.
-  struct LastAnswer {
-    uint64_t planner = 0, key = 0;
-    Choice choice;
-  };
-  thread_local LastAnswer last;
+  LastAnswer& last = lastAnswer();
   if (last.planner == id_ && last.key == key) {
     if (fresh) *fresh = false;
     return last.choice;

@@ -18,9 +18,19 @@ struct GroupState {
   cudaStream_t stream = nullptr;  // the first non-NULL stream of the group runs all of it
 };
 
-thread_local GroupState group;
+// A thread's launch state. In a shared library every access to a thread-local costs a __tls_get_addr call,
+// which the compiler repeats for each use, even through a reference: the functions below look it up once.
+struct ThreadLaunches {
+  GroupState group;
+  std::vector<CommWork> alone;  // see launchAlone
+};
+__attribute__((noinline)) ThreadLaunches& threadLaunches() {
+  thread_local ThreadLaunches launches;
+  return launches;
+}
 
 CommWork& workFor(ncclComm* comm) {
+  GroupState& group = threadLaunches().group;
   for (CommWork& w : group.work)
     if (w.comm == comm) return w;
   group.work.push_back({comm, {}, {}, {}});
@@ -28,6 +38,7 @@ CommWork& workFor(ncclComm* comm) {
 }
 
 void noteStream(cudaStream_t stream) {
+  GroupState& group = threadLaunches().group;
   if (!group.stream) group.stream = stream;
 }
 
@@ -76,8 +87,7 @@ void launch(std::vector<CommWork>& work, cudaStream_t stream) {
 
 // A collective outside any group on the NULL stream, the common case, runs from a work list this thread keeps:
 // the call allocates nothing once the list has grown to fit.
-void launchAlone(ncclComm* comm, CollectiveCall&& call) {
-  thread_local std::vector<CommWork> alone;
+void launchAlone(std::vector<CommWork>& alone, ncclComm* comm, CollectiveCall&& call) {
   alone.resize(1);  // also after a launch that took the list over
   CommWork& w = alone.front();
   w.comm = comm;
@@ -98,11 +108,12 @@ void checkStream(cudaStream_t stream) {
 
 }  // namespace
 
-void groupStart() { ++group.depth; }
+void groupStart() { ++threadLaunches().group.depth; }
 
-bool inGroup() { return group.depth > 0; }
+bool inGroup() { return threadLaunches().group.depth > 0; }
 
 void groupEnd() {
+  GroupState& group = threadLaunches().group;
   if (group.depth == 0) fail(ncclInvalidUsage, "ncclGroupEnd without a matching ncclGroupStart");
   if (--group.depth > 0) return;
   GroupState taken = std::move(group);
@@ -114,7 +125,8 @@ void groupEnd() {
 void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream) {
   comm->checkUsable();
   checkStream(stream);
-  if (group.depth == 0 && !stream) return launchAlone(comm, std::move(call));
+  ThreadLaunches& thread = threadLaunches();
+  if (thread.group.depth == 0 && !stream) return launchAlone(thread.alone, comm, std::move(call));
   groupStart();
   noteStream(stream);
   workFor(comm).collectives.push_back(std::move(call));
@@ -140,7 +152,7 @@ void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* so
 
 void enqueueInit(std::function<void()> init) {
   groupStart();
-  group.inits.push_back(std::move(init));
+  threadLaunches().group.inits.push_back(std::move(init));
   groupEnd();
 }
 

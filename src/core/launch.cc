@@ -329,7 +329,8 @@ struct LaunchScope {
 
 void executeWork(std::vector<CommWork>& work) {
   // Communicators are locked in address order, a fixed order across threads; the order they run in is free.
-  std::sort(work.begin(), work.end(), [](const CommWork& x, const CommWork& y) { return x.comm < y.comm; });
+  if (work.size() > 1)
+    std::sort(work.begin(), work.end(), [](const CommWork& x, const CommWork& y) { return x.comm < y.comm; });
   // This thread's list, reused from launch to launch (launches never nest on a thread), runs and all: a
   // repeated collective allocates nothing.
   thread_local std::vector<ActiveComm> list;

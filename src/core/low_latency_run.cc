@@ -84,15 +84,19 @@ bool LowLatencyRun::advance(const Piece& p) {
     for (int r = p.firstRank; r <= p.lastRank; ++r) __builtin_prefetch(mailbox_.slot(r, sequence_) + line);
   if (arrived * kLine <= p.offset + done_) return false;  // not even the line now due
   const size_t end = std::min(p.bytes, arrived * kLine - p.offset);
-  // The first rank's bytes go straight to the output; each other rank's are gathered out of its lines and
-  // reduced in one call. Elements never straddle lines (56 is a multiple of every element size).
+  // The first rank's bytes go straight to the output; each other rank's are reduced in one call, straight
+  // from its line where they fit in one, else gathered out of its lines first. Elements never straddle lines
+  // (56 is a multiple of every element size).
   char* out = p.output + done_;
-  const size_t bytes = end - done_;
+  const size_t at = p.offset + done_, bytes = end - done_;
+  const bool withinOneLine = at % kLine + bytes <= kLine;
   for (int r = p.firstRank; r <= p.lastRank; ++r) {
     if (r == p.firstRank) {
-      gather(r, p.offset + done_, bytes, out);
+      gather(r, at, bytes, out);
+    } else if (withinOneLine) {
+      reduce_(out, out, mailbox_.slot(r, sequence_)[at / kLine].payload + at % kLine, bytes / elementSize_);
     } else {
-      gather(r, p.offset + done_, bytes, mailbox_.staging());
+      gather(r, at, bytes, mailbox_.staging());
       reduce_(out, out, mailbox_.staging(), bytes / elementSize_);
     }
   }
