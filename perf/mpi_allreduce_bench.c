@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     MPI_Allreduce(&seconds, &mean, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     mean /= nranks;
     double algbw = (double)count * 4 / mean / 1e9;
-    if (rank == 0) printf("%zu %.2f %.3f %.3f\n", (size_t)count * 4, mean * 1e6, algbw, algbw * 2.0 * (nranks - 1) / nranks);
+    if (rank == 0) printf("%zu %.3f %.3f %.3f\n", (size_t)count * 4, mean * 1e6, algbw, algbw * 2.0 * (nranks - 1) / nranks);
   }
   free(send);
   free(recv);
