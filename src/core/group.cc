@@ -126,7 +126,10 @@ void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t strea
   comm->checkUsable();
   checkStream(stream);
   ThreadLaunches& thread = threadLaunches();
-  if (thread.group.depth == 0 && !stream) return launchAlone(thread.alone, comm, std::move(call));
+  if (thread.group.depth == 0 && !stream) {
+    if (executeAlone(comm, call)) return;
+    return launchAlone(thread.alone, comm, std::move(call));
+  }
   groupStart();
   noteStream(stream);
   workFor(comm).collectives.push_back(std::move(call));

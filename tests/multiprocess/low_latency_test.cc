@@ -1,6 +1,7 @@
 // The LL protocol (shared-memory mailboxes, BRAID_PROTO): fresh values on every call, so that a line left over
-// from an earlier collective in the same slot would show; LL and Simple collectives interleaved; and failures
-// (dead, stalled and departed peers) that become errors instead of hangs.
+// from an earlier collective in the same slot would show; LL and Simple collectives interleaved, LL ones alone
+// and in groups (the two ways a launch runs them); and failures (dead, stalled and departed peers) that become
+// errors instead of hangs.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -41,12 +42,16 @@ int freshValues(int rank, int nranks, const ncclUniqueId& id) {
     recv.assign(kind == 2 ? count * nranks : count, -1);
     ncclResult_t r = ncclSuccess;
     const int root = i % nranks;
+    // A call alone runs straight from this thread (executeAlone); one in a group goes through the work lists.
+    const bool grouped = i % 3 == 1;
+    if (grouped) ncclGroupStart();
     switch (kind) {
       case 0: r = ncclAllReduce(send.data(), recv.data(), count, ncclInt32, ncclSum, comm, nullptr); break;
       case 1: r = ncclBroadcast(send.data(), recv.data(), count, ncclInt32, root, comm, nullptr); break;
       case 2: r = ncclAllGather(send.data(), recv.data(), count, ncclInt32, comm, nullptr); break;
       case 3: r = ncclReduceScatter(send.data(), recv.data(), count, ncclInt32, ncclSum, comm, nullptr); break;
     }
+    if (grouped && r == ncclSuccess) r = ncclGroupEnd();
     RANK_EXPECT(r == ncclSuccess, "call %d: %s", i, ncclGetLastError(comm));
     for (size_t j = 0; j < recv.size() && problems == 0; ++j) {
       int32_t expected = 0;
