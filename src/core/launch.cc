@@ -12,12 +12,11 @@
 #include "core/error.h"
 #include "core/executor.h"
 #include "core/idle_waiter.h"
+#include "core/launch_driver.h"
 #include "core/log.h"
 #include "core/low_latency_run.h"
 #include "core/rail_counts_run.h"
-#include "core/status_service.h"
 #include "core/work.h"
-#include "device/accelerator.h"
 #include "device/datatype.h"
 
 namespace braid {
@@ -141,14 +140,6 @@ void startCollective(ActiveComm& a) {
   startScheduled(a, elementSize, reduce);
 }
 
-// Counts on one of a communicator's progress counters, which only the holder of its executionMutex writes
-// (so no locked instruction); returns the new count.
-uint64_t bump(std::atomic<uint64_t>& counter) {
-  const uint64_t count = counter.load(std::memory_order_relaxed) + 1;
-  counter.store(count, std::memory_order_relaxed);
-  return count;
-}
-
 // Counts the next collective as issued and starts it, or first the exchange of its signature.
 void beginCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
@@ -223,12 +214,6 @@ bool advance(ActiveComm& a, bool& moved) {
   return a.check || a.railCounts || a.collective || a.pointToPoint;
 }
 
-std::string rankPrefix(const ncclComm* comm) { return "rank " + std::to_string(comm->rank) + ": "; }
-
-std::string collectiveWaitingAt(const CollectiveCall& c, const Run& run) {
-  return collectiveName(c.shape.kind) + std::string(" waiting at ") + run.describeWait();
-}
-
 std::string describeWait(const ActiveComm& a) {
   std::string what = rankPrefix(a.work->comm);
   if (a.check)
@@ -240,104 +225,8 @@ std::string describeWait(const ActiveComm& a) {
   return what;
 }
 
-// Publishes what a stalled communicator waits for, and fails once it has waited longer than its timeout.
-void reportWait(ncclComm* comm, const IdleWaiter& waiter, const std::string& waiting) {
-  {
-    std::lock_guard<std::mutex> lock(comm->waitingMutex);
-    comm->waiting = waiting;
-  }
-  const double timeout = comm->timeoutSeconds;
-  if (timeout > 0 && waiter.idleSeconds() > timeout) {
-    std::string message = "no progress for " + std::to_string(static_cast<int>(timeout)) +
-                          " s (BRAID_TIMEOUT): " + waiting;
-    // Rank 0 asks every peer how far it got, and names the ranks that never arrived.
-    if (comm->rank == 0 && comm->nranks > 1) message += "; " + clusterSummary(comm);
-    fail(ncclTimeout, message);
-  }
-}
-
-void checkNotAborted(const ncclComm* comm) {
-  if (comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
-}
-
-// The check a stalled launch makes about every 100 ms for one communicator: not aborted, the peers its runs
-// wait on alive (`checkPeers`), and not waiting past its timeout; `waiting` says what it waits for.
-template <class CheckPeers>
-void checkHealth(ncclComm* comm, const IdleWaiter& waiter, const std::string& waiting, CheckPeers checkPeers) {
-  checkNotAborted(comm);
-  try {
-    checkPeers();
-  } catch (const Error& e) {
-    fail(e.code(), std::string(e.what()) + " (" + waiting + ")");
-  }
-  reportWait(comm, waiter, waiting);
-}
-
-// Where a launch on `comm` sleeps: its doorbell, when peers ring it (all ranks on this host).
-Doorbell* doorbellOf(const ncclComm* comm) { return comm->mailbox ? &comm->mailbox->ownDoorbell() : nullptr; }
-
-// After this rank moved data: peers that sleep waiting for it wake.
-void wakeSleepingPeersOf(const ncclComm* comm) {
-  if (comm->mailbox) comm->mailbox->wakeSleepingPeers();
-}
-
-// A communicator counts as in a launch (for status reports) while one drives it; what it waited for goes when
-// the launch ends. Only the executionMutex's holder writes `waiting`, so reading it here needs no lock.
-void enterLaunch(ncclComm* comm) { comm->inLaunch.store(true, std::memory_order_relaxed); }
-void leaveLaunch(ncclComm* comm) {
-  comm->inLaunch.store(false, std::memory_order_relaxed);
-  if (comm->waiting.empty()) return;
-  std::lock_guard<std::mutex> lock(comm->waitingMutex);
-  comm->waiting.clear();
-}
-
-// Drives a launch until all of it finished: moves what can move, wakes the peers that sleep, and while nothing
-// moves waits (IdleWaiter), checking about every 100 ms that the peers live and no timeout has passed.
-// What `Launch` (ActiveSpan, LoneLowLatency) provides:
-//   void checkNotAborted()                throws when a communicator was aborted
-//   bool advance(bool& moved)             moves what can move now; whether anything is left
-//   void wakeSleepingPeers()
-//   void checkHealth(const IdleWaiter&)   throws when a peer died or a timeout passed
-//   void recordError(const Error&)        on every communicator of the launch
-//   int rank()                            for the log
-template <class Launch>
-void drive(Launch& launch, IdleWaiter& waiter) {
-  try {
-    launch.checkNotAborted();
-    for (;;) {
-      bool moved = false;
-      const bool pending = launch.advance(moved);
-      if (moved) launch.wakeSleepingPeers();
-      if (!pending) return;
-      if (moved) {
-        waiter.moved();
-        continue;
-      }
-      waiter.wait();
-      if (!waiter.checkDue()) continue;
-      try {
-        launch.checkHealth(waiter);
-      } catch (const Error& e) {
-        // A peer that delivered everything and then left is no failure: what it sent is still in the
-        // transport. Look once more before judging.
-        if (e.code() != ncclRemoteError) throw;
-        bool movedAgain = false;
-        const bool stillPending = launch.advance(movedAgain);
-        if (movedAgain) launch.wakeSleepingPeers();
-        if (!stillPending) return;
-        if (!movedAgain) throw;
-        waiter.moved();
-      }
-    }
-  } catch (const Error& e) {
-    // The launch failed as a whole; every communicator in it reports the error.
-    launch.recordError(e);
-    BRAID_WARN("COLL", "rank %d: %s", launch.rank(), e.what());
-    throw;
-  }
-}
-
-// The communicators of a launch from work lists (executeWork): the first entries of this thread's list.
+// The communicators of a launch from work lists (executeWork), the first entries of this thread's list, as
+// drive() runs them (launch_driver.h).
 struct ActiveSpan {
   ActiveComm* first;
   size_t count;
@@ -368,47 +257,6 @@ struct ActiveSpan {
     for (const ActiveComm& a : *this) a.work->comm->recordError(e.code(), e.what());
   }
   int rank() const { return first->work->comm->rank; }
-};
-
-// A collective issued alone on the NULL stream that takes the LL protocol, run straight from the caller's
-// thread (executeAlone): for a call of ~0.2 us, the work lists, the per-communicator launch state and its
-// state machine cost a fifth of the time.
-class LoneLowLatency {
- public:
-  LoneLowLatency(ncclComm* comm, const CollectiveCall& c)
-      : comm_(comm),
-        call_(c),
-        run_(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, dataTypeSize(c.type),
-             reduceFunction(c.type, c.op.kind), static_cast<const char*>(c.sendbuff), static_cast<char*>(c.recvbuff)) {
-    enterLaunch(comm);
-  }
-  ~LoneLowLatency() { leaveLaunch(comm_); }
-  LoneLowLatency(const LoneLowLatency&) = delete;
-  LoneLowLatency& operator=(const LoneLowLatency&) = delete;
-
-  // What it runs: nothing to stage through device memory, scale, divide or check across the ranks first.
-  static bool takes(const ncclComm* comm, const CollectiveCall& c) {
-    return c.protocol == Protocol::LowLatency && comm->mailbox && !comm->checkCollectives && !c.op.scaleInputs &&
-           !c.op.divideByRanks && !accelerator::available();
-  }
-
-  void checkNotAborted() const { braid::checkNotAborted(comm_); }
-  bool advance(bool& moved) {
-    const Run::Progress p = run_.progress();
-    moved |= p.moved;
-    return !p.finished;
-  }
-  void wakeSleepingPeers() const { wakeSleepingPeersOf(comm_); }
-  void checkHealth(const IdleWaiter& waiter) const {
-    braid::checkHealth(comm_, waiter, rankPrefix(comm_) + collectiveWaitingAt(call_, run_), [&] { run_.checkPeers(); });
-  }
-  void recordError(const Error& e) const { comm_->recordError(e.code(), e.what()); }
-  int rank() const { return comm_->rank; }
-
- private:
-  ncclComm* comm_;
-  const CollectiveCall& call_;
-  LowLatencyRun run_;
 };
 
 // Waits until some peer's point-to-point stream has bytes for this rank, and returns that peer. Peers are
@@ -489,17 +337,6 @@ void executeWork(std::vector<CommWork>& work) {
   IdleWaiter waiter(std::any_of(work.begin(), work.end(), [](const CommWork& w) { return w.comm->oversubscribed; }),
                     work.size() == 1 ? doorbellOf(work.front().comm) : nullptr);
   drive(active, waiter);
-}
-
-bool executeAlone(ncclComm* comm, const CollectiveCall& call) {
-  if (!LoneLowLatency::takes(comm, call)) return false;
-  std::lock_guard<std::mutex> lock(comm->executionMutex);
-  bump(comm->collectivesIssued);
-  LoneLowLatency launch(comm, call);
-  IdleWaiter waiter(comm->oversubscribed, doorbellOf(comm));
-  drive(launch, waiter);
-  bump(comm->collectivesCompleted);
-  return true;
 }
 
 int receiveFromAnySource(ncclComm* comm, void* buffer, size_t bytes) {
