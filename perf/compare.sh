@@ -4,14 +4,16 @@
 # count, several alternating runs; writes medians and ratios as Markdown tables (Braid vs OpenMPI vs Gloo, then
 # braid vs gloo through torch).
 # usage: perf/compare.sh [NRANKS=2] [RUNS=5] [MAX_BYTES=64M]   (run after scripts/setup.sh; needs python3-torch)
-#        SMALL_ITERS (default 500): calls per size up to 4 KiB; larger sizes make 20
+#        SMALL_ITERS (default 5000): Braid's and OpenMPI's calls per size up to 4 KiB; TORCH_SMALL_ITERS (default
+#        500) the same through torch (Gloo takes 0.3-20 ms a call there); larger sizes make 20
 set -euo pipefail
 cd "$(dirname "$0")/.."
 nranks=${1:-2}
 runs=${2:-5}
 max=${3:-67108864}
 iters=20
-small_iters=${SMALL_ITERS:-500}
+small_iters=${SMALL_ITERS:-5000}
+torch_small_iters=${TORCH_SMALL_ITERS:-500}
 out=build/compare-${nranks}ranks
 mkdir -p "$out"
 rm -f "$out"/*.txt "$out"/*.json
@@ -20,9 +22,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Only say so when ranks outnumber cores: the flag also changes how OpenMPI waits.
 oversubscribe=""
 if [ "$nranks" -gt "$(nproc)" ]; then oversubscribe="--oversubscribe"; fi
-# Two bands per run: small sizes repeat many times (a few microseconds each, so 20 calls would measure first-call
-# effects), large ones 20 times.
+# Two bands per run: small sizes repeat many times (a few tenths of a microsecond each: with 500 calls a single
+# hiccup of the VM moved a median by 0.05 us), large ones 20 times. Through torch, where Gloo takes milliseconds
+# a call, fewer.
 bands=("8 4096 $small_iters" "8192 $max $iters")
+torch_bands=("8 4096 $torch_small_iters" "8192 $max $iters")
 for ((r = 1; r <= runs; r++)); do
   echo "run $r of $runs"
   for band in "${bands[@]}"; do
@@ -37,11 +41,11 @@ for ((r = 1; r <= runs; r++)); do
     read -r lo hi n <<< "$band"
     mpirun $oversubscribe -np "$nranks" build/perf/mpi_allreduce_bench "$lo" "$hi" "$n"
   done > "$out/mpi.$r.txt"
-  for band in "${bands[@]}"; do
+  for band in "${torch_bands[@]}"; do
     read -r lo hi n <<< "$band"
     /usr/bin/python3 perf/torch_allreduce_bench.py gloo "$nranks" "$lo" "$hi" "$n"
   done > "$out/gloo.$r.txt"
-  for band in "${bands[@]}"; do
+  for band in "${torch_bands[@]}"; do
     read -r lo hi n <<< "$band"
     PYTHONPATH=build/python /usr/bin/python3 perf/torch_allreduce_bench.py braid "$nranks" "$lo" "$hi" "$n"
   done > "$out/torch_braid.$r.txt"
