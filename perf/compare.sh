@@ -17,11 +17,7 @@ torch_small_iters=${TORCH_SMALL_ITERS:-500}
 out=build/compare-${nranks}ranks
 mkdir -p "$out"
 rm -f "$out"/*.txt "$out"/*.json
-mpicc -O2 perf/mpi_allreduce_bench.c -o build/perf/mpi_allreduce_bench
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# Only say so when ranks outnumber cores: the flag also changes how OpenMPI waits.
-oversubscribe=""
-if [ "$nranks" -gt "$(nproc)" ]; then oversubscribe="--oversubscribe"; fi
+source perf/openmpi_baseline.sh
 # Two bands per run: small sizes repeat many times (a few tenths of a microsecond each: with 500 calls a single
 # hiccup of the VM moved a median by 0.05 us), large ones 20 times. Through torch, where Gloo takes milliseconds
 # a call, fewer.

@@ -14,10 +14,7 @@ max=${4:-256}
 out=build/small-latency-${nranks}ranks
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.txt
-mpicc -O2 perf/mpi_allreduce_bench.c -o build/perf/mpi_allreduce_bench
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-oversubscribe=""
-if [ "$nranks" -gt "$(nproc)" ]; then oversubscribe="--oversubscribe"; fi
+source perf/openmpi_baseline.sh
 before=$(build/perf/cacheline_pingpong)
 for ((r = 1; r <= runs; r++)); do
   ./build/perf/collperf allreduce -b 8 -e "$max" -f 2 -n "$calls" -w 100 -c 0 -np "$nranks" \
@@ -28,25 +25,22 @@ for ((r = 1; r <= runs; r++)); do
 done
 after=$(build/perf/cacheline_pingpong)
 /usr/bin/python3 - "$out" "$nranks" "$runs" "$calls" "$before" "$after" <<'EOF' | tee "$out/small_latency.md"
-import glob, statistics, sys
+import sys
 sys.path.insert(0, "perf")
 from collperf_results import median_times
+from summarize_compare import label, load_text, median
 
 out, nranks, runs, calls, before, after = sys.argv[1:]
 braid = median_times(f"{out}/braid.*.json")
 shared = median_times(f"{out}/braid_shared.*.json")
-mpi = {}
-for path in glob.glob(f"{out}/mpi.*.txt"):
-    for line in open(path):
-        size, time_us = line.split()[:2]
-        mpi.setdefault(int(size), []).append(float(time_us))
+mpi = load_text(f"{out}/mpi.*.txt")
 print(f"AllReduce float sum, {nranks} ranks, medians of {runs} alternating runs of {calls} calls per size "
       f"(us; ratio = OpenMPI / Braid, higher is better for Braid). {before.strip()} before, {after.strip()} after.")
 print()
 print("| size | Braid | Braid shm | OpenMPI | Braid/OpenMPI | Braid shm/OpenMPI |")
 print("|---|---|---|---|---|---|")
 for size in sorted(braid):
-    m = statistics.median(mpi[size])
-    print(f"| {size} B | {braid[size]:.3f} | {shared[size]:.3f} | {m:.3f} | {m / braid[size]:.2f}x | "
+    m = median(mpi, size, 0)
+    print(f"| {label(size)} | {braid[size]:.3f} | {shared[size]:.3f} | {m:.3f} | {m / braid[size]:.2f}x | "
           f"{m / shared[size]:.2f}x |")
 EOF
