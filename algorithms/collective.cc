@@ -1,7 +1,7 @@
 #include "algorithms/collective.h"
 
 #include <algorithm>
-#include "core/text.h"
+#include "base/text.h"
 #include <stdexcept>
 
 #include "algorithms/direct.h"

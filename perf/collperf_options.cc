@@ -5,7 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "core/byte_size.h"
+#include "base/byte_size.h"
 #include "device/datatype.h"
 
 namespace braid::collperf {

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "device/datatype.h"
-#include "device/small_floats.h"
+#include "device/host/small_floats.h"
 
 namespace braid::reference {
 

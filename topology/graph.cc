@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <map>
 
-#include "core/text.h"
+#include "base/text.h"
 
 namespace braid::topo {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "topology/discovery.h"
 
 namespace braid::topo {

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <string>
 
-#include "core/env.h"
-#include "core/error.h"
+#include "base/env.h"
+#include "base/error.h"
 
 namespace braid {
 

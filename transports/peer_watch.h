@@ -3,7 +3,7 @@
 // that only waits, so their connections ask this instead.
 #pragma once
 
-#include "core/socket.h"
+#include "base/socket.h"
 
 namespace braid {
 

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "core/text.h"
+#include "base/text.h"
 
 namespace braid::planner {
 namespace {

@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "algorithms/planner/algorithm_filter.h"
-#include "core/text.h"
+#include "base/text.h"
 
 namespace braid::planner {
 namespace {

@@ -6,9 +6,9 @@
 #include <string>
 #include <type_traits>
 
-#include "core/communicator.h"
-#include "core/error.h"
-#include "core/log.h"
+#include "runtime/communicator.h"
+#include "base/error.h"
+#include "base/log.h"
 #include "nccl.h"
 
 #define BRAID_API extern "C" __attribute__((visibility("default")))

@@ -3,9 +3,9 @@
 
 #include "api/api_call.h"
 #include "braid/braid.h"
-#include "core/algorithm_selection.h"
-#include "core/communicator.h"
-#include "core/group.h"
+#include "runtime/algorithm_selection.h"
+#include "runtime/communicator.h"
+#include "runtime/group.h"
 #include "device/datatype.h"
 
 using braid::apiCall;

@@ -6,12 +6,12 @@
 #include <thread>
 
 #include "api/api_call.h"
-#include "core/communicator.h"
-#include "core/env.h"
-#include "core/group.h"
-#include "core/log.h"
-#include "core/status_service.h"
-#include "core/unique_id.h"
+#include "runtime/communicator.h"
+#include "base/env.h"
+#include "runtime/group.h"
+#include "base/log.h"
+#include "bootstrap/status_service.h"
+#include "bootstrap/unique_id.h"
 
 using braid::apiCall;
 using braid::fail;

@@ -5,11 +5,11 @@
 
 #include "api/api_call.h"
 #include "braid/braid.h"
-#include "core/communicator.h"
-#include "core/host_stream.h"
-#include "core/log.h"
+#include "runtime/communicator.h"
+#include "device/host/host_stream.h"
+#include "base/log.h"
 #include "device/datatype.h"
-#include "transports/shared_buffers.h"
+#include "transports/shm/shared_buffers.h"
 
 using braid::apiCall;
 using braid::fail;

@@ -9,9 +9,9 @@
 
 #include "algorithms/planner/planner.h"
 #include "algorithms/planner/topology_model.h"
-#include "core/algorithm_selection.h"
+#include "runtime/algorithm_selection.h"
 #include "cli/plan_plot.h"
-#include "core/byte_size.h"
+#include "base/byte_size.h"
 #include "topology/discovery.h"
 #include "topology/presets.h"
 

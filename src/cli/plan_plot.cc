@@ -4,7 +4,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/byte_size.h"
+#include "base/byte_size.h"
 
 namespace braid::cli {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/work.h"
+#include "runtime/work.h"
 #include "nccl.h"
 
 namespace braid::accelerator {

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "core/bootstrap_messages.h"
-#include "core/error.h"
-#include "core/unique_id.h"
+#include "bootstrap/bootstrap_messages.h"
+#include "base/error.h"
+#include "bootstrap/unique_id.h"
 
 namespace {
 

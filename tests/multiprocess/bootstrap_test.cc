@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/unique_id.h"
+#include "bootstrap/unique_id.h"
 #include "fork_ranks.h"
 #include "nccl.h"
 

@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "core/communicator.h"
+#include "runtime/communicator.h"
 #include "fork_ranks.h"
 #include "nccl.h"
 #include "topology/graph.h"

@@ -4,7 +4,7 @@
 #include <memory>
 #include <random>
 
-#include "core/executor.h"
+#include "exec/schedule_run.h"
 #include "memory_transport.h"
 
 namespace braid::testing {

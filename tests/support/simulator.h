@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "algorithms/schedule.h"
-#include "device/host_reduce.h"
+#include "device/host/host_reduce.h"
 
 namespace braid::testing {
 

@@ -1,6 +1,6 @@
 // Cross-memory attach against a real forked process: reads and writes land whole, the probe tells a
 // reachable peer from one that is gone, and failures are NCCL errors that name the peer.
-#include "transports/cross_memory.h"
+#include "transports/shm/cross_memory.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace braid {
 namespace {

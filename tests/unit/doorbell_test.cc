@@ -1,6 +1,6 @@
 // The doorbell a rank sleeps on: rings reach only announced sleepers, and a sleeper in another process wakes.
 // How fast it wakes is a benchmark (perf/late_peer_wait), not a test.
-#include "transports/doorbell.h"
+#include "base/doorbell.h"
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>

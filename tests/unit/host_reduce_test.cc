@@ -1,4 +1,4 @@
-#include "device/host_reduce.h"
+#include "device/host/host_reduce.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "device/small_floats.h"
+#include "device/host/small_floats.h"
 
 namespace braid {
 namespace {

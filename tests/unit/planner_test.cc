@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "algorithms/planner/planner.h"
-#include "core/algorithm_selection.h"
+#include "runtime/algorithm_selection.h"
 
 namespace braid::planner {
 namespace {

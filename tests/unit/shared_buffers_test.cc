@@ -2,7 +2,7 @@
 // peer is this process, which maps its own allocation a second time). Mapping failures give nullptr, not throws.
 // Registration's share(): private pages move into shared memory in place and back, keeping every byte; what
 // cannot move safely (partial pages, files, other shared buffers) is refused with the reason.
-#include "transports/shared_buffers.h"
+#include "transports/shm/shared_buffers.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // The vector kernels against the scalar ones, bit for bit, on every type, op and vector level this CPU has:
 // every float16 and bfloat16 value, every fp8 code (random bytes), special values (NaN, infinities, signed
 // zeros, subnormals, extremes) and random bits, with counts that exercise the tails.
-#include "device/simd_reduce.h"
+#include "device/host/simd_reduce.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "device/datatype.h"
-#include "device/small_floats.h"
+#include "device/host/small_floats.h"
 
 namespace braid {
 namespace {

@@ -1,4 +1,4 @@
-#include "device/small_floats.h"
+#include "device/host/small_floats.h"
 
 #include <gtest/gtest.h>
 

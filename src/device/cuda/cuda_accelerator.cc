@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-#include "core/communicator.h"
-#include "core/error.h"
-#include "core/host_stream.h"
-#include "core/log.h"
+#include "runtime/communicator.h"
+#include "base/error.h"
+#include "device/host/host_stream.h"
+#include "base/log.h"
 #include "device/accelerator.h"
 #include "device/cuda/pinned_pool.h"
 #include "device/datatype.h"

@@ -6,7 +6,7 @@
 
 #include <cstddef>
 
-#include "device/host_reduce.h"
+#include "device/host/host_reduce.h"
 
 namespace braid::cuda {
 

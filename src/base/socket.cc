@@ -1,0 +1,222 @@
+#include "base/socket.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "base/env.h"
+#include "base/error.h"
+
+namespace braid {
+
+namespace {
+
+int remainingMs(Deadline deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
+// Waits until fd is ready for `events`; throws ncclTimeout past the deadline.
+void waitReady(int fd, short events, Deadline deadline, const char* what) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    int rc = ::poll(&p, 1, remainingMs(deadline));
+    if (rc > 0) return;
+    if (rc == 0) fail(ncclTimeout, std::string("timed out while ") + what);
+    if (errno != EINTR) failErrno(what);
+  }
+}
+
+bool interfaceSelected(const char* name, const std::string& spec) {
+  // NCCL_SOCKET_IFNAME syntax: "eth" prefix match, "=eth0" exact, "^docker" excludes; comma separated.
+  bool exclude = !spec.empty() && spec[0] == '^';
+  std::string list = exclude ? spec.substr(1) : spec;
+  bool exact = !list.empty() && list[0] == '=';
+  if (exact) list = list.substr(1);
+  bool matched = false;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    std::string item = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!item.empty() && (exact ? item == name : std::strncmp(name, item.c_str(), item.size()) == 0)) matched = true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return exclude ? !matched : matched;
+}
+
+}  // namespace
+
+uint16_t SocketAddress::port() const { return ntohs(sa.sa_family == AF_INET ? v4.sin_port : v6.sin6_port); }
+
+std::string SocketAddress::toString() const {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (sa.sa_family == AF_INET) {
+    inet_ntop(AF_INET, &v4.sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(port());
+  }
+  inet_ntop(AF_INET6, &v6.sin6_addr, host, sizeof host);
+  return "[" + std::string(host) + "]:" + std::to_string(port());
+}
+
+SocketAddress SocketAddress::parse(const std::string& hostPort) {
+  size_t colon = hostPort.rfind(':');
+  if (colon == std::string::npos || colon + 1 == hostPort.size())
+    fail(ncclInvalidArgument, "address '" + hostPort + "' is not host:port");
+  std::string host = hostPort.substr(0, colon);
+  std::string port = hostPort.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &result); rc != 0 || !result)
+    fail(ncclInvalidArgument, "cannot resolve '" + hostPort + "': " + gai_strerror(rc));
+  SocketAddress a;
+  std::memcpy(&a.sa, result->ai_addr, result->ai_addrlen);
+  freeaddrinfo(result);
+  return a;
+}
+
+Deadline deadlineAfter(double seconds) {
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+SocketAddress localInterfaceAddress() {
+  auto spec = envValue("SOCKET_IFNAME");
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) failErrno("getifaddrs");
+  SocketAddress best, fallback, loopback;
+  bool haveBest = false, haveFallback = false, haveLoopback = false;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || i->ifa_addr->sa_family != AF_INET) continue;
+    SocketAddress a;
+    std::memcpy(&a.v4, i->ifa_addr, sizeof(sockaddr_in));
+    if (spec) {
+      if (!haveBest && interfaceSelected(i->ifa_name, *spec)) best = a, haveBest = true;
+    } else if (i->ifa_flags & IFF_LOOPBACK) {
+      if (!haveLoopback) loopback = a, haveLoopback = true;
+    } else if (std::strncmp(i->ifa_name, "docker", 6) == 0 || std::strncmp(i->ifa_name, "virbr", 5) == 0) {
+      if (!haveFallback) fallback = a, haveFallback = true;
+    } else if (!haveBest) {
+      best = a, haveBest = true;
+    }
+  }
+  freeifaddrs(list);
+  if (haveBest) return best;
+  if (spec) fail(ncclInvalidUsage, "no interface up matches BRAID_SOCKET_IFNAME=" + *spec);
+  if (haveFallback) return fallback;
+  if (haveLoopback) return loopback;
+  return SocketAddress::parse("127.0.0.1:0");
+}
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+Socket::~Socket() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int Socket::release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+Socket Socket::listenOn(SocketAddress& address) {
+  Socket s(::socket(address.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s.valid()) failErrno("socket");
+  int one = 1;
+  setsockopt(s.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(s.fd(), &address.sa, address.length()) != 0) failErrno("bind to " + address.toString());
+  if (::listen(s.fd(), 4096) != 0) failErrno("listen");
+  socklen_t len = sizeof(address.v6);
+  getsockname(s.fd(), &address.sa, &len);
+  return s;
+}
+
+// Connects without blocking past the deadline: an unreachable host (no answer to SYN) would otherwise hold a
+// blocking connect for the kernel's two minutes.
+Socket Socket::connectTo(const SocketAddress& address, Deadline deadline) {
+  for (;;) {
+    Socket s(::socket(address.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!s.valid()) failErrno("socket");
+    int error = 0;
+    if (::connect(s.fd(), &address.sa, address.length()) != 0) error = errno;
+    if (error == EINPROGRESS) {
+      pollfd p{s.fd(), POLLOUT, 0};
+      int rc;
+      while ((rc = ::poll(&p, 1, remainingMs(deadline))) < 0 && errno == EINTR) {
+      }
+      socklen_t length = sizeof error;
+      if (rc == 0) error = ETIMEDOUT;
+      else if (rc < 0 || getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+    }
+    if (error == 0) {
+      int flags = fcntl(s.fd(), F_GETFL);
+      if (flags < 0 || fcntl(s.fd(), F_SETFL, flags & ~O_NONBLOCK) != 0) failErrno("fcntl");
+      int one = 1;
+      setsockopt(s.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      return s;
+    }
+    // The listener may not be up yet (BRAID_COMM_ID roots start with rank 0): retry until the deadline.
+    const bool retry = error == ECONNREFUSED || error == EINTR || error == EAGAIN || error == ETIMEDOUT;
+    if (!retry || remainingMs(deadline) == 0)
+      fail(retry ? ncclRemoteError : ncclSystemError, "cannot connect to " + address.toString() + ": " +
+                                                         std::strerror(error) +
+                                                         (error == ETIMEDOUT ? " (unreachable?)" : ""));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void Socket::sendAll(const void* data, size_t bytes, Deadline deadline) const {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    ssize_t n = ::send(fd_, p, bytes, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      p += n, bytes -= static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      waitReady(fd_, POLLOUT, deadline, "sending");
+    } else {
+      fail(ncclRemoteError, std::string("connection lost while sending: ") + std::strerror(errno));
+    }
+  }
+}
+
+void Socket::recvAll(void* data, size_t bytes, Deadline deadline) const {
+  char* p = static_cast<char*>(data);
+  while (bytes > 0) {
+    ssize_t n = ::recv(fd_, p, bytes, MSG_DONTWAIT);
+    if (n > 0) {
+      p += n, bytes -= static_cast<size_t>(n);
+    } else if (n == 0) {
+      fail(ncclRemoteError, "connection closed by peer");
+    } else if (errno == EAGAIN || errno == EINTR) {
+      waitReady(fd_, POLLIN, deadline, "receiving");
+    } else {
+      fail(ncclRemoteError, std::string("connection lost while receiving: ") + std::strerror(errno));
+    }
+  }
+}
+
+void Socket::setNonBlocking() const {
+  int flags = fcntl(fd_, F_GETFL);
+  if (flags < 0 || fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) failErrno("fcntl O_NONBLOCK");
+}
+
+}  // namespace braid

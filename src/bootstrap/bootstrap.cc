@@ -1,0 +1,247 @@
+#include "bootstrap/bootstrap.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <future>
+#include <thread>
+
+#include "base/env.h"
+#include "base/error.h"
+#include "bootstrap/bootstrap_messages.h"
+#include "bootstrap/handshake_listener.h"
+#include "base/log.h"
+#include "bootstrap/host_identity.h"
+
+namespace braid {
+namespace {
+
+double bootstrapTimeout() { return static_cast<double>(envInt("BOOTSTRAP_TIMEOUT", 120, false)); }
+constexpr double kHandshakeSeconds = 5.0;  // how long one connection may take to introduce itself
+
+// One communicator's root: gathers all hellos, then answers everyone (with the table, or with the error).
+void serveRoot(Socket listenerSocket, uint64_t secret, std::promise<void>& ready) {
+  const Deadline deadline = deadlineAfter(bootstrapTimeout());
+  struct Arrival {
+    Socket socket;
+    RootHello hello;
+  };
+  std::vector<Arrival> arrivals;
+  int expected = -1;
+  std::string error;
+  ncclResult_t errorCode = ncclSuccess;
+  auto reply = [&](const Socket& s, ncclResult_t status, const std::string& message, int nranks) {
+    RootReply r{};
+    r.header = makeHeader(kRootReply, secret);
+    r.status = status;
+    r.nranks = nranks;
+    std::snprintf(r.message, sizeof r.message, "%s", message.c_str());
+    s.sendAll(&r, sizeof r, deadlineAfter(kHandshakeSeconds));
+  };
+  HandshakeListener<RootHello> listener(listenerSocket, kHandshakeSeconds);
+  // Anything that speaks our protocol gets an answer; the rest is dropped silently.
+  auto speaksBraid = [&](const RootHello& hello, const Socket& s) {
+    if (!speaksProtocol(hello.header, kRootHello)) {
+      BRAID_WARN("BOOTSTRAP", "root dropped a connection with a bad magic, version or kind");
+      return false;
+    }
+    if (hello.header.secret != secret) {
+      BRAID_WARN("BOOTSTRAP", "root rejected rank %d of another job (wrong secret)", hello.rank);
+      reply(s, ncclInvalidUsage, "this bootstrap root serves another job (wrong secret in the unique id)", 0);
+      return false;
+    }
+    return true;  // a member of this job: any problem with it is answered to every rank below
+  };
+  arrivals.reserve(64);
+  ready.set_value();  // from here on the thread allocates nothing until a connection arrives
+  while (expected < 0 || static_cast<int>(arrivals.size()) < expected) {
+    HandshakeListener<RootHello>::Arrival arrival;
+    try {
+      arrival = listener.next(deadline, speaksBraid);
+    } catch (const Error&) {
+      errorCode = ncclTimeout;
+      error = "bootstrap timed out: " + std::to_string(arrivals.size()) + " of " + std::to_string(expected) +
+              " ranks arrived";
+      break;
+    }
+    const RootHello& hello = arrival.hello;
+    if (!error.empty()) {
+      reply(arrival.socket, errorCode, error, 0);
+      continue;
+    }
+    std::string problem = checkRootHello(hello, secret);
+    if (expected < 0 && problem.empty()) expected = hello.nranks;
+    if (!problem.empty())
+      problem = "rank " + std::to_string(hello.rank) + " sent an unusable hello: " + problem;
+    else if (hello.nranks != expected)
+      problem = "rank " + std::to_string(hello.rank) + " was started with nranks=" + std::to_string(hello.nranks) +
+                " but another rank with nranks=" + std::to_string(expected);
+    else if (hello.rank < 0 || hello.rank >= expected)
+      problem = "rank " + std::to_string(hello.rank) + " is out of range for nranks=" + std::to_string(expected);
+    else if (std::any_of(arrivals.begin(), arrivals.end(), [&](const Arrival& a) { return a.hello.rank == hello.rank; }))
+      problem = "two processes claim rank " + std::to_string(hello.rank);
+    if (!problem.empty()) {
+      errorCode = ncclInvalidUsage;
+      error = "communicator init failed: " + problem;
+      reply(arrival.socket, errorCode, error, 0);
+      for (Arrival& a : arrivals) reply(a.socket, errorCode, error, 0);
+      arrivals.clear();
+      continue;  // keep answering late ranks with the error until the deadline
+    }
+    arrivals.push_back({std::move(arrival.socket), hello});
+  }
+  if (!error.empty()) {
+    for (Arrival& a : arrivals) reply(a.socket, errorCode, error, 0);
+    return;
+  }
+  std::vector<PeerInfo> table(expected);
+  for (const Arrival& a : arrivals) table[a.hello.rank] = a.hello.info;
+  RootReply ok{};
+  ok.header = makeHeader(kRootReply, secret);
+  ok.status = ncclSuccess;
+  ok.nranks = expected;
+  ok.nonce = randomU64();
+  for (Arrival& a : arrivals) {
+    try {
+      a.socket.sendAll(&ok, sizeof ok, deadlineAfter(kHandshakeSeconds));
+      a.socket.sendAll(table.data(), table.size() * sizeof(PeerInfo), deadlineAfter(kHandshakeSeconds));
+    } catch (const Error& e) {
+      BRAID_WARN("BOOTSTRAP", "root could not answer rank %d: %s", a.hello.rank, e.what());
+    }
+  }
+}
+
+}  // namespace
+
+void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
+  Socket listener = Socket::listenOn(address);
+  BRAID_INFO("BOOTSTRAP", "root listening on %s", address.toString().c_str());
+  // Returns once the root waits for connections, so that a fork right after ncclGetUniqueId never copies a
+  // thread that is half-way through starting up.
+  auto ready = std::make_shared<std::promise<void>>();
+  std::future<void> started = ready->get_future();
+  std::thread([l = std::move(listener), secret, ready]() mutable {
+    try {
+      serveRoot(std::move(l), secret, *ready);
+    } catch (const std::exception& e) {
+      BRAID_WARN("BOOTSTRAP", "root failed: %s", e.what());
+    }
+  }).detach();
+  started.wait();
+}
+
+Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
+    : rank_(rank), nranks_(nranks), secret_(id.secret), timeoutSeconds_(bootstrapTimeout()) {
+  const Deadline deadline = deadlineAfter(timeoutSeconds_);
+  if (id.rootOnRankZero && rank == 0) {
+    SocketAddress rootAddress = id.root;
+    startBootstrapRoot(rootAddress, secret_);
+  }
+  SocketAddress mine = localInterfaceAddress();
+  mine.v4.sin_port = 0;
+  listener_ = Socket::listenOn(mine);
+  peerListener_ = std::make_unique<HandshakeListener<PeerHello>>(listener_, kHandshakeSeconds);
+
+  RootHello hello{};
+  hello.header = makeHeader(kRootHello, secret_);
+  hello.rank = rank;
+  hello.nranks = nranks;
+  hello.info.hostHash = hostIdentityHash();
+  hello.info.pid = getpid();
+  hello.info.rank = rank;
+  hello.info.listen = mine;
+  gethostname(hello.info.hostname, sizeof hello.info.hostname - 1);
+  Socket root = Socket::connectTo(id.root, deadline);
+  root.sendAll(&hello, sizeof hello, deadline);
+  RootReply reply;
+  root.recvAll(&reply, sizeof reply, deadline);
+  if (std::string problem = checkRootReply(reply, secret_, nranks); !problem.empty())
+    fail(ncclSystemError, "bootstrap root at " + id.root.toString() + ": " + problem);
+  if (reply.status != ncclSuccess) fail(static_cast<ncclResult_t>(reply.status), reply.message);
+  nonce_ = reply.nonce;
+  peers_.resize(nranks);
+  root.recvAll(peers_.data(), peers_.size() * sizeof(PeerInfo), deadline);
+
+  if (nranks > 1) {
+    next_ = connectTo((rank + 1) % nranks, -1);
+    const int prev = (rank - 1 + nranks) % nranks;
+    prev_ = acceptWhere([prev](int peer, int channel) { return peer == prev && channel < 0; }).socket;
+  }
+  BRAID_INFO("BOOTSTRAP", "rank %d/%d joined (nonce %016llx)", rank, nranks, static_cast<unsigned long long>(nonce_));
+}
+
+Socket Bootstrap::connectTo(int peer, int channel) { return introduce(peer, channel, deadlineAfter(timeoutSeconds_)); }
+
+Socket Bootstrap::introduce(int peer, int channel, Deadline deadline) {
+  Socket s = Socket::connectTo(peers_[peer].listen, deadline);
+  PeerHello hello{makeHeader(kPeerHello, secret_), nonce_, rank_, channel};
+  s.sendAll(&hello, sizeof hello, deadline);
+  return s;
+}
+
+// Accepts connections until one introduces itself with this job's secret and communicator nonce as a rank
+// that `wanted` accepts; anything else is dropped without disturbing the ranks that are joining.
+template <class Wanted>
+Bootstrap::Accepted Bootstrap::acceptWhere(Wanted wanted) {
+  auto valid = [&](const PeerHello& hello, const Socket&) {
+    std::string problem = checkPeerHello(hello, secret_, nonce_, nranks_);
+    if (problem.empty() && !wanted(hello.rank, hello.channel)) problem = "unexpected peer or channel";
+    if (!problem.empty()) BRAID_WARN("BOOTSTRAP", "rank %d dropped a connection: %s", rank_, problem.c_str());
+    return problem.empty();
+  };
+  auto arrival = peerListener_->next(deadlineAfter(timeoutSeconds_), valid);
+  return {std::move(arrival.socket), arrival.hello.rank, arrival.hello.channel};
+}
+
+Bootstrap::~Bootstrap() = default;
+
+std::vector<Bootstrap::Accepted> Bootstrap::acceptFrom(size_t count) {
+  std::vector<Accepted> result;
+  while (result.size() < count) result.push_back(acceptWhere([](int, int channel) { return channel >= 0; }));
+  return result;
+}
+
+void Bootstrap::answerStatusQuery(const StatusReply& report) {
+  int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return;
+  Socket s(fd);
+  try {
+    // A short deadline: this runs on the status thread, which a silent stranger must not hold up for long.
+    PeerHello hello;
+    s.recvAll(&hello, sizeof hello, deadlineAfter(0.2));
+    if (!checkPeerHello(hello, secret_, nonce_, nranks_).empty() || hello.channel != kStatusChannel) return;
+    StatusReply reply = report;
+    reply.header = makeHeader(kStatusReply, secret_);
+    s.sendAll(&reply, sizeof reply, deadlineAfter(0.2));
+  } catch (const Error& e) {
+    BRAID_WARN("BOOTSTRAP", "rank %d dropped a status query: %s", rank_, e.what());
+  }
+}
+
+StatusReply Bootstrap::queryStatus(int peer, double seconds) {
+  const Deadline deadline = deadlineAfter(seconds);
+  Socket s = introduce(peer, kStatusChannel, deadline);
+  StatusReply reply;
+  s.recvAll(&reply, sizeof reply, deadline);
+  if (std::string problem = checkStatusReply(reply, secret_, peer); !problem.empty()) fail(ncclSystemError, problem);
+  return reply;
+}
+
+void Bootstrap::allGather(void* data, size_t blockBytes) {
+  char* blocks = static_cast<char*>(data);
+  const Deadline deadline = deadlineAfter(timeoutSeconds_);
+  for (int j = 0; j < nranks_ - 1; ++j) {
+    int sendBlock = (rank_ - j + nranks_) % nranks_;
+    int recvBlock = (rank_ - j - 1 + nranks_) % nranks_;
+    next_.sendAll(blocks + static_cast<size_t>(sendBlock) * blockBytes, blockBytes, deadline);
+    prev_.recvAll(blocks + static_cast<size_t>(recvBlock) * blockBytes, blockBytes, deadline);
+  }
+}
+
+void Bootstrap::barrier() {
+  std::vector<char> dummy(static_cast<size_t>(nranks_));
+  allGather(dummy.data(), 1);
+}
+
+}  // namespace braid

@@ -1,0 +1,111 @@
+// Accepts connections and reads one fixed-size introduction from each, many at a time. A client that sends
+// nothing, too little or garbage costs the others nothing: it is dropped at its own deadline or on its first
+// bad byte count, while well-behaved clients are served as soon as their introduction is complete.
+#pragma once
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "base/socket.h"
+
+namespace braid {
+
+template <class Hello>
+class HandshakeListener {
+ public:
+  HandshakeListener(const Socket& listener, double handshakeSeconds)
+      : listener_(listener), handshakeSeconds_(handshakeSeconds) {
+    listener_.setNonBlocking();
+    // Reserved up front so that waiting for the first connections allocates nothing: a process may fork while
+    // this thread waits (ncclGetUniqueId, then fork the ranks), and must not fork while it holds malloc's lock.
+    pending_.reserve(kReserved);
+    fds_.reserve(kReserved + 1);
+  }
+
+  struct Arrival {
+    Socket socket;
+    Hello hello;
+  };
+
+  // The next connection whose complete introduction `approve(hello, socket)` accepts; rejected ones are dropped
+  // (approve may answer them first). Throws ncclTimeout at `deadline`.
+  template <class Approve>
+  Arrival next(Deadline deadline, Approve approve) {
+    for (;;) {
+      for (size_t i = 0; i < pending_.size(); ++i) {
+        if (pending_[i].received < sizeof(Hello)) continue;
+        Pending done = std::move(pending_[i]);
+        pending_.erase(pending_.begin() + static_cast<long>(i));
+        if (approve(done.hello, done.socket)) return {std::move(done.socket), done.hello};
+        --i;
+      }
+      waitAndRead(deadline);
+    }
+  }
+
+ private:
+  struct Pending {
+    Socket socket;
+    Deadline deadline;
+    Hello hello;
+    size_t received;
+  };
+
+  void waitAndRead(Deadline deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) fail(ncclTimeout, "timed out waiting for peers to connect");
+    Deadline wake = deadline;
+    for (const Pending& p : pending_) wake = std::min(wake, p.deadline);
+    std::vector<pollfd>& fds = fds_;
+    fds.assign(1, {listener_.fd(), POLLIN, 0});
+    for (const Pending& p : pending_) fds.push_back({p.socket.fd(), POLLIN, 0});
+    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count()) + 1;
+    if (::poll(fds.data(), fds.size(), ms) < 0 && errno != EINTR) failErrno("poll");
+    for (size_t i = fds.size() - 1; i >= 1; --i) {
+      if (!fds[i].revents) continue;
+      Pending& p = pending_[i - 1];
+      ssize_t n = ::recv(p.socket.fd(), reinterpret_cast<char*>(&p.hello) + p.received, sizeof(Hello) - p.received,
+                         MSG_DONTWAIT);
+      if (n > 0) p.received += static_cast<size_t>(n);
+      else if (n == 0 || (errno != EAGAIN && errno != EINTR)) drop(i - 1, "closed before introducing itself");
+    }
+    if (fds[0].revents) acceptAll();
+    const auto later = std::chrono::steady_clock::now();
+    for (size_t i = pending_.size(); i-- > 0;)
+      if (pending_[i].received < sizeof(Hello) && later >= pending_[i].deadline) drop(i, "did not introduce itself in time");
+  }
+
+  void acceptAll() {
+    for (;;) {
+      int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) return;  // EAGAIN: no more waiting connections
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      pending_.push_back({Socket(fd), deadlineAfter(handshakeSeconds_), Hello{}, 0});
+    }
+  }
+
+  void drop(size_t index, const char* why) {
+    BRAID_WARN("BOOTSTRAP", "dropped a connection that %s", why);
+    pending_.erase(pending_.begin() + static_cast<long>(index));
+  }
+
+  static constexpr size_t kReserved = 64;
+  const Socket& listener_;
+  double handshakeSeconds_;
+  std::vector<Pending> pending_;
+  std::vector<pollfd> fds_;
+};
+
+}  // namespace braid

@@ -1,0 +1,59 @@
+// Runs one rank's schedule over a channel's connections without ever blocking: progress() moves whatever data
+// can move now and reports whether everything is finished. Callers drive many runs (several communicators,
+// collectives and point-to-point groups) from one loop and decide how to wait.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "algorithms/schedule.h"
+#include "exec/run.h"
+#include "device/host/host_reduce.h"
+#include "transports/transport.h"
+
+namespace braid {
+
+class ScheduleRun : public Run {
+ public:
+  // `buffers[i]` is the memory of buffer slot i; `elementSize` converts element counts to bytes.
+  ScheduleRun(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize, ReduceFn reduce,
+              ChannelConnections& connections);
+  ScheduleRun() = default;  // runs nothing until start()
+  // Runs `schedule` from its beginning, reusing this run's memory: a collective repeated on a run kept for the
+  // purpose allocates nothing. `schedule` and `connections` must outlive the run.
+  void start(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize, ReduceFn reduce,
+             ChannelConnections& connections);
+
+  Progress progress() override;
+  std::string describeWait() const override;  // the first unfinished step
+  void checkPeers() const override;
+
+ private:
+  struct Queue {
+    std::vector<int> steps;  // step indices in issue order
+    size_t head = 0;
+  };
+  bool advanceSend(int peer);
+  bool advanceRecv(int peer);
+  bool advanceLocal(int index);
+  size_t limitBytes(const Step& step) const;  // bytes this step may process now
+  char* address(const Region& region) const { return buffers_[region.buffer] + region.offset * elementSize_; }
+  const std::vector<Step>& steps() const { return schedule_->steps; }
+
+  const Schedule* schedule_ = nullptr;
+  std::vector<char*> buffers_;
+  size_t elementSize_ = 1;
+  ReduceFn reduce_ = nullptr;
+  ChannelConnections* connections_ = nullptr;
+  std::vector<size_t> doneBytes_;
+  std::vector<Queue> sendQueues_, recvQueues_;
+  std::vector<int> activePeers_;
+  std::vector<int> localSteps_;
+  size_t finishedSteps_ = 0;
+  bool streamed_ = false;  // some output went out with streaming stores: fence them before finishing
+  std::vector<uint64_t> bounce_;  // aligned copy of a misaligned incoming chunk
+};
+
+}  // namespace braid

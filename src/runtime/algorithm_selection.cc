@@ -1,0 +1,114 @@
+#include "runtime/algorithm_selection.h"
+
+#include <sched.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "runtime/communicator.h"
+#include "exec/direct_run.h"
+#include "base/env.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "device/datatype.h"
+#include "transports/shm/ll_mailbox.h"
+
+namespace braid {
+
+namespace {
+
+// BRAID_<name> (or NCCL_<name>) read by Filter::parse; allows everything when unset.
+template <class Filter> Filter filterFromEnv(const char* name) {
+  const auto spec = envValue(name);
+  if (!spec) return {};
+  try {
+    return Filter::parse(*spec);
+  } catch (const std::invalid_argument& e) {
+    fail(ncclInvalidArgument, std::string("BRAID_") + name + "=\"" + *spec + "\": " + e.what());
+  }
+}
+
+}  // namespace
+
+planner::AlgorithmFilter algorithmFilterFromEnv() { return filterFromEnv<planner::AlgorithmFilter>("ALGO"); }
+
+planner::ProtocolFilter protocolFilterFromEnv() { return filterFromEnv<planner::ProtocolFilter>("PROTO"); }
+
+std::vector<planner::TuningRule> tuningRulesFromEnv() {
+  const auto path = envValue("TUNE_FILE", false);
+  if (!path) return {};
+  try {
+    return planner::loadTuningFile(*path);
+  } catch (const std::invalid_argument& e) {
+    fail(ncclInvalidArgument, std::string("BRAID_TUNE_FILE: ") + e.what());
+  }
+}
+
+int usableCores() {
+  cpu_set_t cpus;
+  return sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+}
+
+planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores) {
+  // Fitted to collperf runs on a 2-core VM (perf/calibrate_planner.sh, docs/planner.md): a shared-memory
+  // hand-off costs ~0.3 us; with the sender's copy and the receiver's reduction on different cores, a step
+  // moves ~20 GB/s and reduces as fast; TCP between hosts ~20 us and ~1.2 GB/s. Ranks beyond the cores share
+  // them: each dependent step may wait for a time slice (~1.5 us), and bandwidth divides; extra messages in
+  // the same step cost little (~0.1 us). Algorithms that exchange whole halves per round overlap less than a
+  // ring's chunk-by-chunk pipeline.
+  const double share = localRanks > cores ? static_cast<double>(cores) / localRanks : 1.0;
+  planner::FabricModel m;
+  m.nranks = nranks;
+  m.ranksPerNode = localRanks;
+  m.intra = {0.3, 20 * share};
+  m.intraEgressGBps = 20 * share;
+  m.inter = {20, 1.2};
+  m.reduceGBps = 20 * share;
+  m.stepOverheadUs = share < 1 ? 1.5 : 0.05;
+  m.ranksShareCores = share < 1;
+  m.messageOverheadUs = 0.1;
+  m.roundsEfficiency = 0.75;  // rd/rhd ran 1.1-1.5x a ring's time at 2-16 MiB here
+  // LL mailboxes, where all ranks share the host: one line hand-off; lines move at about a third of a FIFO's
+  // rate (polled line by line; perf/compare.sh, docs/planner.md).
+  if (nranks > 1 && localRanks == nranks) {
+    m.lowLatencyBytes = LlMailbox::kCapacityBytes;
+    m.lowLatency = {0.1, 6 * share};
+    // Cross-memory attach (if the communicator finds the ranks may attach): a system call that pins the pages
+    // costs ~1.2 us, then the kernel copies ~10 GB/s between a peer's buffer and cache-hot scratch (fitted to
+    // collperf with BRAID_PROTO=CMA, 2 and 8 ranks; docs/performance.md).
+    m.crossMemory = {1.2, 10 * share};
+    m.crossMemoryCallBytes = DirectRun::kCrossMemoryStretchBytes;
+  }
+  return m;
+}
+
+namespace {
+
+// NCCL's size of a call (what nccl-tests prints): the buffer for AllReduce, Broadcast and Reduce; the whole
+// output of AllGather and Gather; the whole input of ReduceScatter, Scatter and AlltoAll.
+size_t callBytes(const CollectiveShape& s, ncclDataType_t type) {
+  const size_t bytes = s.count * dataTypeSize(type);
+  switch (s.kind) {
+    case CollectiveKind::AllReduce:
+    case CollectiveKind::Broadcast:
+    case CollectiveKind::Reduce: return bytes;
+    default: return bytes * static_cast<size_t>(s.nranks);
+  }
+}
+
+}  // namespace
+
+planner::Choice selectPlan(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type) {
+  if (!comm->planner) return {Algorithm::Default, planner::ChoiceSource::Model, 0};
+  const size_t bytes = callBytes(shape, type);
+  bool fresh = false;
+  const planner::Choice choice = comm->planner->choose(shape.kind, bytes, &fresh);
+  if (fresh)
+    BRAID_INFO("TUNING", "rank %d: %s of %zu bytes on %d ranks: %s/%s%s (%s, predicted %.2f us)", comm->rank,
+               collectiveName(shape.kind), bytes, shape.nranks, algorithmName(choice.algorithm),
+               protocolName(choice.protocol), choice.foldedRails ? " with folded logarithmic rails" : "",
+               planner::choiceSourceName(choice.source), choice.predictedUs);
+  return choice;
+}
+
+}  // namespace braid

@@ -1,0 +1,73 @@
+#include "runtime/collective_check.h"
+
+#include <vector>
+
+#include "runtime/communicator.h"
+#include "base/error.h"
+#include "device/datatype.h"
+
+namespace braid {
+namespace {
+
+using Signature = CollectiveSignature;
+
+bool same(const Signature& a, const Signature& b) {
+  return a.sequence == b.sequence && a.count == b.count && a.kind == b.kind && a.type == b.type &&
+         a.reduce == b.reduce && a.root == b.root && a.algorithm == b.algorithm &&
+         a.protocol == b.protocol;
+}
+
+// A peer's signature is data from outside this process: every field is range-checked before it names anything.
+std::string describe(const Signature& s) {
+  static const char* reductions[] = {"sum", "prod", "max", "min"};
+  const auto type = static_cast<ncclDataType_t>(s.type);
+  const int reduce = s.reduce & 15;
+  std::string text = std::string(collectiveName(static_cast<CollectiveKind>(s.kind))) + "(count " +
+                     std::to_string(s.count) + ", " + (isValidDataType(type) ? dataTypeName(type) : "type ?");
+  text += std::string(", ") + (reduce < 4 ? reductions[reduce] : "op ?") + (s.reduce & 16 ? " pre-scaled" : "") +
+          (s.reduce & 32 ? " averaged" : "");
+  if (s.root >= 0) text += ", root " + std::to_string(s.root);
+  const bool known = s.algorithm >= 0 && s.algorithm <= static_cast<int32_t>(Algorithm::Hierarchical);
+  text += std::string(", ") + (known ? algorithmName(static_cast<Algorithm>(s.algorithm)) : "algorithm ?");
+  const bool special = s.protocol == static_cast<int32_t>(Protocol::LowLatency) ||
+                       s.protocol == static_cast<int32_t>(Protocol::CrossMemory);
+  if (special) text += std::string("/") + protocolName(static_cast<Protocol>(s.protocol));
+  return text + ")";
+}
+
+}  // namespace
+
+CollectiveSignature signatureOf(const CollectiveCall& c, uint64_t sequence) {
+  Signature s{};
+  s.sequence = sequence;
+  s.count = c.shape.kind == CollectiveKind::AlltoAllv ? 0 : c.shape.count;
+  s.kind = static_cast<int32_t>(c.shape.kind);
+  s.type = c.type;
+  s.reduce = static_cast<int32_t>(c.op.kind) | (c.op.scaleInputs ? 16 : 0) | (c.op.divideByRanks ? 32 : 0);
+  const bool rooted = c.shape.kind == CollectiveKind::Broadcast || c.shape.kind == CollectiveKind::Reduce ||
+                      c.shape.kind == CollectiveKind::Gather || c.shape.kind == CollectiveKind::Scatter;
+  s.root = rooted ? c.shape.root : -1;
+  s.algorithm = static_cast<int32_t>(c.shape.algorithm);
+  s.protocol = static_cast<int32_t>(c.protocol);
+  return s;
+}
+
+CollectiveShape signatureExchange(int rank, int nranks) {
+  CollectiveShape shape;
+  shape.kind = CollectiveKind::AllGather;
+  shape.rank = rank;
+  shape.nranks = nranks;
+  shape.count = sizeof(Signature);
+  return shape;
+}
+
+void checkAgreement(const std::vector<CollectiveSignature>& all) {
+  for (size_t r = 0; r < all.size(); ++r) {
+    if (same(all[r], all[0])) continue;
+    fail(ncclInvalidUsage, "collective #" + std::to_string(all[0].sequence) + " differs between ranks: rank 0 calls " +
+                               describe(all[0]) + " but rank " + std::to_string(r) + " calls " + describe(all[r]) +
+                               " (BRAID_CHECK_COLLECTIVES)");
+  }
+}
+
+}  // namespace braid

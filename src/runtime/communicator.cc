@@ -1,0 +1,259 @@
+#include "runtime/communicator.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "runtime/algorithm_selection.h"
+#include "exec/channels_run.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "runtime/cluster_topology.h"
+#include "base/cpu_affinity.h"
+#include "base/env.h"
+#include "runtime/remote_wiring.h"
+#include "bootstrap/status_service.h"
+#include "transports/shm/shm_fifo.h"
+
+void ncclComm::recordError(ncclResult_t code, const std::string& message) {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  lastError = message;
+  if (code == ncclRemoteError || code == ncclTimeout || code == ncclSystemError) {
+    ncclResult_t expected = ncclSuccess;
+    if (asyncError.compare_exchange_strong(expected, code)) asyncMessage = message;
+  }
+}
+
+void ncclComm::checkUsable() const {
+  if (aborting.load()) braid::fail(ncclInvalidUsage, "communicator is being aborted");
+  ncclResult_t state = asyncError.load();
+  if (state == ncclInProgress) braid::fail(ncclInvalidUsage, "communicator is still initializing (non-blocking init)");
+  if (state != ncclSuccess) {
+    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(errorMutex));
+    braid::fail(state, "communicator failed earlier and must be aborted: " + asyncMessage);
+  }
+}
+
+namespace braid {
+namespace {
+
+std::string fifoName(uint64_t nonce, int channel, int from, int to) {
+  char name[96];
+  std::snprintf(name, sizeof name, "/braid-%016llx-c%d-%d-%d", static_cast<unsigned long long>(nonce), channel, from,
+                to);
+  return name;
+}
+
+// Every rank takes part in the barriers whenever any host has two ranks, also a rank alone on its host: the
+// bootstrap's collective calls must match across ranks.
+void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
+  if (comm->nodes->members.size() == static_cast<size_t>(comm->nranks)) return;  // one rank per host everywhere
+  Bootstrap& b = *comm->bootstrap;
+  const ShmFifoGeometry geometry = ShmFifoGeometry::fromEnv();
+  // Each rank creates the FIFOs it receives on; once all exist, senders map them; then the names go away,
+  // also when wiring fails half-way, so that nothing is left in /dev/shm.
+  std::vector<std::string> created;
+  struct Unlinker {
+    std::vector<std::string>& names;
+    ~Unlinker() {
+      for (const std::string& n : names) ShmFifo::unlink(n);
+    }
+  } unlinker{created};
+  // The communicator's channels, then the extra collective channels (numbered on from kChannelCount).
+  std::vector<ChannelConnections*> channels;
+  for (ChannelConnections& c : comm->channels) channels.push_back(&c);
+  for (ChannelConnections& c : comm->extraCollectiveChannels) channels.push_back(&c);
+  for (size_t c = 0; c < channels.size(); ++c)
+    for (int peer : localPeers) {
+      created.push_back(fifoName(b.nonce(), static_cast<int>(c), peer, comm->rank));
+      channels[c]->recv[peer] = std::make_shared<ShmRecvConnection>(ShmFifo::create(created.back(), geometry));
+    }
+  // The LL protocol's mailboxes need every rank on this host.
+  const bool mailboxes = comm->nodes->members.size() == 1;
+  if (mailboxes) {
+    created.push_back(LlMailbox::segmentName(b.nonce(), comm->rank));
+    comm->mailbox = std::make_unique<LlMailbox>(b.nonce(), comm->rank, comm->nranks);
+  }
+  b.barrier();
+  for (size_t c = 0; c < channels.size(); ++c)
+    for (int peer : localPeers)
+      channels[c]->send[peer] = std::make_shared<ShmSendConnection>(
+          ShmFifo::open(fifoName(b.nonce(), static_cast<int>(c), comm->rank, peer)));
+  if (mailboxes) comm->mailbox->openPeers(b.nonce());
+  b.barrier();
+}
+
+// Collectives in place in peers' buffers need every rank to take part: zero copy is on unless some rank set
+// BRAID_ZERO_COPY=0, and cross-memory attach (the planner's CMA) where every rank may attach to every peer
+// (probed on the mailboxes) and none set BRAID_CROSS_MEMORY=0. All ranks learn what each says, so they agree.
+// Returns whether cross-memory attach is on.
+bool enableDirectAccess(ncclComm* comm) {
+  struct Access {
+    int32_t zeroCopy, crossMemory;
+  };
+  std::vector<Access> all(comm->nranks);
+  bool reachesAll = envInt("CROSS_MEMORY", 1, false) != 0;
+  for (int r = 0; r < comm->nranks && reachesAll; ++r)
+    reachesAll = r == comm->rank || comm->mailbox->crossMemoryReaches(r);
+  all[comm->rank] = {envInt("ZERO_COPY", 1, false) != 0, reachesAll};
+  comm->bootstrap->allGather(all.data(), sizeof(Access));
+  const bool zeroCopy = std::all_of(all.begin(), all.end(), [](const Access& a) { return a.zeroCopy != 0; });
+  const bool crossMemory = std::all_of(all.begin(), all.end(), [](const Access& a) { return a.crossMemory != 0; });
+  // Room for every buffer of a few calls' worth of peers before the oldest mappings go.
+  if (zeroCopy) comm->peerBuffers = std::make_unique<PeerBufferMap>(4 * static_cast<size_t>(comm->nranks) + 64);
+  if (crossMemory) comm->crossMemoryScratch.reset(new char[DirectRun::kCrossMemoryScratchBytes]);
+  if (comm->rank == 0 && !crossMemory)
+    BRAID_INFO("INIT", "cross-memory attach is off: %s", reachesAll ? "some rank cannot attach to a peer or set "
+               "BRAID_CROSS_MEMORY=0" : "this rank cannot attach to a peer or set BRAID_CROSS_MEMORY=0");
+  return crossMemory;
+}
+
+// Which ranks share a host, from the identities every rank reported at bootstrap.
+NodeLayout nodeLayoutOf(const ncclComm* comm) {
+  std::map<uint64_t, int> ids;
+  std::vector<int> nodeId;
+  for (const auto& peer : comm->bootstrap->peers())
+    nodeId.push_back(ids.emplace(peer.hostHash, static_cast<int>(ids.size())).first->second);
+  return NodeLayout::fromNodeIds(nodeId);
+}
+
+// Where each rank runs, as all ranks learn it: schedules and the planner's choices must be the same on all.
+struct Placement {
+  int32_t cores;         // the rank may run on
+  int32_t numaNode;      // its calling thread is bound within, or -1
+  int32_t ringPosition;  // of its accelerator in its host's best ring (BRAID_TOPO_FILE), or -1
+  int32_t channels;      // collective channels its cores allow (or BRAID_MIN_NCHANNELS asks for)
+};
+
+// Channels per collective this rank could drive, a core each: its share of the usable cores (BRAID_MAX_NCHANNELS,
+// default 4, caps them; BRAID_MIN_NCHANNELS asks for at least that many whatever the cores, e.g. for tests).
+// No NCCL_ aliases: NCCL's channels are GPU blocks, and NCCL_MIN_NCHANNELS=32 would mean 31 threads per rank here.
+int wantedChannels(int cores, int localRanks) {
+  const int most = static_cast<int>(std::clamp<long long>(envInt("MAX_NCHANNELS", 4, false), 1, 16));
+  const int allowed = std::clamp(cores / std::max(localRanks, 1), 1, most);
+  const long long least = envInt("MIN_NCHANNELS", 1, false);
+  return static_cast<int>(std::clamp<long long>(std::max<long long>(allowed, least), 1, 16));
+}
+
+std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout, int cores, int channels) {
+  std::vector<Placement> all(comm->nranks);
+  const int rank = comm->rank;
+  const std::vector<int>& host = layout.members[layout.nodeOf[rank]];
+  const int hostRanks = static_cast<int>(host.size());
+  const int ringPosition =
+      comm->topology ? acceleratorRingPosition(*comm->topology, host.front(), layout.localIndex[rank], hostRanks) : -1;
+  all[rank] = {cores, callingThreadNumaNode(), ringPosition, channels};
+  comm->bootstrap->allGather(all.data(), sizeof(Placement));
+  return all;
+}
+
+// Rings within a host follow its accelerators' best ring when the topology gives every rank one (neighbours
+// share the fastest links), else go NUMA node by NUMA node (ranks that mpirun bound round-robin across the
+// sockets would otherwise cross the socket link at every hop).
+std::shared_ptr<const NodeLayout> layoutWithRingOrder(NodeLayout layout, const std::vector<Placement>& placements,
+                                                      int rank) {
+  std::vector<int> locality(placements.size());
+  bool byAccelerators = false;
+  for (const std::vector<int>& host : layout.members) {
+    const bool placed = std::all_of(host.begin(), host.end(), [&](int r) { return placements[r].ringPosition >= 0; });
+    byAccelerators |= placed;
+    for (int r : host) locality[r] = placed ? placements[r].ringPosition : placements[r].numaNode;
+  }
+  const std::vector<int> byNode = layout.ringOrder;
+  layout.orderWithinNodes(locality);
+  if (rank == 0 && layout.ringOrder != byNode) {
+    std::string order;
+    for (int r : layout.ringOrder) order += (order.empty() ? "" : " ") + std::to_string(r);
+    BRAID_INFO("INIT", "rings visit the ranks within each host %s: %s",
+               byAccelerators ? "along their accelerators' best ring (BRAID_TOPO_FILE)" : "NUMA node by NUMA node",
+               order.c_str());
+  }
+  return std::make_shared<const NodeLayout>(std::move(layout));
+}
+
+// The planner's model from what all ranks agree on: the host layout, and the fewest cores any rank may run on.
+planner::FabricModel agreedFabricModel(const ncclComm* comm, const std::vector<Placement>& placements) {
+  size_t largest = 1;
+  for (const auto& members : comm->nodes->members) largest = std::max(largest, members.size());
+  int32_t cores = placements.front().cores;
+  for (const Placement& p : placements) cores = std::min(cores, p.cores);
+  planner::FabricModel m = hostFabricModel(comm->nranks, static_cast<int>(largest), cores);
+  m.equalNodes = comm->nodes->uniform();
+  return m;
+}
+
+}  // namespace
+
+void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank) {
+  LogRankScope logRank(rank);
+  comm->rank = rank;
+  comm->checkCollectives = envInt("CHECK_COLLECTIVES", 0, false) != 0;
+  comm->timeoutSeconds = static_cast<double>(envInt("TIMEOUT", 1800, false));
+  comm->nranks = nranks;
+  // Overrides that cannot be read fail the init before anything is connected.
+  planner::AlgorithmFilter algorithmFilter = algorithmFilterFromEnv();
+  planner::ProtocolFilter protocolFilter = protocolFilterFromEnv();
+  const CpuAffinity affinity = cpuAffinityFromEnv();
+  std::vector<planner::TuningRule> tuningRules = tuningRulesFromEnv();
+  comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
+  for (ChannelConnections& c : comm->channels) {
+    c.send.resize(nranks);
+    c.recv.resize(nranks);
+  }
+  std::vector<int> localPeers, remotePeers;
+  const auto& peers = comm->bootstrap->peers();
+  for (int p = 0; p < nranks; ++p) {
+    if (p == rank) continue;
+    (peers[p].hostHash == peers[rank].hostHash ? localPeers : remotePeers).push_back(p);
+  }
+  if (clusterTopologyRequested()) comm->topology = buildClusterTopology(comm);
+  comm->localRanks = static_cast<int>(localPeers.size()) + 1;
+  const int cores = usableCores();
+  comm->oversubscribed = comm->localRanks > cores;
+  NodeLayout layout = nodeLayoutOf(comm);
+  const int channels = wantedChannels(cores, comm->localRanks);
+  const int localIndex = layout.localIndex[rank];
+  const std::string binding = bindCallingThread(affinity, localIndex, comm->localRanks, channels);
+  if (!binding.empty())
+    BRAID_INFO("INIT", "rank %d: calling thread bound to %s (BRAID_CPU_AFFINITY)", rank, binding.c_str());
+  const std::vector<Placement> placements = gatherPlacements(comm, layout, cores, channels);
+  comm->nodes = layoutWithRingOrder(std::move(layout), placements, rank);
+  // Extra channels run over shared memory only, and only where every rank can drive them.
+  int agreedChannels = 1;
+  if (comm->nodes->members.size() == 1 && nranks > 1) {
+    agreedChannels = channels;
+    for (const Placement& p : placements) agreedChannels = std::min<int>(agreedChannels, p.channels);
+  }
+  comm->extraCollectiveChannels.resize(agreedChannels - 1);
+  for (ChannelConnections& c : comm->extraCollectiveChannels) {
+    c.send.resize(nranks);
+    c.recv.resize(nranks);
+  }
+  connectSharedMemory(comm, localPeers);
+  if (agreedChannels > 1) {
+    // Helpers bind next to the calling thread when it was bound (each rank owns `channels` cores).
+    comm->channelHelpers = std::make_unique<ChannelHelpers>(
+        agreedChannels - 1, comm->localRanks * agreedChannels > cores, &comm->mailbox->ownDoorbell(),
+        binding.empty() ? CpuAffinity::None : affinity, localIndex * channels + 1);
+    if (rank == 0)
+      BRAID_INFO("INIT", "AllReduce, Broadcast and Reduce run on up to %d channels (%zu KiB and more each)",
+                 agreedChannels, ChannelsRun::kMinBytesPerChannel / 1024);
+  }
+  planner::FabricModel model = agreedFabricModel(comm, placements);
+  // The same on every rank: all share this host, or none has a mailbox.
+  if (!comm->mailbox || !enableDirectAccess(comm)) model.crossMemory.bandwidthGBps = 0;  // no CMA
+  comm->planner = std::make_unique<planner::Planner>(model, algorithmFilter, std::move(tuningRules), protocolFilter);
+  connectRemotePeers(comm, remotePeers);
+  comm->bootstrap->barrier();
+  registerForStatus(comm);
+  BRAID_INFO("INIT", "rank %d/%d ready: %zu peers over shm, %zu on other hosts", rank, nranks, localPeers.size(),
+             remotePeers.size());
+}
+
+void checkCommunicator(const ncclComm* comm, const char* call) {
+  if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");
+  if (comm->magic != ncclComm::kMagic) fail(ncclInvalidArgument, std::string(call) + ": comm is not a live communicator");
+}
+
+}  // namespace braid

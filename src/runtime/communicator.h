@@ -1,0 +1,119 @@
+// The communicator: one rank's membership in a clique, its bootstrap ring, its transport connections and the
+// state the API needs (errors, user reduction ops, a reusable workspace).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "algorithms/planner/planner.h"
+#include "algorithms/schedule.h"
+#include "bootstrap/bootstrap.h"
+#include "exec/channel_helpers.h"
+#include "exec/direct_run.h"
+#include "runtime/red_op.h"
+#include "exec/schedule_cache.h"
+#include "topology/xml_tree.h"
+#include "transports/shm/ll_mailbox.h"
+#include "transports/shm/shared_buffers.h"
+#include "transports/transport.h"
+
+struct ncclComm {
+  static constexpr uint64_t kMagic = 0x6d6d6f6364696162ull;  // "braidcomm"
+  uint64_t magic = kMagic;
+  int rank = 0;
+  int nranks = 0;
+  int localRanks = 1;      // ranks of this communicator on this host (this one included)
+  bool oversubscribed = false;  // more local ranks than cores this process may run on
+  int device = 0;
+  std::string name;
+  bool blocking = true;
+  bool checkCollectives = false;  // BRAID_CHECK_COLLECTIVES: compare every collective's signature across ranks
+  double timeoutSeconds = 1800;   // BRAID_TIMEOUT: a launch without progress for this long fails; 0 = never
+
+  std::unique_ptr<braid::Bootstrap> bootstrap;
+  std::array<braid::ChannelConnections, braid::kChannelCount> channels;
+  // Collective channels beyond the first (channels_run.h), where every rank's cores allow: FIFOs to the local
+  // peers, one set each, driven by `channelHelpers`.
+  std::vector<braid::ChannelConnections> extraCollectiveChannels;
+  braid::RedOpTable redOps;
+  std::shared_ptr<const braid::topo::XmlElement> topology;  // the fused cluster, when requested (cluster_topology.h)
+  std::unique_ptr<braid::planner::Planner> planner;          // which algorithm each collective uses
+  std::shared_ptr<const braid::NodeLayout> nodes;            // which ranks share a host (same on every rank)
+  std::unique_ptr<braid::LlMailbox> mailbox;  // LL protocol, when all ranks share this host
+  uint64_t lowLatencyIssued = 0;              // LL collectives started: their sequence numbers, from 1
+  // Peers' shareable buffers mapped here, for collectives done in place (direct_run.h); null when all ranks
+  // do not share this host or some rank set BRAID_ZERO_COPY=0.
+  std::unique_ptr<braid::PeerBufferMap> peerBuffers;
+  braid::DirectAttempts directAttempts;  // guarded by executionMutex
+  // Where direct runs reduce what they read by cross-memory attach (protocol CMA); null when it is off.
+  std::unique_ptr<char[]> crossMemoryScratch;  // guarded by executionMutex
+
+  std::mutex executionMutex;        // one executor drives this communicator's connections at a time
+  std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex
+  braid::ScheduleCache schedules;   // built schedules by collective shape, guarded by executionMutex
+  // Threads that drive the extra collective channels; null with one channel. Declared after everything its
+  // runs use, so it goes first.
+  std::unique_ptr<braid::ChannelHelpers> channelHelpers;
+  std::atomic<int> inflight{0};     // queued stream work that still refers to this communicator
+  std::atomic<int> users{0};        // API calls under way on this communicator (see CommUse)
+  std::atomic<bool> aborting{false};
+  // ncclInProgress while a non-blocking init runs; then ncclSuccess or the first failure, which sticks.
+  std::atomic<ncclResult_t> asyncError{ncclSuccess};
+  std::thread initThread;           // a non-blocking init
+
+  std::mutex errorMutex;
+  std::string lastError;
+  std::string asyncMessage;         // why asyncError is set
+
+  // Progress, for diagnostics (status queries from peers, SIGUSR1 dumps, timeout summaries). Only the thread
+  // holding executionMutex writes them, so plain relaxed loads and stores do (no locked instructions per call).
+  std::atomic<uint64_t> collectivesIssued{0};
+  std::atomic<uint64_t> collectivesCompleted{0};
+  std::atomic<bool> inLaunch{false};
+  std::mutex waitingMutex;
+  std::string waiting;              // what a stalled launch waits for, refreshed about every 100 ms
+
+  braid::ChannelConnections& channel(braid::Channel c) { return channels[static_cast<int>(c)]; }
+  char* workspaceOf(size_t bytes) {
+    if (workspace.size() < bytes) workspace.resize(bytes);
+    return workspace.data();
+  }
+  void recordError(ncclResult_t code, const std::string& message);
+  // Throws unless new work may be issued: not aborting, initialized, no earlier failure.
+  void checkUsable() const;
+};
+
+namespace braid {
+
+// Joins the clique described by `id` as `rank` of `nranks` and wires every peer: shared memory for peers on the
+// same host, TCP for the others.
+void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank);
+
+// Throws ncclInvalidArgument unless `comm` is a live communicator.
+void checkCommunicator(const ncclComm* comm, const char* call);
+
+// Counts an API call among a communicator's users for its duration, so that destroy and abort (which wait for
+// the users to leave) never free a communicator under a call that is still running on another thread.
+class CommUse {
+ public:
+  explicit CommUse(ncclComm* comm) : comm_(comm && comm->magic == ncclComm::kMagic ? comm : nullptr) {
+    if (comm_) ++comm_->users;
+  }
+  ~CommUse() {
+    if (comm_) --comm_->users;
+  }
+  int rank() const { return comm_ ? comm_->rank : -1; }
+  CommUse(const CommUse&) = delete;
+  CommUse& operator=(const CommUse&) = delete;
+
+ private:
+  ncclComm* comm_;
+};
+
+}  // namespace braid

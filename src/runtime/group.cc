@@ -1,0 +1,162 @@
+#include "runtime/group.h"
+
+#include <exception>
+#include <thread>
+
+#include "runtime/communicator.h"
+#include "base/error.h"
+#include "device/host/host_stream.h"
+#include "device/accelerator.h"
+
+namespace braid {
+namespace {
+
+struct GroupState {
+  int depth = 0;
+  std::vector<CommWork> work;
+  std::vector<std::function<void()>> inits;
+  cudaStream_t stream = nullptr;  // the first non-NULL stream of the group runs all of it
+};
+
+// A thread's launch state. In a shared library every access to a thread-local costs a __tls_get_addr call,
+// which the compiler repeats for each use, even through a reference: the functions below look it up once.
+struct ThreadLaunches {
+  GroupState group;
+  std::vector<CommWork> alone;  // see launchAlone
+};
+__attribute__((noinline)) ThreadLaunches& threadLaunches() {
+  thread_local ThreadLaunches launches;
+  return launches;
+}
+
+CommWork& workFor(ncclComm* comm) {
+  GroupState& group = threadLaunches().group;
+  for (CommWork& w : group.work)
+    if (w.comm == comm) return w;
+  group.work.push_back({comm, {}, {}, {}});
+  return group.work.back();
+}
+
+void noteStream(cudaStream_t stream) {
+  GroupState& group = threadLaunches().group;
+  if (!group.stream) group.stream = stream;
+}
+
+// Runs deferred inits, each in its own thread since they wait for one another.
+void runInits(std::vector<std::function<void()>> inits) {
+  if (inits.size() == 1) return inits.front()();
+  std::vector<std::exception_ptr> errors(inits.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < inits.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        inits[i]();
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  for (std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+// Runs `task` now (NULL stream) or queues it on a host stream; queued, it counts as in flight on `comms`.
+void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void()> task) {
+  HostStream* hostStream = HostStream::fromHandle(stream);
+  if (!hostStream) return task();
+  for (ncclComm* c : comms) ++c->inflight;
+  hostStream->enqueue([comms = std::move(comms), task = std::move(task)] {
+    struct Release {
+      const std::vector<ncclComm*>& comms;
+      ~Release() {
+        for (ncclComm* c : comms) --c->inflight;
+      }
+    } release{comms};
+    task();
+  });
+}
+
+// Runs or queues `work`; the queued paths take it over (move from it).
+void launch(std::vector<CommWork>& work, cudaStream_t stream) {
+  if (accelerator::launch(work, stream)) return;  // device memory or a CUDA stream
+  if (!stream) return executeWork(work);          // the NULL stream: now, with nothing to wrap
+  std::vector<ncclComm*> comms;
+  for (CommWork& w : work) comms.push_back(w.comm);
+  runOn(stream, std::move(comms), [work = std::move(work)]() mutable { executeWork(work); });
+}
+
+// A collective outside any group on the NULL stream, the common case, runs from a work list this thread keeps:
+// the call allocates nothing once the list has grown to fit.
+void launchAlone(std::vector<CommWork>& alone, ncclComm* comm, CollectiveCall&& call) {
+  alone.resize(1);  // also after a launch that took the list over
+  CommWork& w = alone.front();
+  w.comm = comm;
+  w.collectives.push_back(std::move(call));
+  struct Reset {
+    std::vector<CommWork>& list;
+    ~Reset() {
+      if (!list.empty()) list.front().collectives.clear();  // keeps the capacity
+    }
+  } reset{alone};
+  launch(alone, nullptr);
+}
+
+// Validates the handle before anything is recorded: a host stream, or the accelerator's.
+void checkStream(cudaStream_t stream) {
+  if (!accelerator::isAcceleratorStream(stream)) HostStream::fromHandle(stream);
+}
+
+}  // namespace
+
+void groupStart() { ++threadLaunches().group.depth; }
+
+bool inGroup() { return threadLaunches().group.depth > 0; }
+
+void groupEnd() {
+  GroupState& group = threadLaunches().group;
+  if (group.depth == 0) fail(ncclInvalidUsage, "ncclGroupEnd without a matching ncclGroupStart");
+  if (--group.depth > 0) return;
+  GroupState taken = std::move(group);
+  group = GroupState{};
+  if (!taken.inits.empty()) runInits(std::move(taken.inits));
+  if (!taken.work.empty()) launch(taken.work, taken.stream);
+}
+
+void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream) {
+  comm->checkUsable();
+  checkStream(stream);
+  ThreadLaunches& thread = threadLaunches();
+  if (thread.group.depth == 0 && !stream) {
+    if (executeAlone(comm, call)) return;
+    return launchAlone(thread.alone, comm, std::move(call));
+  }
+  groupStart();
+  noteStream(stream);
+  workFor(comm).collectives.push_back(std::move(call));
+  groupEnd();
+}
+
+void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream) {
+  comm->checkUsable();
+  checkStream(stream);
+  groupStart();
+  noteStream(stream);
+  CommWork& w = workFor(comm);
+  w.pointToPoint.push_back(call);
+  w.pointToPointBuffers.push_back(static_cast<char*>(buffer));
+  groupEnd();
+}
+
+void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* source, cudaStream_t stream) {
+  if (inGroup()) fail(ncclInvalidUsage, "a receive from any source cannot be part of a group");
+  comm->checkUsable();
+  runOn(stream, {comm}, [=] { *source = receiveFromAnySource(comm, buffer, bytes); });
+}
+
+void enqueueInit(std::function<void()> init) {
+  groupStart();
+  threadLaunches().group.inits.push_back(std::move(init));
+  groupEnd();
+}
+
+}  // namespace braid

@@ -1,0 +1,23 @@
+// Group semantics (ncclGroupStart/End): calls between them are recorded and launched together at the
+// outermost ncclGroupEnd; a call outside any group is a group of one.
+#pragma once
+
+#include <functional>
+
+#include "runtime/work.h"
+#include "nccl.h"
+
+namespace braid {
+
+void groupStart();
+void groupEnd();  // launches what was recorded (on the NULL stream: completes before returning)
+bool inGroup();
+
+void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream);
+void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream);
+// Outside groups only: the sender is known only once its first bytes arrive. Sets *source when done.
+void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* source, cudaStream_t stream);
+// Communicator inits inside a group run concurrently at group end (one thread may init several ranks).
+void enqueueInit(std::function<void()> init);
+
+}  // namespace braid

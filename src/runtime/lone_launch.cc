@@ -1,0 +1,67 @@
+// A collective issued alone on the NULL stream that takes the LL protocol runs straight from the caller's
+// thread: for a call of ~0.2 us, executeWork's work lists, per-communicator launch state and collective state
+// machine cost a fifth of the time. It waits, checks its peers and fails as every launch does (drive).
+#include <mutex>
+
+#include "runtime/launch_driver.h"
+#include "exec/low_latency_run.h"
+#include "device/accelerator.h"
+#include "device/datatype.h"
+#include "device/host/host_reduce.h"
+
+namespace braid {
+namespace {
+
+class LoneLowLatency {
+ public:
+  LoneLowLatency(ncclComm* comm, const CollectiveCall& c)
+      : comm_(comm),
+        call_(c),
+        run_(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, dataTypeSize(c.type),
+             reduceFunction(c.type, c.op.kind), static_cast<const char*>(c.sendbuff), static_cast<char*>(c.recvbuff)) {
+    enterLaunch(comm);
+  }
+  ~LoneLowLatency() { leaveLaunch(comm_); }
+  LoneLowLatency(const LoneLowLatency&) = delete;
+  LoneLowLatency& operator=(const LoneLowLatency&) = delete;
+
+  // What it runs: nothing to stage through device memory, scale, divide or check across the ranks first.
+  static bool takes(const ncclComm* comm, const CollectiveCall& c) {
+    return c.protocol == Protocol::LowLatency && comm->mailbox && !comm->checkCollectives && !c.op.scaleInputs &&
+           !c.op.divideByRanks && !accelerator::available();
+  }
+
+  // What drive() asks of a launch (launch_driver.h).
+  void checkNotAborted() const { braid::checkNotAborted(comm_); }
+  bool advance(bool& moved) {
+    const Run::Progress p = run_.progress();
+    moved |= p.moved;
+    return !p.finished;
+  }
+  void wakeSleepingPeers() const { wakeSleepingPeersOf(comm_); }
+  void checkHealth(const IdleWaiter& waiter) const {
+    braid::checkHealth(comm_, waiter, rankPrefix(comm_) + collectiveWaitingAt(call_, run_), [&] { run_.checkPeers(); });
+  }
+  void recordError(const Error& e) const { comm_->recordError(e.code(), e.what()); }
+  int rank() const { return comm_->rank; }
+
+ private:
+  ncclComm* comm_;
+  const CollectiveCall& call_;
+  LowLatencyRun run_;
+};
+
+}  // namespace
+
+bool executeAlone(ncclComm* comm, const CollectiveCall& call) {
+  if (!LoneLowLatency::takes(comm, call)) return false;
+  std::lock_guard<std::mutex> lock(comm->executionMutex);
+  bump(comm->collectivesIssued);
+  LoneLowLatency launch(comm, call);
+  IdleWaiter waiter(comm->oversubscribed, doorbellOf(comm));
+  drive(launch, waiter);
+  bump(comm->collectivesCompleted);
+  return true;
+}
+
+}  // namespace braid

@@ -1,0 +1,95 @@
+#include "transports/shm/shm_fifo.h"
+
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/env.h"
+#include "base/error.h"
+
+namespace braid {
+namespace {
+
+// Each slot starts with its payload size, then the payload, cache-line aligned.
+constexpr size_t kSlotHeader = 64;
+
+size_t slotStride(size_t slotBytes) { return kSlotHeader + slotBytes; }
+size_t segmentBytes(size_t slots, size_t slotBytes) { return 4096 + slots * slotStride(slotBytes); }
+
+}  // namespace
+
+ShmFifoGeometry ShmFifoGeometry::fromEnv() {
+  ShmFifoGeometry g{static_cast<size_t>(envInt("SHM_SLOTS", 8, false)),
+                    static_cast<size_t>(envInt("SHM_SLOT_BYTES", 256 * 1024, false))};
+  if (g.slots < 2 || g.slotBytes < 64 || g.slotBytes % 64 != 0)
+    fail(ncclInvalidUsage, "BRAID_SHM_SLOTS must be >= 2 and BRAID_SHM_SLOT_BYTES a multiple of 64");
+  return g;
+}
+
+ShmFifo ShmFifo::create(const std::string& name, ShmFifoGeometry g) {
+  SharedSegment segment = SharedSegment::create(name, segmentBytes(g.slots, g.slotBytes));
+  auto* h = new (segment.data()) Header{};
+  h->slots = g.slots;
+  h->slotBytes = g.slotBytes;
+  h->receiverPid = ::getpid();
+  return ShmFifo(std::move(segment));
+}
+
+ShmFifo ShmFifo::open(const std::string& name) {
+  SharedSegment segment = SharedSegment::open(name);
+  auto* h = reinterpret_cast<Header*>(segment.data());
+  if (segment.bytes() < sizeof(Header) || h->slots == 0 || segment.bytes() < segmentBytes(h->slots, h->slotBytes))
+    fail(ncclSystemError, "shared-memory segment " + name + " is truncated");
+  h->senderPid = ::getpid();
+  return ShmFifo(std::move(segment));
+}
+
+void ShmFifo::unlink(const std::string& name) { SharedSegment::unlink(name); }
+
+char* ShmFifo::slot(uint64_t index) const {
+  const Header* h = header();
+  return segment_.data() + 4096 + (index % h->slots) * slotStride(h->slotBytes);
+}
+
+ShmSendConnection::ShmSendConnection(ShmFifo fifo) : fifo_(std::move(fifo)) {
+  head_ = fifo_.header()->head.load(std::memory_order_relaxed);
+}
+
+size_t ShmSendConnection::trySend(const void* data, size_t bytes) {
+  ShmFifo::Header* h = fifo_.header();
+  if (head_ - h->tail.load(std::memory_order_acquire) >= h->slots) return 0;
+  size_t n = bytes < h->slotBytes ? bytes : h->slotBytes;
+  char* s = fifo_.slot(head_);
+  std::memcpy(s + kSlotHeader, data, n);
+  *reinterpret_cast<uint64_t*>(s) = n;
+  h->head.store(++head_, std::memory_order_release);
+  return n;
+}
+
+void ShmSendConnection::checkPeer() { checkProcessAlive(fifo_.header()->receiverPid, "receiver"); }
+
+ShmRecvConnection::ShmRecvConnection(ShmFifo fifo) : fifo_(std::move(fifo)) {
+  tail_ = fifo_.header()->tail.load(std::memory_order_relaxed);
+}
+
+Chunk ShmRecvConnection::peek() {
+  ShmFifo::Header* h = fifo_.header();
+  if (h->head.load(std::memory_order_acquire) == tail_) return {};
+  const char* s = fifo_.slot(tail_);
+  size_t size = *reinterpret_cast<const uint64_t*>(s);
+  return {s + kSlotHeader + offsetInSlot_, size - offsetInSlot_};
+}
+
+void ShmRecvConnection::release(size_t bytes) {
+  const char* s = fifo_.slot(tail_);
+  size_t size = *reinterpret_cast<const uint64_t*>(s);
+  offsetInSlot_ += bytes;
+  if (offsetInSlot_ >= size) {
+    offsetInSlot_ = 0;
+    fifo_.header()->tail.store(++tail_, std::memory_order_release);
+  }
+}
+
+void ShmRecvConnection::checkPeer() { checkProcessAlive(fifo_.header()->senderPid, "sender"); }
+
+}  // namespace braid
