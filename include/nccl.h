@@ -199,6 +199,13 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclRecv,
                    (void* recvbuff, size_t count, ncclDataType_t datatype, int peer, ncclComm_t comm,
                     cudaStream_t stream));
 
+/* Parameters by name (NCCL 2.30's key-based access): the value in effect of BRAID_X (or NCCL_X), as text; ""
+ * when unset and without a default. The pointers stay valid until the calling thread's next call of the same
+ * function. Braid's keys are its BRAID_ names; `braid env` lists them. */
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetParameter, (const char* key, const char** value, int* valueLen));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetAllParameterKeys, (const char*** table, int* tableLen));
+BRAID_NCCL_DECLARE(void, ncclParamDumpAll, (void));
+
 BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupStart, (void));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupEnd, (void));
 

@@ -19,6 +19,18 @@ namespace {
 
 using braid::collperf::Options;
 
+// A Braid parameter's value, checked by the library ("" when unset); a malformed one ends the run.
+std::string braidSetting(const char* name) {
+  const char* value = nullptr;
+  int length = 0;
+  if (ncclParamGetParameter(name, &value, &length) != ncclSuccess) {
+    std::fprintf(stderr, "collperf: %s\n", ncclGetLastError(nullptr));
+    std::exit(2);
+  }
+  return std::string(value, static_cast<size_t>(length));
+}
+
+// A launcher's variable (MPI, Slurm): the first that is set.
 const char* firstEnv(std::initializer_list<const char*> names) {
   for (const char* n : names)
     if (const char* v = std::getenv(n); v && *v) return v;
@@ -71,7 +83,7 @@ int runLaunchedRank(const Options& o, int rank, int nranks, bool useMpi) {
   }
 #endif
   (void)useMpi;
-  if (!firstEnv({"BRAID_COMM_ID", "NCCL_COMM_ID"})) {
+  if (braidSetting("BRAID_COMM_ID").empty()) {
     std::fprintf(stderr, "collperf: rank %d of %d was launched without MPI support; set BRAID_COMM_ID=host:port\n",
                  rank, nranks);
     return 2;
@@ -85,13 +97,13 @@ int runLaunchedRank(const Options& o, int rank, int nranks, bool useMpi) {
 int main(int argc, char** argv) {
   Options o = braid::collperf::parseOptions(argc, argv);
   if (o.timeoutSeconds > 0) setenv("BRAID_TIMEOUT", std::to_string(o.timeoutSeconds).c_str(), 1);
-  if (const char* rank = firstEnv({"BRAID_RANK"})) {
-    const char* size = firstEnv({"BRAID_NRANKS"});
-    if (!size) {
-      std::fprintf(stderr, "collperf: BRAID_RANK is set but BRAID_NRANKS is not\n");
+  if (const std::string rank = braidSetting("BRAID_RANK"); !rank.empty()) {
+    const std::string size = braidSetting("BRAID_NRANKS");
+    if (size.empty() || std::stoi(rank) >= std::stoi(size)) {
+      std::fprintf(stderr, "collperf: BRAID_RANK=%s needs BRAID_NRANKS, larger than the rank\n", rank.c_str());
       return 2;
     }
-    return runLaunchedRank(o, std::atoi(rank), std::atoi(size), false);
+    return runLaunchedRank(o, std::stoi(rank), std::stoi(size), false);
   }
   const char* mpiRank = firstEnv({"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"});
   const char* mpiSize = firstEnv({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"});

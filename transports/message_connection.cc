@@ -4,18 +4,9 @@
 #include <cstring>
 #include <string>
 
-#include "base/env.h"
 #include "base/error.h"
 
 namespace braid {
-
-size_t messageSlotBytes(const char* variable) {
-  const long long bytes = envInt(variable, 256 << 10, false);
-  if (bytes < 64 || bytes % 64 != 0 || bytes > (1 << 30))
-    fail(ncclInvalidUsage, std::string("BRAID_") + variable + "=" + std::to_string(bytes) +
-                               ": slots must be a multiple of 64 bytes, up to 1 GiB");
-  return static_cast<size_t>(bytes);
-}
 
 bool MessageSendConnection::flush() {
   size_t bytes;

@@ -12,9 +12,11 @@
 
 namespace braid {
 
-// The slot size BRAID_<variable> asks for (default 256 KiB): a multiple of 64 bytes, so that no message ends
-// inside an element (a reduction could never complete it), and at most 1 GiB (plugins take int sizes).
-size_t messageSlotBytes(const char* variable);
+// What a message network's slot size may be (its parameter says, default 256 KiB): a multiple of 64 bytes, so that
+// no message ends inside an element (a reduction could never complete it), and at most 1 GiB (plugins take int
+// sizes).
+constexpr size_t kDefaultMessageSlotBytes = 256 * 1024;
+constexpr size_t kMaxMessageSlotBytes = size_t{1} << 30;
 
 // One direction of one stream over a message network, with its slots.
 class MessagePort {

@@ -7,7 +7,6 @@
 
 #include "api/api_call.h"
 #include "runtime/communicator.h"
-#include "base/env.h"
 #include "runtime/group.h"
 #include "base/log.h"
 #include "bootstrap/status_service.h"
@@ -20,7 +19,7 @@ namespace {
 
 // Applies the fields of a user config that fit in its declared size.
 void applyConfig(ncclComm* comm, const ncclConfig_t* config) {
-  comm->blocking = braid::envInt("COMM_BLOCKING", 1) != 0;
+  comm->blocking = braid::blockingByDefault();
   if (!config) return;
   if (config->magic != NCCL_API_MAGIC || config->size < offsetof(ncclConfig_t, blocking) + sizeof(int))
     fail(ncclInvalidArgument, "config was not initialized with NCCL_CONFIG_INITIALIZER");
@@ -199,7 +198,7 @@ static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char*
   while (comm->users.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
   drain(comm);
   if (comm->initThread.joinable()) comm->initThread.join();
-  braid::unregisterForStatus(comm);
+  braid::unregisterForStatus(comm->bootstrap.get());
   comm->magic = 0;
   delete comm;
   return ncclSuccess;

@@ -1,4 +1,4 @@
-// Sizes as people write them on command lines: 8, 64K, 1M, 1G (powers of 1024), and back.
+// Sizes as people write them on command lines: 8, 64K, 1M, 1G (powers of 1024; also 64 KiB), and back.
 #pragma once
 
 #include <cstddef>

@@ -5,9 +5,7 @@
 #include <atomic>
 #include <memory>
 
-#include "base/env.h"
-#include "base/error.h"
-#include "base/text.h"
+#include "base/params.h"
 
 namespace braid {
 namespace {
@@ -34,15 +32,16 @@ hwloc_topology* sharedTopology() {
   return topology.get();
 }
 
+const param::Choice kCpuAffinity{"CPU_AFFINITY", param::kBraidOnly, "none", {"none", "core", "numa"},
+                                 "binds each local rank's calling thread to a core of its own, or its NUMA node"};
+
 }  // namespace
 
 CpuAffinity cpuAffinityFromEnv() {
-  const auto value = envValue("CPU_AFFINITY", false);
-  const std::string mode = value ? lowercase(trim(*value)) : "none";
-  if (mode == "none" || mode.empty()) return CpuAffinity::None;
+  const std::string mode = kCpuAffinity.get();
   if (mode == "core") return CpuAffinity::Core;
   if (mode == "numa") return CpuAffinity::Numa;
-  fail(ncclInvalidArgument, "BRAID_CPU_AFFINITY=\"" + *value + "\": expected none, core or numa");
+  return CpuAffinity::None;
 }
 
 namespace {

@@ -4,41 +4,74 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <string>
 
-#include "base/env.h"
+#include "base/params.h"
+#include "base/text.h"
 
 namespace braid {
 namespace {
 
+// The subsystems Braid logs under, and NCCL's (accepted so that NCCL settings carry over).
+const char* const kSubsystems[] = {"ALL",  "INIT",  "BOOTSTRAP", "NET",   "SHM",    "COLL",  "GRAPH", "TUNING",
+                                   "API",  "STATUS", "ENV",      "P2P",   "ALLOC",  "CALL",  "PROXY", "NVLS",
+                                   "REG",  "PROFILE", "RAS"};
+
+std::string checkSubsystems(const std::string& list) {
+  const std::string body = !list.empty() && list[0] == '^' ? list.substr(1) : list;
+  for (const std::string& item : split(body, ','))
+    if (std::none_of(std::begin(kSubsystems), std::end(kSubsystems),
+                     [&](const char* s) { return strcasecmp(item.c_str(), s) == 0; }))
+      return "unknown subsystem \"" + item + "\" (INIT, BOOTSTRAP, NET, SHM, COLL, GRAPH, TUNING, API, STATUS, ENV, "
+             "ALL; ^ excludes)";
+  return "";
+}
+
+// %h and %p in BRAID_DEBUG_FILE: the host name and the process id.
+std::string expandLogPath(const std::string& pattern, const char* host) {
+  std::string path;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'h') path += host, ++i;
+    else if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'p') path += std::to_string(getpid()), ++i;
+    else path += pattern[i];
+  }
+  return path;
+}
+
+std::string checkLogPath(const std::string& pattern) { return param::writablePath(expandLogPath(pattern, "host")); }
+
+const param::Choice kDebug{"DEBUG", param::kNcclAlias, "none", {"none", "version", "warn", "info", "trace", "abort"},
+                           "log level: WARN, INFO or TRACE (VERSION prints the version at init; ABORT logs as WARN)"};
+const param::Text kDebugSubsys{"DEBUG_SUBSYS", param::kNcclAlias, "list", "subsystems, comma-separated; ^ excludes",
+                               checkSubsystems, "INIT,RADIO", "subsystems INFO and TRACE log (default ALL)"};
+const param::Text kDebugFile{"DEBUG_FILE", param::kNcclAlias, "path", "a file to write (%h host, %p pid)", checkLogPath,
+                             "/nonexistent/braid.%p.log", "log file instead of standard error"};
+
 struct LogConfig {
   LogLevel level = LogLevel::None;
+  bool version = false;
   std::string subsys = "ALL";
   FILE* out = stderr;
   char host[64] = {};
 };
 
+// Read once, on first use, where an exception cannot go: a malformed setting leaves the default here, and
+// param::checkAll() fails the next init with the message.
 const LogConfig& config() {
   static const LogConfig cfg = [] {
     LogConfig c;
     gethostname(c.host, sizeof(c.host) - 1);
-    if (auto v = envValue("DEBUG")) {
-      if (strcasecmp(v->c_str(), "WARN") == 0) c.level = LogLevel::Warn;
-      else if (strcasecmp(v->c_str(), "INFO") == 0) c.level = LogLevel::Info;
-      else if (strcasecmp(v->c_str(), "TRACE") == 0) c.level = LogLevel::Trace;
-    }
-    if (auto v = envValue("DEBUG_SUBSYS")) c.subsys = *v;
-    if (auto v = envValue("DEBUG_FILE")) {
-      std::string path;
-      for (size_t i = 0; i < v->size(); ++i) {
-        if ((*v)[i] == '%' && i + 1 < v->size() && (*v)[i + 1] == 'h') path += c.host, ++i;
-        else if ((*v)[i] == '%' && i + 1 < v->size() && (*v)[i + 1] == 'p') path += std::to_string(getpid()), ++i;
-        else path += (*v)[i];
-      }
-      if (FILE* f = std::fopen(path.c_str(), "w")) c.out = f;
-    }
+    const std::string level = kDebug.getOrDefault();
+    if (level == "warn" || level == "abort") c.level = LogLevel::Warn;
+    else if (level == "info") c.level = LogLevel::Info;
+    else if (level == "trace") c.level = LogLevel::Trace;
+    c.version = level == "version" || level == "info" || level == "trace";
+    if (auto v = kDebugSubsys.getOrNothing()) c.subsys = *v;
+    if (auto v = kDebugFile.getOrNothing())
+      if (FILE* f = std::fopen(expandLogPath(*v, c.host).c_str(), "w")) c.out = f;
     return c;
   }();
   return cfg;
@@ -89,6 +122,16 @@ void logMessage(LogLevel level, const char* subsys, const char* fmt, ...) {
   std::fprintf(c.out, "%s:%d:%ld [%s] BRAID %s %s %s\n", c.host, getpid(), static_cast<long>(syscall(SYS_gettid)), rank,
                names[static_cast<int>(level)], subsys, body);
   std::fflush(c.out);
+}
+
+void logVersionOnce(const char* version) {
+  static std::once_flag once;
+  if (!config().version) return;
+  std::call_once(once, [&] {
+    const LogConfig& c = config();
+    std::fprintf(c.out, "%s:%d Braid version %s\n", c.host, getpid(), version);
+    std::fflush(c.out);
+  });
 }
 
 }  // namespace braid

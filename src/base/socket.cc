@@ -9,11 +9,13 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
 
-#include "base/env.h"
+#include "base/params.h"
+#include "base/text.h"
 #include "base/error.h"
 
 namespace braid {
@@ -36,8 +38,20 @@ void waitReady(int fd, short events, Deadline deadline, const char* what) {
   }
 }
 
+// NCCL_SOCKET_IFNAME syntax: "eth" prefix match, "=eth0" exact, "^docker" excludes; comma separated.
+std::string checkInterfaceList(const std::string& spec) {
+  std::string list = !spec.empty() && spec[0] == '^' ? spec.substr(1) : spec;
+  if (!list.empty() && list[0] == '=') list = list.substr(1);
+  const std::vector<std::string> items = split(list, ',');
+  if (items.empty() || std::any_of(items.begin(), items.end(), [](const std::string& i) { return i.empty(); }))
+    return "expected interface names or prefixes, comma-separated (=eth0 exact, ^docker excludes)";
+  return "";
+}
+
+const param::Text kSocketIfname{"SOCKET_IFNAME", param::kNcclAlias, "list", "interface prefixes (=exact, ^excludes)",
+                                checkInterfaceList, "^", "interface for the bootstrap and sockets: eth, =eth0, ^docker"};
+
 bool interfaceSelected(const char* name, const std::string& spec) {
-  // NCCL_SOCKET_IFNAME syntax: "eth" prefix match, "=eth0" exact, "^docker" excludes; comma separated.
   bool exclude = !spec.empty() && spec[0] == '^';
   std::string list = exclude ? spec.substr(1) : spec;
   bool exact = !list.empty() && list[0] == '=';
@@ -93,7 +107,7 @@ Deadline deadlineAfter(double seconds) {
 }
 
 SocketAddress localInterfaceAddress() {
-  auto spec = envValue("SOCKET_IFNAME");
+  auto spec = kSocketIfname.get();
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0) failErrno("getifaddrs");
   SocketAddress best, fallback, loopback;

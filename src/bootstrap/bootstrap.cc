@@ -7,7 +7,7 @@
 #include <future>
 #include <thread>
 
-#include "base/env.h"
+#include "base/params.h"
 #include "base/error.h"
 #include "bootstrap/bootstrap_messages.h"
 #include "bootstrap/handshake_listener.h"
@@ -17,12 +17,14 @@
 namespace braid {
 namespace {
 
-double bootstrapTimeout() { return static_cast<double>(envInt("BOOTSTRAP_TIMEOUT", 120, false)); }
+const param::Seconds kBootstrapTimeout{"BOOTSTRAP_TIMEOUT", param::kBraidOnly, 120, param::Seconds::kZeroRejected,
+                                      "seconds to wait for all ranks at init"};
 constexpr double kHandshakeSeconds = 5.0;  // how long one connection may take to introduce itself
 
 // One communicator's root: gathers all hellos, then answers everyone (with the table, or with the error).
-void serveRoot(Socket listenerSocket, uint64_t secret, std::promise<void>& ready) {
-  const Deadline deadline = deadlineAfter(bootstrapTimeout());
+// `seconds`: the bootstrap timeout, read by the caller (where a bad value can fail the call).
+void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::promise<void>& ready) {
+  const Deadline deadline = deadlineAfter(seconds);
   struct Arrival {
     Socket socket;
     RootHello hello;
@@ -115,15 +117,16 @@ void serveRoot(Socket listenerSocket, uint64_t secret, std::promise<void>& ready
 }  // namespace
 
 void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
+  const double seconds = kBootstrapTimeout.get();
   Socket listener = Socket::listenOn(address);
   BRAID_INFO("BOOTSTRAP", "root listening on %s", address.toString().c_str());
   // Returns once the root waits for connections, so that a fork right after ncclGetUniqueId never copies a
   // thread that is half-way through starting up.
   auto ready = std::make_shared<std::promise<void>>();
   std::future<void> started = ready->get_future();
-  std::thread([l = std::move(listener), secret, ready]() mutable {
+  std::thread([l = std::move(listener), secret, seconds, ready]() mutable {
     try {
-      serveRoot(std::move(l), secret, *ready);
+      serveRoot(std::move(l), secret, seconds, *ready);
     } catch (const std::exception& e) {
       BRAID_WARN("BOOTSTRAP", "root failed: %s", e.what());
     }
@@ -132,7 +135,7 @@ void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
 }
 
 Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
-    : rank_(rank), nranks_(nranks), secret_(id.secret), timeoutSeconds_(bootstrapTimeout()) {
+    : rank_(rank), nranks_(nranks), secret_(id.secret), timeoutSeconds_(kBootstrapTimeout.get()) {
   const Deadline deadline = deadlineAfter(timeoutSeconds_);
   if (id.rootOnRankZero && rank == 0) {
     SocketAddress rootAddress = id.root;

@@ -5,12 +5,17 @@
 #include <fstream>
 #include <functional>
 
-#include "base/env.h"
+#include "base/params.h"
 
 namespace braid {
 
+namespace {
+const param::Text kHostId{"HOSTID", param::kNcclAlias, "text", "any name", nullptr, nullptr,
+                          "overrides the host identity: ranks with equal ids use shared memory"};
+}  // namespace
+
 std::string hostIdentity() {
-  if (auto id = envValue("HOSTID")) return *id;
+  if (auto id = kHostId.get()) return *id;
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   std::string bootId;

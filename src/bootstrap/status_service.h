@@ -1,22 +1,32 @@
 // One thread per process that makes communicators observable without disturbing them: it answers peers'
-// status queries on each communicator's bootstrap listener, and dumps every communicator's state to the log
-// on SIGUSR1 (`kill -USR1 <pid>`; BRAID_DUMP_SIGNAL=0 leaves the signal alone).
+// status queries on each member's bootstrap listener, and dumps every member's state to the log on SIGUSR1
+// (`kill -USR1 <pid>`; BRAID_DUMP_SIGNAL=0 leaves the signal alone). What a member reports comes from the layer
+// above (the runtime's communicator), through a function it registers.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
-struct ncclComm;
+#include "bootstrap/bootstrap_messages.h"
 
 namespace braid {
 
-void registerForStatus(ncclComm* comm);    // after init
-void unregisterForStatus(ncclComm* comm);  // before destroy; waits if the thread is using it
+class Bootstrap;
 
-// One line describing `comm` now: rank, collectives issued/completed, what it waits for.
-std::string describeStatus(ncclComm* comm);
+// A member's status as it answers queries: its rank, collectives issued/completed, what it waits for.
+using StatusReporter = std::function<StatusReply()>;
 
-// Asks every peer of `comm` for its status and logs a summary naming the ranks that have not reached this
-// rank's current collective. Used when an operation times out.
-std::string clusterSummary(ncclComm* comm);
+// After init: `bootstrap`'s listener answers with what `reporter` says. Before destroy: unregister, which
+// waits if the thread is using it.
+void registerForStatus(Bootstrap* bootstrap, StatusReporter reporter);
+void unregisterForStatus(Bootstrap* bootstrap);
+
+// One line describing a member: rank, collectives issued/completed, what it waits for.
+std::string describeStatus(const StatusReply& status, int nranks);
+
+// Asks every peer for its status and logs a summary naming the ranks that have not reached collective
+// `issuedHere` (this rank's current one). Used when an operation times out.
+std::string clusterSummary(Bootstrap& bootstrap, uint64_t issuedHere);
 
 }  // namespace braid

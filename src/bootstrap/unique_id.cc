@@ -2,10 +2,11 @@
 
 #include <sys/random.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "bootstrap/bootstrap.h"
-#include "base/env.h"
+#include "base/params.h"
 #include "base/error.h"
 
 namespace braid {
@@ -24,10 +25,31 @@ struct WireId {
 };
 static_assert(sizeof(WireId) <= NCCL_UNIQUE_ID_BYTES, "unique id does not fit");
 
+// "host:port" or "[v6]:port" with a port of 1-65535 (ranks must all know it, so 0 will not do).
+std::string checkAddress(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+  char* end = nullptr;
+  const long number = port.empty() ? 0 : std::strtol(port.c_str(), &end, 10);
+  if (colon == 0 || colon == std::string::npos || *end != '\0' || number < 1 || number > 65535)
+    return "expected host:port (a port of 1-65535; IPv6 as [addr]:port)";
+  return "";
+}
+
+const param::Text kCommId{"COMM_ID", param::kNcclAlias, "address", "host:port", checkAddress, "10.0.0.1",
+                          "ip:port where rank 0 runs the bootstrap root; ncclGetUniqueId then just encodes it"};
+const param::Text kCommSecret{"COMM_SECRET", param::kBraidOnly, "text", "any text", nullptr, nullptr,
+                              "mixed into the job secret when BRAID_COMM_ID is used"};
+// Read by tools launched one rank at a time (collperf), through ncclParamGetParameter.
+const param::Integer kRank{"RANK", param::kBraidOnly, -1, 0, (1 << 20) - 1,
+                           "rank of a tool launched by hand (collperf), with BRAID_NRANKS and BRAID_COMM_ID"};
+const param::Integer kNranks{"NRANKS", param::kBraidOnly, -1, 1, 1 << 20,
+                             "rank count of a tool launched by hand (collperf)"};
+
 // Without a shared random secret (BRAID_COMM_ID launches), all ranks derive the same one from the address, and
 // BRAID_COMM_SECRET lets a site make it unguessable.
 uint64_t secretForAddress(const std::string& address) {
-  std::string seed = address + "/" + envValue("COMM_SECRET", false).value_or("");
+  std::string seed = address + "/" + kCommSecret.get().value_or("");
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : seed) h = (h ^ c) * 1099511628211ull;
   return h;
@@ -70,7 +92,7 @@ UniqueIdContents decodeUniqueId(const ncclUniqueId& id) {
 
 UniqueIdContents createUniqueId() {
   UniqueIdContents c;
-  if (auto commId = envValue("COMM_ID")) {
+  if (auto commId = kCommId.get()) {
     c.root = SocketAddress::parse(*commId);
     c.secret = secretForAddress(*commId);
     c.rootOnRankZero = true;

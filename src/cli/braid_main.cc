@@ -1,9 +1,10 @@
 // The braid command: `braid topo` shows, converts and checks topologies; `braid plan` predicts and picks
-// algorithms for a cluster (cli/plan_command.cc).
+// algorithms for a cluster (cli/plan_command.cc); `braid env` lists the parameters (cli/env_command.cc).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
+#include "cli/env_command.h"
 #include "cli/plan_command.h"
 #include "topology/discovery.h"
 #include "topology/graph.h"
@@ -68,12 +69,15 @@ int main(int argc, char** argv) {
   topoCommand->add_flag("--list-presets", t.listPresets, "list the built-in systems");
   braid::cli::PlanOptions p;
   braid::cli::addPlanCommand(app, p);
+  braid::cli::EnvOptions e;
+  braid::cli::addEnvCommand(app, e);
   CLI11_PARSE(app, argc, argv);
-  const bool planning = app.got_subcommand("plan");
+  const std::string command = app.got_subcommand("plan") ? "plan" : app.got_subcommand("env") ? "env" : "topo";
   try {
-    return planning ? braid::cli::runPlan(p) : topo(t);
-  } catch (const std::exception& e) {  // TopologyError and bad arguments: the message says what is wrong
-    std::cerr << "braid " << (planning ? "plan" : "topo") << ": " << e.what() << "\n";
+    if (command == "env") return braid::cli::runEnv(e);
+    return command == "plan" ? braid::cli::runPlan(p) : topo(t);
+  } catch (const std::exception& error) {  // TopologyError and bad arguments: the message says what is wrong
+    std::cerr << "braid " << command << ": " << error.what() << "\n";
     return 1;
   }
 }

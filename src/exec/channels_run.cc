@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "runtime/communicator.h"
-#include "device/datatype.h"
 
 namespace braid {
 namespace {
@@ -14,29 +12,32 @@ size_t alignUp(size_t bytes, size_t to) { return (bytes + to - 1) / to * to; }
 
 }  // namespace
 
-int ChannelsRun::channelsFor(const ncclComm& comm, const CollectiveCall& call) {
-  const int channels = comm.channelHelpers ? comm.channelHelpers->count() + 1 : 1;
-  if (channels == 1 || call.protocol != Protocol::Simple) return 1;
-  const CollectiveKind kind = call.shape.kind;
+int ChannelsRun::channelsFor(int available, const CollectiveShape& shape, Protocol protocol, size_t elementSize) {
+  if (available == 1 || protocol != Protocol::Simple) return 1;
+  const CollectiveKind kind = shape.kind;
   if (kind != CollectiveKind::AllReduce && kind != CollectiveKind::Broadcast && kind != CollectiveKind::Reduce)
     return 1;
-  const size_t bytes = call.shape.count * dataTypeSize(call.type);
-  return static_cast<int>(std::min<size_t>(channels, bytes / kMinBytesPerChannel));
+  const size_t bytes = shape.count * elementSize;
+  return static_cast<int>(std::min<size_t>(available, bytes / kMinBytesPerChannel));
 }
 
-size_t ChannelsRun::plan(ncclComm& comm, const CollectiveCall& call, int channels) {
-  comm_ = &comm;
-  elementSize_ = dataTypeSize(call.type);
-  const size_t count = call.shape.count;
+size_t ChannelsRun::plan(const CollectiveChannels& channelSet, ScheduleCache& schedules,
+                         const std::shared_ptr<const NodeLayout>& nodes, const CollectiveShape& shape,
+                         size_t elementSize, int channels) {
+  first_ = &channelSet.first;
+  extra_ = &channelSet.extra;
+  helpers_ = channelSet.helpers;
+  elementSize_ = elementSize;
+  const size_t count = shape.count;
   const size_t align = std::max<size_t>(1, kPartAlignment / elementSize_);
   const size_t perPart = alignUp((count + channels - 1) / channels, align);
   schedules_.clear(), firstElement_.clear(), scratchOffset_.clear();
   size_t scratch = 0;
   for (int c = 0; c < channels; ++c) {
     const size_t first = std::min(count, perPart * c);
-    CollectiveShape part = call.shape;
+    CollectiveShape part = shape;
     part.count = std::min(count, first + perPart) - first;
-    schedules_.push_back(comm.schedules.get(part, comm.nodes));
+    schedules_.push_back(schedules.get(part, nodes));
     firstElement_.push_back(first);
     scratchOffset_.push_back(scratch);
     scratch += alignUp(schedules_.back()->scratchCount * elementSize_, 64);
@@ -53,19 +54,18 @@ void ChannelsRun::start(const char* input, char* output, char* scratch, ReduceFn
     // A Broadcast's non-root ranks may pass no send buffer, a Reduce's no receive buffer.
     const std::vector<char*> buffers = {input ? const_cast<char*>(input) + offset : nullptr,
                                         output ? output + offset : nullptr, scratch + scratchOffset_[c]};
-    ChannelConnections& connections =
-        c == 0 ? comm_->channel(Channel::Collective) : comm_->extraCollectiveChannels[c - 1];
+    ChannelConnections& connections = c == 0 ? *first_ : (*extra_)[c - 1];
     runs_[c].start(*schedules_[c], buffers, elementSize_, reduce, connections);
   }
   ownFinished_ = false;
   helpersRunning_ = true;
-  for (int c = 1; c < channels; ++c) comm_->channelHelpers->start(c - 1, &runs_[c]);
+  for (int c = 1; c < channels; ++c) helpers_->start(c - 1, &runs_[c]);
 }
 
 void ChannelsRun::stop() {
   if (!helpersRunning_) return;
   helpersRunning_ = false;
-  comm_->channelHelpers->stopAll();
+  helpers_->stopAll();
 }
 
 Run::Progress ChannelsRun::progress() {
@@ -77,7 +77,7 @@ Run::Progress ChannelsRun::progress() {
   bool all = ownFinished_;
   for (size_t h = 0; h < helperMoves_.size(); ++h) {
     uint64_t moves = 0;
-    all &= comm_->channelHelpers->finished(static_cast<int>(h), &moves);
+    all &= helpers_->finished(static_cast<int>(h), &moves);
     moved |= moves != helperMoves_[h];
     helperMoves_[h] = moves;
   }

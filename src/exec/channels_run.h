@@ -1,6 +1,6 @@
 // A large collective run as several channels: contiguous parts of the buffer, each the planner's schedule for
 // its part over its own set of shared-memory FIFOs, the first driven by the calling thread, the others by the
-// communicator's channel helpers (src/core/channel_helpers.h). Every rank splits a call alike (the channel
+// communicator's channel helpers (channel_helpers.h). Every rank splits a call alike (the channel
 // count is agreed at init), so part c of every rank meets part c of its peers on channel c.
 //
 // AllReduce, Broadcast and Reduce split at element boundaries into parts that stay contiguous; the other
@@ -14,26 +14,37 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/collective.h"
 #include "exec/channel_helpers.h"
+#include "exec/schedule_cache.h"
 #include "exec/schedule_run.h"
-#include "runtime/work.h"
-
-struct ncclComm;
 
 namespace braid {
+
+// A communicator's collective channels: its own collective channel, driven by the calling thread, and the
+// extra ones (FIFOs to the local peers, a set each), driven by helpers; no extra ones with a single channel.
+struct CollectiveChannels {
+  ChannelConnections& first;
+  std::vector<ChannelConnections>& extra;
+  ChannelHelpers* helpers;
+  int count() const { return helpers ? helpers->count() + 1 : 1; }
+};
 
 class ChannelsRun : public Run {
  public:
   // Each channel gets at least this much of a call, so that its own pipeline pays for itself.
   static constexpr size_t kMinBytesPerChannel = 512 * 1024;
-  // How many channels `call` runs on (1: the usual single run).
-  static int channelsFor(const ncclComm& comm, const CollectiveCall& call);
+  // How many of `available` channels a collective of `shape` runs on (1: the usual single run).
+  static int channelsFor(int available, const CollectiveShape& shape, Protocol protocol, size_t elementSize);
 
   ChannelsRun() = default;
   ~ChannelsRun() override { stop(); }
-  // The parts' schedules for `call` on `channels` channels; returns the scratch bytes they need together (each
-  // part's scratch starts 64-byte aligned, and so does what follows them).
-  size_t plan(ncclComm& comm, const CollectiveCall& call, int channels);
+  // The parts' schedules for a collective of `shape` on `parts` of `channels` (from `schedules`, over `nodes`);
+  // returns the scratch bytes they need together (each part's scratch starts 64-byte aligned, and so does what
+  // follows them).
+  size_t plan(const CollectiveChannels& channels, ScheduleCache& schedules,
+              const std::shared_ptr<const NodeLayout>& nodes, const CollectiveShape& shape, size_t elementSize,
+              int parts);
   // Starts every part on the planned schedules, `scratch` holding plan()'s bytes.
   void start(const char* input, char* output, char* scratch, ReduceFn reduce);
   // Stops the helpers' parts (a failed or abandoned launch) and waits until they let go of the buffers.
@@ -44,7 +55,9 @@ class ChannelsRun : public Run {
   void checkPeers() const override;  // the calling thread's part; helpers check their parts' peers
 
  private:
-  ncclComm* comm_ = nullptr;
+  ChannelConnections* first_ = nullptr;
+  std::vector<ChannelConnections>* extra_ = nullptr;
+  ChannelHelpers* helpers_ = nullptr;
   size_t elementSize_ = 1;
   std::vector<std::shared_ptr<const Schedule>> schedules_;
   std::vector<size_t> firstElement_, scratchOffset_;

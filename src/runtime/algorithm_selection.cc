@@ -7,7 +7,7 @@
 
 #include "runtime/communicator.h"
 #include "exec/direct_run.h"
-#include "base/env.h"
+#include "base/params.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "device/datatype.h"
@@ -17,31 +17,51 @@ namespace braid {
 
 namespace {
 
-// BRAID_<name> (or NCCL_<name>) read by Filter::parse; allows everything when unset.
-template <class Filter> Filter filterFromEnv(const char* name) {
-  const auto spec = envValue(name);
-  if (!spec) return {};
+// What the parser of a setting says is wrong with it ("" when nothing).
+template <class Parse> std::string problemOf(Parse parse) {
   try {
-    return Filter::parse(*spec);
+    parse();
   } catch (const std::invalid_argument& e) {
-    fail(ncclInvalidArgument, std::string("BRAID_") + name + "=\"" + *spec + "\": " + e.what());
+    return e.what();
   }
+  return "";
 }
+
+std::string checkAlgorithms(const std::string& spec) {
+  return problemOf([&] { planner::AlgorithmFilter::parse(spec); });
+}
+std::string checkProtocols(const std::string& spec) {
+  return problemOf([&] { planner::ProtocolFilter::parse(spec); });
+}
+std::string checkTuningFile(const std::string& path) {
+  return problemOf([&] { planner::loadTuningFile(path); });
+}
+
+const param::Text kAlgo{"ALGO", param::kNcclAlias, "list", "NCCL's syntax: ring,tree or ^mesh or allreduce:rd,rhd;...",
+                        checkAlgorithms, "allreduce:teleport", "algorithms allowed (docs/planner.md)"};
+const param::Text kProto{"PROTO", param::kNcclAlias, "list", "LL, LL128 (ignored), Simple, CMA; ^ excludes",
+                         checkProtocols, "LL,Turbo",
+                         "protocols allowed: LL serves small collectives of one-host communicators, CMA (cross-memory "
+                         "attach) is priced against the FIFOs there; CMA alone forces it"};
+const param::Text kTuneFile{"TUNE_FILE", param::kBraidOnly, "path", "a tuning file (braid plan --tune-file writes one)",
+                            checkTuningFile, "/nonexistent/tune.txt",
+                            "per collective, rank count and size range, the algorithm to use"};
 
 }  // namespace
 
-planner::AlgorithmFilter algorithmFilterFromEnv() { return filterFromEnv<planner::AlgorithmFilter>("ALGO"); }
+planner::AlgorithmFilter algorithmFilterFromEnv() {
+  const auto spec = kAlgo.get();
+  return spec ? planner::AlgorithmFilter::parse(*spec) : planner::AlgorithmFilter{};
+}
 
-planner::ProtocolFilter protocolFilterFromEnv() { return filterFromEnv<planner::ProtocolFilter>("PROTO"); }
+planner::ProtocolFilter protocolFilterFromEnv() {
+  const auto spec = kProto.get();
+  return spec ? planner::ProtocolFilter::parse(*spec) : planner::ProtocolFilter{};
+}
 
 std::vector<planner::TuningRule> tuningRulesFromEnv() {
-  const auto path = envValue("TUNE_FILE", false);
-  if (!path) return {};
-  try {
-    return planner::loadTuningFile(*path);
-  } catch (const std::invalid_argument& e) {
-    fail(ncclInvalidArgument, std::string("BRAID_TUNE_FILE: ") + e.what());
-  }
+  const auto path = kTuneFile.get();
+  return path ? planner::loadTuningFile(*path) : std::vector<planner::TuningRule>{};
 }
 
 int usableCores() {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "runtime/communicator.h"
-#include "base/env.h"
+#include "base/params.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "topology/discovery.h"
@@ -15,10 +15,16 @@
 namespace braid {
 namespace {
 
+const param::Text kTopoFile{"TOPO_FILE", param::kNcclAlias, "path", "a readable topology XML file", param::readableFile,
+                            "/nonexistent/topo.xml", "read this host's topology from a file (NCCL's format or Braid's "
+                            "superset); rings then follow its accelerators"};
+const param::Text kTopoDumpFile{"TOPO_DUMP_FILE", param::kNcclAlias, "path", "a file to write", param::writablePath,
+                                "/nonexistent/topo.xml", "rank 0 writes the fused cluster topology there"};
+
 // This rank's host, as "OK" + XML, or "ER" + what went wrong (so that every rank learns of a bad file).
 std::string describeHost() {
   try {
-    auto file = envValue("TOPO_FILE");
+    auto file = kTopoFile.get();
     topo::XmlElement system = file ? topo::loadXmlFile(*file) : topo::discoverHost();
     topo::buildGraph(system, file ? *file : "discovery");  // checks it before anyone relies on it
     return "OK" + topo::writeXml(system);
@@ -29,7 +35,7 @@ std::string describeHost() {
 
 }  // namespace
 
-bool clusterTopologyRequested() { return envValue("TOPO_FILE").has_value() || envValue("TOPO_DUMP_FILE").has_value(); }
+bool clusterTopologyRequested() { return kTopoFile.get() || kTopoDumpFile.get(); }
 
 std::shared_ptr<const topo::XmlElement> buildClusterTopology(ncclComm* comm) {
   Bootstrap& b = *comm->bootstrap;
@@ -57,7 +63,7 @@ std::shared_ptr<const topo::XmlElement> buildClusterTopology(ncclComm* comm) {
     cluster->children.push_back(std::move(system));
   }
   if (comm->rank == 0) {
-    if (auto dump = envValue("TOPO_DUMP_FILE")) {
+    if (auto dump = kTopoDumpFile.get()) {
       std::ofstream out(*dump);
       out << topo::writeXml(cluster->children.size() == 1 ? cluster->children.front() : *cluster);
       if (!out) BRAID_WARN("GRAPH", "cannot write the topology to %s", dump->c_str());

@@ -11,7 +11,7 @@
 #include "base/log.h"
 #include "runtime/cluster_topology.h"
 #include "base/cpu_affinity.h"
-#include "base/env.h"
+#include "base/params.h"
 #include "runtime/remote_wiring.h"
 #include "bootstrap/status_service.h"
 #include "transports/shm/shm_fifo.h"
@@ -23,6 +23,17 @@ void ncclComm::recordError(ncclResult_t code, const std::string& message) {
     ncclResult_t expected = ncclSuccess;
     if (asyncError.compare_exchange_strong(expected, code)) asyncMessage = message;
   }
+}
+
+braid::StatusReply ncclComm::status() {
+  braid::StatusReply r{};
+  r.rank = rank;
+  r.inCollective = inLaunch.load() ? 1 : 0;
+  r.issued = collectivesIssued.load();
+  r.completed = collectivesCompleted.load();
+  std::lock_guard<std::mutex> lock(waitingMutex);
+  std::snprintf(r.waiting, sizeof r.waiting, "%s", waiting.c_str());
+  return r;
 }
 
 void ncclComm::checkUsable() const {
@@ -37,6 +48,24 @@ void ncclComm::checkUsable() const {
 
 namespace braid {
 namespace {
+
+const param::Flag kCheckCollectives{"CHECK_COLLECTIVES", param::kBraidOnly, false,
+                                    "1: ranks compare every collective's signature and report the first rank that "
+                                    "differs (torch_braid turns it on unless this is set)"};
+const param::Seconds kTimeout{"TIMEOUT", param::kBraidOnly, 1800, param::Seconds::kZeroMeansNever,
+                              "seconds without progress before an operation fails with ncclTimeout (0 = never); "
+                              "rank 0 then names the ranks that never arrived"};
+const param::Flag kCrossMemory{"CROSS_MEMORY", param::kBraidOnly, true,
+                               "0 on any rank: no cross-memory attach (the CMA protocol)"};
+const param::Flag kZeroCopy{"ZERO_COPY", param::kBraidOnly, true,
+                            "0 on any rank: collectives never use peers' shared buffers in place"};
+// No NCCL_ aliases: NCCL's channels are GPU blocks, and NCCL_MIN_NCHANNELS=32 would mean 31 threads per rank here.
+const param::Integer kMaxChannels{"MAX_NCHANNELS", param::kBraidOnly, 4, 1, 16,
+                                  "at most this many channels per large collective of a one-host communicator"};
+const param::Integer kMinChannels{"MIN_NCHANNELS", param::kBraidOnly, 1, 1, 16,
+                                  "at least this many channels, whatever the cores (a helper thread each beyond one)"};
+const param::Flag kCommBlocking{"COMM_BLOCKING", param::kNcclAlias, true,
+                                "0: communicators are non-blocking by default (init returns ncclInProgress)"};
 
 std::string fifoName(uint64_t nonce, int channel, int from, int to) {
   char name[96];
@@ -93,10 +122,10 @@ bool enableDirectAccess(ncclComm* comm) {
     int32_t zeroCopy, crossMemory;
   };
   std::vector<Access> all(comm->nranks);
-  bool reachesAll = envInt("CROSS_MEMORY", 1, false) != 0;
+  bool reachesAll = kCrossMemory.get();
   for (int r = 0; r < comm->nranks && reachesAll; ++r)
     reachesAll = r == comm->rank || comm->mailbox->crossMemoryReaches(r);
-  all[comm->rank] = {envInt("ZERO_COPY", 1, false) != 0, reachesAll};
+  all[comm->rank] = {kZeroCopy.get(), reachesAll};
   comm->bootstrap->allGather(all.data(), sizeof(Access));
   const bool zeroCopy = std::all_of(all.begin(), all.end(), [](const Access& a) { return a.zeroCopy != 0; });
   const bool crossMemory = std::all_of(all.begin(), all.end(), [](const Access& a) { return a.crossMemory != 0; });
@@ -128,12 +157,26 @@ struct Placement {
 
 // Channels per collective this rank could drive, a core each: its share of the usable cores (BRAID_MAX_NCHANNELS,
 // default 4, caps them; BRAID_MIN_NCHANNELS asks for at least that many whatever the cores, e.g. for tests).
-// No NCCL_ aliases: NCCL's channels are GPU blocks, and NCCL_MIN_NCHANNELS=32 would mean 31 threads per rank here.
 int wantedChannels(int cores, int localRanks) {
-  const int most = static_cast<int>(std::clamp<long long>(envInt("MAX_NCHANNELS", 4, false), 1, 16));
+  const int most = static_cast<int>(kMaxChannels.get());
   const int allowed = std::clamp(cores / std::max(localRanks, 1), 1, most);
-  const long long least = envInt("MIN_NCHANNELS", 1, false);
-  return static_cast<int>(std::clamp<long long>(std::max<long long>(allowed, least), 1, 16));
+  return std::max(allowed, static_cast<int>(kMinChannels.get()));
+}
+
+// Every rank checks its settings before it joins, but fails only after joining: a bad value on any rank then
+// fails every rank at once, naming it, instead of leaving the others to wait for the bootstrap timeout.
+void agreeOnSettings(Bootstrap& bootstrap, const std::string& problem) {
+  struct Verdict {
+    char problem[512];
+  };
+  std::vector<Verdict> all(bootstrap.nranks());
+  std::snprintf(all[bootstrap.rank()].problem, sizeof(Verdict::problem), "%s", problem.c_str());
+  bootstrap.allGather(all.data(), sizeof(Verdict));
+  if (!problem.empty()) fail(ncclInvalidArgument, problem);
+  for (int r = 0; r < bootstrap.nranks(); ++r) {
+    all[r].problem[sizeof(Verdict::problem) - 1] = '\0';  // from a peer: terminate before use
+    if (all[r].problem[0]) fail(ncclInvalidArgument, "rank " + std::to_string(r) + ": " + all[r].problem);
+  }
 }
 
 std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout, int cores, int channels) {
@@ -183,20 +226,39 @@ planner::FabricModel agreedFabricModel(const ncclComm* comm, const std::vector<P
   return m;
 }
 
+
+// Once per process: the version line NCCL_DEBUG=VERSION/INFO asks for, and the BRAID_ variables that are no
+// parameter (typos, which would otherwise change nothing without a word).
+void greetOnce() {
+  logVersionOnce(BRAID_VERSION);
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const std::string& unknown : param::unknownVariables())
+      BRAID_WARN("ENV", "%s is set but is no Braid parameter (`braid env` lists them)", unknown.c_str());
+  });
+}
+
 }  // namespace
 
 void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank) {
   LogRankScope logRank(rank);
+  greetOnce();
   comm->rank = rank;
-  comm->checkCollectives = envInt("CHECK_COLLECTIVES", 0, false) != 0;
-  comm->timeoutSeconds = static_cast<double>(envInt("TIMEOUT", 1800, false));
   comm->nranks = nranks;
-  // Overrides that cannot be read fail the init before anything is connected.
+  std::string settingsProblem;
+  try {
+    param::checkAll();
+  } catch (const Error& e) {
+    settingsProblem = e.what();
+  }
+  comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
+  agreeOnSettings(*comm->bootstrap, settingsProblem);
+  comm->checkCollectives = kCheckCollectives.get();
+  comm->timeoutSeconds = kTimeout.get();
   planner::AlgorithmFilter algorithmFilter = algorithmFilterFromEnv();
   planner::ProtocolFilter protocolFilter = protocolFilterFromEnv();
   const CpuAffinity affinity = cpuAffinityFromEnv();
   std::vector<planner::TuningRule> tuningRules = tuningRulesFromEnv();
-  comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
   for (ChannelConnections& c : comm->channels) {
     c.send.resize(nranks);
     c.recv.resize(nranks);
@@ -246,10 +308,12 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->planner = std::make_unique<planner::Planner>(model, algorithmFilter, std::move(tuningRules), protocolFilter);
   connectRemotePeers(comm, remotePeers);
   comm->bootstrap->barrier();
-  registerForStatus(comm);
+  registerForStatus(comm->bootstrap.get(), [comm] { return comm->status(); });
   BRAID_INFO("INIT", "rank %d/%d ready: %zu peers over shm, %zu on other hosts", rank, nranks, localPeers.size(),
              remotePeers.size());
 }
+
+bool blockingByDefault() { return kCommBlocking.get(); }
 
 void checkCommunicator(const ncclComm* comm, const char* call) {
   if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");

@@ -14,7 +14,8 @@
 #include "algorithms/planner/planner.h"
 #include "algorithms/schedule.h"
 #include "bootstrap/bootstrap.h"
-#include "exec/channel_helpers.h"
+#include "bootstrap/bootstrap_messages.h"
+#include "exec/channels_run.h"
 #include "exec/direct_run.h"
 #include "runtime/red_op.h"
 #include "exec/schedule_cache.h"
@@ -80,11 +81,16 @@ struct ncclComm {
   std::string waiting;              // what a stalled launch waits for, refreshed about every 100 ms
 
   braid::ChannelConnections& channel(braid::Channel c) { return channels[static_cast<int>(c)]; }
+  braid::CollectiveChannels collectiveChannels() {
+    return {channel(braid::Channel::Collective), extraCollectiveChannels, channelHelpers.get()};
+  }
   char* workspaceOf(size_t bytes) {
     if (workspace.size() < bytes) workspace.resize(bytes);
     return workspace.data();
   }
   void recordError(ncclResult_t code, const std::string& message);
+  // What this rank answers peers' status queries with (bootstrap/status_service.h).
+  braid::StatusReply status();
   // Throws unless new work may be issued: not aborting, initialized, no earlier failure.
   void checkUsable() const;
 };
@@ -94,6 +100,9 @@ namespace braid {
 // Joins the clique described by `id` as `rank` of `nranks` and wires every peer: shared memory for peers on the
 // same host, TCP for the others.
 void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank);
+
+// BRAID_COMM_BLOCKING (NCCL_COMM_BLOCKING): whether communicators block in init unless their config says.
+bool blockingByDefault();
 
 // Throws ncclInvalidArgument unless `comm` is a live communicator.
 void checkCommunicator(const ncclComm* comm, const char* call);

@@ -94,13 +94,15 @@ void startCollective(ActiveComm& a) {
     a.railCounts = std::make_unique<RailCountsRun>(c.shape, comm->nodes, comm->channel(Channel::Collective));
     return;
   }
-  a.channelCount = lowLatency ? 1 : ChannelsRun::channelsFor(*comm, c);
+  const size_t elementSize = dataTypeSize(c.type);
+  const CollectiveChannels channels = comm->collectiveChannels();
+  a.channelCount = lowLatency ? 1 : ChannelsRun::channelsFor(channels.count(), c.shape, c.protocol, elementSize);
   if (a.railCounts) a.collectiveSchedule = a.railCounts->schedule();
   else a.collectiveSchedule = lowLatency || a.channelCount > 1 ? nullptr : comm->schedules.get(c.shape, comm->nodes);
   a.railCounts.reset();
-  const size_t elementSize = dataTypeSize(c.type);
   // plan() lays the parts' scratch out aligned already.
-  const size_t scratchBytes = a.channelCount > 1 ? a.channelsRun.plan(*comm, c, a.channelCount)
+  const size_t scratchBytes = a.channelCount > 1 ? a.channelsRun.plan(channels, comm->schedules, comm->nodes, c.shape, elementSize,
+                                                                      a.channelCount)
                               : lowLatency       ? 0
                                                  : alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const bool exchangeStaged = exchangeInPlace(c, elementSize);  // so its input is copied aside first

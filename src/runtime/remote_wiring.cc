@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "runtime/communicator.h"
-#include "base/env.h"
+#include "base/params.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/text.h"
@@ -20,6 +20,23 @@
 
 namespace braid {
 namespace {
+
+std::string checkNetworkName(const std::string& name) {
+  const std::string n = lowercase(name);
+  if (n == "socket" || n == "ofi" || n == "libfabric" || n == "plugin" || param::find("BRAID_NET_PLUGIN")->setting())
+    return "";
+  return "expected socket, ofi or plugin (or the name of the plugin BRAID_NET_PLUGIN loads)";
+}
+
+const param::Text kNet{"NET", param::kNcclAlias, "name", "socket, ofi, plugin or the plugin's name", checkNetworkName,
+                       "carrier-pigeon", "network between hosts (default: a plugin that loads, else libfabric with an "
+                       "RDMA provider, else sockets)"};
+const param::Integer kSocketThreads{"SOCKET_NTHREADS", param::kNcclAlias, 1, 1, 16,
+                                    "helper threads per socket stream (NCCL's default 1)"};
+const param::Integer kSocketsPerThread{"NSOCKS_PERTHREAD", param::kNcclAlias, 1, 1, 16,
+                                       "sockets each helper thread drives; at most 32 sockets per stream in all"};
+const param::Bytes kSocketStaging{"SOCKET_STAGING_BYTES", param::kBraidOnly, 1 << 20, 64, size_t{1} << 30, 1,
+                                  "receive staging buffer per socket stream"};
 
 enum class Network : char { Socket = 's', Ofi = 'o', Plugin = 'p' };
 
@@ -36,7 +53,7 @@ Network ownDefault() {
 }
 
 Network wantedNetwork() {
-  auto requested = envValue("NET");
+  auto requested = kNet.get();
   if (!requested) return NetPlugin::configured() ? Network::Plugin : ownDefault();
   const std::string name = lowercase(*requested);
   if (name == "socket") return Network::Socket;
@@ -80,14 +97,14 @@ struct SocketLayout {
 
 // Gathered before they are judged, so a bad value on one rank fails init on every rank at once.
 SocketLayout agreedSocketLayout(ncclComm* comm) {
-  const long long threads = envInt("SOCKET_NTHREADS", 1), perThread = envInt("NSOCKS_PERTHREAD", 1);
+  const long long threads = kSocketThreads.get(), perThread = kSocketsPerThread.get();
   std::vector<int32_t> layouts(2 * comm->nranks);
-  layouts[2 * comm->rank] = static_cast<int32_t>(std::clamp<long long>(threads, -1, 1 << 20));
-  layouts[2 * comm->rank + 1] = static_cast<int32_t>(std::clamp<long long>(perThread, -1, 1 << 20));
+  layouts[2 * comm->rank] = static_cast<int32_t>(threads);
+  layouts[2 * comm->rank + 1] = static_cast<int32_t>(perThread);
   comm->bootstrap->allGather(layouts.data(), 2 * sizeof(int32_t));
-  if (threads < 1 || threads > 16 || perThread < 1 || threads * perThread > 32)
-    fail(ncclInvalidUsage, "BRAID_SOCKET_NTHREADS=" + std::to_string(threads) + " x BRAID_NSOCKS_PERTHREAD=" +
-                               std::to_string(perThread) + ": need 1-16 threads and at most 32 sockets per peer");
+  if (threads * perThread > 32)
+    fail(ncclInvalidArgument, "BRAID_SOCKET_NTHREADS=" + std::to_string(threads) + " x BRAID_NSOCKS_PERTHREAD=" +
+                                  std::to_string(perThread) + ": at most 32 sockets per peer stream");
   for (int r = 0; r < comm->nranks; ++r)
     if (layouts[2 * r] != threads || layouts[2 * r + 1] != perThread)
       fail(ncclInvalidUsage, "ranks disagree on BRAID_SOCKET_NTHREADS/BRAID_NSOCKS_PERTHREAD (rank " +
@@ -118,7 +135,7 @@ std::map<std::pair<int, int>, Socket> bootstrapConnections(ncclComm* comm, const
 }
 
 void connectSockets(ncclComm* comm, const std::vector<int>& peers) {
-  const size_t staging = static_cast<size_t>(envInt("SOCKET_STAGING_BYTES", 1 << 20, false));
+  const size_t staging = kSocketStaging.get();
   const SocketLayout layout = agreedSocketLayout(comm);
   // Connection number channel * sockets + j is socket j of that channel's stream, on both ends.
   auto sockets = bootstrapConnections(comm, peers, kChannelCount * layout.sockets);

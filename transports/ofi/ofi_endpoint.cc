@@ -17,6 +17,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "base/params.h"
 #include "transports/ofi/libfabric_library.h"
 
 namespace braid {
@@ -24,6 +25,9 @@ namespace {
 
 constexpr uint32_t kApiVersion = FI_VERSION(1, 10);
 constexpr int kSlots = 8;
+
+const param::Bytes kOfiSlotBytes{"OFI_SLOT_BYTES", param::kBraidOnly, kDefaultMessageSlotBytes, 64,
+                                 kMaxMessageSlotBytes, 64, "bytes per message slot over libfabric"};
 
 // libfabric 1.17's shm provider names its region /dev/shm/<pid>:<n>:<m> and fails to open an endpoint while a
 // region of that name exists, and a process that dies leaves its regions behind. Before this process opens its
@@ -79,7 +83,7 @@ class OfiPort : public MessagePort {
           std::shared_ptr<const PeerWatch> watch)
       : endpoint_(std::move(endpoint)), sending_(sending), channel_(channel), peer_(peer),
         sender_(sending ? self : peer), watch_(std::move(watch)) {
-    slotBytes_ = messageSlotBytes("OFI_SLOT_BYTES");
+    slotBytes_ = kOfiSlotBytes.get();
     for (int i = 0; i < kSlots; ++i) slots_.push_back(&endpoint_->newSlot(slotBytes_, sending));
   }
   int slotCount() const override { return kSlots; }

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include "base/env.h"
+#include "base/params.h"
 #include "base/error.h"
 #include "base/log.h"
 
@@ -15,6 +15,13 @@ namespace braid {
 namespace {
 
 constexpr int kSlots = 8;
+
+const param::Text kNetPlugin{"NET_PLUGIN", param::kNcclAlias, "name", "a plugin name (foo: libnccl-net-foo.so), a path or none",
+                             nullptr, nullptr,
+                             "NCCL network plugin to load (braid-example ships with Braid); one that does not load "
+                             "is a warning, as in NCCL, unless BRAID_NET asks for it"};
+const param::Bytes kPluginSlotBytes{"NET_PLUGIN_SLOT_BYTES", param::kBraidOnly, kDefaultMessageSlotBytes, 64,
+                                    kMaxMessageSlotBytes, 64, "bytes per message slot over a network plugin"};
 
 // Plugins log through NCCL's logger signature; their lines join Braid's under the NET subsystem.
 void pluginLog(ncclDebugLogLevel level, unsigned long, const char* file, int line, const char* fmt, ...) {
@@ -80,7 +87,7 @@ class PluginPort : public MessagePort {
   PluginPort(std::shared_ptr<NetPlugin> plugin, void* comm, bool sending, int peer,
              std::shared_ptr<const PeerWatch> watch)
       : plugin_(std::move(plugin)), comm_(comm), sending_(sending), peer_(peer), watch_(std::move(watch)),
-        slotBytes_(messageSlotBytes("NET_PLUGIN_SLOT_BYTES")), slots_(kSlots) {
+        slotBytes_(kPluginSlotBytes.get()), slots_(kSlots) {
     for (Slot& s : slots_) {
       s.data.reset(new char[slotBytes_]);
       plugin_->check(plugin_->net().regMr(comm_, s.data.get(), slotBytes_, NCCL_PTR_HOST, &s.mhandle), "regMr");
@@ -147,7 +154,7 @@ std::shared_ptr<NetPlugin> NetPlugin::configured() {
   static std::once_flag once;
   static std::shared_ptr<NetPlugin> plugin;
   std::call_once(once, [] {
-    if (auto setting = envValue("NET_PLUGIN"); setting && *setting != "none") plugin = load(*setting);
+    if (auto setting = kNetPlugin.get(); setting && *setting != "none") plugin = load(*setting);
   });
   return plugin;
 }

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "base/env.h"
+#include "base/params.h"
 #include "base/error.h"
 
 namespace braid {
@@ -16,14 +16,15 @@ constexpr size_t kSlotHeader = 64;
 size_t slotStride(size_t slotBytes) { return kSlotHeader + slotBytes; }
 size_t segmentBytes(size_t slots, size_t slotBytes) { return 4096 + slots * slotStride(slotBytes); }
 
+const param::Integer kShmSlots{"SHM_SLOTS", param::kBraidOnly, 8, 2, 1024,
+                               "slots per shared-memory FIFO and direction"};
+const param::Bytes kShmSlotBytes{"SHM_SLOT_BYTES", param::kBraidOnly, 256 * 1024, 64, size_t{1} << 30, 64,
+                                 "bytes per shared-memory FIFO slot"};
+
 }  // namespace
 
 ShmFifoGeometry ShmFifoGeometry::fromEnv() {
-  ShmFifoGeometry g{static_cast<size_t>(envInt("SHM_SLOTS", 8, false)),
-                    static_cast<size_t>(envInt("SHM_SLOT_BYTES", 256 * 1024, false))};
-  if (g.slots < 2 || g.slotBytes < 64 || g.slotBytes % 64 != 0)
-    fail(ncclInvalidUsage, "BRAID_SHM_SLOTS must be >= 2 and BRAID_SHM_SLOT_BYTES a multiple of 64");
-  return g;
+  return {static_cast<size_t>(kShmSlots.get()), kShmSlotBytes.get()};
 }
 
 ShmFifo ShmFifo::create(const std::string& name, ShmFifoGeometry g) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "base/params.h"
 #include "device/host/reduce_ops.h"
 #include "device/host/small_floats.h"
 
@@ -159,6 +160,9 @@ template <class T> struct NativeKernels {
   }
 };
 
+const param::Choice kSimd{"SIMD", param::kBraidOnly, "avx512", {"none", "avx2", "avx512"},
+                          "caps the vector reduction kernels (default: what the CPU has)"};
+
 SimdLevel detect() {
   __builtin_cpu_init();
   SimdLevel level = SimdLevel::None;
@@ -169,9 +173,10 @@ SimdLevel detect() {
   if (level == SimdLevel::Avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
     level = SimdLevel::Avx512;
-  const char* cap = std::getenv("BRAID_SIMD");
-  if (cap && std::string(cap) == "none") level = SimdLevel::None;
-  if (cap && std::string(cap) == "avx2" && level > SimdLevel::Avx2) level = SimdLevel::Avx2;
+  // Read once, at the first reduction: a malformed value leaves the CPU's best here (init reports it).
+  const std::string cap = kSimd.getOrDefault();
+  if (cap == "none") level = SimdLevel::None;
+  if (cap == "avx2" && level > SimdLevel::Avx2) level = SimdLevel::Avx2;
   return level;
 }
 
