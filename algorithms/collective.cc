@@ -1,15 +1,10 @@
 #include "algorithms/collective.h"
 
 #include <algorithm>
-#include "base/text.h"
 #include <stdexcept>
+#include <string>
 
-#include "algorithms/direct.h"
-#include "algorithms/hierarchical.h"
-#include "algorithms/mesh.h"
-#include "algorithms/recursive.h"
-#include "algorithms/ring.h"
-#include "algorithms/tree.h"
+#include "algorithms/registry.h"
 
 namespace braid {
 
@@ -42,57 +37,6 @@ bool hasLowLatency(CollectiveKind kind) {
 }
 
 bool hasCrossMemory(CollectiveKind kind) { return hasLowLatency(kind) || kind == CollectiveKind::AlltoAll; }
-
-const char* algorithmName(Algorithm algorithm) {
-  switch (algorithm) {
-    case Algorithm::Default: return "default";
-    case Algorithm::Ring: return "ring";
-    case Algorithm::Chain: return "chain";
-    case Algorithm::Tree: return "tree";
-    case Algorithm::RecursiveDoubling: return "rd";
-    case Algorithm::HalvingDoubling: return "rhd";
-    case Algorithm::Mesh: return "mesh";
-    case Algorithm::Bruck: return "bruck";
-    case Algorithm::Direct: return "direct";
-    case Algorithm::Hierarchical: return "hier";
-  }
-  return "?";
-}
-
-bool parseAlgorithm(const std::string& name, Algorithm* algorithm) {
-  const std::string lower = lowercase(name);
-  // NCCL's names first: its "tree" is our tree, "collnet*" and "nvls*" have no host equivalent.
-  static const std::pair<const char*, Algorithm> kAliases[] = {
-      {"recursive_doubling", Algorithm::RecursiveDoubling}, {"halving_doubling", Algorithm::HalvingDoubling},
-      {"rabenseifner", Algorithm::HalvingDoubling}, {"oneshot", Algorithm::Mesh}, {"pairwise", Algorithm::Direct},
-      {"hierarchical", Algorithm::Hierarchical}};
-  for (const auto& [alias, value] : kAliases)
-    if (lower == alias) return *algorithm = value, true;
-  for (Algorithm a : kAllAlgorithms)
-    if (lower == algorithmName(a)) return *algorithm = a, true;
-  return false;
-}
-
-bool hasAlgorithm(CollectiveKind kind, Algorithm a) {
-  if (a == Algorithm::Default) return true;
-  switch (kind) {
-    case CollectiveKind::AllReduce:
-      return a == Algorithm::Ring || a == Algorithm::Tree || a == Algorithm::RecursiveDoubling ||
-             a == Algorithm::HalvingDoubling || a == Algorithm::Mesh || a == Algorithm::Hierarchical;
-    case CollectiveKind::Broadcast:
-    case CollectiveKind::Reduce: return a == Algorithm::Chain || a == Algorithm::Tree;
-    case CollectiveKind::AllGather:
-      return a == Algorithm::Ring || a == Algorithm::Bruck || a == Algorithm::RecursiveDoubling ||
-             a == Algorithm::Hierarchical;
-    case CollectiveKind::ReduceScatter:
-      return a == Algorithm::Ring || a == Algorithm::HalvingDoubling || a == Algorithm::Hierarchical;
-    case CollectiveKind::AlltoAll:
-    case CollectiveKind::AlltoAllv: return a == Algorithm::Direct || a == Algorithm::Hierarchical;
-    case CollectiveKind::Gather:
-    case CollectiveKind::Scatter: return a == Algorithm::Direct;
-  }
-  return false;
-}
 
 bool NodeLayout::uniform() const {
   for (const auto& m : members)
@@ -127,59 +71,6 @@ void NodeLayout::orderWithinNodes(const std::vector<int>& localityOfRank) {
 
 namespace {
 
-const NodeLayout& nodesOf(const CollectiveShape& c, bool equalSizes) {
-  if (!c.nodes || static_cast<int>(c.nodes->nodeOf.size()) != c.nranks)
-    throw std::invalid_argument(std::string("the hierarchical ") + collectiveName(c.kind) + " needs the node layout");
-  if (equalSizes && !c.nodes->uniform())
-    throw std::invalid_argument(std::string("the hierarchical ") + collectiveName(c.kind) +
-                                " needs nodes of equal size");
-  return *c.nodes;
-}
-
-std::vector<int> ringOrder(const CollectiveShape& c) {
-  if (!c.nodes || static_cast<int>(c.nodes->ringOrder.size()) != c.nranks) return identityOrder(c.nranks);
-  return c.nodes->ringOrder;
-}
-
-int positionIn(const std::vector<int>& order, int rank) {
-  return static_cast<int>(std::find(order.begin(), order.end(), rank) - order.begin());
-}
-
-// rd and rhd pair ranks by number (partners at distance 1, 2, 4, ...), and trees within one node join ranks of
-// neighbouring numbers: they run on the ranks' positions in the ring order and map their peers back, so that
-// the nearest partners share a node (and NUMA node) however the launcher numbered the ranks, as the cost model
-// assumes. Every rank holds the whole vector, so which rank plays which position changes nothing else.
-// `build(position)`.
-template <typename Build>
-Schedule overRingPositions(const CollectiveShape& c, Build build) {
-  const std::vector<int> order = ringOrder(c);
-  Schedule s = build(positionIn(order, c.rank));
-  for (Step& step : s.steps)
-    if (step.peer >= 0) step.peer = order[step.peer];
-  return s;
-}
-
-// Over several nodes tree.cc follows the node layout itself (chains in ring order under a tree of nodes).
-bool acrossNodes(const CollectiveShape& c) { return c.nodes && c.nodes->members.size() > 1; }
-
-Schedule allReduce(const CollectiveShape& c) {
-  switch (c.algorithm) {
-    case Algorithm::Tree:
-      if (acrossNodes(c)) return treeAllReduce(c.rank, c.nranks, c.count, c.nodes.get());
-      return overRingPositions(c, [&](int p) { return treeAllReduce(p, c.nranks, c.count); });
-    case Algorithm::RecursiveDoubling:
-      return overRingPositions(c, [&](int p) { return recursiveDoublingAllReduce(p, c.nranks, c.count); });
-    case Algorithm::HalvingDoubling: {
-      // Across nodes the largest rounds pair the nearest ranks, which share a node.
-      const bool nearestFirst = acrossNodes(c);
-      return overRingPositions(c, [&](int p) { return halvingDoublingAllReduce(p, c.nranks, c.count, nearestFirst); });
-    }
-    case Algorithm::Mesh: return meshAllReduce(c.rank, c.nranks, c.count);
-    case Algorithm::Hierarchical: return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count, c.foldedRails);
-    default: return ringAllReduce(c.rank, ringOrder(c), c.count);
-  }
-}
-
 // Receives into the receive buffer that no step reads back (forwards, reduces into, copies out of). In place,
 // a step may also read it as the send buffer; streaming stores stay correct then (a core sees its own stores
 // in order), only that read would come from memory. Sorted read intervals keep this O(S log S): AlltoAllv
@@ -207,52 +98,15 @@ void markLastWrites(Schedule& s) {
   }
 }
 
-Schedule build(const CollectiveShape& c) {
-  if (!hasAlgorithm(c.kind, c.algorithm))
-    throw std::invalid_argument(std::string(collectiveName(c.kind)) + " has no " + algorithmName(c.algorithm) +
-                                " algorithm");
-  const bool tree = c.algorithm == Algorithm::Tree;
-  switch (c.kind) {
-    case CollectiveKind::AllReduce: return allReduce(c);
-    case CollectiveKind::Broadcast:
-      if (!tree) return chainBroadcast(c.rank, ringOrder(c), c.root, c.count);
-      if (acrossNodes(c)) return treeBroadcast(c.rank, c.nranks, c.root, c.count, c.nodes.get());
-      return overRingPositions(
-          c, [&](int p) { return treeBroadcast(p, c.nranks, positionIn(ringOrder(c), c.root), c.count); });
-    case CollectiveKind::Reduce:
-      if (!tree) return chainReduce(c.rank, ringOrder(c), c.root, c.count);
-      if (acrossNodes(c)) return treeReduce(c.rank, c.nranks, c.root, c.count, c.nodes.get());
-      return overRingPositions(
-          c, [&](int p) { return treeReduce(p, c.nranks, positionIn(ringOrder(c), c.root), c.count); });
-    case CollectiveKind::AllGather:
-      if (c.algorithm == Algorithm::Bruck) return bruckAllGather(c.rank, c.nranks, c.count);
-      if (c.algorithm == Algorithm::RecursiveDoubling) return recursiveDoublingAllGather(c.rank, c.nranks, c.count);
-      if (c.algorithm == Algorithm::Hierarchical)
-        return hierarchicalAllGather(c.rank, nodesOf(c, true), c.count, c.foldedRails);
-      return ringAllGather(c.rank, ringOrder(c), c.count);
-    case CollectiveKind::ReduceScatter:
-      if (c.algorithm == Algorithm::HalvingDoubling) return recursiveHalvingReduceScatter(c.rank, c.nranks, c.count);
-      if (c.algorithm == Algorithm::Hierarchical)
-        return hierarchicalReduceScatter(c.rank, nodesOf(c, true), c.count, c.foldedRails);
-      return ringReduceScatter(c.rank, ringOrder(c), c.count);
-    case CollectiveKind::AlltoAll:
-      if (c.algorithm == Algorithm::Hierarchical) return hierarchicalAlltoAll(c.rank, nodesOf(c, true), c.count);
-      return directAlltoAll(c.rank, c.nranks, c.count);
-    case CollectiveKind::AlltoAllv:
-      if (c.algorithm == Algorithm::Hierarchical)
-        return hierarchicalAlltoAllv(c.rank, nodesOf(c, true), c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls,
-                                     c.railCounts);
-      return directAlltoAllv(c.rank, c.nranks, c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls);
-    case CollectiveKind::Gather: return directGather(c.rank, c.nranks, c.root, c.count);
-    case CollectiveKind::Scatter: return directScatter(c.rank, c.nranks, c.root, c.count);
-  }
-  return {};
-}
-
 }  // namespace
 
 Schedule buildSchedule(const CollectiveShape& c) {
-  Schedule s = build(c);
+  const Algorithm algorithm = c.algorithm == Algorithm::Default ? standbyAlgorithm(c.kind) : c.algorithm;
+  const Implementation* implementation = implementationOf(algorithm, c.kind);
+  if (!implementation)
+    throw std::invalid_argument(std::string(collectiveName(c.kind)) + " has no " + algorithmName(algorithm) +
+                                " algorithm");
+  Schedule s = implementation->build(c);
   markLastWrites(s);
   return s;
 }

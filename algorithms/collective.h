@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/algorithm.h"
 #include "algorithms/schedule.h"
 
 namespace braid {
@@ -13,20 +14,6 @@ namespace braid {
 enum class CollectiveKind { AllReduce, Broadcast, Reduce, AllGather, ReduceScatter, AlltoAll, AlltoAllv, Gather, Scatter };
 
 const char* collectiveName(CollectiveKind kind);
-
-// The algorithm families. Default is each collective's bandwidth-optimal standby (ring or chain for the
-// reductions, broadcast and allgather; direct exchanges for the rest); the planner picks others by size.
-// Hierarchical: reduce-scatter within each node, allreduce across nodes among ranks of the same local index
-// (one rail each), allgather within each node.
-enum class Algorithm { Default, Ring, Chain, Tree, RecursiveDoubling, HalvingDoubling, Mesh, Bruck, Direct, Hierarchical };
-constexpr Algorithm kAllAlgorithms[] = {Algorithm::Ring,  Algorithm::Chain,  Algorithm::Tree,
-                                        Algorithm::RecursiveDoubling, Algorithm::HalvingDoubling, Algorithm::Mesh,
-                                        Algorithm::Bruck, Algorithm::Direct, Algorithm::Hierarchical};
-
-const char* algorithmName(Algorithm algorithm);  // ring chain tree rd rhd mesh bruck direct hier
-bool parseAlgorithm(const std::string& name, Algorithm* algorithm);  // also NCCL's spellings; case-insensitive
-// Whether buildSchedule has `algorithm` for `kind` (Default always).
-bool hasAlgorithm(CollectiveKind kind, Algorithm algorithm);
 
 // How data moves: Simple streams chunks through the transports' FIFOs along a schedule; LowLatency (NCCL's
 // "LL") is a one-shot exchange through flag-in-data lines in shared memory, for small collectives of
@@ -69,7 +56,8 @@ struct CollectiveShape {
   bool foldedRails = false;
 };
 
-// The schedule of `shape.algorithm` for `shape` (throws std::invalid_argument when hasAlgorithm says no).
+// The schedule of `shape.algorithm` for `shape`, from the registry (algorithms/registry.h; Default is the
+// collective's standby); throws std::invalid_argument when the algorithm does not serve the collective.
 Schedule buildSchedule(const CollectiveShape& shape);
 
 }  // namespace braid

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 namespace braid {
+namespace {
 
 Schedule directAlltoAllv(int rank, int n, const std::vector<size_t>& sendCounts, const std::vector<size_t>& sendDispls,
                          const std::vector<size_t>& recvCounts, const std::vector<size_t>& recvDispls) {
@@ -15,12 +16,6 @@ Schedule directAlltoAllv(int rank, int n, const std::vector<size_t>& sendCounts,
     s.add({StepKind::Recv, from, {}, {kRecvBuffer, recvDispls[from]}, recvCounts[from], -1});
   }
   return s;
-}
-
-Schedule directAlltoAll(int rank, int n, size_t count) {
-  std::vector<size_t> counts(n, count), displs(n);
-  for (int p = 0; p < n; ++p) displs[p] = static_cast<size_t>(p) * count;
-  return directAlltoAllv(rank, n, counts, displs, counts, displs);
 }
 
 Schedule directGather(int rank, int n, int root, size_t count) {
@@ -46,6 +41,37 @@ Schedule directScatter(int rank, int n, int root, size_t count) {
     if (p != root) s.add({StepKind::Send, p, {kSendBuffer, static_cast<size_t>(p) * count}, {}, count, -1});
   return s;
 }
+
+}  // namespace
+
+Schedule directAlltoAll(int rank, int n, size_t count) {
+  std::vector<size_t> counts(n, count), displs(n);
+  for (int p = 0; p < n; ++p) displs[p] = static_cast<size_t>(p) * count;
+  return directAlltoAllv(rank, n, counts, displs, counts, displs);
+}
+
+namespace direct {
+
+Schedule alltoall(const CollectiveShape& c) { return directAlltoAll(c.rank, c.nranks, c.count); }
+Schedule alltoallv(const CollectiveShape& c) {
+  return directAlltoAllv(c.rank, c.nranks, c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls);
+}
+Schedule gather(const CollectiveShape& c) { return directGather(c.rank, c.nranks, c.root, c.count); }
+Schedule scatter(const CollectiveShape& c) { return directScatter(c.rank, c.nranks, c.root, c.count); }
+
+// One step, a message to every peer, (n-1)/n of the data through the rank's links (across nodes, its share of
+// the node's NICs).
+Price exchangeCost(double s, const FabricModel& m) {
+  Cost c{m};
+  const int n = m.nranks;
+  const LinkLevel l = m.multiNode() ? crossLevel(m) : m.intra;
+  c.steps(1, l.latencyUs);
+  c.latencyUs += (n - 2) * m.messageOverheadUs;
+  c.wire(double(n - 1) / n * s, m.multiNode() ? l.bandwidthGBps : m.intraEgressGBps);
+  return {c.total()};
+}
+
+}  // namespace direct
 
 Schedule pointToPointGroup(int rank, const std::vector<PointToPointCall>& calls) {
   Schedule s;

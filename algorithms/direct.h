@@ -4,17 +4,23 @@
 #include <cstddef>
 #include <vector>
 
+#include "algorithms/collective.h"
+#include "algorithms/cost.h"
 #include "algorithms/schedule.h"
 
 namespace braid {
 
-// counts/displacements per peer, in elements.
-Schedule directAlltoAllv(int rank, int nranks, const std::vector<size_t>& sendCounts,
-                         const std::vector<size_t>& sendDispls, const std::vector<size_t>& recvCounts,
-                         const std::vector<size_t>& recvDispls);
+// Every rank to every peer with count elements each (the hierarchical AlltoAll's exchange of rail counts too).
 Schedule directAlltoAll(int rank, int nranks, size_t count);
-Schedule directGather(int rank, int nranks, int root, size_t count);
-Schedule directScatter(int rank, int nranks, int root, size_t count);
+
+// Registry rows: AlltoAll(v), Gather and Scatter, every peer at once through the rank's (or its node's) links.
+namespace direct {
+Schedule alltoall(const CollectiveShape& c);
+Schedule alltoallv(const CollectiveShape& c);  // counts and displacements per peer, in elements
+Schedule gather(const CollectiveShape& c);
+Schedule scatter(const CollectiveShape& c);
+Price exchangeCost(double bytes, const FabricModel& m);  // what each of them costs
+}  // namespace direct
 
 // A group of point-to-point calls: each call's buffer is buffer kFirstUserBuffer + its index, counts in bytes.
 // Calls to the same peer keep their order. Throws std::invalid_argument when sends to self and receives from

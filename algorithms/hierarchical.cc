@@ -1,8 +1,10 @@
 #include "algorithms/hierarchical.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "algorithms/direct.h"
+#include "algorithms/placement.h"
 #include "algorithms/recursive.h"
 #include "algorithms/ring.h"
 
@@ -114,8 +116,6 @@ Schedule railAllReduce(int rank, const NodeLayout& nodes, size_t count, bool fol
   if (perNode > 1) emitRingAllGather(s, ringOf(members, local), recv, count, allReduced);
   return s;
 }
-
-}  // namespace
 
 Schedule hierarchicalAllReduce(int rank, const NodeLayout& nodes, size_t count, bool foldedRails) {
   return nodes.uniform() ? railAllReduce(rank, nodes, count, foldedRails) : leaderAllReduce(rank, nodes, count);
@@ -332,6 +332,8 @@ Schedule hierarchicalAlltoAll(int rank, const NodeLayout& nodes, size_t count) {
   return hierarchicalAlltoAllv(rank, nodes, counts, displs, counts, displs, railCounts);
 }
 
+}  // namespace
+
 std::vector<uint64_t> railCountsToSend(int rank, const NodeLayout& nodes, const std::vector<size_t>& sendCounts) {
   if (!nodes.uniform()) throw std::invalid_argument("the hierarchical AlltoAllv needs nodes of equal size");
   const size_t perNode = nodes.members[nodes.nodeOf[rank]].size(), nodeCount = nodes.members.size();
@@ -348,5 +350,124 @@ Schedule railCountsExchange(int rank, const NodeLayout& nodes) {
     if (step.peer >= 0) step.peer = members[step.peer];
   return s;
 }
+
+namespace hierarchical {
+namespace {
+
+// The rails' AllReduce of each rank's 1/L share: halving-doubling for a power of two of nodes; otherwise the
+// cheaper of a ring and halving-doubling with the extra nodes folded in (`foldedRails` says which).
+Price railAllReduceCost(double s, const FabricModel& m) {
+  const int local = m.ranksPerNode, nodes = m.nodes();
+  if (nodes <= 1) return {};
+  FabricModel rail = m;
+  rail.nranks = nodes;
+  rail.ranksPerNode = 1;
+  rail.intra = {m.inter.latencyUs, m.inter.bandwidthGBps / local};
+  rail.intraEgressGBps = rail.intra.bandwidthGBps;
+  const double halvingUs = halving_doubling::allReduceCost(s / local, rail).timeUs;
+  const double ringUs = powerOfTwo(nodes) ? halvingUs : ring::allReduceCost(s / local, rail).timeUs;
+  return {std::min(halvingUs, ringUs), !powerOfTwo(nodes) && halvingUs < ringUs};
+}
+
+// Within each node a reduce-scatter, across nodes the rails' allreduce (all L at once), then an allgather within
+// each node. The levels are pipelined, so their transfers overlap.
+Price railsAllReduceCost(double s, const FabricModel& m) {
+  Cost c{m};
+  const int local = m.ranksPerNode;
+  const Price inter = railAllReduceCost(s, m);
+  c.steps(2.0 * (local - 1), m.intra.latencyUs);
+  const double intraUs = 2.0 * (local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
+  c.reduce(double(local - 1) / local * s);
+  return {c.total() + std::max(intraUs, inter.timeUs), inter.foldedRails};
+}
+
+// Nodes of unequal size: each node reduces to its leader, the leaders all-reduce the whole buffer with a ring,
+// and each leader hands it back out; the phases follow one another. L is the largest node.
+Price leadersAllReduceCost(double s, const FabricModel& m) {
+  Cost c{m};
+  const int local = m.ranksPerNode;
+  FabricModel leaders = m;
+  leaders.nranks = m.nodes();
+  leaders.ranksPerNode = 1;
+  leaders.intra = m.inter;
+  leaders.intraEgressGBps = m.inter.bandwidthGBps;
+  c.steps(2.0 * local, m.intra.latencyUs);
+  c.wire(4.0 * (local - 1) / local * s, m.intra.bandwidthGBps);  // through the leader, in and out
+  c.reduce(double(local - 1) / local * s);
+  return {c.total() + (leaders.nranks > 1 ? ring::allReduceCost(s, leaders).timeUs : 0)};
+}
+
+// Each rail (every rail at once, sharing the node's network bandwidth) gathers the blocks of one local index
+// while a ring within the node passes whole rails on as they arrive: the levels overlap. The rails double for
+// a power of two of nodes; otherwise they take the cheaper of a ring (N-1 steps) and recursive doubling with the
+// extra nodes folded in (2 more steps, and the neighbours of folded nodes send them everything once more), which
+// `foldedRails` says. The ReduceScatter is the same traffic backwards (halving), plus the sums in `c`.
+Price railsAllGatherCost(Cost& c, double s) {
+  const FabricModel& m = c.m;
+  const int local = m.ranksPerNode, nodes = m.nodes();
+  const bool doubling = powerOfTwo(nodes);
+  const double railUs = double(nodes - 1) / nodes * s / (m.inter.bandwidthGBps * 1e3);
+  const double stepUs = m.inter.latencyUs + m.stepOverheadUs;
+  const double logSteps = log2Floor(nodes) + (doubling ? 0 : 2), logUs = (doubling ? 1 : 2) * railUs;
+  const bool folded = !doubling && logSteps * stepUs + logUs < (nodes - 1) * stepUs + railUs;
+  const bool logarithmic = doubling || folded;
+  c.steps(logarithmic ? logSteps : nodes - 1, m.inter.latencyUs);
+  c.steps(local - 1, m.intra.latencyUs);
+  const double intraUs = double(local - 1) / local * s / (m.intra.bandwidthGBps * 1e3);
+  return {c.total() + std::max(logarithmic ? logUs : railUs, intraUs), folded};
+}
+
+}  // namespace
+
+Schedule allReduce(const CollectiveShape& c) {
+  return hierarchicalAllReduce(c.rank, nodesOf(c, false), c.count, c.foldedRails);
+}
+Schedule allGather(const CollectiveShape& c) {
+  return hierarchicalAllGather(c.rank, nodesOf(c, true), c.count, c.foldedRails);
+}
+Schedule reduceScatter(const CollectiveShape& c) {
+  return hierarchicalReduceScatter(c.rank, nodesOf(c, true), c.count, c.foldedRails);
+}
+Schedule alltoall(const CollectiveShape& c) { return hierarchicalAlltoAll(c.rank, nodesOf(c, true), c.count); }
+Schedule alltoallv(const CollectiveShape& c) {
+  return hierarchicalAlltoAllv(c.rank, nodesOf(c, true), c.sendCounts, c.sendDispls, c.recvCounts, c.recvDispls,
+                               c.railCounts);
+}
+
+Price allReduceCost(double s, const FabricModel& m) {
+  return fitsEqualNodes(m) ? railsAllReduceCost(s, m) : leadersAllReduceCost(s, m);
+}
+
+Price allGatherCost(double s, const FabricModel& m) {
+  Cost c{m};
+  return railsAllGatherCost(c, s);
+}
+
+Price reduceScatterCost(double s, const FabricModel& m) {
+  Cost c{m};
+  c.reduce(double(m.nranks - 1) / m.nranks * s);
+  return railsAllGatherCost(c, s);
+}
+
+// Blocks first go to the member of the node on the destination's rail, then one exchange per other node along
+// the rail: the same bytes cross the network as with direct exchanges, in N-1 messages instead of n-L, at the
+// price of moving (L-1)/L of the data once more within the node.
+Price alltoallCost(double s, const FabricModel& m) {
+  Cost c{m};
+  const int local = m.ranksPerNode, nodes = m.nodes();
+  c.steps(1, m.intra.latencyUs);
+  c.steps(1, m.inter.latencyUs);
+  c.latencyUs += (local - 2 + nodes - 1) * m.messageOverheadUs;
+  c.wire(double(local - 1) / local * s, m.intraEgressGBps);
+  c.wire(double(nodes - 1) / nodes * s, crossLevel(m).bandwidthGBps);
+  return {c.total()};
+}
+
+bool fitsAnyNodes(const FabricModel& m) { return m.multiNode() && m.ranksPerNode >= 2; }
+bool fitsEqualNodes(const FabricModel& m) {
+  return fitsAnyNodes(m) && m.equalNodes && m.nranks % m.ranksPerNode == 0;
+}
+
+}  // namespace hierarchical
 
 }  // namespace braid

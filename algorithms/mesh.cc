@@ -1,8 +1,12 @@
 #include "algorithms/mesh.h"
 
-namespace braid {
+#include <algorithm>
 
-Schedule meshAllReduce(int rank, int n, size_t count) {
+namespace braid::mesh {
+
+Schedule allReduce(const CollectiveShape& c) {
+  const int rank = c.rank, n = c.nranks;
+  const size_t count = c.count;
   Schedule s;
   s.scratchCount = count;
   const Region send{kSendBuffer, 0}, acc{kScratchBuffer, 0};
@@ -22,4 +26,17 @@ Schedule meshAllReduce(int rank, int n, size_t count) {
   return s;
 }
 
-}  // namespace braid
+// Every peer's input arrives in one step, one message each; the rank reduces all of them.
+Price allReduceCost(double s, const FabricModel& m) {
+  Cost c{m};
+  c.efficiency = m.roundsEfficiency;
+  const int n = m.nranks;
+  const double egress = m.multiNode() ? std::min(m.intraEgressGBps, crossLevel(m).bandwidthGBps) : m.intraEgressGBps;
+  c.steps(1, m.multiNode() ? m.inter.latencyUs : m.intra.latencyUs);
+  c.latencyUs += (n - 2) * m.messageOverheadUs;  // one message per peer
+  c.wire((n - 1) * s, egress);
+  c.reduce((n - 1) * s);
+  return {c.total()};
+}
+
+}  // namespace braid::mesh

@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "algorithms/placement.h"
 #include "algorithms/ring.h"
 
 namespace braid {
@@ -30,10 +31,6 @@ void foldOut(Schedule& s, const Folding& f, int rank, size_t count, int last, si
   }
 }
 
-}  // namespace
-
-bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
-
 Schedule recursiveDoublingAllReduce(int rank, int n, size_t count) {
   Schedule s;
   const Folding f(rank, n);
@@ -50,8 +47,6 @@ Schedule recursiveDoublingAllReduce(int rank, int n, size_t count) {
   foldOut(s, f, rank, count, last, 0);
   return s;
 }
-
-namespace {
 
 using BlockStart = std::function<size_t(int)>;  // where block b of a buffer starts; block p is its end
 
@@ -110,8 +105,6 @@ int emitDoublingAllGather(Schedule& s, int v, int p, const std::function<int(int
   return last;
 }
 
-}  // namespace
-
 Schedule halvingDoublingAllReduce(int rank, int n, size_t count, bool nearestFirst) {
   Schedule s;
   const Folding f(rank, n);
@@ -127,6 +120,10 @@ Schedule halvingDoublingAllReduce(int rank, int n, size_t count, bool nearestFir
   foldOut(s, f, rank, count, last, kWholeStep);
   return s;
 }
+
+}  // namespace
+
+bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
 
 int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input,
                                  Region output, size_t count, int inputReady) {
@@ -148,6 +145,8 @@ int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, i
   if (f.holdsFolded()) s.add({StepKind::Send, members[index - 1], output, {}, count, last, kWholeStep});
   return last;
 }
+
+namespace {
 
 // Beyond a power of two, each folded rank hands its block to its odd neighbour, the core doubles with those
 // pairs' two blocks as one, and the neighbour sends the folded rank everything else at the end.
@@ -231,5 +230,120 @@ Schedule bruckAllGather(int rank, int n, size_t count) {
               last, kWholeStep});
   return s;
 }
+
+// Extra ranks of a non-power-of-two count fold into a neighbour and get the result back: two more steps.
+void foldCost(Cost& c, double s, int n) {
+  if (powerOfTwo(n)) return;
+  c.steps(2, c.m.intra.latencyUs);
+  c.wire(2 * s, c.m.intra.bandwidthGBps);
+  c.reduce(s);
+}
+
+// Beyond a power of two, recursive doubling and halving fold each extra rank into its neighbour: two more
+// steps within the node, the folded rank's share going over (AllGather: its block there, all others back;
+// ReduceScatter: its whole input there, its block back) and, for ReduceScatter, added in.
+void foldBlocksCost(Cost& c, double s, int n, bool reduces) {
+  if (powerOfTwo(n)) return;
+  c.steps(2, c.m.intra.latencyUs);
+  c.wire(s, c.m.intra.bandwidthGBps);
+  if (reduces) c.reduce(s);
+}
+
+// The logarithmic AllGathers exchange with partners ever farther away, across nodes over the node's NICs.
+LinkLevel roundsLevel(const FabricModel& m) { return m.multiNode() ? crossLevel(m) : m.intra; }
+
+}  // namespace
+
+namespace recursive_doubling {
+
+Schedule allReduce(const CollectiveShape& c) {
+  return overRingPositions(c, [&](int p) { return recursiveDoublingAllReduce(p, c.nranks, c.count); });
+}
+
+Schedule allGather(const CollectiveShape& c) { return recursiveDoublingAllGather(c.rank, c.nranks, c.count); }
+
+Price allReduceCost(double s, const FabricModel& m) {
+  Cost c{m};
+  c.efficiency = m.roundsEfficiency;
+  const int n = m.nranks;
+  foldCost(c, s, n);
+  for (int mask = 1; mask < (1 << log2Floor(n)); mask *= 2) {
+    const LinkLevel l = partnerLevel(m, mask);
+    c.steps(1, l.latencyUs);
+    c.wire(s, l.bandwidthGBps);
+    c.reduce(s);
+  }
+  return {c.total()};
+}
+
+Price allGatherCost(double s, const FabricModel& m) {
+  Cost c{m};
+  c.efficiency = m.roundsEfficiency;
+  const int n = m.nranks;
+  foldBlocksCost(c, s, n, false);
+  c.steps(log2Floor(n), roundsLevel(m).latencyUs);
+  c.wire(double(n - 1) / n * s, roundsLevel(m).bandwidthGBps);
+  return {c.total()};
+}
+
+}  // namespace recursive_doubling
+
+namespace halving_doubling {
+
+// Across nodes the largest rounds pair the nearest ranks, which share a node.
+Schedule allReduce(const CollectiveShape& c) {
+  const bool nearestFirst = acrossNodes(c);
+  return overRingPositions(c, [&](int p) { return halvingDoublingAllReduce(p, c.nranks, c.count, nearestFirst); });
+}
+
+Schedule reduceScatter(const CollectiveShape& c) { return recursiveHalvingReduceScatter(c.rank, c.nranks, c.count); }
+
+// Reduce-scatter, then the same rounds backwards; across nodes the nearest partner comes first (within one node
+// the order prices the same).
+Price allReduceCost(double s, const FabricModel& m) {
+  Cost c{m};
+  c.efficiency = m.roundsEfficiency;
+  const int n = m.nranks;
+  foldCost(c, s, n);
+  for (int mask = 1; mask < (1 << log2Floor(n)); mask *= 2) {
+    const LinkLevel l = partnerLevel(m, mask);
+    const double part = s / (2 * mask);
+    c.steps(2, l.latencyUs);
+    c.wire(2 * part, l.bandwidthGBps);
+    c.reduce(part);
+  }
+  return {c.total()};
+}
+
+// log2(p) halving rounds and a copy out of scratch.
+Price reduceScatterCost(double s, const FabricModel& m) {
+  Cost c{m};
+  c.efficiency = m.roundsEfficiency;
+  const int n = m.nranks;
+  foldBlocksCost(c, s, n, true);
+  c.steps(log2Floor(n) + 1, roundsLevel(m).latencyUs);
+  c.wire(double(n - 1) / n * s, roundsLevel(m).bandwidthGBps);
+  c.reduce(double(n - 1) / n * s);
+  return {c.total()};
+}
+
+}  // namespace halving_doubling
+
+namespace bruck {
+
+Schedule allGather(const CollectiveShape& c) { return bruckAllGather(c.rank, c.nranks, c.count); }
+
+// ceil(log2 n) rounds, then the rotation back into rank order, a local copy of the whole output.
+Price allGatherCost(double s, const FabricModel& m) {
+  Cost c{m};
+  c.efficiency = m.roundsEfficiency;
+  const int n = m.nranks;
+  c.steps(log2Ceil(n), roundsLevel(m).latencyUs);
+  c.wire(double(n - 1) / n * s, roundsLevel(m).bandwidthGBps);
+  c.wire(s, m.intraEgressGBps);
+  return {c.total()};
+}
+
+}  // namespace bruck
 
 }  // namespace braid

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "algorithms/collective.h"
+#include "algorithms/cost.h"
 #include "algorithms/schedule.h"
 
 namespace braid {
@@ -34,24 +36,38 @@ struct Folding {
   bool holdsFolded() const { return !folded() && virtualRank < extra; }
 };
 
-// log2(p) rounds, each exchanging and reducing the whole buffer: lowest latency for small messages.
-Schedule recursiveDoublingAllReduce(int rank, int nranks, size_t count);
-// Reduce-scatter by recursive halving, then allgather by recursive doubling: 2 log2(p) rounds moving about 2x
-// the data, as a ring does. `nearestFirst` halves with the nearest rank first, so the rounds that move the most
-// data stay within a node when ranks are numbered node by node; otherwise the farthest first.
-Schedule halvingDoublingAllReduce(int rank, int nranks, size_t count, bool nearestFirst = false);
-// ceil(log2 n) rounds for any n; each rank's blocks travel in a rotated scratch buffer.
-Schedule bruckAllGather(int rank, int nranks, size_t count);
-// log2(p) rounds doubling the blocks exchanged (a folded pair's two blocks travel as one).
-Schedule recursiveDoublingAllGather(int rank, int nranks, size_t count);
-// log2(p) rounds halving the blocks exchanged, partial sums in scratch (a folded pair's two blocks as one).
-Schedule recursiveHalvingReduceScatter(int rank, int nranks, size_t count);
-
 // Halving-doubling AllReduce as a phase among `members` (this rank is members[index]; beyond a power of two
 // they fold as above), e.g. along a rail of the hierarchical AllReduce: reads `input`, whose element i step
 // `inputReady` produces as its element i (-1: ready), and leaves the sum in `output` (which may be `input`).
 // Returns the last step that writes `output`, which finishes only once the whole result is there.
 int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input,
                                  Region output, size_t count, int inputReady);
+
+// Recursive doubling (rd): AllReduce in log2(p) rounds, each exchanging and reducing the whole buffer (lowest
+// latency for small messages); AllGather in log2(p) rounds doubling the blocks exchanged (a folded pair's two
+// blocks travel as one). Registry rows.
+namespace recursive_doubling {
+Schedule allReduce(const CollectiveShape& c);
+Schedule allGather(const CollectiveShape& c);
+Price allReduceCost(double bytes, const FabricModel& m);
+Price allGatherCost(double bytes, const FabricModel& m);
+}  // namespace recursive_doubling
+
+// Halving-doubling (rhd, Rabenseifner): AllReduce as a reduce-scatter by recursive halving, then an allgather
+// by recursive doubling, 2 log2(p) rounds moving about 2x the data as a ring does (across nodes the nearest
+// partner first, so the rounds that move the most stay in a node); ReduceScatter in log2(p) rounds halving the
+// blocks exchanged, partial sums in scratch. Registry rows.
+namespace halving_doubling {
+Schedule allReduce(const CollectiveShape& c);
+Schedule reduceScatter(const CollectiveShape& c);
+Price allReduceCost(double bytes, const FabricModel& m);
+Price reduceScatterCost(double bytes, const FabricModel& m);
+}  // namespace halving_doubling
+
+// Bruck's AllGather: ceil(log2 n) rounds for any n, each rank's blocks travelling in a rotated scratch buffer.
+namespace bruck {
+Schedule allGather(const CollectiveShape& c);
+Price allGatherCost(double bytes, const FabricModel& m);
+}  // namespace bruck
 
 }  // namespace braid

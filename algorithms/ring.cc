@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "algorithms/placement.h"
+
 namespace braid {
 int mod(int a, int n) { return ((a % n) + n) % n; }
 
@@ -64,19 +66,7 @@ int emitRingAllGather(Schedule& s, const RingPeers& ring, Region output, size_t 
   return last;
 }
 
-std::vector<int> identityOrder(int n) {
-  std::vector<int> order(n);
-  for (int r = 0; r < n; ++r) order[r] = r;
-  return order;
-}
-
 namespace {
-
-int positionOf(const std::vector<int>& order, int rank) {
-  return static_cast<int>(std::find(order.begin(), order.end(), rank) - order.begin());
-}
-
-}  // namespace
 
 Schedule ringAllReduce(int rank, const std::vector<int>& order, size_t count) {
   Schedule s;
@@ -84,7 +74,7 @@ Schedule ringAllReduce(int rank, const std::vector<int>& order, size_t count) {
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
     return s;
   }
-  const RingPeers ring = ringOf(order, positionOf(order, rank));
+  const RingPeers ring = ringOf(order, positionIn(order, rank));
   const int reduced = emitRingReduceScatter(s, ring, {kSendBuffer, 0}, {kRecvBuffer, 0}, count, {});
   emitRingAllGather(s, ring, {kRecvBuffer, 0}, count, {reduced, 0});
   return s;
@@ -92,7 +82,7 @@ Schedule ringAllReduce(int rank, const std::vector<int>& order, size_t count) {
 
 Schedule ringAllGather(int rank, const std::vector<int>& order, size_t count) {
   Schedule s;
-  const int n = static_cast<int>(order.size()), p = positionOf(order, rank);
+  const int n = static_cast<int>(order.size()), p = positionIn(order, rank);
   auto block = [&](int position) { return Region{kRecvBuffer, static_cast<size_t>(order[mod(position, n)]) * count}; };
   s.add(copyStep({kSendBuffer, 0}, block(p), count));
   const int next = order[mod(p + 1, n)], prev = order[mod(p - 1, n)];
@@ -106,7 +96,7 @@ Schedule ringAllGather(int rank, const std::vector<int>& order, size_t count) {
 
 Schedule ringReduceScatter(int rank, const std::vector<int>& order, size_t count) {
   Schedule s;
-  const int n = static_cast<int>(order.size()), p = positionOf(order, rank);
+  const int n = static_cast<int>(order.size()), p = positionIn(order, rank);
   if (n == 1) {
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
     return s;
@@ -128,8 +118,8 @@ Schedule ringReduceScatter(int rank, const std::vector<int>& order, size_t count
 
 Schedule chainBroadcast(int rank, const std::vector<int>& order, int root, size_t count) {
   Schedule s;
-  const int n = static_cast<int>(order.size()), p = positionOf(order, rank);
-  const int position = mod(p - positionOf(order, root), n), next = order[mod(p + 1, n)], prev = order[mod(p - 1, n)];
+  const int n = static_cast<int>(order.size()), p = positionIn(order, rank);
+  const int position = mod(p - positionIn(order, root), n), next = order[mod(p + 1, n)], prev = order[mod(p - 1, n)];
   if (position == 0) {
     if (n > 1) s.add({StepKind::Send, next, {kSendBuffer, 0}, {}, count, -1});
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
@@ -142,13 +132,13 @@ Schedule chainBroadcast(int rank, const std::vector<int>& order, int root, size_
 
 Schedule chainReduce(int rank, const std::vector<int>& order, int root, size_t count) {
   Schedule s;
-  const int n = static_cast<int>(order.size()), p = positionOf(order, rank);
+  const int n = static_cast<int>(order.size()), p = positionIn(order, rank);
   if (n == 1) {
     s.add(copyStep({kSendBuffer, 0}, {kRecvBuffer, 0}, count));
     return s;
   }
   // The chain starts after the root and ends at it, in ring order.
-  const int position = mod(p - positionOf(order, root) - 1, n), next = order[mod(p + 1, n)],
+  const int position = mod(p - positionIn(order, root) - 1, n), next = order[mod(p + 1, n)],
             prev = order[mod(p - 1, n)];
   if (position == 0) {
     s.add({StepKind::Send, next, {kSendBuffer, 0}, {}, count, -1});
@@ -161,5 +151,67 @@ Schedule chainReduce(int rank, const std::vector<int>& order, int root, size_t c
   }
   return s;
 }
+
+}  // namespace
+
+namespace ring {
+
+Schedule allReduce(const CollectiveShape& c) { return ringAllReduce(c.rank, ringOrderOf(c), c.count); }
+Schedule allGather(const CollectiveShape& c) { return ringAllGather(c.rank, ringOrderOf(c), c.count); }
+Schedule reduceScatter(const CollectiveShape& c) { return ringReduceScatter(c.rank, ringOrderOf(c), c.count); }
+
+// 2(n-1) steps, each rank sending 2(n-1)/n of the buffer and reducing (n-1)/n of it.
+Price allReduceCost(double s, const FabricModel& m) {
+  Cost c{m};
+  const int n = m.nranks;
+  const LinkLevel l = ringLevel(m);
+  c.steps(2.0 * (n - 1), l.latencyUs);
+  c.wire(2.0 * (n - 1) / n * s, l.bandwidthGBps);
+  c.reduce(double(n - 1) / n * s);
+  return {c.total()};
+}
+
+Price allGatherCost(double s, const FabricModel& m) {
+  Cost c{m};
+  const int n = m.nranks;
+  const LinkLevel l = ringLevel(m);
+  c.steps(n - 1, l.latencyUs);
+  c.wire(double(n - 1) / n * s, l.bandwidthGBps);
+  return {c.total()};
+}
+
+Price reduceScatterCost(double s, const FabricModel& m) {
+  Cost c{m};
+  const int n = m.nranks;
+  const LinkLevel l = ringLevel(m);
+  c.steps(n - 1, l.latencyUs);
+  c.wire(double(n - 1) / n * s, l.bandwidthGBps);
+  c.reduce(double(n - 1) / n * s);
+  return {c.total()};
+}
+
+}  // namespace ring
+
+namespace chain {
+namespace {
+
+// n-1 steps to fill the pipeline; then every rank moves the buffer once (and a Reduce adds it in).
+Price chainCost(double s, const FabricModel& m, bool reduces) {
+  Cost c{m};
+  const LinkLevel l = ringLevel(m);
+  c.steps(m.nranks - 1, l.latencyUs);
+  c.wire(s, l.bandwidthGBps);
+  if (reduces) c.reduce(s);
+  return {c.total()};
+}
+
+}  // namespace
+
+Schedule broadcast(const CollectiveShape& c) { return chainBroadcast(c.rank, ringOrderOf(c), c.root, c.count); }
+Schedule reduce(const CollectiveShape& c) { return chainReduce(c.rank, ringOrderOf(c), c.root, c.count); }
+Price broadcastCost(double s, const FabricModel& m) { return chainCost(s, m, false); }
+Price reduceCost(double s, const FabricModel& m) { return chainCost(s, m, true); }
+
+}  // namespace chain
 
 }  // namespace braid

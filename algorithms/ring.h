@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "algorithms/collective.h"
+#include "algorithms/cost.h"
 #include "algorithms/schedule.h"
 
 namespace braid {
@@ -45,13 +47,23 @@ int emitRingReduceScatter(Schedule& s, const RingPeers& ring, Region input, Regi
 int emitRingAllGather(Schedule& s, const RingPeers& ring, Region output, size_t count, Gate ownedReady,
                       bool joinable = false);
 
-// Whole-communicator rings and chains over the ranks in `order` (every rank once): ranks next to each other in
-// the order are neighbours, so an order that keeps each node's ranks together crosses each node boundary once.
-std::vector<int> identityOrder(int nranks);
-Schedule ringAllReduce(int rank, const std::vector<int>& order, size_t count);
-Schedule ringAllGather(int rank, const std::vector<int>& order, size_t count);
-Schedule ringReduceScatter(int rank, const std::vector<int>& order, size_t count);
-Schedule chainBroadcast(int rank, const std::vector<int>& order, int root, size_t count);
-Schedule chainReduce(int rank, const std::vector<int>& order, int root, size_t count);
+// The ring (AllReduce, AllGather, ReduceScatter) and the chain (Broadcast, Reduce): whole-communicator rings
+// over the ranks in their ring order (every rank once), so neighbours in the order are neighbours in the ring and
+// an order that keeps each node's ranks together crosses each node boundary once. Registry rows.
+namespace ring {
+Schedule allReduce(const CollectiveShape& c);
+Schedule allGather(const CollectiveShape& c);
+Schedule reduceScatter(const CollectiveShape& c);
+Price allReduceCost(double bytes, const FabricModel& m);
+Price allGatherCost(double bytes, const FabricModel& m);
+Price reduceScatterCost(double bytes, const FabricModel& m);
+}  // namespace ring
+
+namespace chain {
+Schedule broadcast(const CollectiveShape& c);
+Schedule reduce(const CollectiveShape& c);
+Price broadcastCost(double bytes, const FabricModel& m);
+Price reduceCost(double bytes, const FabricModel& m);
+}  // namespace chain
 
 }  // namespace braid

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "algorithms/collective.h"
+#include "algorithms/placement.h"
 #include "algorithms/ring.h"
 
 namespace braid {
@@ -89,9 +89,7 @@ int reduceUp(Schedule& s, const TreeNode& node, Region input, Region into, size_
   return last;
 }
 
-}  // namespace
-
-Schedule treeBroadcast(int rank, int n, int root, size_t count, const NodeLayout* nodes) {
+Schedule treeBroadcast(int rank, int n, int root, size_t count, const NodeLayout* nodes = nullptr) {
   Schedule s;
   const TreeNode node = nodeOf(rank, n, root, false, nodes);
   const Region send{kSendBuffer, 0}, recv{kRecvBuffer, 0};
@@ -107,7 +105,7 @@ Schedule treeBroadcast(int rank, int n, int root, size_t count, const NodeLayout
   return s;
 }
 
-Schedule treeReduce(int rank, int n, int root, size_t count, const NodeLayout* nodes) {
+Schedule treeReduce(int rank, int n, int root, size_t count, const NodeLayout* nodes = nullptr) {
   Schedule s;
   const TreeNode node = nodeOf(rank, n, root, false, nodes);
   const Region send{kSendBuffer, 0};
@@ -120,8 +118,6 @@ Schedule treeReduce(int rank, int n, int root, size_t count, const NodeLayout* n
   reduceUp(s, node, send, {kScratchBuffer, 0}, count);
   return s;
 }
-
-namespace {
 
 // One tree's AllReduce of elements [offset, offset + count): reduced up to its root, sent back down, each chunk
 // as soon as it is final.
@@ -139,9 +135,7 @@ void emitTreeAllReduce(Schedule& s, const TreeNode& node, size_t offset, size_t 
   for (int child : node.children) s.add({StepKind::Send, child, recv, {}, count, received});
 }
 
-}  // namespace
-
-Schedule treeAllReduce(int rank, int n, size_t count, const NodeLayout* nodes) {
+Schedule treeAllReduce(int rank, int n, size_t count, const NodeLayout* nodes = nullptr) {
   // A double binary tree, as NCCL's: each half of the buffer climbs its own tree, the second shifted by one
   // member, so the inner ranks of one tree are mostly leaves of the other and the work spreads evenly.
   Schedule s;
@@ -151,5 +145,72 @@ Schedule treeAllReduce(int rank, int n, size_t count, const NodeLayout* nodes) {
   emitTreeAllReduce(s, nodeOf(rank, n, -1, true, nodes), second.offset, second.count);
   return s;
 }
+
+double treeDepth(int n) { return log2Floor(n) + 1; }
+
+// Within a node a binary tree over the ranks; over several nodes a chain of L ranks in each node under a binary
+// tree over the N nodes: `times` passes through L-1 node steps and depth(N) network steps. Only the chains'
+// heads talk across the network, so a node's NICs serve one edge, not L ranks at once.
+LinkLevel treeLevel(Cost& c, int n, double times) {
+  const FabricModel& m = c.m;
+  if (!m.multiNode()) {
+    c.steps(times * treeDepth(n), m.intra.latencyUs);
+    return m.intra;
+  }
+  c.steps(times * (m.ranksPerNode - 1), m.intra.latencyUs);
+  c.steps(times * treeDepth(m.nodes()), m.inter.latencyUs);
+  return {m.inter.latencyUs, std::min(m.intra.bandwidthGBps, m.inter.bandwidthGBps)};
+}
+
+// A pipeline fill down (or up) the tree, then every inner rank moves the buffer to (or from) two children. With
+// ranks sharing cores, the calls wait on every rank getting its turn, where a chain's overlap.
+Price rootedCost(double s, const FabricModel& m, bool reduces) {
+  Cost c{m};
+  const int n = m.nranks;
+  const LinkLevel l = treeLevel(c, n, 1);
+  if (m.ranksShareCores) c.latencyUs += (n - 1) * m.stepOverheadUs;
+  c.wire(2 * s, l.bandwidthGBps);
+  if (reduces) c.reduce(2 * s);
+  return {c.total()};
+}
+
+}  // namespace
+
+namespace tree {
+
+// Over several nodes the tree follows the node layout itself (chains in ring order under a tree of nodes);
+// within one, ring positions.
+Schedule allReduce(const CollectiveShape& c) {
+  if (acrossNodes(c)) return treeAllReduce(c.rank, c.nranks, c.count, c.nodes.get());
+  return overRingPositions(c, [&](int p) { return treeAllReduce(p, c.nranks, c.count); });
+}
+
+Schedule broadcast(const CollectiveShape& c) {
+  if (acrossNodes(c)) return treeBroadcast(c.rank, c.nranks, c.root, c.count, c.nodes.get());
+  const int root = positionIn(ringOrderOf(c), c.root);
+  return overRingPositions(c, [&](int p) { return treeBroadcast(p, c.nranks, root, c.count); });
+}
+
+Schedule reduce(const CollectiveShape& c) {
+  if (acrossNodes(c)) return treeReduce(c.rank, c.nranks, c.root, c.count, c.nodes.get());
+  const int root = positionIn(ringOrderOf(c), c.root);
+  return overRingPositions(c, [&](int p) { return treeReduce(p, c.nranks, root, c.count); });
+}
+
+// A double binary tree: each half climbs one tree; a rank is inner in one tree (two children) and a leaf of the
+// other, so it sends about 2x its buffer (half up, twice half down, half up the other tree) and adds S.
+Price allReduceCost(double s, const FabricModel& m) {
+  Cost c{m};
+  const int n = m.nranks;
+  const LinkLevel l = treeLevel(c, n, 2);  // up and down, pipelined chunk by chunk
+  c.wire(n > 2 ? 2 * s : s, l.bandwidthGBps);
+  c.reduce(n > 2 ? s : s / 2);
+  return {c.total()};
+}
+
+Price broadcastCost(double s, const FabricModel& m) { return rootedCost(s, m, false); }
+Price reduceCost(double s, const FabricModel& m) { return rootedCost(s, m, true); }
+
+}  // namespace tree
 
 }  // namespace braid

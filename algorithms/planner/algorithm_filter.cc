@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "algorithms/registry.h"
 #include "base/text.h"
 
 namespace braid::planner {

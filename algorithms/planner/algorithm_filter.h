@@ -1,6 +1,7 @@
 // BRAID_ALGO (alias NCCL_ALGO), in NCCL's syntax: "ring,tree" allows only those algorithms, "^ring" allows all
 // but ring, and "allreduce:tree,rd;broadcast:^tree" says it per collective. Names NCCL has and Braid has not
-// (collnet, nvls, pat) are accepted and ignored; anything else is an error.
+// (collnet, nvls, pat) are accepted and ignored; anything else is an error. The names are the registry's
+// (algorithms/registry.h).
 #pragma once
 
 #include <array>

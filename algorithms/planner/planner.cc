@@ -23,12 +23,12 @@ Planner::Planner() : id_(++plannersMade) {}
 Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols)
     : model_(model), filter_(filter), protocols_(protocols), rules_(std::move(rules)), id_(++plannersMade) {}
 
-std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes, bool runnableOnly) const {
+std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes) const {
   std::vector<Prediction> out;
   const bool lowLatency = lowLatencyApplies(kind, bytes), crossMemory = crossMemoryApplies(kind, bytes);
   if ((!lowLatency && !crossMemory) || protocols_.simple)  // BRAID_PROTO=LL: nothing but LL where it applies
     for (Algorithm a : modelledAlgorithms(kind, model_)) {
-      if (!filter_.allows(kind, a) || (runnableOnly && !hasAlgorithm(kind, a))) continue;
+      if (!filter_.allows(kind, a)) continue;
       // An AlltoAllv's sizes differ per rank, so no size can pick its algorithm alike on all of them: it goes
       // direct unless BRAID_ALGO rules that out (alltoallv:hier).
       if (kind == CollectiveKind::AlltoAllv && a == Algorithm::Hierarchical && filter_.allows(kind, Algorithm::Direct))
@@ -47,7 +47,7 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
     const bool crossMemory = rule->protocol == Protocol::CrossMemory && crossMemoryApplies(kind, bytes);
     // A rule written for another cluster may name what this communicator cannot run (the hierarchy on one host,
     // or on nodes of unequal size): then the model decides.
-    const std::vector<Algorithm> runnable = modelledAlgorithms(kind, model_);  // all have a schedule
+    const std::vector<Algorithm> runnable = modelledAlgorithms(kind, model_);
     const bool canRun = std::find(runnable.begin(), runnable.end(), rule->algorithm) != runnable.end();
     if ((lowLatency || crossMemory || canRun) && filter_.allows(kind, rule->algorithm)) {
       const Prediction p = lowLatency    ? predictLowLatency(kind, bytes, model_)
@@ -56,7 +56,7 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
       return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol, p.foldedRails};
     }
   }
-  const std::vector<Prediction> ranked = candidates(kind, bytes, true);
+  const std::vector<Prediction> ranked = candidates(kind, bytes);
   const bool overridden =
       filter_.restricts(kind) || !protocols_.lowLatency || !protocols_.simple || !protocols_.crossMemory;
   const ChoiceSource source = overridden ? ChoiceSource::Override : ChoiceSource::Model;

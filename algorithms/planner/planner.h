@@ -30,11 +30,11 @@ class Planner {
   Planner();
   Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols = {});
 
-  // What to run: only algorithms Braid has schedules for. `fresh` tells whether this call decided (not cached).
+  // What to run. `fresh` tells whether this call decided (not cached).
   Choice choose(CollectiveKind kind, size_t bytes, bool* fresh = nullptr) const;
-  // Every modelled algorithm the overrides allow, cheapest first (including ones still without a schedule
-  // when `runnableOnly` is false: `braid plan` designs clusters ahead of the library).
-  std::vector<Prediction> candidates(CollectiveKind kind, size_t bytes, bool runnableOnly) const;
+  // Every registered algorithm that fits the model and the overrides allow, and the LL and CMA exchanges where
+  // they apply, cheapest first.
+  std::vector<Prediction> candidates(CollectiveKind kind, size_t bytes) const;
   const FabricModel& model() const { return model_; }
 
  private:

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "algorithms/planner/algorithm_filter.h"
+#include "algorithms/registry.h"
 #include "base/text.h"
 
 namespace braid::planner {
@@ -64,8 +65,7 @@ std::vector<TuningRule> parseTuningRules(std::istream& in, const std::string& na
         fail("CMA is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather, "
              "reducescatter and alltoall");
     }
-    if (!hasAlgorithm(rule.kind, rule.algorithm) && rule.algorithm != Algorithm::Hierarchical &&
-        rule.protocol == Protocol::Simple)
+    if (!hasAlgorithm(rule.kind, rule.algorithm) && rule.protocol == Protocol::Simple)
       fail(std::string(collectiveKeyword(rule.kind)) + " has no " + algorithmName(rule.algorithm) + " algorithm");
     rules.push_back(rule);
   }

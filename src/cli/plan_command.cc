@@ -114,7 +114,7 @@ int runPlan(const PlanOptions& o) {
 
   std::vector<std::vector<Prediction>> perSize;
   for (size_t s : sizes) {
-    perSize.push_back(plan.candidates(kind, s, false));
+    perSize.push_back(plan.candidates(kind, s));
     if (perSize.back().empty()) throw std::invalid_argument("--algo leaves no algorithm for " + o.collective);
   }
   std::vector<Prediction> chosen;

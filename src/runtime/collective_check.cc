@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "algorithms/registry.h"
 #include "runtime/communicator.h"
 #include "base/error.h"
 #include "device/datatype.h"
@@ -27,8 +28,10 @@ std::string describe(const Signature& s) {
   text += std::string(", ") + (reduce < 4 ? reductions[reduce] : "op ?") + (s.reduce & 16 ? " pre-scaled" : "") +
           (s.reduce & 32 ? " averaged" : "");
   if (s.root >= 0) text += ", root " + std::to_string(s.root);
-  const bool known = s.algorithm >= 0 && s.algorithm <= static_cast<int32_t>(Algorithm::Hierarchical);
-  text += std::string(", ") + (known ? algorithmName(static_cast<Algorithm>(s.algorithm)) : "algorithm ?");
+  const AlgorithmInfo* algorithm = findAlgorithm(s.algorithm);
+  text += std::string(", ") + (algorithm                                       ? algorithm->name
+                               : s.algorithm == static_cast<int32_t>(Algorithm::Default) ? "default"
+                                                                                  : "algorithm ?");
   const bool special = s.protocol == static_cast<int32_t>(Protocol::LowLatency) ||
                        s.protocol == static_cast<int32_t>(Protocol::CrossMemory);
   if (special) text += std::string("/") + protocolName(static_cast<Protocol>(s.protocol));

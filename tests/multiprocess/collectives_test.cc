@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/planner/algorithm_filter.h"
+#include "algorithms/registry.h"
 #include "collperf_collectives.h"
 #include "device/datatype.h"
 #include "fork_ranks.h"
@@ -202,6 +204,45 @@ INSTANTIATE_TEST_SUITE_P(
                       ForcedCase{nullptr, 3, Wiring::SharedMemory, "cma_3", "CMA"},
                       ForcedCase{nullptr, 8, Wiring::SharedMemory, "cma_8", "CMA"}),
     [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });
+
+// Every algorithm of the registry forced through BRAID_ALGO for every collective it serves, so that a new row is
+// run for real without a line here: 5 ranks on one host, and 3 hosts of 2 ranks (where the hierarchical ones
+// apply). The cases above add layouts that particular algorithms care about.
+struct RegisteredCase {
+  std::string algorithms;
+  int nranks;
+  Wiring wiring;
+  std::string name;
+};
+
+std::vector<RegisteredCase> registeredCases() {
+  std::vector<RegisteredCase> cases;
+  for (const AlgorithmInfo& a : algorithmRegistry()) {
+    std::string filter;
+    for (const Implementation& i : a.implementations)
+      if (i.kind != CollectiveKind::AlltoAllv)  // follows alltoall's setting
+        filter += std::string(filter.empty() ? "" : ";") + planner::collectiveKeyword(i.kind) + ":" + a.name;
+    cases.push_back({filter, 5, Wiring::SharedMemory, std::string(a.name) + "_5"});
+    cases.push_back({filter, 6, Wiring::Mixed, std::string(a.name) + "_3x2_mixed"});
+  }
+  return cases;
+}
+
+class RegisteredAlgorithm : public ::testing::TestWithParam<RegisteredCase> {};
+
+TEST_P(RegisteredAlgorithm, EveryCollectiveItServesEveryTypeOpAndPlacement) {
+  const RegisteredCase& c = GetParam();
+  std::string failures = testing::forkRanks(
+      c.nranks,
+      [&](int rank, int nranks, const ncclUniqueId& id) {
+        return everyCollective(rank, nranks, id, c.wiring, c.algorithms.c_str());
+      },
+      600);
+  EXPECT_EQ(failures, "") << "BRAID_ALGO=" << c.algorithms;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, RegisteredAlgorithm, ::testing::ValuesIn(registeredCases()),
+                         [](const ::testing::TestParamInfo<RegisteredCase>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace braid

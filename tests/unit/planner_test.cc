@@ -229,7 +229,7 @@ TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
   EXPECT_EQ(Planner(many, AlgorithmFilter::parse("alltoallv:hier"), {}).choose(CollectiveKind::AlltoAllv, 0).algorithm,
             Algorithm::Hierarchical);
   // The design view also lists what has no schedule yet.
-  auto all = free.candidates(CollectiveKind::AllReduce, 1 << 20, false);
+  auto all = free.candidates(CollectiveKind::AllReduce, 1 << 20);
   EXPECT_TRUE(std::any_of(all.begin(), all.end(), [](const Prediction& p) { return p.algorithm == Algorithm::Hierarchical; }));
 }
 
@@ -286,7 +286,7 @@ TEST(Planner, PicksLowLatencyForSmallCallsWithinOneHost) {
   EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1 << 20).protocol, Protocol::Simple);
   EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1 << 20).algorithm, Algorithm::Mesh);
   // `braid plan --host-ranks` lists LL among the candidates.
-  const auto listed = free.candidates(CollectiveKind::AllReduce, 64, false);
+  const auto listed = free.candidates(CollectiveKind::AllReduce, 64);
   EXPECT_TRUE(std::any_of(listed.begin(), listed.end(), [](const Prediction& p) { return planName(p) == "mesh/LL"; }));
   // Without mailboxes (ranks on several hosts) there is no LL.
   FabricModel twoHosts = m;

@@ -9,6 +9,7 @@
 
 #include "algorithms/collective.h"
 #include "algorithms/hierarchical.h"
+#include "algorithms/registry.h"
 #include "algorithms/direct.h"
 #include "collperf_collectives.h"
 #include "device/datatype.h"
@@ -136,53 +137,83 @@ TEST_P(ScheduleSimulator, SmallAndOddTypesThroughTinyPipes) {
 INSTANTIATE_TEST_SUITE_P(Collectives, ScheduleSimulator, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
-// Every algorithm of every collective, for 1..64 ranks (powers of two and the folding of the others).
+// Every algorithm of the registry, for every collective it serves (AlltoAllv, whose counts differ per call, has a
+// test of its own below): for 1..64 ranks (powers of two and the folding of the others), or for those the
+// planner considers only across nodes, over 2..5 nodes of 2 and 3 ranks, numbered node by node and interleaved.
 struct AlgorithmCase {
   Collective collective;
   Algorithm algorithm;
-  const char* name;
+  bool acrossNodes;
+  std::string name;
 };
-const AlgorithmCase kAlgorithmCases[] = {
-    {Collective::AllReduce, Algorithm::Ring, "AllReduce_ring"},
-    {Collective::AllReduce, Algorithm::Tree, "AllReduce_tree"},
-    {Collective::AllReduce, Algorithm::RecursiveDoubling, "AllReduce_rd"},
-    {Collective::AllReduce, Algorithm::HalvingDoubling, "AllReduce_rhd"},
-    {Collective::AllReduce, Algorithm::Mesh, "AllReduce_mesh"},
-    {Collective::AllGather, Algorithm::Ring, "AllGather_ring"},
-    {Collective::AllGather, Algorithm::Bruck, "AllGather_bruck"},
-    {Collective::AllGather, Algorithm::RecursiveDoubling, "AllGather_rd"},
-    {Collective::ReduceScatter, Algorithm::Ring, "ReduceScatter_ring"},
-    {Collective::ReduceScatter, Algorithm::HalvingDoubling, "ReduceScatter_rhd"},
-    {Collective::Broadcast, Algorithm::Chain, "Broadcast_chain"},
-    {Collective::Broadcast, Algorithm::Tree, "Broadcast_tree"},
-    {Collective::Reduce, Algorithm::Chain, "Reduce_chain"},
-    {Collective::Reduce, Algorithm::Tree, "Reduce_tree"},
+
+bool collectiveOf(CollectiveKind kind, Collective* collective) {
+  for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter, Collective::Broadcast,
+                       Collective::Reduce, Collective::AlltoAll, Collective::Gather, Collective::Scatter})
+    if (kindOf(c) == kind) return *collective = c, true;
+  return false;
+}
+
+std::vector<AlgorithmCase> registryCases() {
+  FabricModel oneNode;
+  oneNode.nranks = oneNode.ranksPerNode = 4;
+  std::vector<AlgorithmCase> cases;
+  for (const AlgorithmInfo& a : algorithmRegistry())
+    for (const Implementation& i : a.implementations) {
+      Collective c;
+      if (!collectiveOf(i.kind, &c)) continue;
+      cases.push_back({c, a.id, i.fits && !i.fits(oneNode), std::string(collectiveName(i.kind)) + "_" + a.name});
+    }
+  return cases;
+}
+
+// The layouts an algorithm runs on: n ranks on one host, or nodes x perNode ranks.
+struct Layout {
+  int nranks;
+  std::shared_ptr<const NodeLayout> nodes;
 };
+std::vector<Layout> layoutsFor(const AlgorithmCase& a, int maxRanks) {
+  std::vector<Layout> layouts;
+  if (!a.acrossNodes) {
+    for (int n = 1; n <= maxRanks; ++n) layouts.push_back({n, nullptr});
+    return layouts;
+  }
+  for (int nodes = 2; nodes <= 5; ++nodes)
+    for (int perNode : {2, 3})
+      for (bool interleaved : {false, true})
+        layouts.push_back({nodes * perNode, std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(
+                                                 nodeIdsOf(nodes, perNode, interleaved)))});
+  return layouts;
+}
 
 class AlgorithmSimulator : public ::testing::TestWithParam<AlgorithmCase> {};
 
 TEST_P(AlgorithmSimulator, OneToSixtyFourRanks) {
   const AlgorithmCase& a = GetParam();
   uint32_t seed = 5000;
-  for (int n = 1; n <= 64; ++n)
+  for (const Layout& layout : layoutsFor(a, 64)) {
+    const int n = layout.nranks;
     for (size_t count : {size_t(0), size_t(1), size_t(5), size_t(67)})
       for (int root : {0, n - 1})
         for (bool inPlace : {false, true}) {
           if (inPlace && !collperf::hasInPlace(a.collective)) continue;
           if (root != 0 && !collperf::rooted(a.collective)) continue;
           long wrong = simulateCollective(a.collective, n, count, root, inPlace, ncclInt32, reference::TestOp::Sum,
-                                          24, ++seed, a.algorithm);
-          ASSERT_EQ(wrong, 0) << a.name << " n=" << n << " count=" << count << " root=" << root
-                              << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
+                                          24, ++seed, a.algorithm, layout.nodes);
+          ASSERT_EQ(wrong, 0) << a.name << " n=" << n << (layout.nodes ? " across nodes" : "") << " count=" << count
+                              << " root=" << root << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
         }
+  }
 }
 
 TEST_P(AlgorithmSimulator, FloatsThroughTinyPipes) {
   // Max is exact in any order; float16 through 9-byte pipes splits elements between deliveries.
   const AlgorithmCase& a = GetParam();
-  for (int n : {2, 3, 6, 8, 13}) {
+  for (const Layout& layout : layoutsFor(a, 13)) {
+    const int n = layout.nranks;
+    if (!layout.nodes && n != 2 && n != 3 && n != 6 && n != 8 && n != 13) continue;
     long wrong = simulateCollective(a.collective, n, 41, n / 2, false, ncclFloat16, reference::TestOp::Max, 9,
-                                    77u + n, a.algorithm);
+                                    77u + n, a.algorithm, layout.nodes);
     ASSERT_EQ(wrong, 0) << a.name << " n=" << n;
   }
 }
@@ -550,8 +581,8 @@ TEST(HierarchicalSimulator, AllGatherRefusesNodesOfUnequalSize) {
   EXPECT_THROW(buildSchedule(shape), std::invalid_argument);
 }
 
-INSTANTIATE_TEST_SUITE_P(Algorithms, AlgorithmSimulator, ::testing::ValuesIn(kAlgorithmCases),
-                         [](const ::testing::TestParamInfo<AlgorithmCase>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Algorithms, AlgorithmSimulator, ::testing::ValuesIn(registryCases()),
+                         [](const ::testing::TestParamInfo<AlgorithmCase>& info) { return info.param.name; });
 
 TEST(ScheduleSimulatorPointToPoint, AllPairsUnevenSizesNeverDeadlock) {
   for (int n : {2, 3, 7, 12}) {
