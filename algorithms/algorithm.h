@@ -20,6 +20,7 @@ enum class Algorithm : uint8_t {
   Direct,
   Hierarchical,
   NonuniformBruck,
+  End,  // not an algorithm: one past the last id
 };
 
 }  // namespace braid

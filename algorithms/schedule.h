@@ -1,7 +1,7 @@
 // The schedule IR: what one rank does for one collective, as an ordered list of steps on chunks of buffers.
 //
-// Algorithms emit schedules; the executor (src/core/executor.h) runs them over real transports; the tests run
-// them in memory for any rank count. Steps that talk to the same peer in the same direction run in list order
+// Algorithms emit schedules; the executor (src/exec/schedule_run.h) runs them over real transports; the tests
+// run them in memory for any rank count. Steps that talk to the same peer in the same direction run in list order
 // (they share one byte stream); everything else may proceed concurrently. A step with `after` set handles its
 // element i only once step `after` has finished its element i + afterOffset (or has finished altogether), which
 // is how a ring forwards data chunk by chunk while it is still arriving; afterOffset = kWholeStep waits for the
@@ -55,10 +55,5 @@ struct Schedule {
     return static_cast<int>(steps.size()) - 1;
   }
 };
-
-// Which connection set a schedule uses: collectives and point-to-point traffic never share a stream, so a group
-// can mix them in any order on different ranks without deadlock.
-enum class Channel : int { Collective = 0, PointToPoint = 1 };
-constexpr int kChannelCount = 2;
 
 }  // namespace braid

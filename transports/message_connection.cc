@@ -74,4 +74,10 @@ void MessageRecvConnection::release(size_t bytes) {
   ++unposted_;  // posted again by the next peek: a peer that has sent its last message may be gone by now
 }
 
+void installMessagePorts(ChannelConnections& channel, int peer, std::unique_ptr<MessagePort> send,
+                         std::unique_ptr<MessagePort> recv) {
+  channel.send[peer] = std::make_shared<MessageSendConnection>(std::move(send));
+  channel.recv[peer] = std::make_shared<MessageRecvConnection>(std::move(recv));
+}
+
 }  // namespace braid

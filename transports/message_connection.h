@@ -18,6 +18,12 @@ namespace braid {
 constexpr size_t kDefaultMessageSlotBytes = 256 * 1024;
 constexpr size_t kMaxMessageSlotBytes = size_t{1} << 30;
 
+class MessagePort;
+
+// Installs a peer's ports as its send and receive connections on `channel`.
+void installMessagePorts(ChannelConnections& channel, int peer, std::unique_ptr<MessagePort> send,
+                         std::unique_ptr<MessagePort> recv);
+
 // One direction of one stream over a message network, with its slots.
 class MessagePort {
  public:

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "transports/network.h"
 
 namespace braid {
 
@@ -15,6 +16,13 @@ void PeerWatch::check() const {
   if (n == 0) fail(ncclRemoteError, "rank " + std::to_string(peer_) + " exited (its connection closed)");
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
     fail(ncclRemoteError, "connection to rank " + std::to_string(peer_) + " lost: " + std::strerror(errno));
+}
+
+std::vector<std::shared_ptr<const PeerWatch>> peerWatches(Bootstrap& bootstrap, const std::vector<int>& peers) {
+  std::vector<std::shared_ptr<const PeerWatch>> watches(bootstrap.nranks());
+  for (auto& [key, socket] : bootstrapConnections(bootstrap, peers, 1))
+    watches[key.first] = std::make_shared<const PeerWatch>(std::move(socket), key.first);
+  return watches;
 }
 
 }  // namespace braid

@@ -3,7 +3,11 @@
 // that only waits, so their connections ask this instead.
 #pragma once
 
+#include <memory>
+#include <vector>
+
 #include "base/socket.h"
+#include "bootstrap/bootstrap.h"
 
 namespace braid {
 
@@ -17,5 +21,8 @@ class PeerWatch {
   Socket socket_;
   int peer_;
 };
+
+// A watch on each of `peers` (on other hosts), indexed by rank, over connections from the bootstrap.
+std::vector<std::shared_ptr<const PeerWatch>> peerWatches(Bootstrap& bootstrap, const std::vector<int>& peers);
 
 }  // namespace braid

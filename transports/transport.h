@@ -46,4 +46,9 @@ struct ChannelConnections {
   std::vector<std::shared_ptr<RecvConnection>> recv;
 };
 
+// A communicator's channels: collectives and point-to-point traffic never share a stream, so a group can mix
+// them in any order on different ranks without deadlock.
+enum class Channel : int { Collective = 0, PointToPoint = 1 };
+constexpr int kChannelCount = 2;
+
 }  // namespace braid

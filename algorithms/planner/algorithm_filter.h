@@ -22,6 +22,7 @@ class AlgorithmFilter {
 
  private:
   static constexpr int kKinds = static_cast<int>(CollectiveKind::Scatter) + 1;
+  static_assert(static_cast<int>(Algorithm::End) <= 32, "a bit per algorithm");
   std::array<uint32_t, kKinds> allowed_;  // bit per Algorithm
 };
 

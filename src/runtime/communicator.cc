@@ -12,9 +12,9 @@
 #include "runtime/cluster_topology.h"
 #include "base/cpu_affinity.h"
 #include "base/params.h"
-#include "runtime/remote_wiring.h"
 #include "bootstrap/status_service.h"
-#include "transports/shm/shm_fifo.h"
+#include "transports/network.h"
+#include "transports/shm/shm_wiring.h"
 
 void ncclComm::recordError(ncclResult_t code, const std::string& message) {
   std::lock_guard<std::mutex> lock(errorMutex);
@@ -67,50 +67,15 @@ const param::Integer kMinChannels{"MIN_NCHANNELS", param::kBraidOnly, 1, 1, 16,
 const param::Flag kCommBlocking{"COMM_BLOCKING", param::kNcclAlias, true,
                                 "0: communicators are non-blocking by default (init returns ncclInProgress)"};
 
-std::string fifoName(uint64_t nonce, int channel, int from, int to) {
-  char name[96];
-  std::snprintf(name, sizeof name, "/braid-%016llx-c%d-%d-%d", static_cast<unsigned long long>(nonce), channel, from,
-                to);
-  return name;
-}
-
-// Every rank takes part in the barriers whenever any host has two ranks, also a rank alone on its host: the
-// bootstrap's collective calls must match across ranks.
-void connectSharedMemory(ncclComm* comm, const std::vector<int>& localPeers) {
+// Shared memory between the ranks of each host, and the LL mailboxes when every rank shares this one. Every rank
+// takes part in the barriers whenever any host has two ranks, also a rank alone on its host.
+void connectLocalPeers(ncclComm* comm, const std::vector<int>& localPeers) {
   if (comm->nodes->members.size() == static_cast<size_t>(comm->nranks)) return;  // one rank per host everywhere
-  Bootstrap& b = *comm->bootstrap;
-  const ShmFifoGeometry geometry = ShmFifoGeometry::fromEnv();
-  // Each rank creates the FIFOs it receives on; once all exist, senders map them; then the names go away,
-  // also when wiring fails half-way, so that nothing is left in /dev/shm.
-  std::vector<std::string> created;
-  struct Unlinker {
-    std::vector<std::string>& names;
-    ~Unlinker() {
-      for (const std::string& n : names) ShmFifo::unlink(n);
-    }
-  } unlinker{created};
   // The communicator's channels, then the extra collective channels (numbered on from kChannelCount).
   std::vector<ChannelConnections*> channels;
   for (ChannelConnections& c : comm->channels) channels.push_back(&c);
   for (ChannelConnections& c : comm->extraCollectiveChannels) channels.push_back(&c);
-  for (size_t c = 0; c < channels.size(); ++c)
-    for (int peer : localPeers) {
-      created.push_back(fifoName(b.nonce(), static_cast<int>(c), peer, comm->rank));
-      channels[c]->recv[peer] = std::make_shared<ShmRecvConnection>(ShmFifo::create(created.back(), geometry));
-    }
-  // The LL protocol's mailboxes need every rank on this host.
-  const bool mailboxes = comm->nodes->members.size() == 1;
-  if (mailboxes) {
-    created.push_back(LlMailbox::segmentName(b.nonce(), comm->rank));
-    comm->mailbox = std::make_unique<LlMailbox>(b.nonce(), comm->rank, comm->nranks);
-  }
-  b.barrier();
-  for (size_t c = 0; c < channels.size(); ++c)
-    for (int peer : localPeers)
-      channels[c]->send[peer] = std::make_shared<ShmSendConnection>(
-          ShmFifo::open(fifoName(b.nonce(), static_cast<int>(c), comm->rank, peer)));
-  if (mailboxes) comm->mailbox->openPeers(b.nonce());
-  b.barrier();
+  comm->mailbox = connectSharedMemory(*comm->bootstrap, localPeers, channels, comm->nodes->members.size() == 1);
 }
 
 // Collectives in place in peers' buffers need every rank to take part: zero copy is on unless some rank set
@@ -292,7 +257,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
     c.send.resize(nranks);
     c.recv.resize(nranks);
   }
-  connectSharedMemory(comm, localPeers);
+  connectLocalPeers(comm, localPeers);
   if (agreedChannels > 1) {
     // Helpers bind next to the calling thread when it was bound (each rank owns `channels` cores).
     comm->channelHelpers = std::make_unique<ChannelHelpers>(
@@ -306,7 +271,8 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   // The same on every rank: all share this host, or none has a mailbox.
   if (!comm->mailbox || !enableDirectAccess(comm)) model.crossMemory.bandwidthGBps = 0;  // no CMA
   comm->planner = std::make_unique<planner::Planner>(model, algorithmFilter, std::move(tuningRules), protocolFilter);
-  connectRemotePeers(comm, remotePeers);
+  NetworkContext network{*comm->bootstrap, comm->channels};
+  connectRemotePeers(network, remotePeers);
   comm->bootstrap->barrier();
   registerForStatus(comm->bootstrap.get(), [comm] { return comm->status(); });
   BRAID_INFO("INIT", "rank %d/%d ready: %zu peers over shm, %zu on other hosts", rank, nranks, localPeers.size(),
