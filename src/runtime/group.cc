@@ -6,7 +6,8 @@
 #include "runtime/communicator.h"
 #include "base/error.h"
 #include "device/host/host_stream.h"
-#include "device/accelerator.h"
+#include "device/device.h"
+#include "runtime/staging.h"
 
 namespace braid {
 namespace {
@@ -78,7 +79,7 @@ void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void
 
 // Runs or queues `work`; the queued paths take it over (move from it).
 void launch(std::vector<CommWork>& work, cudaStream_t stream) {
-  if (accelerator::launch(work, stream)) return;  // device memory or a CUDA stream
+  if (launchOnDevice(work, stream)) return;  // device memory or an accelerator's stream
   if (!stream) return executeWork(work);          // the NULL stream: now, with nothing to wrap
   std::vector<ncclComm*> comms;
   for (CommWork& w : work) comms.push_back(w.comm);
@@ -101,9 +102,9 @@ void launchAlone(std::vector<CommWork>& alone, ncclComm* comm, CollectiveCall&& 
   launch(alone, nullptr);
 }
 
-// Validates the handle before anything is recorded: a host stream, or the accelerator's.
+// Validates the handle before anything is recorded: a host stream, or an accelerator's.
 void checkStream(cudaStream_t stream) {
-  if (!accelerator::isAcceleratorStream(stream)) HostStream::fromHandle(stream);
+  if (!device::acceleratorOfStream(stream)) HostStream::fromHandle(stream);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 
 #include "runtime/launch_driver.h"
 #include "exec/low_latency_run.h"
-#include "device/accelerator.h"
+#include "device/device.h"
 #include "device/datatype.h"
 #include "device/host/host_reduce.h"
 
@@ -28,7 +28,7 @@ class LoneLowLatency {
   // What it runs: nothing to stage through device memory, scale, divide or check across the ranks first.
   static bool takes(const ncclComm* comm, const CollectiveCall& c) {
     return c.protocol == Protocol::LowLatency && comm->mailbox && !comm->checkCollectives && !c.op.scaleInputs &&
-           !c.op.divideByRanks && !accelerator::available();
+           !c.op.divideByRanks && !device::acceleratorsAvailable();
   }
 
   // What drive() asks of a launch (launch_driver.h).

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "collperf_collectives.h"
-#include "device/accelerator.h"
+#include "device/device.h"
 #include "device/datatype.h"
 #include "fork_ranks.h"
 #include "wiring.h"
@@ -25,7 +25,7 @@ using collperf::Collective;
 // CUDA must not be initialized before fork, so a probe child looks for the GPU.
 bool gpuVisible() {
   pid_t pid = fork();
-  if (pid == 0) _exit(accelerator::available() ? 0 : 1);
+  if (pid == 0) _exit(device::acceleratorsAvailable() ? 0 : 1);
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;

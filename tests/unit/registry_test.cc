@@ -56,7 +56,10 @@ TEST(AlgorithmRegistry, EveryCollectiveHasItsStandbyAndUnservedPairsAreErrors) {
     EXPECT_TRUE(hasAlgorithm(kind, Algorithm::Default));
   }
   EXPECT_FALSE(hasAlgorithm(CollectiveKind::Broadcast, Algorithm::Mesh));
-  CollectiveShape shape{CollectiveKind::Broadcast, 0, 4, 0, 8};
+  CollectiveShape shape;
+  shape.kind = CollectiveKind::Broadcast;
+  shape.nranks = 4;
+  shape.count = 8;
   shape.algorithm = Algorithm::Mesh;
   EXPECT_THROW(buildSchedule(shape), std::invalid_argument);
   FabricModel m;

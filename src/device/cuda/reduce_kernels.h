@@ -6,7 +6,8 @@
 
 #include <cstddef>
 
-#include "device/host/host_reduce.h"
+#include "device/reduction.h"
+#include "nccl.h"
 
 namespace braid::cuda {
 

@@ -4,11 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "device/reduction.h"
 #include "nccl.h"
 
 namespace braid {
-
-enum class ReduceKind { Sum, Prod, Max, Min };
 
 // dst[i] = a[i] (op) b[i]; dst may alias a or b.
 using ReduceFn = void (*)(void* dst, const void* a, const void* b, size_t count);
