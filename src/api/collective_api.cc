@@ -3,7 +3,6 @@
 
 #include "api/api_call.h"
 #include "braid/braid.h"
-#include "runtime/algorithm_selection.h"
 #include "runtime/communicator.h"
 #include "runtime/group.h"
 #include "device/datatype.h"
@@ -44,12 +43,6 @@ CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int r
   c.sendbuff = sendbuff;
   c.recvbuff = recvbuff;
   c.type = type;
-  const braid::planner::Choice plan = braid::selectPlan(comm, c.shape, type);
-  // CMA runs in the ranks' buffers (direct_run.h); the standby schedule serves should a peer's mapping fail.
-  c.shape.algorithm =
-      plan.protocol == braid::Protocol::CrossMemory ? braid::Algorithm::Default : plan.algorithm;
-  c.shape.foldedRails = plan.foldedRails;
-  c.protocol = plan.protocol;
   return c;
 }
 

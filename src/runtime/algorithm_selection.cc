@@ -5,12 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/communicator.h"
-#include "exec/direct_run.h"
 #include "base/params.h"
-#include "base/error.h"
-#include "base/log.h"
-#include "device/datatype.h"
+#include "exec/direct_run.h"
 #include "transports/shm/ll_mailbox.h"
 
 namespace braid {
@@ -100,35 +96,6 @@ planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores) {
     m.crossMemoryCallBytes = DirectRun::kCrossMemoryStretchBytes;
   }
   return m;
-}
-
-namespace {
-
-// NCCL's size of a call (what nccl-tests prints): the buffer for AllReduce, Broadcast and Reduce; the whole
-// output of AllGather and Gather; the whole input of ReduceScatter, Scatter and AlltoAll.
-size_t callBytes(const CollectiveShape& s, ncclDataType_t type) {
-  const size_t bytes = s.count * dataTypeSize(type);
-  switch (s.kind) {
-    case CollectiveKind::AllReduce:
-    case CollectiveKind::Broadcast:
-    case CollectiveKind::Reduce: return bytes;
-    default: return bytes * static_cast<size_t>(s.nranks);
-  }
-}
-
-}  // namespace
-
-planner::Choice selectPlan(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type) {
-  if (!comm->planner) return {Algorithm::Default, planner::ChoiceSource::Model, 0};
-  const size_t bytes = callBytes(shape, type);
-  bool fresh = false;
-  const planner::Choice choice = comm->planner->choose(shape.kind, bytes, &fresh);
-  if (fresh)
-    BRAID_INFO("TUNING", "rank %d: %s of %zu bytes on %d ranks: %s/%s%s (%s, predicted %.2f us)", comm->rank,
-               collectiveName(shape.kind), bytes, shape.nranks, algorithmName(choice.algorithm),
-               protocolName(choice.protocol), choice.foldedRails ? " with folded logarithmic rails" : "",
-               planner::choiceSourceName(choice.source), choice.predictedUs);
-  return choice;
 }
 
 }  // namespace braid

@@ -1,14 +1,11 @@
-// How a communicator picks algorithms and protocols: a planner over the host device's fabric model, with
-// BRAID_ALGO (alias NCCL_ALGO), BRAID_PROTO (alias NCCL_PROTO) and BRAID_TUNE_FILE applied.
-// BRAID_DEBUG_SUBSYS=TUNING logs each new decision.
+// What a communicator's planner is made of: the host device's fabric model, and BRAID_ALGO (alias NCCL_ALGO),
+// BRAID_PROTO (alias NCCL_PROTO) and BRAID_TUNE_FILE. The planner's choice for each call is taken in
+// call_plan.h (BRAID_DEBUG_SUBSYS=TUNING logs each new decision).
 #pragma once
 
 #include <memory>
 
 #include "algorithms/planner/planner.h"
-#include "nccl.h"
-
-struct ncclComm;
 
 namespace braid {
 
@@ -24,8 +21,5 @@ int usableCores();
 // The cost model of ranks on the host device: shared memory within a host, TCP between hosts. `cores`: what
 // the busiest host's ranks may run on (fewer cores than ranks share their time and memory bandwidth).
 planner::FabricModel hostFabricModel(int nranks, int localRanks, int cores);
-
-// The algorithm and protocol for a collective about to be issued on `comm`.
-planner::Choice selectPlan(ncclComm* comm, const CollectiveShape& shape, ncclDataType_t type);
 
 }  // namespace braid

@@ -3,6 +3,7 @@
 #include <exception>
 #include <thread>
 
+#include "runtime/call_plan.h"
 #include "runtime/communicator.h"
 #include "base/error.h"
 #include "device/host/host_stream.h"
@@ -126,6 +127,7 @@ void groupEnd() {
 void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream) {
   comm->checkUsable();
   checkStream(stream);
+  planCall(comm, call);
   ThreadLaunches& thread = threadLaunches();
   if (thread.group.depth == 0 && !stream) {
     if (executeAlone(comm, call)) return;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 
+#include "runtime/call_plan.h"
 #include "runtime/collective_check.h"
 #include "runtime/communicator.h"
 #include "exec/channels_run.h"
@@ -85,26 +86,27 @@ bool exchangeInPlace(const CollectiveCall& c, size_t elementSize) {
   return send < recv + c.recvSpan * elementSize && recv < send + c.sendSpan * elementSize;
 }
 
+// Starts the run call_plan.h decides on, with the schedule it may need (and the staging of its input).
 void startCollective(ActiveComm& a) {
   ncclComm* comm = a.work->comm;
   const CollectiveCall& c = a.work->collectives[a.nextCollective];
-  const bool lowLatency = c.protocol == Protocol::LowLatency;
-  if (lowLatency && !comm->mailbox) fail(ncclInternalError, "LL protocol chosen without mailboxes");
   if (!a.railCounts && RailCountsRun::needed(c.shape)) {  // back here once the counts have arrived
     a.railCounts = std::make_unique<RailCountsRun>(c.shape, comm->nodes, comm->channel(Channel::Collective));
     return;
   }
+  const RunPlan plan = planRun(*comm, c);
+  const bool lowLatency = plan.kind == RunPlan::LowLatency;
   const size_t elementSize = dataTypeSize(c.type);
-  const CollectiveChannels channels = comm->collectiveChannels();
-  a.channelCount = lowLatency ? 1 : ChannelsRun::channelsFor(channels.count(), c.shape, c.protocol, elementSize);
+  a.channelCount = plan.channels;
   if (a.railCounts) a.collectiveSchedule = a.railCounts->schedule();
   else a.collectiveSchedule = lowLatency || a.channelCount > 1 ? nullptr : comm->schedules.get(c.shape, comm->nodes);
   a.railCounts.reset();
   // plan() lays the parts' scratch out aligned already.
-  const size_t scratchBytes = a.channelCount > 1 ? a.channelsRun.plan(channels, comm->schedules, comm->nodes, c.shape, elementSize,
-                                                                      a.channelCount)
-                              : lowLatency       ? 0
-                                                 : alignUp(a.collectiveSchedule->scratchCount * elementSize);
+  const size_t scratchBytes =
+      a.channelCount > 1 ? a.channelsRun.plan(comm->collectiveChannels(), comm->schedules, comm->nodes, c.shape,
+                                              elementSize, a.channelCount)
+      : lowLatency       ? 0
+                         : alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const bool exchangeStaged = exchangeInPlace(c, elementSize);  // so its input is copied aside first
   const size_t stagedBytes = c.op.scaleInputs ? c.inputCount * elementSize
                              : exchangeStaged ? c.sendSpan * elementSize
@@ -128,12 +130,9 @@ void startCollective(ActiveComm& a) {
   }
   // Kept for the schedule, also while a direct run finds out whether the ranks must fall back to it.
   a.scheduledBuffers.assign({const_cast<char*>(input), static_cast<char*>(c.recvbuff), workspace});
-  // CMA always runs direct (and maps what it can); otherwise buffers that could be mapped go direct.
-  const bool crossMemory = c.protocol == Protocol::CrossMemory;
-  if (crossMemory && !comm->crossMemoryScratch)
-    fail(ncclInternalError, "CMA protocol chosen without cross-memory attach");
-  if (crossMemory ||
-      (comm->peerBuffers && DirectRun::tried(c.shape, elementSize) && comm->directAttempts.shouldTry())) {
+  // CMA runs direct (and maps what it can); zero copy tries it.
+  if (plan.kind == RunPlan::CrossMemory || plan.kind == RunPlan::ZeroCopy) {
+    const bool crossMemory = plan.kind == RunPlan::CrossMemory;
     a.collective = &a.direct.emplace(*comm->mailbox, comm->peerBuffers.get(), ++comm->lowLatencyIssued, c.shape,
                                      elementSize, reduce, input, static_cast<char*>(c.recvbuff),
                                      crossMemory ? comm->crossMemoryScratch.get() : nullptr);

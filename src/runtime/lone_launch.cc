@@ -3,9 +3,9 @@
 // machine cost a fifth of the time. It waits, checks its peers and fails as every launch does (drive).
 #include <mutex>
 
+#include "runtime/call_plan.h"
 #include "runtime/launch_driver.h"
 #include "exec/low_latency_run.h"
-#include "device/device.h"
 #include "device/datatype.h"
 #include "device/host/host_reduce.h"
 
@@ -24,12 +24,6 @@ class LoneLowLatency {
   ~LoneLowLatency() { leaveLaunch(comm_); }
   LoneLowLatency(const LoneLowLatency&) = delete;
   LoneLowLatency& operator=(const LoneLowLatency&) = delete;
-
-  // What it runs: nothing to stage through device memory, scale, divide or check across the ranks first.
-  static bool takes(const ncclComm* comm, const CollectiveCall& c) {
-    return c.protocol == Protocol::LowLatency && comm->mailbox && !comm->checkCollectives && !c.op.scaleInputs &&
-           !c.op.divideByRanks && !device::acceleratorsAvailable();
-  }
 
   // What drive() asks of a launch (launch_driver.h).
   void checkNotAborted() const { braid::checkNotAborted(comm_); }
@@ -54,7 +48,7 @@ class LoneLowLatency {
 }  // namespace
 
 bool executeAlone(ncclComm* comm, const CollectiveCall& call) {
-  if (!LoneLowLatency::takes(comm, call)) return false;
+  if (!runsAlone(*comm, call)) return false;
   std::lock_guard<std::mutex> lock(comm->executionMutex);
   bump(comm->collectivesIssued);
   LoneLowLatency launch(comm, call);
