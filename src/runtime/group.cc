@@ -5,6 +5,7 @@
 
 #include "runtime/call_plan.h"
 #include "runtime/communicator.h"
+#include "runtime/launch.h"
 #include "base/error.h"
 #include "device/host/host_stream.h"
 #include "device/device.h"

@@ -1,3 +1,5 @@
+#include "runtime/launch.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -17,7 +19,6 @@
 #include "base/log.h"
 #include "exec/low_latency_run.h"
 #include "exec/rail_counts_run.h"
-#include "runtime/work.h"
 #include "device/datatype.h"
 
 namespace braid {

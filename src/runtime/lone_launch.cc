@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "runtime/call_plan.h"
+#include "runtime/launch.h"
 #include "runtime/launch_driver.h"
 #include "exec/low_latency_run.h"
 #include "device/datatype.h"

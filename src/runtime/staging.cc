@@ -9,6 +9,7 @@
 #include "device/device.h"
 #include "device/pinned_pool.h"
 #include "runtime/communicator.h"
+#include "runtime/launch.h"
 
 namespace braid {
 namespace {
