@@ -249,8 +249,19 @@ void foldBlocksCost(Cost& c, double s, int n, bool reduces) {
   if (reduces) c.reduce(s);
 }
 
-// The logarithmic AllGathers exchange with partners ever farther away, across nodes over the node's NICs.
-LinkLevel roundsLevel(const FabricModel& m) { return m.multiNode() ? crossLevel(m) : m.intra; }
+// The logarithmic AllGathers and ReduceScatters: `steps` rounds with partners ever farther away (across nodes
+// over the node's NICs) moving (n-1)/n of the data in all, after the folding beyond a power of two.
+Price blockRoundsCost(double s, const FabricModel& m, int steps, bool reduces) {
+  Cost c{m};
+  c.efficiency = m.roundsEfficiency;
+  const int n = m.nranks;
+  const LinkLevel l = m.multiNode() ? crossLevel(m) : m.intra;
+  foldBlocksCost(c, s, n, reduces);
+  c.steps(steps, l.latencyUs);
+  c.wire(double(n - 1) / n * s, l.bandwidthGBps);
+  if (reduces) c.reduce(double(n - 1) / n * s);
+  return {c.total()};
+}
 
 }  // namespace
 
@@ -276,15 +287,7 @@ Price allReduceCost(double s, const FabricModel& m) {
   return {c.total()};
 }
 
-Price allGatherCost(double s, const FabricModel& m) {
-  Cost c{m};
-  c.efficiency = m.roundsEfficiency;
-  const int n = m.nranks;
-  foldBlocksCost(c, s, n, false);
-  c.steps(log2Floor(n), roundsLevel(m).latencyUs);
-  c.wire(double(n - 1) / n * s, roundsLevel(m).bandwidthGBps);
-  return {c.total()};
-}
+Price allGatherCost(double s, const FabricModel& m) { return blockRoundsCost(s, m, log2Floor(m.nranks), false); }
 
 }  // namespace recursive_doubling
 
@@ -317,14 +320,7 @@ Price allReduceCost(double s, const FabricModel& m) {
 
 // log2(p) halving rounds and a copy out of scratch.
 Price reduceScatterCost(double s, const FabricModel& m) {
-  Cost c{m};
-  c.efficiency = m.roundsEfficiency;
-  const int n = m.nranks;
-  foldBlocksCost(c, s, n, true);
-  c.steps(log2Floor(n) + 1, roundsLevel(m).latencyUs);
-  c.wire(double(n - 1) / n * s, roundsLevel(m).bandwidthGBps);
-  c.reduce(double(n - 1) / n * s);
-  return {c.total()};
+  return blockRoundsCost(s, m, log2Floor(m.nranks) + 1, true);
 }
 
 }  // namespace halving_doubling
@@ -338,8 +334,9 @@ Price allGatherCost(double s, const FabricModel& m) {
   Cost c{m};
   c.efficiency = m.roundsEfficiency;
   const int n = m.nranks;
-  c.steps(log2Ceil(n), roundsLevel(m).latencyUs);
-  c.wire(double(n - 1) / n * s, roundsLevel(m).bandwidthGBps);
+  const LinkLevel l = m.multiNode() ? crossLevel(m) : m.intra;
+  c.steps(log2Ceil(n), l.latencyUs);
+  c.wire(double(n - 1) / n * s, l.bandwidthGBps);
   c.wire(s, m.intraEgressGBps);
   return {c.total()};
 }

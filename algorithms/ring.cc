@@ -171,24 +171,19 @@ Price allReduceCost(double s, const FabricModel& m) {
   return {c.total()};
 }
 
-Price allGatherCost(double s, const FabricModel& m) {
+// n-1 steps, each rank sending (n-1)/n of the buffer (and a ReduceScatter reducing as much).
+Price onePhaseCost(double s, const FabricModel& m, bool reduces) {
   Cost c{m};
   const int n = m.nranks;
   const LinkLevel l = ringLevel(m);
   c.steps(n - 1, l.latencyUs);
   c.wire(double(n - 1) / n * s, l.bandwidthGBps);
+  if (reduces) c.reduce(double(n - 1) / n * s);
   return {c.total()};
 }
 
-Price reduceScatterCost(double s, const FabricModel& m) {
-  Cost c{m};
-  const int n = m.nranks;
-  const LinkLevel l = ringLevel(m);
-  c.steps(n - 1, l.latencyUs);
-  c.wire(double(n - 1) / n * s, l.bandwidthGBps);
-  c.reduce(double(n - 1) / n * s);
-  return {c.total()};
-}
+Price allGatherCost(double s, const FabricModel& m) { return onePhaseCost(s, m, false); }
+Price reduceScatterCost(double s, const FabricModel& m) { return onePhaseCost(s, m, true); }
 
 }  // namespace ring
 
