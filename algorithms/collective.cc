@@ -63,8 +63,7 @@ NodeLayout NodeLayout::fromNodeIds(const std::vector<int>& nodeIdOfRank) {
 void NodeLayout::orderWithinNodes(const std::vector<int>& localityOfRank) {
   ringOrder.clear();
   for (std::vector<int> ranks : members) {
-    std::stable_sort(ranks.begin(), ranks.end(),
-                     [&](int a, int b) { return localityOfRank[a] < localityOfRank[b]; });
+    std::stable_sort(ranks.begin(), ranks.end(), [&](int a, int b) { return localityOfRank[a] < localityOfRank[b]; });
     ringOrder.insert(ringOrder.end(), ranks.begin(), ranks.end());
   }
 }

@@ -11,7 +11,17 @@
 
 namespace braid {
 
-enum class CollectiveKind { AllReduce, Broadcast, Reduce, AllGather, ReduceScatter, AlltoAll, AlltoAllv, Gather, Scatter };
+enum class CollectiveKind {
+  AllReduce,
+  Broadcast,
+  Reduce,
+  AllGather,
+  ReduceScatter,
+  AlltoAll,
+  AlltoAllv,
+  Gather,
+  Scatter
+};
 
 const char* collectiveName(CollectiveKind kind);
 
@@ -32,7 +42,7 @@ struct NodeLayout {
   // Whole-communicator rings and chains visit the ranks node by node, so they cross each node boundary once
   // however the launcher numbered the ranks; within a node in rank order, or by locality (orderWithinNodes).
   std::vector<int> ringOrder;
-  bool uniform() const;                   // every node has the same number of ranks
+  bool uniform() const;                                                 // every node has the same number of ranks
   static NodeLayout fromNodeIds(const std::vector<int>& nodeIdOfRank);  // any ids; nodes in order of first rank
   // Within each node, ranks of equal `localityOfRank` (e.g. their NUMA node) become neighbours in ringOrder,
   // in rank order among themselves, so a ring crosses between localities once each way.

@@ -16,12 +16,12 @@ struct LinkLevel {
 // What the planner knows about the ranks of a communicator (or of a cluster being designed).
 struct FabricModel {
   int nranks = 1;
-  int ranksPerNode = 1;       // ranks are numbered node by node
-  bool equalNodes = true;     // every node has ranksPerNode ranks (hierarchical algorithms need it)
-  LinkLevel intra;            // a rank's path to a neighbour in its node (what a ring step sees)
-  double intraEgressGBps = 1; // all of a rank's links at once (what a rank sending to every peer sees)
-  LinkLevel inter;            // between nodes: latency, and the bandwidth of all of a node's NICs together
-  double reduceGBps = 10;     // reduction arithmetic, per rank
+  int ranksPerNode = 1;        // ranks are numbered node by node
+  bool equalNodes = true;      // every node has ranksPerNode ranks (hierarchical algorithms need it)
+  LinkLevel intra;             // a rank's path to a neighbour in its node (what a ring step sees)
+  double intraEgressGBps = 1;  // all of a rank's links at once (what a rank sending to every peer sees)
+  LinkLevel inter;             // between nodes: latency, and the bandwidth of all of a node's NICs together
+  double reduceGBps = 10;      // reduction arithmetic, per rank
   // A rank moves its data through `channels` parallel channels (rings, each driven by its own engine: a GPU's
   // thread block, a CPU thread), each of which moves at most `channelGBps` (0: no limit of its own). No level
   // carries more than they do: channels x channelGBps per rank, and per rank of the node over the network.

@@ -90,8 +90,12 @@ Schedule pointToPointGroup(int rank, const std::vector<PointToPointCall>& calls)
     const PointToPointCall& out = calls[selfSends[k]];
     const PointToPointCall& in = calls[selfRecvs[k]];
     if (out.bytes != in.bytes) throw std::invalid_argument("send to self and recv from self differ in size");
-    s.add({StepKind::Copy, -1, {kFirstUserBuffer + static_cast<int>(selfSends[k]), 0},
-           {kFirstUserBuffer + static_cast<int>(selfRecvs[k]), 0}, out.bytes, -1});
+    s.add({StepKind::Copy,
+           -1,
+           {kFirstUserBuffer + static_cast<int>(selfSends[k]), 0},
+           {kFirstUserBuffer + static_cast<int>(selfRecvs[k]), 0},
+           out.bytes,
+           -1});
   }
   return s;
 }

@@ -37,14 +37,24 @@ Schedule leaderAllReduce(int rank, const NodeLayout& nodes, size_t count) {
     const int reduced = emitRingReduceScatter(s, nodeRing, send, recv, count, {});
     leaderInput = recv;
     if (local != 0) {
-      s.add({StepKind::Send, members[0], segmentRegion(mine), {}, segmentOf(count, perNode, mine).count, reduced,
+      s.add({StepKind::Send,
+             members[0],
+             segmentRegion(mine),
+             {},
+             segmentOf(count, perNode, mine).count,
+             reduced,
              kWholeStep});
     } else {
       nodeReduced = reduced;  // the leader's own segment, then the others' one after another (a join)
       for (int m = 1; m < perNode; ++m) {
         const int segment = (m + 1) % perNode;
-        nodeReduced = s.add({StepKind::Recv, members[m], {}, segmentRegion(segment),
-                             segmentOf(count, perNode, segment).count, nodeReduced, kWholeStep});
+        nodeReduced = s.add({StepKind::Recv,
+                             members[m],
+                             {},
+                             segmentRegion(segment),
+                             segmentOf(count, perNode, segment).count,
+                             nodeReduced,
+                             kWholeStep});
       }
     }
   }
@@ -66,8 +76,13 @@ Schedule leaderAllReduce(int rank, const NodeLayout& nodes, size_t count) {
   if (local == 0) {
     for (int m = 1; m < perNode; ++m) {
       const int segment = (m + 1) % perNode;
-      s.add({StepKind::Send, members[m], segmentRegion(segment), {}, segmentOf(count, perNode, segment).count,
-             allReduced, kWholeStep});
+      s.add({StepKind::Send,
+             members[m],
+             segmentRegion(segment),
+             {},
+             segmentOf(count, perNode, segment).count,
+             allReduced,
+             kWholeStep});
     }
   } else {
     owned = {s.add({StepKind::Recv, members[0], {}, segmentRegion(mine), segmentOf(count, perNode, mine).count, -1}),
@@ -201,13 +216,18 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
   for (int j = 0; j < perNode - 1; ++j) {
     const int out = mod(local - j - 1, perNode), in = mod(local - j - 2, perNode);
     for (int k = 0; k < nodeCount; ++k)
-      s.add({StepKind::Send, nodeRing.next, j == 0 ? inSend(rankOf(k, out)) : nodePartial(rankOf(k, out)), {}, count,
-             j == 0 ? -1 : previous[k], kWholeStep});
+      s.add({StepKind::Send,
+             nodeRing.next,
+             j == 0 ? inSend(rankOf(k, out)) : nodePartial(rankOf(k, out)),
+             {},
+             count,
+             j == 0 ? -1 : previous[k],
+             kWholeStep});
     for (int k = 0; k < nodeCount; ++k) {
       const int r = rankOf(k, in);
       const bool last = j == perNode - 2;
-      previous[k] = s.add({StepKind::RecvReduce, nodeRing.prev, inSend(r),
-                           last && nodeCount == 1 ? mine : nodePartial(r), count, -1});
+      previous[k] = s.add(
+          {StepKind::RecvReduce, nodeRing.prev, inSend(r), last && nodeCount == 1 ? mine : nodePartial(r), count, -1});
     }
   }
   if (perNode > 1) done = previous;
@@ -237,8 +257,8 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
     }
     if (f.holdsFolded())
       for (int k = 0; k < nodeCount; ++k) {
-        done[k] = s.add({StepKind::RecvReduce, railRanks[node - 1], partial[k], railPartial(k), count, done[k],
-                         kWholeStep});
+        done[k] =
+            s.add({StepKind::RecvReduce, railRanks[node - 1], partial[k], railPartial(k), count, done[k], kWholeStep});
         partial[k] = railPartial(k);
       }
     // Virtual ranks [v, v + len) hold the blocks of nodes [firstBlock(v), firstBlock(v + len)).
@@ -264,10 +284,8 @@ Schedule hierarchicalReduceScatter(int rank, const NodeLayout& nodes, size_t cou
   int last = -1;
   for (int j = 0; j < nodeCount - 1; ++j) {
     const int out = mod(node - j - 1, nodeCount), in = mod(node - j - 2, nodeCount);
-    if (j == 0)
-      s.add({StepKind::Send, rail.next, nodeSum(out), {}, count, done[out], kWholeStep});
-    else
-      s.add({StepKind::Send, rail.next, railPartial(out), {}, count, last, kWholeStep});
+    if (j == 0) s.add({StepKind::Send, rail.next, nodeSum(out), {}, count, done[out], kWholeStep});
+    else s.add({StepKind::Send, rail.next, railPartial(out), {}, count, last, kWholeStep});
     last = s.add({StepKind::RecvReduce, rail.prev, nodeSum(in), j == nodeCount - 2 ? mine : railPartial(in), count,
                   done[in], kWholeStep});
   }
@@ -308,8 +326,12 @@ Schedule hierarchicalAlltoAllv(int rank, const NodeLayout& nodes, const std::vec
     for (int k = 0; k < nodeCount; ++k)
       s.add({StepKind::Send, members[q], sent(rankOf(k, q)), {}, sendCounts[rankOf(k, q)], -1});
     for (int k = 0; k < nodeCount; ++k)
-      gathered[k][q] = s.add({StepKind::Recv, members[q], {}, k == node ? received(members[q]) : staged(k, q),
-                              k == node ? recvCounts[members[q]] : railCount(q, k), -1});
+      gathered[k][q] = s.add({StepKind::Recv,
+                              members[q],
+                              {},
+                              k == node ? received(members[q]) : staged(k, q),
+                              k == node ? recvCounts[members[q]] : railCount(q, k),
+                              -1});
   }
   // Along the rail: one exchange per other node carries what this node's ranks send to that node's rank of the
   // rail, each block as soon as it has been gathered.
@@ -464,9 +486,7 @@ Price alltoallCost(double s, const FabricModel& m) {
 }
 
 bool fitsAnyNodes(const FabricModel& m) { return m.multiNode() && m.ranksPerNode >= 2; }
-bool fitsEqualNodes(const FabricModel& m) {
-  return fitsAnyNodes(m) && m.equalNodes && m.nranks % m.ranksPerNode == 0;
-}
+bool fitsEqualNodes(const FabricModel& m) { return fitsAnyNodes(m) && m.equalNodes && m.nranks % m.ranksPerNode == 0; }
 
 }  // namespace hierarchical
 

@@ -17,10 +17,8 @@ Schedule allReduce(const CollectiveShape& c) {
   // Every rank adds the inputs in rank order, so all ranks get bit-identical results.
   for (int source = 0; source < n; ++source) {
     const bool first = source == 0;
-    if (source == rank)
-      last = s.add({first ? StepKind::Copy : StepKind::Reduce, -1, send, acc, count, last});
-    else
-      last = s.add({first ? StepKind::Recv : StepKind::RecvReduce, source, acc, acc, count, last});
+    if (source == rank) last = s.add({first ? StepKind::Copy : StepKind::Reduce, -1, send, acc, count, last});
+    else last = s.add({first ? StepKind::Recv : StepKind::RecvReduce, source, acc, acc, count, last});
   }
   s.add({StepKind::Copy, -1, acc, {kRecvBuffer, 0}, count, last});
   return s;

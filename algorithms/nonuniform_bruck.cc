@@ -52,8 +52,8 @@ int rotateInput(Schedule& s, const Blocks& blocks, int n) {
   int last = -1;
   size_t into = 0;
   for (const Blocks::Stretch& part : parts) {
-    last = s.add({StepKind::Copy, -1, {kSendBuffer, part.offset}, {kScratchBuffer, into}, part.count, last,
-                  kWholeStep});
+    last =
+        s.add({StepKind::Copy, -1, {kSendBuffer, part.offset}, {kScratchBuffer, into}, part.count, last, kWholeStep});
     into += part.count;
   }
   return last;
@@ -65,7 +65,12 @@ int emitReduceScatter(Schedule& s, int rank, int n, const Blocks& blocks, int la
   const Region work{kScratchBuffer, 0};
   for (int k = roundsFor(n) - 1; k >= 0; --k) {
     const int d = 1 << k, c = std::min(d, n - d);
-    s.add({StepKind::Send, (rank + d) % n, at(work, blocks.rotatedAt(d)), {}, blocks.rotatedCount(d, c), last,
+    s.add({StepKind::Send,
+           (rank + d) % n,
+           at(work, blocks.rotatedAt(d)),
+           {},
+           blocks.rotatedCount(d, c),
+           last,
            kWholeStep});
     last = s.add({StepKind::RecvReduce, (rank - d + n) % n, work, k == 0 ? result : work, blocks.rotatedCount(0, c),
                   last, kWholeStep});

@@ -73,10 +73,14 @@ int emitHalvingReduceScatter(Schedule& s, int v, int p, const std::function<int(
     const int keepLo = (v & mask) ? lo + half : lo, sendLo = (v & mask) ? lo : lo + half;
     const size_t sendAt = blockStart(sendLo), sendCount = blockStart(sendLo + half) - sendAt;
     const size_t keepAt = blockStart(keepLo), keepCount = blockStart(keepLo + half) - keepAt;
-    s.add({StepKind::Send, peer, {input.buffer, input.offset + sendAt}, {}, sendCount, last,
-                sendAt - producedAt});
-    last = s.add({StepKind::RecvReduce, peer, {input.buffer, input.offset + keepAt},
-                       {work.buffer, work.offset + keepAt}, keepCount, last, keepAt - producedAt});
+    s.add({StepKind::Send, peer, {input.buffer, input.offset + sendAt}, {}, sendCount, last, sendAt - producedAt});
+    last = s.add({StepKind::RecvReduce,
+                  peer,
+                  {input.buffer, input.offset + keepAt},
+                  {work.buffer, work.offset + keepAt},
+                  keepCount,
+                  last,
+                  keepAt - producedAt});
     producedAt = keepAt;
     input = work;
     lo = keepLo, len = half;
@@ -98,8 +102,13 @@ int emitDoublingAllGather(Schedule& s, int v, int p, const std::function<int(int
     const int theirs = (v & *it) ? lo - len : lo + len;
     const size_t myAt = blockStart(lo), theirAt = blockStart(theirs);
     s.add({StepKind::Send, peer, {work.buffer, work.offset + myAt}, {}, blockStart(lo + len) - myAt, last, kWholeStep});
-    last = s.add({StepKind::Recv, peer, {}, {work.buffer, work.offset + theirAt}, blockStart(theirs + len) - theirAt,
-                  last, kWholeStep});
+    last = s.add({StepKind::Recv,
+                  peer,
+                  {},
+                  {work.buffer, work.offset + theirAt},
+                  blockStart(theirs + len) - theirAt,
+                  last,
+                  kWholeStep});
     lo = std::min(lo, theirs), len *= 2;
   }
   return last;
@@ -125,8 +134,8 @@ Schedule halvingDoublingAllReduce(int rank, int n, size_t count, bool nearestFir
 
 bool powerOfTwo(int n) { return (n & (n - 1)) == 0; }
 
-int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input,
-                                 Region output, size_t count, int inputReady) {
+int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input, Region output,
+                                 size_t count, int inputReady) {
   const Folding f(index, static_cast<int>(members.size()));
   if (f.folded()) {  // hand the input over; the result comes back (input and output may be one region)
     const int sent = s.add({StepKind::Send, members[index + 1], input, {}, count, inputReady});
@@ -219,15 +228,30 @@ Schedule bruckAllGather(int rank, int n, size_t count) {
     const size_t blocks = static_cast<size_t>(distance < n - distance ? distance : n - distance);
     const int to = ((rank - distance) % n + n) % n, from = (rank + distance) % n;
     s.add({StepKind::Send, to, {kScratchBuffer, 0}, {}, blocks * count, last, kWholeStep});
-    last = s.add({StepKind::Recv, from, {}, {kScratchBuffer, static_cast<size_t>(distance) * count},
-                       blocks * count, last, kWholeStep});
+    last = s.add({StepKind::Recv,
+                  from,
+                  {},
+                  {kScratchBuffer, static_cast<size_t>(distance) * count},
+                  blocks * count,
+                  last,
+                  kWholeStep});
   }
   // Unrotate: scratch blocks [0, n - rank) belong at rank.., the rest at 0..
   const size_t head = static_cast<size_t>(n - rank) * count;
-  s.add({StepKind::Copy, -1, {kScratchBuffer, 0}, {kRecvBuffer, static_cast<size_t>(rank) * count}, head,
-              last, kWholeStep});
-  s.add({StepKind::Copy, -1, {kScratchBuffer, head}, {kRecvBuffer, 0}, static_cast<size_t>(rank) * count,
-              last, kWholeStep});
+  s.add({StepKind::Copy,
+         -1,
+         {kScratchBuffer, 0},
+         {kRecvBuffer, static_cast<size_t>(rank) * count},
+         head,
+         last,
+         kWholeStep});
+  s.add({StepKind::Copy,
+         -1,
+         {kScratchBuffer, head},
+         {kRecvBuffer, 0},
+         static_cast<size_t>(rank) * count,
+         last,
+         kWholeStep});
   return s;
 }
 
@@ -319,9 +343,7 @@ Price allReduceCost(double s, const FabricModel& m) {
 }
 
 // log2(p) halving rounds and a copy out of scratch.
-Price reduceScatterCost(double s, const FabricModel& m) {
-  return blockRoundsCost(s, m, log2Floor(m.nranks) + 1, true);
-}
+Price reduceScatterCost(double s, const FabricModel& m) { return blockRoundsCost(s, m, log2Floor(m.nranks) + 1, true); }
 
 }  // namespace halving_doubling
 

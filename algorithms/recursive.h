@@ -18,8 +18,8 @@ bool powerOfTwo(int n);  // 1, 2, 4, ...: rank or node counts these schedules ru
 // The power-of-two core of a rank count and this rank's place in it. Of the first 2 * extra ranks, the even
 // ones fold into their odd neighbour and sit out the core rounds. Also the nodes along a hierarchical rail.
 struct Folding {
-  int core;    // largest power of two <= nranks
-  int extra;   // nranks - core
+  int core;              // largest power of two <= nranks
+  int extra;             // nranks - core
   int virtualRank = -1;  // rank within the core, -1 for a folded rank
 
   Folding(int rank, int nranks) : core(1), extra(0) {
@@ -40,8 +40,8 @@ struct Folding {
 // they fold as above), e.g. along a rail of the hierarchical AllReduce: reads `input`, whose element i step
 // `inputReady` produces as its element i (-1: ready), and leaves the sum in `output` (which may be `input`).
 // Returns the last step that writes `output`, which finishes only once the whole result is there.
-int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input,
-                                 Region output, size_t count, int inputReady);
+int emitHalvingDoublingAllReduce(Schedule& s, const std::vector<int>& members, int index, Region input, Region output,
+                                 size_t count, int inputReady);
 
 // Recursive doubling (rd): AllReduce in log2(p) rounds, each exchanging and reducing the whole buffer (lowest
 // latency for small messages); AllGather in log2(p) rounds doubling the blocks exchanged (a folded pair's two

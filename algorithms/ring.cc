@@ -41,27 +41,30 @@ int emitRingReduceScatter(Schedule& s, const RingPeers& ring, Region input, Regi
     // The first send and every reduction read the input: they wait for it. Later sends forward what the
     // previous step reduced.
     if (j == 0)
-      s.add({StepKind::Send, ring.next, shifted(input, out.offset), {}, out.count, inputReady.step,
+      s.add({StepKind::Send,
+             ring.next,
+             shifted(input, out.offset),
+             {},
+             out.count,
+             inputReady.step,
              gateOffset(inputReady, out.offset)});
-    else
-      s.add({StepKind::Send, ring.next, shifted(output, out.offset), {}, out.count, lastRecv});
+    else s.add({StepKind::Send, ring.next, shifted(output, out.offset), {}, out.count, lastRecv});
     lastRecv = s.add({StepKind::RecvReduce, ring.prev, shifted(input, in.offset), shifted(output, in.offset), in.count,
                       inputReady.step, gateOffset(inputReady, in.offset)});
   }
   return lastRecv;
 }
 
-int emitRingAllGather(Schedule& s, const RingPeers& ring, Region output, size_t count, Gate ownedReady,
-                      bool joinable) {
+int emitRingAllGather(Schedule& s, const RingPeers& ring, Region output, size_t count, Gate ownedReady, bool joinable) {
   const int n = ring.size, me = ring.index;
   int last = ownedReady.step;
   for (int j = 0; j < n - 1; ++j) {
     const Segment out = segmentOf(count, n, mod(me + 1 - j, n));
     const Segment in = segmentOf(count, n, mod(me - j, n));
-    s.add({StepKind::Send, ring.next, shifted(output, out.offset), {}, out.count, last,
-           j == 0 ? ownedReady.offset : 0});
-    last = s.add({StepKind::Recv, ring.prev, {}, shifted(output, in.offset), in.count, joinable ? last : -1,
-                  kWholeStep});
+    s.add(
+        {StepKind::Send, ring.next, shifted(output, out.offset), {}, out.count, last, j == 0 ? ownedReady.offset : 0});
+    last =
+        s.add({StepKind::Recv, ring.prev, {}, shifted(output, in.offset), in.count, joinable ? last : -1, kWholeStep});
   }
   return last;
 }

@@ -40,7 +40,8 @@ struct Gate {
 
 // Reduce-scatter of `count` elements (from `input`, partial sums into `output`): this rank ends with segment
 // (index + 1) % size of `output` fully reduced. Returns the step that produced it.
-int emitRingReduceScatter(Schedule& s, const RingPeers& ring, Region input, Region output, size_t count, Gate inputReady);
+int emitRingReduceScatter(Schedule& s, const RingPeers& ring, Region input, Region output, size_t count,
+                          Gate inputReady);
 // Allgather of the segments of `output`, this rank starting with segment (index + 1) % size. Returns the last
 // step. With `joinable`, each receive also waits for the previous one (the first for `ownedReady`), so the
 // returned step finishes only when the whole phase has, even when the last segment is empty.

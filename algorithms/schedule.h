@@ -38,8 +38,8 @@ struct Step {
   int peer = -1;
   Region src;
   Region dst;
-  size_t count = 0;  // elements
-  int after = -1;    // index of the step whose finished prefix gates this one
+  size_t count = 0;        // elements
+  int after = -1;          // index of the step whose finished prefix gates this one
   size_t afterOffset = 0;  // where this step's first element lies in step `after`'s elements
   // Set by buildSchedule on receives into the receive buffer that no step of the schedule reads back: an
   // output written once and left, which large copies may write past the cache.

@@ -3,6 +3,7 @@
  * Programs written against NCCL 2.28 compile against this header unchanged and link with -lnccl (which resolves
  * to libbraid). CUDA headers are optional: without them, cudaStream_t is declared exactly as CUDA's
  * driver_types.h declares it, so a later #include <cuda_runtime.h> still agrees with it. */
+/* clang-format off: laid out as NCCL's own header is, which users compare it with. */
 #ifndef NCCL_H_
 #define NCCL_H_
 
@@ -18,7 +19,7 @@ typedef struct CUstream_st* cudaStream_t;
 #define NCCL_PATCH 3
 #define NCCL_SUFFIX "braid"
 
-#define NCCL_VERSION(X, Y, Z) (((X) <= 2 && (Y) <= 8) ? (X) * 1000 + (Y) * 100 + (Z) : (X) * 10000 + (Y) * 100 + (Z))
+#define NCCL_VERSION(X, Y, Z) (((X) <= 2 && (Y) <= 8) ? (X)*1000 + (Y)*100 + (Z) : (X)*10000 + (Y)*100 + (Z))
 #define NCCL_VERSION_CODE NCCL_VERSION(NCCL_MAJOR, NCCL_MINOR, NCCL_PATCH)
 
 #ifdef __cplusplus
@@ -73,7 +74,6 @@ typedef enum {
 #define NCCL_CTA_POLICY_EFFICIENCY 0x01
 #define NCCL_CTA_POLICY_ZERO 0x02
 
-
 /* Communicator configuration (NCCL 2.28 layout). The library reads only the fields that fit in `size`, so
  * programs built against older or newer layouts keep working. */
 typedef struct ncclConfig_v22800 {
@@ -96,12 +96,12 @@ typedef struct ncclConfig_v22800 {
   int nvlinkCentricSched;
 } ncclConfig_t;
 
-#define NCCL_CONFIG_INITIALIZER                                                                                    \
-  {                                                                                                                \
-    sizeof(ncclConfig_t), NCCL_API_MAGIC, NCCL_VERSION_CODE, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT,         \
-        NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_PTR, NCCL_CONFIG_UNDEF_INT,                \
-        NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_PTR, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT,                \
-        NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT                 \
+#define NCCL_CONFIG_INITIALIZER                                                                                        \
+  {                                                                                                                    \
+    sizeof(ncclConfig_t), NCCL_API_MAGIC, NCCL_VERSION_CODE, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT,             \
+        NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_PTR, NCCL_CONFIG_UNDEF_INT,                    \
+        NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_PTR, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT,                    \
+        NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT                     \
   }
 
 typedef enum { ncclNumOps_dummy = 5 } ncclRedOp_dummy_t;
@@ -116,15 +116,20 @@ typedef enum BRAID_ENUM_BASE {
 } ncclRedOp_t;
 
 typedef enum BRAID_ENUM_BASE {
-  ncclInt8 = 0, ncclChar = 0,
+  ncclInt8 = 0,
+  ncclChar = 0,
   ncclUint8 = 1,
-  ncclInt32 = 2, ncclInt = 2,
+  ncclInt32 = 2,
+  ncclInt = 2,
   ncclUint32 = 3,
   ncclInt64 = 4,
   ncclUint64 = 5,
-  ncclFloat16 = 6, ncclHalf = 6,
-  ncclFloat32 = 7, ncclFloat = 7,
-  ncclFloat64 = 8, ncclDouble = 8,
+  ncclFloat16 = 6,
+  ncclHalf = 6,
+  ncclFloat32 = 7,
+  ncclFloat = 7,
+  ncclFloat64 = 8,
+  ncclDouble = 8,
   ncclBfloat16 = 9,
   ncclFloat8e4m3 = 10,
   ncclFloat8e5m2 = 11,
@@ -134,18 +139,20 @@ typedef enum BRAID_ENUM_BASE {
 typedef enum BRAID_ENUM_BASE { ncclScalarDevice = 0, ncclScalarHostImmediate = 1 } ncclScalarResidence_t;
 
 /* Every entry point also exists with a `p` prefix (the NCCL profiling interface). */
-#define BRAID_NCCL_DECLARE(ret, name, args) ret name args; ret p##name args
+#define BRAID_NCCL_DECLARE(ret, name, args)                                                                            \
+  ret name args;                                                                                                       \
+  ret p##name args
 
 BRAID_NCCL_DECLARE(ncclResult_t, ncclMemAlloc, (void** ptr, size_t size));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclMemFree, (void* ptr));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclGetVersion, (int* version));
-BRAID_NCCL_DECLARE(ncclResult_t, ncclGetUniqueId, (ncclUniqueId* uniqueId));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclGetUniqueId, (ncclUniqueId * uniqueId));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommInitRankConfig,
-                   (ncclComm_t* comm, int nranks, ncclUniqueId commId, int rank, ncclConfig_t* config));
-BRAID_NCCL_DECLARE(ncclResult_t, ncclCommInitRank, (ncclComm_t* comm, int nranks, ncclUniqueId commId, int rank));
-BRAID_NCCL_DECLARE(ncclResult_t, ncclCommInitAll, (ncclComm_t* comm, int ndev, const int* devlist));
+                   (ncclComm_t * comm, int nranks, ncclUniqueId commId, int rank, ncclConfig_t* config));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommInitRank, (ncclComm_t * comm, int nranks, ncclUniqueId commId, int rank));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommInitAll, (ncclComm_t * comm, int ndev, const int* devlist));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommInitRankScalable,
-                   (ncclComm_t* newcomm, int nranks, int myrank, int nId, ncclUniqueId* commIds,
+                   (ncclComm_t * newcomm, int nranks, int myrank, int nId, ncclUniqueId* commIds,
                     ncclConfig_t* config));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommFinalize, (ncclComm_t comm));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommDestroy, (ncclComm_t comm));
@@ -161,7 +168,7 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclCommUserRank, (const ncclComm_t comm, int* 
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommRegister, (const ncclComm_t comm, void* buff, size_t size, void** handle));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommDeregister, (const ncclComm_t comm, void* handle));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclRedOpCreatePreMulSum,
-                   (ncclRedOp_t* op, void* scalar, ncclDataType_t datatype, ncclScalarResidence_t residence,
+                   (ncclRedOp_t * op, void* scalar, ncclDataType_t datatype, ncclScalarResidence_t residence,
                     ncclComm_t comm));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclRedOpDestroy, (ncclRedOp_t op, ncclComm_t comm));
 
@@ -169,8 +176,7 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclReduce,
                    (const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype, ncclRedOp_t op,
                     int root, ncclComm_t comm, cudaStream_t stream));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclBcast,
-                   (void* buff, size_t count, ncclDataType_t datatype, int root, ncclComm_t comm,
-                    cudaStream_t stream));
+                   (void* buff, size_t count, ncclDataType_t datatype, int root, ncclComm_t comm, cudaStream_t stream));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclBroadcast,
                    (const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype, int root,
                     ncclComm_t comm, cudaStream_t stream));
@@ -178,11 +184,11 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclAllReduce,
                    (const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype, ncclRedOp_t op,
                     ncclComm_t comm, cudaStream_t stream));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclReduceScatter,
-                   (const void* sendbuff, void* recvbuff, size_t recvcount, ncclDataType_t datatype,
-                    ncclRedOp_t op, ncclComm_t comm, cudaStream_t stream));
-BRAID_NCCL_DECLARE(ncclResult_t, ncclAllGather,
-                   (const void* sendbuff, void* recvbuff, size_t sendcount, ncclDataType_t datatype,
+                   (const void* sendbuff, void* recvbuff, size_t recvcount, ncclDataType_t datatype, ncclRedOp_t op,
                     ncclComm_t comm, cudaStream_t stream));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclAllGather,
+                   (const void* sendbuff, void* recvbuff, size_t sendcount, ncclDataType_t datatype, ncclComm_t comm,
+                    cudaStream_t stream));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclAlltoAll,
                    (const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype, ncclComm_t comm,
                     cudaStream_t stream));
@@ -217,3 +223,4 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupEnd, (void));
 #endif
 
 #endif /* NCCL_H_ */
+/* clang-format on */

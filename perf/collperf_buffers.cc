@@ -77,7 +77,8 @@ void Buffers::allocate(size_t bytes) {
     const size_t pages = (bytes + 4095) / 4096 * 4096;
     hostSend_ = static_cast<char*>(std::aligned_alloc(4096, pages));
     hostRecv_ = static_cast<char*>(std::aligned_alloc(4096, pages));
-    if (!hostSend_ || !hostRecv_) throw std::runtime_error("out of host memory for " + std::to_string(bytes) + " bytes");
+    if (!hostSend_ || !hostRecv_)
+      throw std::runtime_error("out of host memory for " + std::to_string(bytes) + " bytes");
   }
 #ifdef BRAID_COLLPERF_CUDA
   if (onDevice_) {

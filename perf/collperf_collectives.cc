@@ -102,10 +102,12 @@ void fillInputs(const CallContext& c) {
     case Collective::AllReduce:
     case Collective::Reduce:
     case Collective::ReduceScatter:
-      for (size_t i = 0; i < c.shape.sendElems; ++i) reference::storeValue(c.type, in, i, reductionInput(c.type, c.op, r, i));
+      for (size_t i = 0; i < c.shape.sendElems; ++i)
+        reference::storeValue(c.type, in, i, reductionInput(c.type, c.op, r, i));
       return;
     case Collective::Broadcast:
-      for (size_t i = 0; i < count; ++i) reference::storeValue(c.type, in, i, movementValue(c.type, r == c.root ? r : -1, i));
+      for (size_t i = 0; i < count; ++i)
+        reference::storeValue(c.type, in, i, movementValue(c.type, r == c.root ? r : -1, i));
       return;
     case Collective::AlltoAll:
       for (int p = 0; p < n; ++p)

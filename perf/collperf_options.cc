@@ -20,9 +20,9 @@ std::vector<ncclDataType_t> parseTypes(const std::string& text) {
   for (int t = 0; t < ncclNumTypes; ++t) all.push_back(static_cast<ncclDataType_t>(t));
   if (text == "all") return all;
   static const std::pair<const char*, ncclDataType_t> aliases[] = {
-      {"char", ncclInt8}, {"int", ncclInt32}, {"float16", ncclFloat16}, {"fp16", ncclFloat16},
-      {"float32", ncclFloat32}, {"float64", ncclFloat64}, {"bf16", ncclBfloat16}, {"fp8e4m3", ncclFloat8e4m3},
-      {"fp8e5m2", ncclFloat8e5m2}};
+      {"char", ncclInt8},     {"int", ncclInt32},          {"float16", ncclFloat16},
+      {"fp16", ncclFloat16},  {"float32", ncclFloat32},    {"float64", ncclFloat64},
+      {"bf16", ncclBfloat16}, {"fp8e4m3", ncclFloat8e4m3}, {"fp8e5m2", ncclFloat8e5m2}};
   for (ncclDataType_t t : all)
     if (text == dataTypeName(t)) return {t};
   for (auto& [name, type] : aliases)
@@ -54,7 +54,8 @@ Options parseOptions(int argc, char** argv) {
   Options o;
   std::string minBytes = "32M", maxBytes = "32M", stepBytes = "1M", types = "float", ops = "sum";
   CLI::App app{"collperf: collective bandwidth sweep (nccl-tests compatible)", "collperf"};
-  app.add_option("collective", o.collective, "allreduce|allgather|reducescatter|broadcast|reduce|alltoall|gather|scatter|sendrecv")
+  app.add_option("collective", o.collective,
+                 "allreduce|allgather|reducescatter|broadcast|reduce|alltoall|gather|scatter|sendrecv")
       ->required()
       ->check(CLI::IsMember(kCollectives));
   app.add_option("-b,--minbytes", minBytes, "smallest size (8, 64K, 1M, 1G)");
@@ -66,11 +67,14 @@ Options parseOptions(int argc, char** argv) {
   app.add_option("-m,--agg_iters", o.aggIters, "operations aggregated in one group")->check(CLI::PositiveNumber);
   app.add_option("-c,--check", o.check, "check results (0/1)")->check(CLI::Range(0, 1));
   app.add_option("-o,--op", ops, "sum|prod|max|min|avg|mulsum|all");
-  app.add_option("-d,--datatype", types, "int8|uint8|int32|uint32|int64|uint64|half|float|double|bfloat16|f8e4m3|f8e5m2|all");
+  app.add_option("-d,--datatype", types,
+                 "int8|uint8|int32|uint32|int64|uint64|half|float|double|bfloat16|f8e4m3|f8e5m2|all");
   app.add_option("-r,--root", o.root, "root rank")->check(CLI::NonNegativeNumber);
-  app.add_option("-z,--blocking", o.blocking, "with --host-stream: synchronize after each call (0/1)")->check(CLI::Range(0, 1));
+  app.add_option("-z,--blocking", o.blocking, "with --host-stream: synchronize after each call (0/1)")
+      ->check(CLI::Range(0, 1));
   app.add_option("-a,--average", o.average, "report time of 0 rank 0, 1 mean, 2 min, 3 max")->check(CLI::Range(0, 3));
-  app.add_option("-T,--timeout", o.timeoutSeconds, "seconds without progress before an operation fails")->check(CLI::NonNegativeNumber);
+  app.add_option("-T,--timeout", o.timeoutSeconds, "seconds without progress before an operation fails")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--np", o.localRanks, "fork this many local ranks")->check(CLI::Range(1, 1024));
   app.add_flag("--host-stream", o.hostStream, "issue through a Braid host stream instead of the NULL stream");
   app.add_option("-R,--local_register", o.localRegister,

@@ -20,12 +20,12 @@ struct Options {
   std::vector<reference::TestOp> ops = {reference::TestOp::Sum};
   std::vector<ncclDataType_t> types = {ncclFloat32};
   int root = 0;
-  int blocking = 0;      // -z: with --host-stream, synchronize after every call
-  int average = 1;       // -a: 0 rank 0, 1 mean, 2 min, 3 max over ranks
+  int blocking = 0;        // -z: with --host-stream, synchronize after every call
+  int average = 1;         // -a: 0 rank 0, 1 mean, 2 min, 3 max over ranks
   int timeoutSeconds = 0;  // -T
-  int localRanks = 1;    // -np
+  int localRanks = 1;      // -np
   bool hostStream = false;
-  bool host = false;  // --host: host memory even where a GPU is visible
+  bool host = false;      // --host: host memory even where a GPU is visible
   int localRegister = 0;  // -R 1: host buffers from ncclMemAlloc, registered (peers on the host use them in place)
   std::string jsonFile;
 };

@@ -27,7 +27,11 @@ struct Measurement {
 class Sweep {
  public:
   Sweep(const Options& o, ncclComm_t comm, int rank, int nranks)
-      : o_(o), comm_(comm), rank_(rank), nranks_(nranks), collective_(parseCollective(o.collective)),
+      : o_(o),
+        comm_(comm),
+        rank_(rank),
+        nranks_(nranks),
+        collective_(parseCollective(o.collective)),
         buffers_(o.host, o.hostStream, o.localRegister ? comm : nullptr) {}
 
   int run();
@@ -121,10 +125,11 @@ Measurement Sweep::measure(CallContext& call) {
 
 void Sweep::printHeader() const {
   std::printf("# Collective test starting: collperf %s\n", o_.collective.c_str());
-  std::printf("# nThread 1 nGpus 1 minBytes %zu maxBytes %zu step: %g(%s) warmup iters: %d iters: %d agg iters: %d "
-              "validation: %d graph: 0\n#\n# Using devices\n",
-              o_.minBytes, o_.maxBytes, o_.stepFactor > 1 ? o_.stepFactor : static_cast<double>(o_.stepBytes),
-              o_.stepFactor > 1 ? "factor" : "bytes", o_.warmupIters, o_.iters, o_.aggIters, o_.check);
+  std::printf(
+      "# nThread 1 nGpus 1 minBytes %zu maxBytes %zu step: %g(%s) warmup iters: %d iters: %d agg iters: %d "
+      "validation: %d graph: 0\n#\n# Using devices\n",
+      o_.minBytes, o_.maxBytes, o_.stepFactor > 1 ? o_.stepFactor : static_cast<double>(o_.stepBytes),
+      o_.stepFactor > 1 ? "factor" : "bytes", o_.warmupIters, o_.iters, o_.aggIters, o_.check);
 }
 
 int Sweep::run() {
@@ -143,8 +148,8 @@ int Sweep::run() {
     std::printf("#\n#%75s%36s\n", "out-of-place", "in-place");
     std::printf("#%11s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s\n", "size", "count", "type",
                 "redop", "root", "time", "algbw", "busbw", "#wrong", "time", "algbw", "busbw", "#wrong");
-    std::printf("#%11s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s\n", "(B)", "(elements)", "", "",
-                "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", "");
+    std::printf("#%11s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s\n", "(B)", "(elements)", "", "", "",
+                "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", "");
   }
   allocate();
   long long wrongTotal = 0;
@@ -161,9 +166,19 @@ int Sweep::run() {
         check(ncclRedOpCreatePreMulSum(&ncclOp, scalar, type, ncclScalarHostImmediate, comm_), "PreMulSum");
       }
       for (size_t bytes : sizes()) {
-        CallContext call{collective_, comm_, rank_, nranks_, rooted(collective_) ? o_.root : -1, type, op, ncclOp,
-                         rowShape(collective_, bytes, dataTypeSize(type), nranks_), buffers_.send(), buffers_.recv(),
-                         false, buffers_.stream()};
+        CallContext call{collective_,
+                         comm_,
+                         rank_,
+                         nranks_,
+                         rooted(collective_) ? o_.root : -1,
+                         type,
+                         op,
+                         ncclOp,
+                         rowShape(collective_, bytes, dataTypeSize(type), nranks_),
+                         buffers_.send(),
+                         buffers_.recv(),
+                         false,
+                         buffers_.stream()};
         Measurement outOfPlace = measure(call);
         Measurement inPlace;
         if (hasInPlace(collective_)) {
@@ -174,8 +189,11 @@ int Sweep::run() {
         const size_t rowBytes = call.shape.rowElems * dataTypeSize(type);
         std::printf("%12zu  %12zu  %8s  %6s  %6d", rowBytes, call.shape.rowElems, dataTypeName(type),
                     reducing ? reference::testOpName(op) : "none", call.root);
-        nlohmann::json row = {{"size", rowBytes}, {"count", call.shape.rowElems}, {"type", dataTypeName(type)},
-                              {"redop", reducing ? reference::testOpName(op) : "none"}, {"root", call.root}};
+        nlohmann::json row = {{"size", rowBytes},
+                              {"count", call.shape.rowElems},
+                              {"type", dataTypeName(type)},
+                              {"redop", reducing ? reference::testOpName(op) : "none"},
+                              {"root", call.root}};
         for (int placement = 0; placement < 2; ++placement) {
           const Measurement& m = placement == 0 ? outOfPlace : inPlace;
           const bool present = placement == 0 || hasInPlace(collective_);
@@ -207,9 +225,9 @@ int Sweep::run() {
     std::printf("# Out of bounds values : %lld %s\n", wrongTotal, wrongTotal == 0 ? "OK" : "FAILED");
     std::printf("# Avg bus bandwidth    : %g \n#\n", avgBusbw);
     if (!o_.jsonFile.empty()) {
-      nlohmann::json doc = {{"collective", o_.collective}, {"nranks", nranks_},  {"results", rows_},
-                            {"out_of_bounds", wrongTotal},  {"avg_busbw_GBps", avgBusbw},
-                            {"iters", o_.iters},            {"warmup_iters", o_.warmupIters}};
+      nlohmann::json doc = {{"collective", o_.collective},   {"nranks", nranks_},          {"results", rows_},
+                            {"out_of_bounds", wrongTotal},   {"avg_busbw_GBps", avgBusbw}, {"iters", o_.iters},
+                            {"warmup_iters", o_.warmupIters}};
       std::ofstream(o_.jsonFile) << doc.dump(2) << "\n";
     }
   }

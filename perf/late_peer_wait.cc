@@ -71,8 +71,9 @@ int main(int argc, char** argv) {
   int status = 0;
   waitpid(child, &status, 0);
   std::sort(latencies.begin(), latencies.end());
-  std::printf("peer %d ms late, %d rounds: rank 0 returns %.1f us (median; max %.1f) after the peer arrives, "
-              "and used %.1f%% of a core while it waited\n",
-              delayMs, rounds, latencies[latencies.size() / 2], latencies.back(), 100 * burned / waited);
+  std::printf(
+      "peer %d ms late, %d rounds: rank 0 returns %.1f us (median; max %.1f) after the peer arrives, "
+      "and used %.1f%% of a core while it waited\n",
+      delayMs, rounds, latencies[latencies.size() / 2], latencies.back(), 100 * burned / waited);
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

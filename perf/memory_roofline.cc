@@ -38,8 +38,7 @@ int main(int argc, char** argv) {
   const int processes = argc > 1 ? std::atoi(argv[1]) : 2;
   const size_t bytes = (argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 256) << 20;
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 5;
-  auto* shared = static_cast<char*>(
-      mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  auto* shared = static_cast<char*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   if (shared == MAP_FAILED) return 1;
   auto* alone = new (shared) std::atomic<int>(0);
   std::printf("memcpy of %zu MiB, best of %d: one process %.1f GB/s\n", bytes >> 20, rounds,

@@ -6,7 +6,8 @@
 
 int main(int argc, char** argv) {
   int rank, nranks;
-  size_t minBytes = argc > 1 ? strtoull(argv[1], NULL, 10) : 8, maxBytes = argc > 2 ? strtoull(argv[2], NULL, 10) : 1 << 26;
+  size_t minBytes = argc > 1 ? strtoull(argv[1], NULL, 10) : 8,
+         maxBytes = argc > 2 ? strtoull(argv[2], NULL, 10) : 1 << 26;
   int iters = argc > 3 ? atoi(argv[3]) : 20, warmup = 5;
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -24,7 +25,8 @@ int main(int argc, char** argv) {
     MPI_Allreduce(&seconds, &mean, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     mean /= nranks;
     double algbw = (double)count * 4 / mean / 1e9;
-    if (rank == 0) printf("%zu %.3f %.3f %.3f\n", (size_t)count * 4, mean * 1e6, algbw, algbw * 2.0 * (nranks - 1) / nranks);
+    if (rank == 0)
+      printf("%zu %.3f %.3f %.3f\n", (size_t)count * 4, mean * 1e6, algbw, algbw * 2.0 * (nranks - 1) / nranks);
   }
   free(send);
   free(recv);

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ ninja-build pkg-config libgtest-dev libcli11-dev nlohmann-json3-dev libfp16-dev
+packages=(cmake g++ ninja-build pkg-config clang-format libgtest-dev libcli11-dev nlohmann-json3-dev libfp16-dev
           libopenmpi-dev openmpi-bin clang libclang-rt-14-dev libhwloc-dev libpugixml-dev
           libibverbs-dev libfabric-dev libfabric-bin nftables graphviz python3-dev python3-torch libtorch-dev pybind11-dev)
 missing=()

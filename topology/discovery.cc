@@ -157,7 +157,8 @@ void augmentFromSysfs(XmlElement& system, const std::string& root) {
     if (std::string rate = readLine(port / "rate"); !rate.empty()) net->set("speed", std::to_string(rateMbps(rate)));
     if (std::string layer = readLine(port / "link_layer"); !layer.empty())
       net->set("link_layer", layer == "InfiniBand" ? "infiniband" : "ethernet");
-    if (std::string state = readLine(port / "state"); !state.empty()) net->set("state", state.substr(state.find(' ') + 1));
+    if (std::string state = readLine(port / "state"); !state.empty())
+      net->set("state", state.substr(state.find(' ') + 1));
     if (std::string gid = readLine(port / "gids/0"); !gid.empty()) net->set("gid", gid);
   }
 }

@@ -12,10 +12,10 @@ namespace {
 
 // Defaults per link when a file gives no bandwidth; sources and caveats in docs/topology.md.
 constexpr LinkKindInfo kInfos[kLinkKinds] = {
-    {"pcie", "PCI", 12.0, 1.0, "black"},       {"nvlink", "NV", 25.0, 0.5, "green4"},
-    {"hccs", "HCCS", 56.0, 0.6, "red3"},       {"mlulink", "MLU", 50.0, 0.6, "blue3"},
+    {"pcie", "PCI", 12.0, 1.0, "black"},           {"nvlink", "NV", 25.0, 0.5, "green4"},
+    {"hccs", "HCCS", 56.0, 0.6, "red3"},           {"mlulink", "MLU", 50.0, 0.6, "blue3"},
     {"metaxlink", "MXL", 64.0, 0.6, "darkorange"}, {"mtlink", "MTL", 60.0, 0.6, "purple"},
-    {"xgmi", "XGMI", 46.0, 0.6, "brown"},      {"sys", "SYS", 10.0, 2.0, "gray40"},
+    {"xgmi", "XGMI", 46.0, 0.6, "brown"},          {"sys", "SYS", 10.0, 2.0, "gray40"},
     {"net", "NET", 12.5, 5.0, "steelblue"},
 };
 
@@ -82,7 +82,9 @@ class Builder {
     const std::string id = lowercase(busId);
     if (!id.empty()) {
       auto [it, fresh] = byBusId_.emplace(id, static_cast<int>(g_.nodes.size()));
-      if (!fresh) failAt(file_, line, "duplicate busid " + id + " (first at line " + std::to_string(g_.nodes[it->second].line) + ")");
+      if (!fresh)
+        failAt(file_, line,
+               "duplicate busid " + id + " (first at line " + std::to_string(g_.nodes[it->second].line) + ")");
     }
     g_.nodes.push_back({kind, name, id, detail, host_, line});
     return static_cast<int>(g_.nodes.size()) - 1;
@@ -140,8 +142,9 @@ class Builder {
     double bw = pcieBandwidth(e.get("link_speed"), e.get("link_width"));
     if (bw <= 0) {
       bw = linkKindInfo(LinkKind::PCIe).linkBandwidth;
-      if (!assumedPcie_) g_.notes.push_back("PCIe link speed or width unknown for some devices: assumed " +
-                                            std::to_string(static_cast<int>(bw)) + " GB/s (Gen3 x16)");
+      if (!assumedPcie_)
+        g_.notes.push_back("PCIe link speed or width unknown for some devices: assumed " +
+                           std::to_string(static_cast<int>(bw)) + " GB/s (Gen3 x16)");
       assumedPcie_ = true;
     }
     const double lat = linkKindInfo(LinkKind::PCIe).latencyUs;
@@ -154,8 +157,8 @@ class Builder {
     }
     bool hasPci = std::any_of(e.children.begin(), e.children.end(), [](const XmlElement& c) { return c.tag == "pci"; });
     std::string detail = e.get("class");
-    int node = addNode(hasPci ? NodeKind::PciSwitch : NodeKind::PciDevice, (hasPci ? "PCI switch " : "PCI ") + busId, busId,
-                       detail, e.line);
+    int node = addNode(hasPci ? NodeKind::PciSwitch : NodeKind::PciDevice, (hasPci ? "PCI switch " : "PCI ") + busId,
+                       busId, detail, e.line);
     addLink(parent, node, LinkKind::PCIe, bw, lat);
     for (const XmlElement& child : e.children) {
       if (child.tag == "pci") pci(child, node);
@@ -169,7 +172,8 @@ class Builder {
     const std::string dev = e.get("dev", std::to_string(acceleratorCount_));
     ++acceleratorCount_;
     std::string name = e.get("name", acceleratorPrefix(vendor) + dev);
-    std::string detail = nvidia ? "NVIDIA sm_" + e.get("sm", "?") : vendor + (e.find("model") ? " " + e.get("model") : "");
+    std::string detail =
+        nvidia ? "NVIDIA sm_" + e.get("sm", "?") : vendor + (e.find("model") ? " " + e.get("model") : "");
     int node = addNode(NodeKind::Accelerator, name, busId, detail, e.line);
     const double sm = number(e, "sm", 0, file_);
     for (const XmlElement& l : e.children) {
@@ -177,16 +181,19 @@ class Builder {
         // NCCL's element: per-link bandwidth by generation (NVLink1 20 GB/s, later 25 GB/s per direction).
         double perLink = sm > 0 && sm < 70 ? 20.0 : 25.0;
         int count = linkCount(l, file_);
-        pending_.push_back({node, lowercase(l.get("target")), LinkKind::NVLink, count, number(l, "bw", perLink * count, file_),
-                            linkKindInfo(LinkKind::NVLink).latencyUs, l.get("tclass"), l.line});
+        pending_.push_back({node, lowercase(l.get("target")), LinkKind::NVLink, count,
+                            number(l, "bw", perLink * count, file_), linkKindInfo(LinkKind::NVLink).latencyUs,
+                            l.get("tclass"), l.line});
       } else if (l.tag == "link") {
         LinkKind kind;
         if (!parseLinkKind(lowercase(l.get("type")), kind) || !isVendorLink(kind))
-          failAt(file_, l.line, "<link> type=\"" + l.get("type") + "\" is not a vendor link (nvlink, hccs, mlulink, metaxlink, mtlink, xgmi)");
+          failAt(file_, l.line,
+                 "<link> type=\"" + l.get("type") +
+                     "\" is not a vendor link (nvlink, hccs, mlulink, metaxlink, mtlink, xgmi)");
         int count = linkCount(l, file_);
         double bw = number(l, "bw", linkKindInfo(kind).linkBandwidth * count, file_);
-        pending_.push_back({node, lowercase(l.get("target")), kind, count, bw, number(l, "lat", linkKindInfo(kind).latencyUs, file_),
-                            l.get("tclass"), l.line});
+        pending_.push_back({node, lowercase(l.get("target")), kind, count, bw,
+                            number(l, "lat", linkKindInfo(kind).latencyUs, file_), l.get("tclass"), l.line});
       }
     }
     return node;
@@ -224,16 +231,17 @@ class Builder {
         // all of them add up.
         if (linkSwitch_ < 0) linkSwitch_ = addNode(NodeKind::LinkSwitch, "NVSwitch", "", "link switch", p.line);
         target = linkSwitch_;
-        auto existing = std::find_if(g_.links.begin(), g_.links.end(), [&](const Link& l) {
-          return l.kind == p.kind && l.a == p.from && l.b == target;
-        });
+        auto existing = std::find_if(g_.links.begin(), g_.links.end(),
+                                     [&](const Link& l) { return l.kind == p.kind && l.a == p.from && l.b == target; });
         if (existing != g_.links.end()) {
           existing->count += p.count;
           existing->bandwidth += p.bandwidth;
           continue;
         }
       } else {
-        failAt(file_, p.line, "link target " + (p.target.empty() ? std::string("(none)") : p.target) + " is not a device in this system");
+        failAt(
+            file_, p.line,
+            "link target " + (p.target.empty() ? std::string("(none)") : p.target) + " is not a device in this system");
       }
       if (target == p.from) failAt(file_, p.line, "link from a device to itself");
       // Links are listed at both ends in NCCL files: keep one per pair and kind.
@@ -248,7 +256,8 @@ class Builder {
     if (nicBandwidth_.empty()) return;
     g_.nodes.push_back({NodeKind::Fabric, "network", "", "", -1, 0});
     int fabric = static_cast<int>(g_.nodes.size()) - 1;
-    for (auto [nic, bw] : nicBandwidth_) addLink(nic, fabric, LinkKind::Network, bw, linkKindInfo(LinkKind::Network).latencyUs);
+    for (auto [nic, bw] : nicBandwidth_)
+      addLink(nic, fabric, LinkKind::Network, bw, linkKindInfo(LinkKind::Network).latencyUs);
   }
 
   const std::string& file_;

@@ -16,11 +16,11 @@ enum class LinkKind { PCIe, NVLink, HCCS, MLULink, MetaXLink, MTLink, XGMI, CpuI
 constexpr int kLinkKinds = 9;
 
 struct LinkKindInfo {
-  const char* name;        // as written in files: "pcie", "nvlink", "hccs", ...
-  const char* pathClass;   // as the matrix shows it: PCI hops are classified separately; NVL, HCCS, MLU, ...
-  double linkBandwidth;    // GB/s per direction of one link, when the file gives none
-  double latencyUs;        // per hop
-  const char* color;       // for DOT
+  const char* name;       // as written in files: "pcie", "nvlink", "hccs", ...
+  const char* pathClass;  // as the matrix shows it: PCI hops are classified separately; NVL, HCCS, MLU, ...
+  double linkBandwidth;   // GB/s per direction of one link, when the file gives none
+  double latencyUs;       // per hop
+  const char* color;      // for DOT
 };
 const LinkKindInfo& linkKindInfo(LinkKind kind);
 bool parseLinkKind(const std::string& name, LinkKind& kind);
@@ -28,9 +28,9 @@ bool isVendorLink(LinkKind kind);
 
 struct Node {
   NodeKind kind;
-  std::string name;   // CPU0, GPU3, NPU5, mlx5_0, PCI 0000:1a:00.0, ...
-  std::string busId;  // lower case, empty when none
-  std::string detail; // model, vendor, speed: what renderers show next to the name
+  std::string name;    // CPU0, GPU3, NPU5, mlx5_0, PCI 0000:1a:00.0, ...
+  std::string busId;   // lower case, empty when none
+  std::string detail;  // model, vendor, speed: what renderers show next to the name
   int host = 0;
   int line = 0;
   double bandwidth = 0;  // GB/s: a NIC's port speed (0 for other nodes)

@@ -99,8 +99,8 @@ PathTable::PathTable(const Graph& g) : graph_(g), endpoints_(g.endpoints()), slo
       Path& p = paths_[s][t];
       const int target = endpoints_[t];
       const bool sameHost = g.nodes[target].host == g.nodes[source].host;
-      const bool overVendor = accelerator && g.nodes[target].kind == NodeKind::Accelerator && target != source &&
-                              vendor.via[target] >= 0;
+      const bool overVendor =
+          accelerator && g.nodes[target].kind == NodeKind::Accelerator && target != source && vendor.via[target] >= 0;
       const Search& r = overVendor ? vendor : sameHost ? local : remote;
       if (target != source && r.via[target] < 0) {
         p.pathClass = "-";  // unreachable

@@ -12,9 +12,9 @@
 namespace braid::topo {
 
 struct Path {
-  double bandwidth = 0;  // GB/s, the bottleneck
-  double latency = 0;    // microseconds, summed
-  std::vector<int> hops; // nodes from source to destination
+  double bandwidth = 0;    // GB/s, the bottleneck
+  double latency = 0;      // microseconds, summed
+  std::vector<int> hops;   // nodes from source to destination
   std::vector<int> links;  // the graph's links between them, in the same order (links[i] joins hops i and i+1)
   std::string pathClass;
 };
@@ -30,7 +30,7 @@ class PathTable {
  private:
   const Graph& graph_;
   std::vector<int> endpoints_;
-  std::vector<int> slot_;               // node -> index in endpoints_, or -1
+  std::vector<int> slot_;                 // node -> index in endpoints_, or -1
   std::vector<std::vector<Path>> paths_;  // [from slot][to slot]
 };
 

@@ -36,7 +36,8 @@ XmlElement build(const Server& s, const std::function<void(int, const std::vecto
   if (!s.sysBandwidth.empty()) system.set("sys_bw", s.sysBandwidth);
   const int devices = s.cpus * s.switchesPerCpu * s.devicesPerSwitch;
   std::vector<std::string> deviceBus;
-  for (int d = 0; d < devices; ++d) deviceBus.push_back(busId(0x10 + 0x10 * (d / s.devicesPerSwitch) + 1 + d % s.devicesPerSwitch));
+  for (int d = 0; d < devices; ++d)
+    deviceBus.push_back(busId(0x10 + 0x10 * (d / s.devicesPerSwitch) + 1 + d % s.devicesPerSwitch));
   std::vector<XmlElement*> deviceElements;
   int device = 0, nic = 0;
   for (int c = 0; c < s.cpus; ++c) {
@@ -45,26 +46,37 @@ XmlElement build(const Server& s, const std::function<void(int, const std::vecto
     for (int w = 0; w < s.switchesPerCpu; ++w) {
       const int sw = c * s.switchesPerCpu + w;
       XmlElement& pciSwitch = cpu.add("pci");
-      pciSwitch.attributes = {{"busid", busId(0x10 + 0x10 * sw)}, {"class", "0x060400"},
-                              {"link_speed", s.pcieSpeed}, {"link_width", std::to_string(s.pcieWidth)}};
+      pciSwitch.attributes = {{"busid", busId(0x10 + 0x10 * sw)},
+                              {"class", "0x060400"},
+                              {"link_speed", s.pcieSpeed},
+                              {"link_width", std::to_string(s.pcieWidth)}};
       for (int d = 0; d < s.devicesPerSwitch; ++d, ++device) {
         XmlElement& pci = pciSwitch.add("pci");
-        pci.attributes = {{"busid", deviceBus[device]}, {"class", s.deviceTag == "gpu" ? "0x030200" : "0x120000"},
-                          {"link_speed", s.pcieSpeed}, {"link_width", std::to_string(s.pcieWidth)}};
+        pci.attributes = {{"busid", deviceBus[device]},
+                          {"class", s.deviceTag == "gpu" ? "0x030200" : "0x120000"},
+                          {"link_speed", s.pcieSpeed},
+                          {"link_width", std::to_string(s.pcieWidth)}};
         XmlElement& dev = pci.add(s.deviceTag);
         if (s.deviceTag == "gpu") {
-          dev.attributes = {{"dev", std::to_string(device)}, {"sm", std::to_string(s.sm)}, {"rank", std::to_string(device)}, {"gdr", "1"}};
+          dev.attributes = {{"dev", std::to_string(device)},
+                            {"sm", std::to_string(s.sm)},
+                            {"rank", std::to_string(device)},
+                            {"gdr", "1"}};
         } else {
           dev.attributes = {{"dev", std::to_string(device)}, {"vendor", s.vendor}, {"model", s.model}};
         }
       }
       for (int n = 0; n < s.nicsPerSwitch; ++n, ++nic) {
         XmlElement& pci = pciSwitch.add("pci");
-        pci.attributes = {{"busid", busId(0x10 + 0x10 * sw + 8 + n)}, {"class", "0x020700"},
-                          {"link_speed", s.pcieSpeed}, {"link_width", std::to_string(s.pcieWidth)}};
+        pci.attributes = {{"busid", busId(0x10 + 0x10 * sw + 8 + n)},
+                          {"class", "0x020700"},
+                          {"link_speed", s.pcieSpeed},
+                          {"link_width", std::to_string(s.pcieWidth)}};
         XmlElement& net = pci.add("nic").add("net");
         net.attributes = {{"name", (s.linkLayer == "infiniband" ? "mlx5_" : "eth") + std::to_string(nic)},
-                          {"dev", std::to_string(nic)}, {"speed", std::to_string(s.nicMbps)}, {"port", "1"},
+                          {"dev", std::to_string(nic)},
+                          {"speed", std::to_string(s.nicMbps)},
+                          {"port", "1"},
                           {"link_layer", s.linkLayer}};
       }
     }
@@ -119,7 +131,8 @@ XmlElement atlas800tA2() {
   s.name = "atlas-800t-a2", s.cpus = 4, s.cpuVendor = "Huawei", s.cpuModel = "Kunpeng 920", s.arch = "aarch64";
   s.switchesPerCpu = 1, s.devicesPerSwitch = 2, s.nicsPerSwitch = 2, s.vendor = "huawei", s.model = "Ascend 910B";
   s.pcieSpeed = "32.0 GT/s PCIe", s.linkLayer = "ethernet";  // one 200 GbE RoCE port per NPU
-  return build(s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) { fullMesh(d, bus, dev, 8, "hccs", 56); });
+  return build(
+      s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) { fullMesh(d, bus, dev, 8, "hccs", 56); });
 }
 
 XmlElement mlu370x8() {
@@ -138,9 +151,11 @@ XmlElement mlu370x8() {
 XmlElement metaxC500() {
   // Two 4-GPU MetaXLink full meshes, one per CPU, joined only through PCIe and the CPU interconnect.
   Server s;
-  s.name = "metax-c500", s.cpuVendor = "Intel", s.cpuModel = "Xeon Platinum 8470", s.vendor = "metax",
-  s.model = "C500", s.pcieSpeed = "32.0 GT/s PCIe", s.nicsPerSwitch = 1;
-  return build(s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) { fullMesh(d, bus, dev, 4, "metaxlink", 64); });
+  s.name = "metax-c500", s.cpuVendor = "Intel", s.cpuModel = "Xeon Platinum 8470", s.vendor = "metax", s.model = "C500",
+  s.pcieSpeed = "32.0 GT/s PCIe", s.nicsPerSwitch = 1;
+  return build(s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) {
+    fullMesh(d, bus, dev, 4, "metaxlink", 64);
+  });
 }
 
 XmlElement mttS4000() {
@@ -148,14 +163,16 @@ XmlElement mttS4000() {
   s.name = "mtt-s4000", s.cpuVendor = "Intel", s.cpuModel = "Xeon Platinum 8380", s.vendor = "mthreads",
   s.model = "MTT S4000", s.nicsPerSwitch = 1;
   // MTLink 1.0: ~240 GB/s per card, spread over a 4-card bridge (3 peers).
-  return build(s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) { fullMesh(d, bus, dev, 4, "mtlink", 80); });
+  return build(
+      s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) { fullMesh(d, bus, dev, 4, "mtlink", 80); });
 }
 
 XmlElement hygonBw1000() {
   Server s;
   s.name = "hygon-bw1000", s.cpuVendor = "Hygon", s.cpuModel = "C86 7390", s.vendor = "hygon", s.model = "BW1000",
   s.nicsPerSwitch = 1, s.sysBandwidth = "16";
-  return build(s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) { fullMesh(d, bus, dev, 8, "xgmi", 46); });
+  return build(
+      s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) { fullMesh(d, bus, dev, 8, "xgmi", 46); });
 }
 
 XmlElement cpuNode() {
@@ -165,8 +182,10 @@ XmlElement cpuNode() {
     cpu.attributes = {{"numaid", std::to_string(c)}, {"arch", "x86_64"}, {"vendor", "Intel"}, {"model", "Xeon"}};
     if (c == 0) {
       XmlElement& pci = cpu.add("pci");
-      pci.attributes = {{"busid", "0000:3b:00.0"}, {"class", "0x020000"}, {"link_speed", "8.0 GT/s PCIe"}, {"link_width", "16"}};
-      pci.add("nic").add("net").attributes = {{"name", "eth0"}, {"dev", "0"}, {"speed", "100000"}, {"port", "1"}, {"link_layer", "ethernet"}};
+      pci.attributes = {
+          {"busid", "0000:3b:00.0"}, {"class", "0x020000"}, {"link_speed", "8.0 GT/s PCIe"}, {"link_width", "16"}};
+      pci.add("nic").add("net").attributes = {
+          {"name", "eth0"}, {"dev", "0"}, {"speed", "100000"}, {"port", "1"}, {"link_layer", "ethernet"}};
     }
   }
   return system;
@@ -179,9 +198,13 @@ struct Entry {
 
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> list = {
-      {{"dgx-a100", "NVIDIA DGX A100: 8x A100 (NVLink3 via NVSwitch, 12 x 25 GB/s), 2x EPYC 7742, 8x 200 Gb/s IB"}, dgxA100},
-      {{"dgx-h100", "NVIDIA DGX H100: 8x H100 (NVLink4 via NVSwitch, 18 x 25 GB/s), 2x Xeon 8480C, 8x 400 Gb/s IB"}, dgxH100},
-      {{"atlas-800t-a2", "Huawei Atlas 800T A2: 8x Ascend 910B, HCCS full mesh (56 GB/s links), 4x Kunpeng 920, 8x 200 GbE RoCE"}, atlas800tA2},
+      {{"dgx-a100", "NVIDIA DGX A100: 8x A100 (NVLink3 via NVSwitch, 12 x 25 GB/s), 2x EPYC 7742, 8x 200 Gb/s IB"},
+       dgxA100},
+      {{"dgx-h100", "NVIDIA DGX H100: 8x H100 (NVLink4 via NVSwitch, 18 x 25 GB/s), 2x Xeon 8480C, 8x 400 Gb/s IB"},
+       dgxH100},
+      {{"atlas-800t-a2",
+        "Huawei Atlas 800T A2: 8x Ascend 910B, HCCS full mesh (56 GB/s links), 4x Kunpeng 920, 8x 200 GbE RoCE"},
+       atlas800tA2},
       {{"mlu370-x8", "Cambricon: 4x MLU370-X8 cards (2 chips each), MLU-Link bridge (~200 GB/s per card)"}, mlu370x8},
       {{"metax-c500", "MetaX C500 8-GPU server: two 4-GPU MetaXLink full meshes joined over PCIe/SYS"}, metaxC500},
       {{"mtt-s4000", "Moore Threads: 8x MTT S4000, MTLink 1.0 (~240 GB/s per card) in two 4-card groups"}, mttS4000},

@@ -13,12 +13,13 @@ namespace {
 // Lane rate in Mb/s of ibv_port_attr::active_speed, and the lane count of active_width.
 long laneMbps(uint8_t speed) {
   switch (speed) {
-    case 1: return 2500;    // SDR
-    case 2: return 5000;    // DDR
-    case 4: case 8: return 10000;  // QDR, FDR10
-    case 16: return 14000;  // FDR
-    case 32: return 25000;  // EDR
-    case 64: return 50000;  // HDR
+    case 1: return 2500;  // SDR
+    case 2: return 5000;  // DDR
+    case 4:
+    case 8: return 10000;     // QDR, FDR10
+    case 16: return 14000;    // FDR
+    case 32: return 25000;    // EDR
+    case 64: return 50000;    // HDR
     case 128: return 100000;  // NDR
     default: return 0;
   }
@@ -54,16 +55,20 @@ std::vector<RdmaPort> listRdmaPorts() {
       for (uint8_t p = 1; p <= attr.phys_port_cnt; ++p) {
         ibv_port_attr port{};
         if (ibv_query_port(context, p, &port) != 0) continue;
-        RdmaPort r{ibv_get_device_name(devices[d]), p, ibv_port_state_str(port.state),
+        RdmaPort r{ibv_get_device_name(devices[d]),
+                   p,
+                   ibv_port_state_str(port.state),
                    port.link_layer == IBV_LINK_LAYER_ETHERNET ? "ethernet" : "infiniband",
-                   laneMbps(port.active_speed) * lanes(port.active_width), ""};
+                   laneMbps(port.active_speed) * lanes(port.active_width),
+                   ""};
         if (r.state.rfind("PORT_", 0) == 0) r.state = r.state.substr(5);
         ibv_gid gid{};
         if (ibv_query_gid(context, p, 0, &gid) == 0) {
           char text[48];
           const uint8_t* b = gid.raw;
-          std::snprintf(text, sizeof text, "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x", b[0], b[1],
-                        b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+          std::snprintf(text, sizeof text, "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x",
+                        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                        b[15]);
           r.gid = text;
         }
         result.push_back(r);

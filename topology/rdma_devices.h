@@ -12,10 +12,10 @@ namespace braid::topo {
 struct RdmaPort {
   std::string device;
   int port;
-  std::string state;       // "ACTIVE", "DOWN", ...
-  std::string linkLayer;   // "infiniband" or "ethernet"
-  long speedMbps;          // 0 when unknown
-  std::string gid;         // GID index 0, "fe80:..." form
+  std::string state;      // "ACTIVE", "DOWN", ...
+  std::string linkLayer;  // "infiniband" or "ethernet"
+  long speedMbps;         // 0 when unknown
+  std::string gid;        // GID index 0, "fe80:..." form
 };
 
 std::vector<RdmaPort> listRdmaPorts();

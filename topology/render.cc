@@ -90,12 +90,14 @@ std::string renderDot(const Graph& graph) {
     }
     std::string label = n.name + (n.detail.empty() ? "" : "\\n" + n.detail);
     if (graph.hosts.size() > 1 && n.host >= 0) label += "\\n" + graph.hosts[n.host];
-    out << "  n" << i << " [label=\"" << label << "\", shape=" << shape << ", style=filled, fillcolor=" << fill << "];\n";
+    out << "  n" << i << " [label=\"" << label << "\", shape=" << shape << ", style=filled, fillcolor=" << fill
+        << "];\n";
   }
   for (const Link& l : graph.links) {
     const LinkKindInfo& info = linkKindInfo(l.kind);
     out << "  n" << l.a << " -- n" << l.b << " [color=" << info.color << ", fontcolor=" << info.color
-        << (isVendorLink(l.kind) ? ", penwidth=2" : "") << ", label=\"" << info.name << " " << gbps(l.bandwidth) << " GB/s\"];\n";
+        << (isVendorLink(l.kind) ? ", penwidth=2" : "") << ", label=\"" << info.name << " " << gbps(l.bandwidth)
+        << " GB/s\"];\n";
   }
   out << "}\n";
   return out.str();
@@ -107,20 +109,30 @@ std::string renderJson(const Graph& graph, const PathTable& paths) {
   doc["hosts"] = graph.hosts;
   doc["notes"] = graph.notes;
   for (const Node& n : graph.nodes)
-    doc["nodes"].push_back({{"name", n.name}, {"kind", kinds[static_cast<int>(n.kind)]}, {"busid", n.busId},
-                            {"detail", n.detail}, {"host", n.host}});
+    doc["nodes"].push_back({{"name", n.name},
+                            {"kind", kinds[static_cast<int>(n.kind)]},
+                            {"busid", n.busId},
+                            {"detail", n.detail},
+                            {"host", n.host}});
   for (const Link& l : graph.links)
-    doc["links"].push_back({{"a", graph.nodes[l.a].name}, {"b", graph.nodes[l.b].name},
-                            {"kind", linkKindInfo(l.kind).name}, {"bandwidth_GBps", l.bandwidth},
-                            {"latency_us", l.latency}, {"count", l.count}});
+    doc["links"].push_back({{"a", graph.nodes[l.a].name},
+                            {"b", graph.nodes[l.b].name},
+                            {"kind", linkKindInfo(l.kind).name},
+                            {"bandwidth_GBps", l.bandwidth},
+                            {"latency_us", l.latency},
+                            {"count", l.count}});
   for (int a : paths.endpoints())
     for (int b : paths.endpoints()) {
       if (a == b) continue;
       const Path& p = paths.between(a, b);
       nlohmann::json hops = nlohmann::json::array();
       for (int h : p.hops) hops.push_back(graph.nodes[h].name);
-      doc["paths"].push_back({{"from", graph.nodes[a].name}, {"to", graph.nodes[b].name}, {"class", p.pathClass},
-                              {"bandwidth_GBps", p.bandwidth}, {"latency_us", p.latency}, {"hops", hops}});
+      doc["paths"].push_back({{"from", graph.nodes[a].name},
+                              {"to", graph.nodes[b].name},
+                              {"class", p.pathClass},
+                              {"bandwidth_GBps", p.bandwidth},
+                              {"latency_us", p.latency},
+                              {"hops", hops}});
     }
   for (int a : paths.endpoints()) {
     if (graph.nodes[a].kind == NodeKind::Nic) continue;

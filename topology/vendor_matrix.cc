@@ -78,14 +78,16 @@ VendorMatrix parseVendorMatrix(const std::string& text, const std::string& fileN
       continue;
     }
     if (t.size() < columns.size() + 1)
-      failAt(fileName, lineNumber, "row " + t.front() + " has " + std::to_string(t.size() - 1) + " columns, header (line " +
-                                       std::to_string(header) + ") has " + std::to_string(columns.size()));
+      failAt(fileName, lineNumber,
+             "row " + t.front() + " has " + std::to_string(t.size() - 1) + " columns, header (line " +
+                 std::to_string(header) + ") has " + std::to_string(columns.size()));
     m.devices.push_back(t.front());
     m.labels.emplace_back(t.begin() + 1, t.begin() + 1 + static_cast<long>(columns.size()));
   }
   if (m.devices.empty()) failAt(fileName, lineNumber, "no device matrix found");
   if (m.devices.size() != columns.size())
-    failAt(fileName, header, std::to_string(columns.size()) + " columns but " + std::to_string(m.devices.size()) + " rows");
+    failAt(fileName, header,
+           std::to_string(columns.size()) + " columns but " + std::to_string(m.devices.size()) + " rows");
   return m;
 }
 

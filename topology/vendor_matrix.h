@@ -12,8 +12,8 @@
 namespace braid::topo {
 
 struct VendorMatrix {
-  std::vector<std::string> devices;                 // accelerator rows, in order
-  std::vector<std::vector<std::string>> labels;     // labels[i][j] between devices i and j
+  std::vector<std::string> devices;              // accelerator rows, in order
+  std::vector<std::vector<std::string>> labels;  // labels[i][j] between devices i and j
 };
 
 VendorMatrix parseVendorMatrix(const std::string& text, const std::string& fileName);

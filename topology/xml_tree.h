@@ -19,14 +19,14 @@ struct XmlElement {
   const std::string* find(const std::string& name) const;
   std::string get(const std::string& name, const std::string& fallback = "") const;
   void set(const std::string& name, const std::string& value);  // replaces or appends
-  XmlElement& add(const std::string& tag);                       // appends a child
+  XmlElement& add(const std::string& tag);                      // appends a child
 };
 
 // Parses XML text; throws TopologyError("file:line: what") on malformed XML.
 XmlElement parseXml(const std::string& text, const std::string& fileName);
 XmlElement loadXmlFile(const std::string& path);
 std::string readTextFile(const std::string& path);  // throws TopologyError("path: cannot open ...")
-std::string writeXml(const XmlElement& root);  // two-space indentation, attributes in stored order
+std::string writeXml(const XmlElement& root);       // two-space indentation, attributes in stored order
 
 // A malformed or inconsistent topology: the message starts with "file:line: ".
 struct TopologyError : std::runtime_error {

@@ -62,11 +62,11 @@ class MessageRecvConnection : public RecvConnection {
   // Posts up to `most` released slots again, oldest first; false when the network was busy before all were.
   bool repostPending(int most);
   std::unique_ptr<MessagePort> port_;
-  int next_ = 0;            // the slot holding the next message of the stream
-  size_t received_ = 0;     // bytes in slot next_, once its receive finished
+  int next_ = 0;         // the slot holding the next message of the stream
+  size_t received_ = 0;  // bytes in slot next_, once its receive finished
   bool arrived_ = false;
-  size_t consumed_ = 0;     // bytes of slot next_ already released
-  int unposted_ = 0;        // released slots, from next_ - unposted_ on, not yet posted again
+  size_t consumed_ = 0;  // bytes of slot next_ already released
+  int unposted_ = 0;     // released slots, from next_ - unposted_ on, not yet posted again
 };
 
 }  // namespace braid

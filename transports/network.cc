@@ -31,7 +31,11 @@ std::string checkNetworkName(const std::string& text) {
   return "expected " + known + " (or the name of the plugin BRAID_NET_PLUGIN loads)";
 }
 
-const param::Text kNet{"NET", param::kNcclAlias, "name", "socket, ofi, plugin or the plugin's name", checkNetworkName,
+const param::Text kNet{"NET",
+                       param::kNcclAlias,
+                       "name",
+                       "socket, ofi, plugin or the plugin's name",
+                       checkNetworkName,
                        "carrier-pigeon",
                        "network between hosts (default: a plugin that loads, else libfabric with an RDMA provider, "
                        "else sockets)"};
@@ -45,7 +49,8 @@ const Network& wantedNetwork() {
   for (const Network* n : all) {
     if (!answersTo(*n, name)) continue;
     // Asked for by name, so no quiet fallback.
-    if (std::string why = n->unavailable(); !why.empty()) fail(ncclInvalidUsage, "BRAID_NET=" + *requested + ": " + why);
+    if (std::string why = n->unavailable(); !why.empty())
+      fail(ncclInvalidUsage, "BRAID_NET=" + *requested + ": " + why);
     return *n;
   }
   fail(ncclInvalidUsage, "BRAID_NET=" + *requested + " names no network that can run here");

@@ -43,9 +43,9 @@ struct Network {
 
 // The rows, most preferred first; the last (sockets) runs everywhere and is the fallback.
 const std::vector<const Network*>& networks();
-const Network& pluginNetwork();   // transports/plugin/plugin_network.cc
-const Network& ofiNetwork();      // transports/ofi/ofi_network.cc
-const Network& socketNetwork();   // transports/socket/socket_network.cc
+const Network& pluginNetwork();  // transports/plugin/plugin_network.cc
+const Network& ofiNetwork();     // transports/ofi/ofi_network.cc
+const Network& socketNetwork();  // transports/socket/socket_network.cc
 
 // Picks the network every rank agrees on and connects this rank to `remotePeers` (those on other hosts; when it
 // has none, no rank has any).

@@ -37,7 +37,8 @@ std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes) c
     }
   if (lowLatency) out.push_back(predictLowLatency(kind, bytes, model_));
   if (crossMemory) out.push_back(predictCrossMemory(kind, bytes, model_));
-  std::stable_sort(out.begin(), out.end(), [](const Prediction& x, const Prediction& y) { return x.timeUs < y.timeUs; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Prediction& x, const Prediction& y) { return x.timeUs < y.timeUs; });
   return out;
 }
 

@@ -31,8 +31,7 @@ double channelBandwidth(const topo::Node& device, std::vector<std::string>& assu
 
 }  // namespace
 
-ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode,
-                          int maxChannels) {
+ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode, int maxChannels) {
   ClusterModel out;
   std::vector<int> devices = graph.nodesOn(0, topo::NodeKind::Accelerator);
   const std::vector<int> nics = graph.nodesOn(0, topo::NodeKind::Nic);

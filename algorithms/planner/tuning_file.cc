@@ -59,11 +59,13 @@ std::vector<TuningRule> parseTuningRules(std::istream& in, const std::string& na
       else if (protocol == "cma") rule.protocol = Protocol::CrossMemory;
       else if (protocol != "simple") fail("unknown protocol \"" + f[5] + "\" (LL, CMA or Simple)");
       if (rule.protocol == Protocol::LowLatency && (rule.algorithm != Algorithm::Mesh || !hasLowLatency(rule.kind)))
-        fail("LL is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather and "
-             "reducescatter");
+        fail(
+            "LL is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather and "
+            "reducescatter");
       if (rule.protocol == Protocol::CrossMemory && (rule.algorithm != Algorithm::Mesh || !hasCrossMemory(rule.kind)))
-        fail("CMA is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather, "
-             "reducescatter and alltoall");
+        fail(
+            "CMA is a one-shot exchange: it goes with mesh, for allreduce, broadcast, reduce, allgather, "
+            "reducescatter and alltoall");
     }
     if (!hasAlgorithm(rule.kind, rule.algorithm) && rule.protocol == Protocol::Simple)
       fail(std::string(collectiveKeyword(rule.kind)) + " has no " + algorithmName(rule.algorithm) + " algorithm");
@@ -82,8 +84,8 @@ void writeTuningRules(std::ostream& out, const std::vector<TuningRule>& rules, c
   out << "# braid tuning file (BRAID_TUNE_FILE): " << comment << "\n"
       << "# collective  ranks  min_bytes  max_bytes  algorithm  [protocol]\n";
   for (const TuningRule& r : rules) {
-    out << collectiveKeyword(r.kind) << " " << (r.nranks ? std::to_string(r.nranks) : "*") << " " << r.minBytes
-        << " " << (r.maxBytes == kOpen ? "*" : std::to_string(r.maxBytes)) << " " << algorithmName(r.algorithm)
+    out << collectiveKeyword(r.kind) << " " << (r.nranks ? std::to_string(r.nranks) : "*") << " " << r.minBytes << " "
+        << (r.maxBytes == kOpen ? "*" : std::to_string(r.maxBytes)) << " " << algorithmName(r.algorithm)
         << (r.protocol == Protocol::Simple ? "" : std::string(" ") + protocolName(r.protocol)) << "\n";
   }
 }

@@ -38,8 +38,8 @@ ncclResult_t braidRecvAnySource(void* recvbuff, size_t count, ncclDataType_t dat
 /* AlltoAllv: rank r sends sendcounts[p] elements from sendbuff + sdispls[p] to rank p and receives
  * recvcounts[p] elements from rank p at recvbuff + rdispls[p]. Counts and displacements are in elements. */
 ncclResult_t braidAlltoAllv(const void* sendbuff, const size_t sendcounts[], const size_t sdispls[], void* recvbuff,
-                            const size_t recvcounts[], const size_t rdispls[], ncclDataType_t datatype,
-                            ncclComm_t comm, cudaStream_t stream);
+                            const size_t recvcounts[], const size_t rdispls[], ncclDataType_t datatype, ncclComm_t comm,
+                            cudaStream_t stream);
 
 #ifdef __cplusplus
 } /* extern "C" */

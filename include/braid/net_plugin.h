@@ -43,16 +43,16 @@ typedef struct {
 } ncclNetDeviceHandle_v8_t;
 
 typedef struct {
-  char* name;         /* for logs */
-  char* pciPath;      /* the device in /sys */
-  uint64_t guid;      /* NIC chip identity */
-  int ptrSupport;     /* NCCL_PTR_HOST | NCCL_PTR_CUDA | NCCL_PTR_DMABUF */
-  int regIsGlobal;    /* registrations are not tied to a comm */
-  int speed;          /* Mbit/s */
+  char* name;      /* for logs */
+  char* pciPath;   /* the device in /sys */
+  uint64_t guid;   /* NIC chip identity */
+  int ptrSupport;  /* NCCL_PTR_HOST | NCCL_PTR_CUDA | NCCL_PTR_DMABUF */
+  int regIsGlobal; /* registrations are not tied to a comm */
+  int speed;       /* Mbit/s */
   int port;
-  float latency;      /* microseconds */
+  float latency; /* microseconds */
   int maxComms;
-  int maxRecvs;       /* receives one irecv may group */
+  int maxRecvs; /* receives one irecv may group */
   ncclNetDeviceType netDeviceType;
   int netDeviceVersion;
 } ncclNetProperties_v8_t;
@@ -68,12 +68,10 @@ typedef struct {
   ncclResult_t (*connect)(int dev, void* handle, void** sendComm, ncclNetDeviceHandle_v8_t** sendDevComm);
   ncclResult_t (*accept)(void* listenComm, void** recvComm, ncclNetDeviceHandle_v8_t** recvDevComm);
   ncclResult_t (*regMr)(void* comm, void* data, size_t size, int type, void** mhandle);
-  ncclResult_t (*regMrDmaBuf)(void* comm, void* data, size_t size, int type, uint64_t offset, int fd,
-                              void** mhandle);
+  ncclResult_t (*regMrDmaBuf)(void* comm, void* data, size_t size, int type, uint64_t offset, int fd, void** mhandle);
   ncclResult_t (*deregMr)(void* comm, void* mhandle);
   ncclResult_t (*isend)(void* sendComm, void* data, int size, int tag, void* mhandle, void** request);
-  ncclResult_t (*irecv)(void* recvComm, int n, void** data, int* sizes, int* tags, void** mhandles,
-                        void** request);
+  ncclResult_t (*irecv)(void* recvComm, int n, void** data, int* sizes, int* tags, void** mhandles, void** request);
   ncclResult_t (*iflush)(void* recvComm, int n, void** data, int* sizes, void** mhandles, void** request);
   ncclResult_t (*test)(void* request, int* done, int* sizes);
   ncclResult_t (*closeSend)(void* sendComm);

@@ -6,15 +6,14 @@
 #include <string>
 #include <type_traits>
 
-#include "runtime/communicator.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "nccl.h"
+#include "runtime/communicator.h"
 
 #define BRAID_API extern "C" __attribute__((visibility("default")))
 // NCCL exports every entry point twice: ncclX and pncclX (for profilers that intercept ncclX).
-#define BRAID_PROFILING_ALIAS(name) \
-  BRAID_API __typeof__(name) p##name __attribute__((alias(#name)))
+#define BRAID_PROFILING_ALIAS(name) BRAID_API __typeof__(name) p##name __attribute__((alias(#name)))
 
 namespace braid {
 

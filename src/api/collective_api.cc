@@ -3,9 +3,9 @@
 
 #include "api/api_call.h"
 #include "braid/braid.h"
+#include "device/datatype.h"
 #include "runtime/communicator.h"
 #include "runtime/group.h"
-#include "device/datatype.h"
 
 using braid::apiCall;
 using braid::CollectiveCall;
@@ -24,8 +24,8 @@ void checkCommon(ncclComm* comm, ncclDataType_t type, const char* call) {
 
 void checkRoot(const ncclComm* comm, int root, const char* call, const char* what = "root") {
   if (root < 0 || root >= comm->nranks)
-    fail(ncclInvalidArgument, where(call) + what + " " + std::to_string(root) + " is not in [0, " +
-                                  std::to_string(comm->nranks) + ")");
+    fail(ncclInvalidArgument,
+         where(call) + what + " " + std::to_string(root) + " is not in [0, " + std::to_string(comm->nranks) + ")");
 }
 
 void checkBuffer(const void* buffer, size_t count, const char* call, const char* name) {
@@ -101,8 +101,7 @@ ncclResult_t pointToPoint(bool isSend, const char* call, void* buffer, size_t co
     checkCommon(comm, type, call);
     checkRoot(comm, peer, call, "peer");
     checkBuffer(buffer, count, call, isSend ? "sendbuff" : "recvbuff");
-    if (count > 0)
-      braid::enqueuePointToPoint(comm, {isSend, peer, count * braid::dataTypeSize(type)}, buffer, stream);
+    if (count > 0) braid::enqueuePointToPoint(comm, {isSend, peer, count * braid::dataTypeSize(type)}, buffer, stream);
   });
 }
 
@@ -110,7 +109,8 @@ ncclResult_t pointToPoint(bool isSend, const char* call, void* buffer, size_t co
 
 BRAID_API ncclResult_t ncclAllReduce(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
                                      ncclRedOp_t op, ncclComm_t comm, cudaStream_t stream) {
-  return reduction(CollectiveKind::AllReduce, "ncclAllReduce", sendbuff, recvbuff, count, datatype, op, 0, comm, stream);
+  return reduction(CollectiveKind::AllReduce, "ncclAllReduce", sendbuff, recvbuff, count, datatype, op, 0, comm,
+                   stream);
 }
 BRAID_PROFILING_ALIAS(ncclAllReduce);
 
@@ -131,8 +131,8 @@ BRAID_PROFILING_ALIAS(ncclReduceScatter);
 BRAID_API ncclResult_t ncclBroadcast(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
                                      int root, ncclComm_t comm, cudaStream_t stream) {
   if (ncclResult_t r = rootCheck(comm, root, "ncclBroadcast"); r != ncclSuccess) return r;
-  return movement(CollectiveKind::Broadcast, "ncclBroadcast", sendbuff, recvbuff, count,
-                  isRoot(comm, root) ? count : 0, count, datatype, root, comm, stream);
+  return movement(CollectiveKind::Broadcast, "ncclBroadcast", sendbuff, recvbuff, count, isRoot(comm, root) ? count : 0,
+                  count, datatype, root, comm, stream);
 }
 BRAID_PROFILING_ALIAS(ncclBroadcast);
 
@@ -156,8 +156,8 @@ BRAID_API ncclResult_t ncclAlltoAll(const void* sendbuff, void* recvbuff, size_t
 }
 BRAID_PROFILING_ALIAS(ncclAlltoAll);
 
-BRAID_API ncclResult_t ncclGather(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype,
-                                  int root, ncclComm_t comm, cudaStream_t stream) {
+BRAID_API ncclResult_t ncclGather(const void* sendbuff, void* recvbuff, size_t count, ncclDataType_t datatype, int root,
+                                  ncclComm_t comm, cudaStream_t stream) {
   if (ncclResult_t r = rootCheck(comm, root, "ncclGather"); r != ncclSuccess) return r;
   return movement(CollectiveKind::Gather, "ncclGather", sendbuff, recvbuff, count, count,
                   isRoot(comm, root) ? count * ranksOf(comm) : 0, datatype, root, comm, stream);
@@ -200,8 +200,8 @@ BRAID_API ncclResult_t braidAlltoAllv(const void* sendbuff, const size_t sendcou
   });
 }
 
-BRAID_API ncclResult_t ncclSend(const void* sendbuff, size_t count, ncclDataType_t datatype, int peer,
-                                ncclComm_t comm, cudaStream_t stream) {
+BRAID_API ncclResult_t ncclSend(const void* sendbuff, size_t count, ncclDataType_t datatype, int peer, ncclComm_t comm,
+                                cudaStream_t stream) {
   return pointToPoint(true, "ncclSend", const_cast<void*>(sendbuff), count, datatype, peer, comm, stream);
 }
 BRAID_PROFILING_ALIAS(ncclSend);

@@ -6,11 +6,11 @@
 #include <thread>
 
 #include "api/api_call.h"
-#include "runtime/communicator.h"
-#include "runtime/group.h"
 #include "base/log.h"
 #include "bootstrap/status_service.h"
 #include "bootstrap/unique_id.h"
+#include "runtime/communicator.h"
+#include "runtime/group.h"
 
 using braid::apiCall;
 using braid::fail;
@@ -32,8 +32,8 @@ void checkRankArgs(ncclComm_t* comm, int nranks, int rank, const char* call) {
   if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");
   if (nranks < 1) fail(ncclInvalidArgument, std::string(call) + ": nranks must be at least 1");
   if (rank < 0 || rank >= nranks)
-    fail(ncclInvalidArgument, std::string(call) + ": rank " + std::to_string(rank) + " is not in [0, " +
-                                  std::to_string(nranks) + ")");
+    fail(ncclInvalidArgument,
+         std::string(call) + ": rank " + std::to_string(rank) + " is not in [0, " + std::to_string(nranks) + ")");
 }
 
 // Waits until no queued stream work refers to the communicator.
@@ -170,8 +170,8 @@ BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclCo
     fresh->device = comm->device;
     applyConfig(fresh.get(), config);
     int newRank = static_cast<int>(std::find(members.begin(), members.end(), comm->rank) - members.begin());
-    ncclResult_t started = startInit(fresh.get(), braid::decodeUniqueId(ids[members.front()]),
-                                     static_cast<int>(members.size()), newRank);
+    ncclResult_t started =
+        startInit(fresh.get(), braid::decodeUniqueId(ids[members.front()]), static_cast<int>(members.size()), newRank);
     *newcomm = fresh.release();
     return started;
   });

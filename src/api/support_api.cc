@@ -4,11 +4,11 @@
 #include <memory>
 
 #include "api/api_call.h"
-#include "braid/braid.h"
-#include "runtime/communicator.h"
-#include "device/host/host_stream.h"
 #include "base/log.h"
+#include "braid/braid.h"
 #include "device/datatype.h"
+#include "device/host/host_stream.h"
+#include "runtime/communicator.h"
 #include "transports/shm/shared_buffers.h"
 
 using braid::apiCall;
@@ -94,8 +94,10 @@ BRAID_API ncclResult_t ncclCommRegister(const ncclComm_t comm, void* buff, size_
       const std::string why = braid::shared_buffers::share(buff, size);
       shared = why.empty();
       if (!shared)
-        BRAID_INFO("SHM", "rank %d: registered buffer %p (%zu bytes) stays private, %s; its collectives go through "
-                   "the FIFOs", comm->rank, buff, size, why.c_str());
+        BRAID_INFO("SHM",
+                   "rank %d: registered buffer %p (%zu bytes) stays private, %s; its collectives go through "
+                   "the FIFOs",
+                   comm->rank, buff, size, why.c_str());
     }
     *handle = new Registration{Registration::kMagic, comm, buff, size, shared};
   });

@@ -32,7 +32,10 @@ hwloc_topology* sharedTopology() {
   return topology.get();
 }
 
-const param::Choice kCpuAffinity{"CPU_AFFINITY", param::kBraidOnly, "none", {"none", "core", "numa"},
+const param::Choice kCpuAffinity{"CPU_AFFINITY",
+                                 param::kBraidOnly,
+                                 "none",
+                                 {"none", "core", "numa"},
                                  "binds each local rank's calling thread to a core of its own, or its NUMA node"};
 
 }  // namespace
@@ -59,7 +62,7 @@ std::string bindToCore(hwloc_topology* t, CpuAffinity affinity, int index) {
   }
   if (hwloc_set_cpubind(t, target->cpuset, HWLOC_CPUBIND_THREAD) != 0) return "";
   return affinity == CpuAffinity::Core ? "core " + std::to_string(core->logical_index)
-                        : "NUMA node " + std::to_string(target->memory_first_child->logical_index);
+                                       : "NUMA node " + std::to_string(target->memory_first_child->logical_index);
 }
 
 }  // namespace

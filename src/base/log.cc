@@ -3,8 +3,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -16,16 +16,17 @@ namespace braid {
 namespace {
 
 // The subsystems Braid logs under, and NCCL's (accepted so that NCCL settings carry over).
-const char* const kSubsystems[] = {"ALL",  "INIT",  "BOOTSTRAP", "NET",   "SHM",    "COLL",  "GRAPH", "TUNING",
-                                   "API",  "STATUS", "ENV",      "P2P",   "ALLOC",  "CALL",  "PROXY", "NVLS",
-                                   "REG",  "PROFILE", "RAS"};
+const char* const kSubsystems[] = {"ALL",    "INIT", "BOOTSTRAP", "NET",     "SHM", "COLL",  "GRAPH",
+                                   "TUNING", "API",  "STATUS",    "ENV",     "P2P", "ALLOC", "CALL",
+                                   "PROXY",  "NVLS", "REG",       "PROFILE", "RAS"};
 
 std::string checkSubsystems(const std::string& list) {
   const std::string body = !list.empty() && list[0] == '^' ? list.substr(1) : list;
   for (const std::string& item : split(body, ','))
     if (std::none_of(std::begin(kSubsystems), std::end(kSubsystems),
                      [&](const char* s) { return strcasecmp(item.c_str(), s) == 0; }))
-      return "unknown subsystem \"" + item + "\" (INIT, BOOTSTRAP, NET, SHM, COLL, GRAPH, TUNING, API, STATUS, ENV, "
+      return "unknown subsystem \"" + item +
+             "\" (INIT, BOOTSTRAP, NET, SHM, COLL, GRAPH, TUNING, API, STATUS, ENV, "
              "ALL; ^ excludes)";
   return "";
 }
@@ -35,7 +36,8 @@ std::string expandLogPath(const std::string& pattern, const char* host) {
   std::string path;
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'h') path += host, ++i;
-    else if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'p') path += std::to_string(getpid()), ++i;
+    else if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'p')
+      path += std::to_string(getpid()), ++i;
     else path += pattern[i];
   }
   return path;
@@ -43,12 +45,25 @@ std::string expandLogPath(const std::string& pattern, const char* host) {
 
 std::string checkLogPath(const std::string& pattern) { return param::writablePath(expandLogPath(pattern, "host")); }
 
-const param::Choice kDebug{"DEBUG", param::kNcclAlias, "none", {"none", "version", "warn", "info", "trace", "abort"},
+const param::Choice kDebug{"DEBUG",
+                           param::kNcclAlias,
+                           "none",
+                           {"none", "version", "warn", "info", "trace", "abort"},
                            "log level: WARN, INFO or TRACE (VERSION prints the version at init; ABORT logs as WARN)"};
-const param::Text kDebugSubsys{"DEBUG_SUBSYS", param::kNcclAlias, "list", "subsystems, comma-separated; ^ excludes",
-                               checkSubsystems, "INIT,RADIO", "subsystems INFO and TRACE log (default ALL)"};
-const param::Text kDebugFile{"DEBUG_FILE", param::kNcclAlias, "path", "a file to write (%h host, %p pid)", checkLogPath,
-                             "/nonexistent/braid.%p.log", "log file instead of standard error"};
+const param::Text kDebugSubsys{"DEBUG_SUBSYS",
+                               param::kNcclAlias,
+                               "list",
+                               "subsystems, comma-separated; ^ excludes",
+                               checkSubsystems,
+                               "INIT,RADIO",
+                               "subsystems INFO and TRACE log (default ALL)"};
+const param::Text kDebugFile{"DEBUG_FILE",
+                             param::kNcclAlias,
+                             "path",
+                             "a file to write (%h host, %p pid)",
+                             checkLogPath,
+                             "/nonexistent/braid.%p.log",
+                             "log file instead of standard error"};
 
 struct LogConfig {
   LogLevel level = LogLevel::None;

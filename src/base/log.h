@@ -28,8 +28,8 @@ void logVersionOnce(const char* version);
 }  // namespace braid
 
 #define BRAID_WARN(subsys, ...) ::braid::logMessage(::braid::LogLevel::Warn, subsys, __VA_ARGS__)
-#define BRAID_INFO(subsys, ...)                                                              \
-  do {                                                                                       \
-    if (::braid::logEnabled(::braid::LogLevel::Info, subsys))                                \
-      ::braid::logMessage(::braid::LogLevel::Info, subsys, __VA_ARGS__);                     \
+#define BRAID_INFO(subsys, ...)                                                                                        \
+  do {                                                                                                                 \
+    if (::braid::logEnabled(::braid::LogLevel::Info, subsys))                                                          \
+      ::braid::logMessage(::braid::LogLevel::Info, subsys, __VA_ARGS__);                                               \
   } while (0)

@@ -120,7 +120,11 @@ std::string withUnit(double seconds) {
 }
 
 // BRAID_CONF_FILE can only come from the environment: it says where the file is.
-const Text kConfFile{"CONF_FILE", kBraidOnly, "path", "a readable file of NAME=value lines", readableFile,
+const Text kConfFile{"CONF_FILE",
+                     kBraidOnly,
+                     "path",
+                     "a readable file of NAME=value lines",
+                     readableFile,
                      "/nonexistent/braid.conf",
                      "Braid configuration file (default ~/.braid.conf, then /etc/braid.conf); the environment wins"};
 
@@ -222,12 +226,12 @@ std::string Seconds::problemWith(const std::string& text) const {
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   const bool number = !text.empty() && end && *end == '\0' && std::isfinite(value);
-  if (!number || value < 0 || (value == 0 && zero_ == kZeroRejected)) return "expected a number of seconds, " + accepted();
+  if (!number || value < 0 || (value == 0 && zero_ == kZeroRejected))
+    return "expected a number of seconds, " + accepted();
   return "";
 }
 
-Bytes::Bytes(const char* name, Alias alias, size_t fallback, size_t min, size_t max, size_t multiple,
-             const char* doc)
+Bytes::Bytes(const char* name, Alias alias, size_t fallback, size_t min, size_t max, size_t multiple, const char* doc)
     : Parameter(name, alias, doc), fallback_(fallback), min_(min), max_(max), multiple_(multiple) {}
 
 size_t Bytes::get() const {

@@ -14,9 +14,9 @@
 #include <cstring>
 #include <thread>
 
+#include "base/error.h"
 #include "base/params.h"
 #include "base/text.h"
-#include "base/error.h"
 
 namespace braid {
 
@@ -48,8 +48,13 @@ std::string checkInterfaceList(const std::string& spec) {
   return "";
 }
 
-const param::Text kSocketIfname{"SOCKET_IFNAME", param::kNcclAlias, "list", "interface prefixes (=exact, ^excludes)",
-                                checkInterfaceList, "^", "interface for the bootstrap and sockets: eth, =eth0, ^docker"};
+const param::Text kSocketIfname{"SOCKET_IFNAME",
+                                param::kNcclAlias,
+                                "list",
+                                "interface prefixes (=exact, ^excludes)",
+                                checkInterfaceList,
+                                "^",
+                                "interface for the bootstrap and sockets: eth, =eth0, ^docker"};
 
 bool interfaceSelected(const char* name, const std::string& spec) {
   bool exclude = !spec.empty() && spec[0] == '^';
@@ -192,8 +197,8 @@ Socket Socket::connectTo(const SocketAddress& address, Deadline deadline) {
     const bool retry = error == ECONNREFUSED || error == EINTR || error == EAGAIN || error == ETIMEDOUT;
     if (!retry || remainingMs(deadline) == 0)
       fail(retry ? ncclRemoteError : ncclSystemError, "cannot connect to " + address.toString() + ": " +
-                                                         std::strerror(error) +
-                                                         (error == ETIMEDOUT ? " (unreachable?)" : ""));
+                                                          std::strerror(error) +
+                                                          (error == ETIMEDOUT ? " (unreachable?)" : ""));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

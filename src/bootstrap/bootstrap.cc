@@ -7,18 +7,18 @@
 #include <future>
 #include <thread>
 
-#include "base/params.h"
 #include "base/error.h"
+#include "base/log.h"
+#include "base/params.h"
 #include "bootstrap/bootstrap_messages.h"
 #include "bootstrap/handshake_listener.h"
-#include "base/log.h"
 #include "bootstrap/host_identity.h"
 
 namespace braid {
 namespace {
 
 const param::Seconds kBootstrapTimeout{"BOOTSTRAP_TIMEOUT", param::kBraidOnly, 120, param::Seconds::kZeroRejected,
-                                      "seconds to wait for all ranks at init"};
+                                       "seconds to wait for all ranks at init"};
 constexpr double kHandshakeSeconds = 5.0;  // how long one connection may take to introduce itself
 
 // One communicator's root: gathers all hellos, then answers everyone (with the table, or with the error).
@@ -74,14 +74,14 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
     }
     std::string problem = checkRootHello(hello, secret);
     if (expected < 0 && problem.empty()) expected = hello.nranks;
-    if (!problem.empty())
-      problem = "rank " + std::to_string(hello.rank) + " sent an unusable hello: " + problem;
+    if (!problem.empty()) problem = "rank " + std::to_string(hello.rank) + " sent an unusable hello: " + problem;
     else if (hello.nranks != expected)
       problem = "rank " + std::to_string(hello.rank) + " was started with nranks=" + std::to_string(hello.nranks) +
                 " but another rank with nranks=" + std::to_string(expected);
     else if (hello.rank < 0 || hello.rank >= expected)
       problem = "rank " + std::to_string(hello.rank) + " is out of range for nranks=" + std::to_string(expected);
-    else if (std::any_of(arrivals.begin(), arrivals.end(), [&](const Arrival& a) { return a.hello.rank == hello.rank; }))
+    else if (std::any_of(arrivals.begin(), arrivals.end(),
+                         [&](const Arrival& a) { return a.hello.rank == hello.rank; }))
       problem = "two processes claim rank " + std::to_string(hello.rank);
     if (!problem.empty()) {
       errorCode = ncclInvalidUsage;

@@ -16,7 +16,8 @@
 
 namespace braid {
 
-template <class Hello> class HandshakeListener;
+template <class Hello>
+class HandshakeListener;
 struct PeerHello;
 struct StatusReply;
 
@@ -64,7 +65,8 @@ class Bootstrap {
   StatusReply queryStatus(int peer, double seconds);
 
  private:
-  template <class Wanted> Accepted acceptWhere(Wanted wanted);
+  template <class Wanted>
+  Accepted acceptWhere(Wanted wanted);
   Socket introduce(int peer, int channel, Deadline deadline);  // connect and send our PeerHello
   int rank_, nranks_;
   uint64_t secret_;

@@ -83,7 +83,8 @@ class HandshakeListener {
     if (fds[0].revents) acceptAll();
     const auto later = std::chrono::steady_clock::now();
     for (size_t i = pending_.size(); i-- > 0;)
-      if (pending_[i].received < sizeof(Hello) && later >= pending_[i].deadline) drop(i, "did not introduce itself in time");
+      if (pending_[i].received < sizeof(Hello) && later >= pending_[i].deadline)
+        drop(i, "did not introduce itself in time");
   }
 
   void acceptAll() {

@@ -10,7 +10,12 @@
 namespace braid {
 
 namespace {
-const param::Text kHostId{"HOSTID", param::kNcclAlias, "text", "any name", nullptr, nullptr,
+const param::Text kHostId{"HOSTID",
+                          param::kNcclAlias,
+                          "text",
+                          "any name",
+                          nullptr,
+                          nullptr,
                           "overrides the host identity: ranks with equal ids use shared memory"};
 }  // namespace
 

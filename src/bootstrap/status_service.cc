@@ -11,17 +11,17 @@
 #include <thread>
 #include <vector>
 
-#include "bootstrap/bootstrap_messages.h"
-#include "bootstrap/bootstrap.h"
-#include "base/params.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "base/params.h"
+#include "bootstrap/bootstrap.h"
+#include "bootstrap/bootstrap_messages.h"
 
 namespace braid {
 namespace {
 
 const param::Flag kDumpSignal{"DUMP_SIGNAL", param::kBraidOnly, true,
-                             "0 leaves SIGUSR1 alone (by default `kill -USR1 <pid>` logs each communicator's state)"};
+                              "0 leaves SIGUSR1 alone (by default `kill -USR1 <pid>` logs each communicator's state)"};
 
 struct Member {
   Bootstrap* bootstrap;
@@ -112,9 +112,9 @@ void unregisterForStatus(Bootstrap* bootstrap) {
   {
     std::lock_guard<std::mutex> lock(service().mutex);
     auto& members = service().members;
-    members.erase(std::remove_if(members.begin(), members.end(),
-                                 [&](const Member& m) { return m.bootstrap == bootstrap; }),
-                  members.end());
+    members.erase(
+        std::remove_if(members.begin(), members.end(), [&](const Member& m) { return m.bootstrap == bootstrap; }),
+        members.end());
   }
   wake();
 }
@@ -134,7 +134,8 @@ std::string clusterSummary(Bootstrap& bootstrap, uint64_t mine) {
     try {
       StatusReply r = bootstrap.queryStatus(p, 1.0);
       line = "rank " + std::to_string(p) + ": issued " + std::to_string(r.issued) + ", completed " +
-             std::to_string(r.completed) + (r.inCollective && r.waiting[0] ? ", waiting: " + std::string(r.waiting) : "");
+             std::to_string(r.completed) +
+             (r.inCollective && r.waiting[0] ? ", waiting: " + std::string(r.waiting) : "");
       if (r.issued < mine) missing += (missing.empty() ? "" : ", ") + std::to_string(p);
     } catch (const Error& e) {
       line = "rank " + std::to_string(p) + ": no answer (" + e.what() + ")";
@@ -142,7 +143,8 @@ std::string clusterSummary(Bootstrap& bootstrap, uint64_t mine) {
     }
     BRAID_WARN("STATUS", "cluster summary: %s", line.c_str());
   }
-  std::string head = "collective #" + std::to_string(mine) + " not reached by rank(s): " + (missing.empty() ? "none" : missing);
+  std::string head =
+      "collective #" + std::to_string(mine) + " not reached by rank(s): " + (missing.empty() ? "none" : missing);
   BRAID_WARN("STATUS", "cluster summary: %s", head.c_str());
   return head;
 }

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "bootstrap/bootstrap.h"
-#include "base/params.h"
 #include "base/error.h"
+#include "base/params.h"
+#include "bootstrap/bootstrap.h"
 
 namespace braid {
 namespace {
@@ -36,15 +36,26 @@ std::string checkAddress(const std::string& text) {
   return "";
 }
 
-const param::Text kCommId{"COMM_ID", param::kNcclAlias, "address", "host:port", checkAddress, "10.0.0.1",
+const param::Text kCommId{"COMM_ID",
+                          param::kNcclAlias,
+                          "address",
+                          "host:port",
+                          checkAddress,
+                          "10.0.0.1",
                           "ip:port where rank 0 runs the bootstrap root; ncclGetUniqueId then just encodes it"};
-const param::Text kCommSecret{"COMM_SECRET", param::kBraidOnly, "text", "any text", nullptr, nullptr,
+const param::Text kCommSecret{"COMM_SECRET",
+                              param::kBraidOnly,
+                              "text",
+                              "any text",
+                              nullptr,
+                              nullptr,
                               "mixed into the job secret when BRAID_COMM_ID is used"};
 // Read by tools launched one rank at a time (collperf), through ncclParamGetParameter.
-const param::Integer kRank{"RANK", param::kBraidOnly, -1, 0, (1 << 20) - 1,
-                           "rank of a tool launched by hand (collperf), with BRAID_NRANKS and BRAID_COMM_ID"};
-const param::Integer kNranks{"NRANKS", param::kBraidOnly, -1, 1, 1 << 20,
-                             "rank count of a tool launched by hand (collperf)"};
+const param::Integer kRank{
+    "RANK", param::kBraidOnly, -1,
+    0,      (1 << 20) - 1,     "rank of a tool launched by hand (collperf), with BRAID_NRANKS and BRAID_COMM_ID"};
+const param::Integer kNranks{"NRANKS", param::kBraidOnly, -1,
+                             1,        1 << 20,           "rank count of a tool launched by hand (collperf)"};
 
 // Without a shared random secret (BRAID_COMM_ID launches), all ranks derive the same one from the address, and
 // BRAID_COMM_SECRET lets a site make it unguessable.

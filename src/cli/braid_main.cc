@@ -28,7 +28,9 @@ int topo(const TopoOptions& o) {
     for (const PresetInfo& p : presetList()) std::cout << p.name << "\t" << p.description << "\n";
     return 0;
   }
-  XmlElement root = !o.file.empty() ? loadXmlFile(o.file) : !o.preset.empty() ? presetTopology(o.preset) : discoverHost(o.sysfs);
+  XmlElement root = !o.file.empty()     ? loadXmlFile(o.file)
+                    : !o.preset.empty() ? presetTopology(o.preset)
+                                        : discoverHost(o.sysfs);
   const std::string source = !o.file.empty() ? o.file : !o.preset.empty() ? "preset " + o.preset : "discovery";
   for (const std::string& m : o.vendorMatrices) applyVendorMatrix(root, parseVendorMatrix(readTextFile(m), m), m);
   Graph graph = buildGraph(root, source);
@@ -62,8 +64,9 @@ int main(int argc, char** argv) {
   topoCommand->add_option("--preset", t.preset, "a built-in system (see --list-presets)")->excludes(file);
   topoCommand->add_option("--format", t.format, "text|xml|matrix|dot|json")
       ->check(CLI::IsMember({"text", "xml", "matrix", "dot", "json"}));
-  topoCommand->add_option("--vendor-matrix", t.vendorMatrices,
-                          "add vendor links from a captured `nvidia-smi topo -m` / `npu-smi info -t topo` / `mx-smi topo -m`");
+  topoCommand->add_option(
+      "--vendor-matrix", t.vendorMatrices,
+      "add vendor links from a captured `nvidia-smi topo -m` / `npu-smi info -t topo` / `mx-smi topo -m`");
   topoCommand->add_option("--sysfs", t.sysfs, "where sysfs is mounted (discovery)");
   topoCommand->add_option("-o,--output", t.output, "write to this file instead of standard output");
   topoCommand->add_flag("--list-presets", t.listPresets, "list the built-in systems");

@@ -20,8 +20,8 @@ void printMarkdown() {
   std::cout << "| variable | NCCL alias | default | accepted | meaning |\n|---|---|---|---|---|\n";
   for (const param::Parameter* p : param::all()) {
     const std::string alias = p->ncclName().empty() ? "" : "`" + p->ncclName() + "`";
-    std::cout << "| `" << p->name() << "` | " << alias << " | " << orUnset(p->defaultText()) << " | " << p->accepted() << " | "
-              << p->doc() << " |\n";
+    std::cout << "| `" << p->name() << "` | " << alias << " | " << orUnset(p->defaultText()) << " | " << p->accepted()
+              << " | " << p->doc() << " |\n";
   }
 }
 

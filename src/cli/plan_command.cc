@@ -9,9 +9,9 @@
 
 #include "algorithms/planner/planner.h"
 #include "algorithms/planner/topology_model.h"
-#include "runtime/algorithm_selection.h"
-#include "cli/plan_plot.h"
 #include "base/byte_size.h"
+#include "cli/plan_plot.h"
+#include "runtime/algorithm_selection.h"
 #include "topology/discovery.h"
 #include "topology/presets.h"
 
@@ -39,8 +39,11 @@ std::vector<size_t> sizeList(const std::string& bytes, const std::string& range)
 }
 
 nlohmann::json predictionJson(const Prediction& p) {
-  nlohmann::json out = {{"algorithm", algorithmName(p.algorithm)}, {"protocol", protocolName(p.protocol)},
-                        {"time_us", p.timeUs}, {"algbw_GBps", p.algbwGBps}, {"busbw_GBps", p.busbwGBps}};
+  nlohmann::json out = {{"algorithm", algorithmName(p.algorithm)},
+                        {"protocol", protocolName(p.protocol)},
+                        {"time_us", p.timeUs},
+                        {"algbw_GBps", p.algbwGBps},
+                        {"busbw_GBps", p.busbwGBps}};
   if (p.foldedRails) out["folded_rails"] = true;
   return out;
 }
@@ -52,7 +55,8 @@ std::vector<planner::TuningRule> tuningRules(CollectiveKind kind, int nranks, co
   for (size_t i = 0; i < sizes.size(); ++i) {
     const bool last = i + 1 == sizes.size();
     const size_t upTo = last ? static_cast<size_t>(-1) : sizes[i];
-    if (!rules.empty() && rules.back().algorithm == chosen[i].algorithm && rules.back().protocol == chosen[i].protocol) {
+    if (!rules.empty() && rules.back().algorithm == chosen[i].algorithm &&
+        rules.back().protocol == chosen[i].protocol) {
       rules.back().maxBytes = upTo;
     } else {
       const size_t from = rules.empty() ? 0 : rules.back().maxBytes + 1;
@@ -79,7 +83,8 @@ void addPlanCommand(CLI::App& app, PlanOptions& o) {
       ->check(CLI::Range(1, 64))
       ->excludes(host);
   plan->add_option("--fabric", o.fabric, "network between nodes")->check(CLI::IsMember({"fat-tree", "rail"}));
-  plan->add_option("--coll", o.collective, "allreduce|allgather|reducescatter|broadcast|reduce|alltoall|gather|scatter");
+  plan->add_option("--coll", o.collective,
+                   "allreduce|allgather|reducescatter|broadcast|reduce|alltoall|gather|scatter");
   auto* bytes = plan->add_option("--bytes", o.bytes, "one message size (8, 64K, 1M, 1G)");
   plan->add_option("--sizes", o.sizes, "MIN:MAX[:FACTOR] (default 8:1G, factor 2)")->excludes(bytes);
   plan->add_option("--algo", o.algorithms, "only these algorithms (BRAID_ALGO syntax: ring,tree or ^mesh)");
@@ -121,12 +126,17 @@ int runPlan(const PlanOptions& o) {
   for (const auto& c : perSize) chosen.push_back(c.front());
 
   if (o.json) {
-    nlohmann::json out = {{"topology", source}, {"nodes", m.nodes()}, {"ranks", m.nranks},
-                          {"ranks_per_node", m.ranksPerNode}, {"collective", o.collective}, {"fabric", o.fabric}};
-    out["model"] = {{"intra_GBps", m.intra.bandwidthGBps}, {"intra_latency_us", m.intra.latencyUs},
-                    {"intra_all_links_GBps", m.intraEgressGBps}, {"inter_GBps", m.inter.bandwidthGBps},
-                    {"inter_latency_us", m.inter.latencyUs}, {"channels", m.channels},
-                    {"channel_GBps", m.channelGBps}, {"intra_ring", cluster.ring},
+    nlohmann::json out = {{"topology", source},         {"nodes", m.nodes()},
+                          {"ranks", m.nranks},          {"ranks_per_node", m.ranksPerNode},
+                          {"collective", o.collective}, {"fabric", o.fabric}};
+    out["model"] = {{"intra_GBps", m.intra.bandwidthGBps},
+                    {"intra_latency_us", m.intra.latencyUs},
+                    {"intra_all_links_GBps", m.intraEgressGBps},
+                    {"inter_GBps", m.inter.bandwidthGBps},
+                    {"inter_latency_us", m.inter.latencyUs},
+                    {"channels", m.channels},
+                    {"channel_GBps", m.channelGBps},
+                    {"intra_ring", cluster.ring},
                     {"assumptions", cluster.assumptions}};
     nlohmann::json plans = nlohmann::json::array();
     for (size_t i = 0; i < sizes.size(); ++i) {
@@ -143,8 +153,9 @@ int runPlan(const PlanOptions& o) {
     std::cout << "# " << source << ": " << m.nodes() << " node(s) x " << m.ranksPerNode << " ranks = " << m.nranks
               << " ranks, " << o.fabric << "; " << o.collective << "\n"
               << std::fixed << std::setprecision(1) << "# within a node: " << m.intra.bandwidthGBps << " GB/s, "
-              << m.intra.latencyUs << " us per step (all links " << m.intraEgressGBps << " GB/s); between nodes: "
-              << m.inter.bandwidthGBps << " GB/s per node, " << m.inter.latencyUs << " us\n";
+              << m.intra.latencyUs << " us per step (all links " << m.intraEgressGBps
+              << " GB/s); between nodes: " << m.inter.bandwidthGBps << " GB/s per node, " << m.inter.latencyUs
+              << " us\n";
     if (m.channelGBps > 0)
       std::cout << "# channels: " << m.channels << " per rank (at most " << o.maxChannels << "), " << m.channelGBps
                 << " GB/s each\n";
@@ -158,10 +169,9 @@ int runPlan(const PlanOptions& o) {
     for (size_t i = 0; i < sizes.size(); ++i)
       for (size_t k = 0; k < perSize[i].size(); ++k) {
         const Prediction& p = perSize[i][k];
-        std::cout << std::setw(12) << (k == 0 ? formatByteSize(sizes[i]) : "") << (k == 0 ? " *" : "  ")
-                  << std::left << std::setw(12) << planName(p) << std::right << std::setprecision(2)
-                  << std::setw(11) << p.timeUs << std::setw(13) << p.algbwGBps << std::setw(13) << p.busbwGBps
-                  << "\n";
+        std::cout << std::setw(12) << (k == 0 ? formatByteSize(sizes[i]) : "") << (k == 0 ? " *" : "  ") << std::left
+                  << std::setw(12) << planName(p) << std::right << std::setprecision(2) << std::setw(11) << p.timeUs
+                  << std::setw(13) << p.algbwGBps << std::setw(13) << p.busbwGBps << "\n";
       }
     std::cout << "# * = chosen\n";
   }

@@ -14,7 +14,7 @@ namespace braid::device {
 class PinnedPool {
  public:
   static PinnedPool& of(Device& device);  // lives as long as the process: callbacks may give buffers back at exit
-  char* take(size_t bytes);  // throws what the device throws when page-locked memory runs out
+  char* take(size_t bytes);               // throws what the device throws when page-locked memory runs out
   void give(char* buffer);
 
  private:

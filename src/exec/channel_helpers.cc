@@ -5,8 +5,7 @@
 
 namespace braid {
 
-ChannelHelpers::ChannelHelpers(int count, bool oversubscribed, Doorbell* doorbell, CpuAffinity affinity,
-                               int firstCore)
+ChannelHelpers::ChannelHelpers(int count, bool oversubscribed, Doorbell* doorbell, CpuAffinity affinity, int firstCore)
     : oversubscribed_(oversubscribed), doorbell_(doorbell) {
   for (int h = 0; h < count; ++h) helpers_.push_back(std::make_unique<Helper>());
   for (int h = 0; h < count; ++h)

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "base/cpu_affinity.h"
-#include "exec/run.h"
 #include "base/doorbell.h"
+#include "exec/run.h"
 
 namespace braid {
 
@@ -46,12 +46,12 @@ class ChannelHelpers {
     std::thread thread;
     std::mutex mutex;
     std::condition_variable changed;
-    Run* run = nullptr;              // the part to drive; null when idle
+    Run* run = nullptr;  // the part to drive; null when idle
     bool quit = false;
-    std::atomic<bool> stop{false};   // the owner wants the part over
-    std::atomic<bool> over{true};    // the part ended (finished, failed or stopped)
+    std::atomic<bool> stop{false};  // the owner wants the part over
+    std::atomic<bool> over{true};   // the part ended (finished, failed or stopped)
     std::atomic<uint64_t> moves{0};
-    std::exception_ptr error;        // written before `over` is set
+    std::exception_ptr error;  // written before `over` is set
   };
   void serve(Helper& helper, CpuAffinity affinity, int core);
   void drive(Helper& helper, Run& run);

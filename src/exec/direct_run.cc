@@ -9,10 +9,10 @@
 namespace braid {
 namespace {
 
-constexpr size_t kShareAlignment = 4096;                   // shares start on page boundaries
+constexpr size_t kShareAlignment = 4096;                     // shares start on page boundaries
 constexpr size_t kStretchBytes = LlMailbox::kCapacityBytes;  // reduced in the mailbox's staging, cache-hot
-constexpr size_t kBytesPerProgress = 1 << 20;              // then back to the launch loop (health, other comms)
-constexpr size_t kStreamingBytes = size_t{8} << 20;  // outputs of all ranks together: from this, stream them
+constexpr size_t kBytesPerProgress = 1 << 20;                // then back to the launch loop (health, other comms)
+constexpr size_t kStreamingBytes = size_t{8} << 20;          // outputs of all ranks together: from this, stream them
 static_assert(sizeof(SharedBufferRef) <= LlLine::kPayloadBytes, "a buffer's description fits one LL line");
 
 }  // namespace

@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "algorithms/collective.h"
-#include "exec/run.h"
 #include "device/host/host_reduce.h"
+#include "exec/run.h"
 #include "transports/shm/ll_mailbox.h"
 #include "transports/shm/shared_buffers.h"
 
@@ -93,7 +93,7 @@ class DirectRun : public Run {
   int waitedFor() const;                // the peer the current phase waits for; -1 when none
   void agree();
   void countVotes();
-  bool work();                          // a stretch of this rank's share; true once the share is done
+  bool work();  // a stretch of this rank's share; true once the share is done
   void reduceStretch(size_t sendOffset, size_t bytes, char* result) const;
   void copy(char* to, const char* from, size_t bytes, bool uncached) const;
   // Rank r's send buffer at `offset`: in place when mapped, else read into `scratch` by cross-memory attach.
@@ -112,11 +112,11 @@ class DirectRun : public Run {
   const char* input_;
   char* output_;
   Phase phase_ = Phase::Post;
-  int busy_ = -1;                      // while posting: a peer still reading what the slot held
-  bool streaming_ = false;             // outputs too large for the caches: written with streaming stores
-  std::vector<char*> sendOf_, recvOf_;  // every rank's buffers, mapped here (peers': null with cross memory)
-  char* crossMemoryScratch_;           // null unless the planner chose CMA
-  bool crossMemory_ = false;           // peers' buffers are reached by cross-memory attach
+  int busy_ = -1;                                  // while posting: a peer still reading what the slot held
+  bool streaming_ = false;                         // outputs too large for the caches: written with streaming stores
+  std::vector<char*> sendOf_, recvOf_;             // every rank's buffers, mapped here (peers': null with cross memory)
+  char* crossMemoryScratch_;                       // null unless the planner chose CMA
+  bool crossMemory_ = false;                       // peers' buffers are reached by cross-memory attach
   std::vector<uint64_t> remoteSend_, remoteRecv_;  // then: every rank's buffers in its own address space
   size_t shareBegin_ = 0, shareEnd_ = 0, worked_ = 0;  // this rank's share, in bytes, and how far it got
 };

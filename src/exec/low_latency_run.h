@@ -8,8 +8,8 @@
 #include <cstdint>
 
 #include "algorithms/collective.h"
-#include "exec/run.h"
 #include "device/host/host_reduce.h"
+#include "exec/run.h"
 #include "transports/shm/ll_mailbox.h"
 
 namespace braid {

@@ -15,8 +15,8 @@ RailCountsRun::RailCountsRun(const CollectiveShape& shape, std::shared_ptr<const
       out_(railCountsToSend(shape.rank, *nodes, shape.sendCounts)),
       in_(out_.size()) {
   shape_.nodes = std::move(nodes);
-  run_.start(exchange_, {reinterpret_cast<char*>(out_.data()), reinterpret_cast<char*>(in_.data())},
-             sizeof(uint64_t), nullptr, channel);
+  run_.start(exchange_, {reinterpret_cast<char*>(out_.data()), reinterpret_cast<char*>(in_.data())}, sizeof(uint64_t),
+             nullptr, channel);
 }
 
 std::shared_ptr<const Schedule> RailCountsRun::schedule() const {

@@ -141,10 +141,8 @@ bool ScheduleRun::advanceLocal(int index) {
   if (limit <= done) return false;
   char* dst = address(step.dst);
   const char* src = address(step.src);
-  if (step.kind == StepKind::Reduce)
-    reduce_(dst + done, dst + done, src + done, (limit - done) / elementSize_);
-  else if (dst != src)
-    std::memcpy(dst + done, src + done, limit - done);
+  if (step.kind == StepKind::Reduce) reduce_(dst + done, dst + done, src + done, (limit - done) / elementSize_);
+  else if (dst != src) std::memcpy(dst + done, src + done, limit - done);
   done = limit;
   if (done == step.count * elementSize_) ++finishedSteps_;
   return true;

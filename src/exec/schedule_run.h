@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "algorithms/schedule.h"
-#include "exec/run.h"
 #include "device/host/host_reduce.h"
+#include "exec/run.h"
 #include "transports/transport.h"
 
 namespace braid {
@@ -52,7 +52,7 @@ class ScheduleRun : public Run {
   std::vector<int> activePeers_;
   std::vector<int> localSteps_;
   size_t finishedSteps_ = 0;
-  bool streamed_ = false;  // some output went out with streaming stores: fence them before finishing
+  bool streamed_ = false;         // some output went out with streaming stores: fence them before finishing
   std::vector<uint64_t> bounce_;  // aligned copy of a misaligned incoming chunk
 };
 

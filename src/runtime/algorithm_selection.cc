@@ -14,7 +14,8 @@ namespace braid {
 namespace {
 
 // What the parser of a setting says is wrong with it ("" when nothing).
-template <class Parse> std::string problemOf(Parse parse) {
+template <class Parse>
+std::string problemOf(Parse parse) {
   try {
     parse();
   } catch (const std::invalid_argument& e) {
@@ -33,14 +34,27 @@ std::string checkTuningFile(const std::string& path) {
   return problemOf([&] { planner::loadTuningFile(path); });
 }
 
-const param::Text kAlgo{"ALGO", param::kNcclAlias, "list", "NCCL's syntax: ring,tree or ^mesh or allreduce:rd,rhd;...",
-                        checkAlgorithms, "allreduce:teleport", "algorithms allowed (docs/planner.md)"};
-const param::Text kProto{"PROTO", param::kNcclAlias, "list", "LL, LL128 (ignored), Simple, CMA; ^ excludes",
-                         checkProtocols, "LL,Turbo",
+const param::Text kAlgo{"ALGO",
+                        param::kNcclAlias,
+                        "list",
+                        "NCCL's syntax: ring,tree or ^mesh or allreduce:rd,rhd;...",
+                        checkAlgorithms,
+                        "allreduce:teleport",
+                        "algorithms allowed (docs/planner.md)"};
+const param::Text kProto{"PROTO",
+                         param::kNcclAlias,
+                         "list",
+                         "LL, LL128 (ignored), Simple, CMA; ^ excludes",
+                         checkProtocols,
+                         "LL,Turbo",
                          "protocols allowed: LL serves small collectives of one-host communicators, CMA (cross-memory "
                          "attach) is priced against the FIFOs there; CMA alone forces it"};
-const param::Text kTuneFile{"TUNE_FILE", param::kBraidOnly, "path", "a tuning file (braid plan --tune-file writes one)",
-                            checkTuningFile, "/nonexistent/tune.txt",
+const param::Text kTuneFile{"TUNE_FILE",
+                            param::kBraidOnly,
+                            "path",
+                            "a tuning file (braid plan --tune-file writes one)",
+                            checkTuningFile,
+                            "/nonexistent/tune.txt",
                             "per collective, rank count and size range, the algorithm to use"};
 
 }  // namespace

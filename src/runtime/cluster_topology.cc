@@ -4,10 +4,10 @@
 #include <fstream>
 #include <vector>
 
-#include "runtime/communicator.h"
-#include "base/params.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "base/params.h"
+#include "runtime/communicator.h"
 #include "topology/discovery.h"
 #include "topology/graph.h"
 #include "topology/ring_order.h"
@@ -15,11 +15,21 @@
 namespace braid {
 namespace {
 
-const param::Text kTopoFile{"TOPO_FILE", param::kNcclAlias, "path", "a readable topology XML file", param::readableFile,
-                            "/nonexistent/topo.xml", "read this host's topology from a file (NCCL's format or Braid's "
+const param::Text kTopoFile{"TOPO_FILE",
+                            param::kNcclAlias,
+                            "path",
+                            "a readable topology XML file",
+                            param::readableFile,
+                            "/nonexistent/topo.xml",
+                            "read this host's topology from a file (NCCL's format or Braid's "
                             "superset); rings then follow its accelerators"};
-const param::Text kTopoDumpFile{"TOPO_DUMP_FILE", param::kNcclAlias, "path", "a file to write", param::writablePath,
-                                "/nonexistent/topo.xml", "rank 0 writes the fused cluster topology there"};
+const param::Text kTopoDumpFile{"TOPO_DUMP_FILE",
+                                param::kNcclAlias,
+                                "path",
+                                "a file to write",
+                                param::writablePath,
+                                "/nonexistent/topo.xml",
+                                "rank 0 writes the fused cluster topology there"};
 
 // This rank's host, as "OK" + XML, or "ER" + what went wrong (so that every rank learns of a bad file).
 std::string describeHost() {

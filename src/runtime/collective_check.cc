@@ -3,9 +3,9 @@
 #include <vector>
 
 #include "algorithms/registry.h"
-#include "runtime/communicator.h"
 #include "base/error.h"
 #include "device/datatype.h"
+#include "runtime/communicator.h"
 
 namespace braid {
 namespace {
@@ -14,8 +14,7 @@ using Signature = CollectiveSignature;
 
 bool same(const Signature& a, const Signature& b) {
   return a.sequence == b.sequence && a.count == b.count && a.kind == b.kind && a.type == b.type &&
-         a.reduce == b.reduce && a.root == b.root && a.algorithm == b.algorithm &&
-         a.protocol == b.protocol;
+         a.reduce == b.reduce && a.root == b.root && a.algorithm == b.algorithm && a.protocol == b.protocol;
 }
 
 // A peer's signature is data from outside this process: every field is range-checked before it names anything.
@@ -29,9 +28,9 @@ std::string describe(const Signature& s) {
           (s.reduce & 32 ? " averaged" : "");
   if (s.root >= 0) text += ", root " + std::to_string(s.root);
   const AlgorithmInfo* algorithm = findAlgorithm(s.algorithm);
-  text += std::string(", ") + (algorithm                                       ? algorithm->name
+  text += std::string(", ") + (algorithm                                                 ? algorithm->name
                                : s.algorithm == static_cast<int32_t>(Algorithm::Default) ? "default"
-                                                                                  : "algorithm ?");
+                                                                                         : "algorithm ?");
   const bool special = s.protocol == static_cast<int32_t>(Protocol::LowLatency) ||
                        s.protocol == static_cast<int32_t>(Protocol::CrossMemory);
   if (special) text += std::string("/") + protocolName(static_cast<Protocol>(s.protocol));

@@ -5,14 +5,14 @@
 #include <map>
 #include <string>
 
-#include "runtime/algorithm_selection.h"
-#include "exec/channels_run.h"
+#include "base/cpu_affinity.h"
 #include "base/error.h"
 #include "base/log.h"
-#include "runtime/cluster_topology.h"
-#include "base/cpu_affinity.h"
 #include "base/params.h"
 #include "bootstrap/status_service.h"
+#include "exec/channels_run.h"
+#include "runtime/algorithm_selection.h"
+#include "runtime/cluster_topology.h"
 #include "transports/network.h"
 #include "transports/shm/shm_wiring.h"
 
@@ -60,9 +60,17 @@ const param::Flag kCrossMemory{"CROSS_MEMORY", param::kBraidOnly, true,
 const param::Flag kZeroCopy{"ZERO_COPY", param::kBraidOnly, true,
                             "0 on any rank: collectives never use peers' shared buffers in place"};
 // No NCCL_ aliases: NCCL's channels are GPU blocks, and NCCL_MIN_NCHANNELS=32 would mean 31 threads per rank here.
-const param::Integer kMaxChannels{"MAX_NCHANNELS", param::kBraidOnly, 4, 1, 16,
+const param::Integer kMaxChannels{"MAX_NCHANNELS",
+                                  param::kBraidOnly,
+                                  4,
+                                  1,
+                                  16,
                                   "at most this many channels per large collective of a one-host communicator"};
-const param::Integer kMinChannels{"MIN_NCHANNELS", param::kBraidOnly, 1, 1, 16,
+const param::Integer kMinChannels{"MIN_NCHANNELS",
+                                  param::kBraidOnly,
+                                  1,
+                                  1,
+                                  16,
                                   "at least this many channels, whatever the cores (a helper thread each beyond one)"};
 const param::Flag kCommBlocking{"COMM_BLOCKING", param::kNcclAlias, true,
                                 "0: communicators are non-blocking by default (init returns ncclInProgress)"};
@@ -98,8 +106,10 @@ bool enableDirectAccess(ncclComm* comm) {
   if (zeroCopy) comm->peerBuffers = std::make_unique<PeerBufferMap>(4 * static_cast<size_t>(comm->nranks) + 64);
   if (crossMemory) comm->crossMemoryScratch.reset(new char[DirectRun::kCrossMemoryScratchBytes]);
   if (comm->rank == 0 && !crossMemory)
-    BRAID_INFO("INIT", "cross-memory attach is off: %s", reachesAll ? "some rank cannot attach to a peer or set "
-               "BRAID_CROSS_MEMORY=0" : "this rank cannot attach to a peer or set BRAID_CROSS_MEMORY=0");
+    BRAID_INFO("INIT", "cross-memory attach is off: %s",
+               reachesAll ? "some rank cannot attach to a peer or set "
+                            "BRAID_CROSS_MEMORY=0"
+                          : "this rank cannot attach to a peer or set BRAID_CROSS_MEMORY=0");
   return crossMemory;
 }
 
@@ -190,7 +200,6 @@ planner::FabricModel agreedFabricModel(const ncclComm* comm, const std::vector<P
   m.equalNodes = comm->nodes->uniform();
   return m;
 }
-
 
 // Once per process: the version line NCCL_DEBUG=VERSION/INFO asks for, and the BRAID_ variables that are no
 // parameter (typos, which would otherwise change nothing without a word).
@@ -283,7 +292,8 @@ bool blockingByDefault() { return kCommBlocking.get(); }
 
 void checkCommunicator(const ncclComm* comm, const char* call) {
   if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");
-  if (comm->magic != ncclComm::kMagic) fail(ncclInvalidArgument, std::string(call) + ": comm is not a live communicator");
+  if (comm->magic != ncclComm::kMagic)
+    fail(ncclInvalidArgument, std::string(call) + ": comm is not a live communicator");
 }
 
 }  // namespace braid

@@ -17,8 +17,8 @@
 #include "bootstrap/bootstrap_messages.h"
 #include "exec/channels_run.h"
 #include "exec/direct_run.h"
-#include "runtime/red_op.h"
 #include "exec/schedule_cache.h"
+#include "runtime/red_op.h"
 #include "topology/xml_tree.h"
 #include "transports/shm/ll_mailbox.h"
 #include "transports/shm/shared_buffers.h"
@@ -29,7 +29,7 @@ struct ncclComm {
   uint64_t magic = kMagic;
   int rank = 0;
   int nranks = 0;
-  int localRanks = 1;      // ranks of this communicator on this host (this one included)
+  int localRanks = 1;           // ranks of this communicator on this host (this one included)
   bool oversubscribed = false;  // more local ranks than cores this process may run on
   int device = 0;
   std::string name;
@@ -44,10 +44,10 @@ struct ncclComm {
   std::vector<braid::ChannelConnections> extraCollectiveChannels;
   braid::RedOpTable redOps;
   std::shared_ptr<const braid::topo::XmlElement> topology;  // the fused cluster, when requested (cluster_topology.h)
-  std::unique_ptr<braid::planner::Planner> planner;          // which algorithm each collective uses
-  std::shared_ptr<const braid::NodeLayout> nodes;            // which ranks share a host (same on every rank)
-  std::unique_ptr<braid::LlMailbox> mailbox;  // LL protocol, when all ranks share this host
-  uint64_t lowLatencyIssued = 0;              // LL collectives started: their sequence numbers, from 1
+  std::unique_ptr<braid::planner::Planner> planner;         // which algorithm each collective uses
+  std::shared_ptr<const braid::NodeLayout> nodes;           // which ranks share a host (same on every rank)
+  std::unique_ptr<braid::LlMailbox> mailbox;                // LL protocol, when all ranks share this host
+  uint64_t lowLatencyIssued = 0;                            // LL collectives started: their sequence numbers, from 1
   // Peers' shareable buffers mapped here, for collectives done in place (direct_run.h); null when all ranks
   // do not share this host or some rank set BRAID_ZERO_COPY=0.
   std::unique_ptr<braid::PeerBufferMap> peerBuffers;
@@ -55,22 +55,22 @@ struct ncclComm {
   // Where direct runs reduce what they read by cross-memory attach (protocol CMA); null when it is off.
   std::unique_ptr<char[]> crossMemoryScratch;  // guarded by executionMutex
 
-  std::mutex executionMutex;        // one executor drives this communicator's connections at a time
-  std::vector<char> workspace;      // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex
-  braid::ScheduleCache schedules;   // built schedules by collective shape, guarded by executionMutex
+  std::mutex executionMutex;       // one executor drives this communicator's connections at a time
+  std::vector<char> workspace;     // scratch and pre-scaled inputs, grown on demand, guarded by executionMutex
+  braid::ScheduleCache schedules;  // built schedules by collective shape, guarded by executionMutex
   // Threads that drive the extra collective channels; null with one channel. Declared after everything its
   // runs use, so it goes first.
   std::unique_ptr<braid::ChannelHelpers> channelHelpers;
-  std::atomic<int> inflight{0};     // queued stream work that still refers to this communicator
-  std::atomic<int> users{0};        // API calls under way on this communicator (see CommUse)
+  std::atomic<int> inflight{0};  // queued stream work that still refers to this communicator
+  std::atomic<int> users{0};     // API calls under way on this communicator (see CommUse)
   std::atomic<bool> aborting{false};
   // ncclInProgress while a non-blocking init runs; then ncclSuccess or the first failure, which sticks.
   std::atomic<ncclResult_t> asyncError{ncclSuccess};
-  std::thread initThread;           // a non-blocking init
+  std::thread initThread;  // a non-blocking init
 
   std::mutex errorMutex;
   std::string lastError;
-  std::string asyncMessage;         // why asyncError is set
+  std::string asyncMessage;  // why asyncError is set
 
   // Progress, for diagnostics (status queries from peers, SIGUSR1 dumps, timeout summaries). Only the thread
   // holding executionMutex writes them, so plain relaxed loads and stores do (no locked instructions per call).
@@ -78,7 +78,7 @@ struct ncclComm {
   std::atomic<uint64_t> collectivesCompleted{0};
   std::atomic<bool> inLaunch{false};
   std::mutex waitingMutex;
-  std::string waiting;              // what a stalled launch waits for, refreshed about every 100 ms
+  std::string waiting;  // what a stalled launch waits for, refreshed about every 100 ms
 
   braid::ChannelConnections& channel(braid::Channel c) { return channels[static_cast<int>(c)]; }
   braid::CollectiveChannels collectiveChannels() {

@@ -3,12 +3,12 @@
 #include <exception>
 #include <thread>
 
+#include "base/error.h"
+#include "device/device.h"
+#include "device/host/host_stream.h"
 #include "runtime/call_plan.h"
 #include "runtime/communicator.h"
 #include "runtime/launch.h"
-#include "base/error.h"
-#include "device/host/host_stream.h"
-#include "device/device.h"
 #include "runtime/staging.h"
 
 namespace braid {
@@ -82,7 +82,7 @@ void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void
 // Runs or queues `work`; the queued paths take it over (move from it).
 void launch(std::vector<CommWork>& work, cudaStream_t stream) {
   if (launchOnDevice(work, stream)) return;  // device memory or an accelerator's stream
-  if (!stream) return executeWork(work);          // the NULL stream: now, with nothing to wrap
+  if (!stream) return executeWork(work);     // the NULL stream: now, with nothing to wrap
   std::vector<ncclComm*> comms;
   for (CommWork& w : work) comms.push_back(w.comm);
   runOn(stream, std::move(comms), [work = std::move(work)]() mutable { executeWork(work); });

@@ -4,8 +4,8 @@
 
 #include <functional>
 
-#include "runtime/work.h"
 #include "nccl.h"
+#include "runtime/work.h"
 
 namespace braid {
 

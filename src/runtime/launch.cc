@@ -7,19 +7,19 @@
 #include <mutex>
 #include <optional>
 
+#include "base/error.h"
+#include "base/idle_waiter.h"
+#include "base/log.h"
+#include "device/datatype.h"
+#include "exec/channels_run.h"
+#include "exec/direct_run.h"
+#include "exec/low_latency_run.h"
+#include "exec/rail_counts_run.h"
+#include "exec/schedule_run.h"
 #include "runtime/call_plan.h"
 #include "runtime/collective_check.h"
 #include "runtime/communicator.h"
-#include "exec/channels_run.h"
-#include "exec/direct_run.h"
-#include "base/error.h"
-#include "exec/schedule_run.h"
-#include "base/idle_waiter.h"
 #include "runtime/launch_driver.h"
-#include "base/log.h"
-#include "exec/low_latency_run.h"
-#include "exec/rail_counts_run.h"
-#include "device/datatype.h"
 
 namespace braid {
 namespace {
@@ -39,13 +39,13 @@ struct ActiveComm {
   std::vector<CollectiveSignature> signatures;
   std::unique_ptr<RailCountsRun> railCounts;  // a hierarchical AlltoAllv's exchange before its schedule
   std::shared_ptr<const Schedule> collectiveSchedule;
-  Run* collective = nullptr;                 // the collective now running: one of these
+  Run* collective = nullptr;  // the collective now running: one of these
   ScheduleRun scheduled;
-  std::vector<char*> scheduledBuffers;       // kept, like `scheduled`, from launch to launch: no allocation
-  std::optional<LowLatencyRun> lowLatency;   // built in place: an LL call allocates nothing
+  std::vector<char*> scheduledBuffers;      // kept, like `scheduled`, from launch to launch: no allocation
+  std::optional<LowLatencyRun> lowLatency;  // built in place: an LL call allocates nothing
   std::optional<DirectRun> direct;
-  ChannelsRun channelsRun;                   // a large collective on several channels, kept like `scheduled`
-  int channelCount = 1;                      // of the collective now running
+  ChannelsRun channelsRun;  // a large collective on several channels, kept like `scheduled`
+  int channelCount = 1;     // of the collective now running
   Schedule pointToPointSchedule;
   std::unique_ptr<ScheduleRun> pointToPoint;
 
@@ -103,11 +103,10 @@ void startCollective(ActiveComm& a) {
   else a.collectiveSchedule = lowLatency || a.channelCount > 1 ? nullptr : comm->schedules.get(c.shape, comm->nodes);
   a.railCounts.reset();
   // plan() lays the parts' scratch out aligned already.
-  const size_t scratchBytes =
-      a.channelCount > 1 ? a.channelsRun.plan(comm->collectiveChannels(), comm->schedules, comm->nodes, c.shape,
-                                              elementSize, a.channelCount)
-      : lowLatency       ? 0
-                         : alignUp(a.collectiveSchedule->scratchCount * elementSize);
+  const size_t scratchBytes = a.channelCount > 1 ? a.channelsRun.plan(comm->collectiveChannels(), comm->schedules,
+                                                                      comm->nodes, c.shape, elementSize, a.channelCount)
+                              : lowLatency       ? 0
+                                                 : alignUp(a.collectiveSchedule->scratchCount * elementSize);
   const bool exchangeStaged = exchangeInPlace(c, elementSize);  // so its input is copied aside first
   const size_t stagedBytes = c.op.scaleInputs ? c.inputCount * elementSize
                              : exchangeStaged ? c.sendSpan * elementSize
@@ -125,8 +124,8 @@ void startCollective(ActiveComm& a) {
   }
   const ReduceFn reduce = reduceFunction(c.type, c.op.kind);
   if (lowLatency) {
-    a.collective = &a.lowLatency.emplace(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, elementSize, reduce,
-                                         input, static_cast<char*>(c.recvbuff));
+    a.collective = &a.lowLatency.emplace(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, elementSize, reduce, input,
+                                         static_cast<char*>(c.recvbuff));
     return;
   }
   // Kept for the schedule, also while a direct run finds out whether the ranks must fall back to it.
@@ -223,7 +222,8 @@ std::string describeWait(const ActiveComm& a) {
             std::string(" exchanging its signature (BRAID_CHECK_COLLECTIVES) at ") + a.check->describeWait();
   if (a.railCounts) what += std::string("AlltoAllv exchanging ") + a.railCounts->describeWait();
   if (a.collective) what += collectiveWaitingAt(a.work->collectives[a.nextCollective], *a.collective);
-  if (a.pointToPoint) what += std::string(a.collective || a.check ? "; " : "") + "send/recv waiting at " + a.pointToPoint->describeWait();
+  if (a.pointToPoint)
+    what += std::string(a.collective || a.check ? "; " : "") + "send/recv waiting at " + a.pointToPoint->describeWait();
   return what;
 }
 

@@ -17,10 +17,11 @@ void reportWait(ncclComm* comm, const IdleWaiter& waiter, const std::string& wai
   }
   const double timeout = comm->timeoutSeconds;
   if (timeout > 0 && waiter.idleSeconds() > timeout) {
-    std::string message = "no progress for " + std::to_string(static_cast<int>(timeout)) +
-                          " s (BRAID_TIMEOUT): " + waiting;
+    std::string message =
+        "no progress for " + std::to_string(static_cast<int>(timeout)) + " s (BRAID_TIMEOUT): " + waiting;
     // Rank 0 asks every peer how far it got, and names the ranks that never arrived.
-    if (comm->rank == 0 && comm->nranks > 1) message += "; " + clusterSummary(*comm->bootstrap, comm->collectivesIssued.load());
+    if (comm->rank == 0 && comm->nranks > 1)
+      message += "; " + clusterSummary(*comm->bootstrap, comm->collectivesIssued.load());
     fail(ncclTimeout, message);
   }
 }

@@ -8,11 +8,11 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/communicator.h"
 #include "base/error.h"
 #include "base/idle_waiter.h"
 #include "base/log.h"
 #include "exec/run.h"
+#include "runtime/communicator.h"
 #include "runtime/work.h"
 
 namespace braid {

@@ -3,12 +3,12 @@
 // machine cost a fifth of the time. It waits, checks its peers and fails as every launch does (drive).
 #include <mutex>
 
+#include "device/datatype.h"
+#include "device/host/host_reduce.h"
+#include "exec/low_latency_run.h"
 #include "runtime/call_plan.h"
 #include "runtime/launch.h"
 #include "runtime/launch_driver.h"
-#include "exec/low_latency_run.h"
-#include "device/datatype.h"
-#include "device/host/host_reduce.h"
 
 namespace braid {
 namespace {
@@ -18,8 +18,8 @@ class LoneLowLatency {
   LoneLowLatency(ncclComm* comm, const CollectiveCall& c)
       : comm_(comm),
         call_(c),
-        run_(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, dataTypeSize(c.type),
-             reduceFunction(c.type, c.op.kind), static_cast<const char*>(c.sendbuff), static_cast<char*>(c.recvbuff)) {
+        run_(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, dataTypeSize(c.type), reduceFunction(c.type, c.op.kind),
+             static_cast<const char*>(c.sendbuff), static_cast<char*>(c.recvbuff)) {
     enterLaunch(comm);
   }
   ~LoneLowLatency() { leaveLaunch(comm_); }

@@ -32,7 +32,8 @@ void RedOpTable::destroy(ncclRedOp_t op) {
   std::lock_guard<std::mutex> lock(mutex_);
   size_t index = static_cast<size_t>(op) - ncclNumOps;
   if (op < ncclNumOps || index >= ops_.size() || !ops_[index].live)
-    fail(ncclInvalidArgument, "ncclRedOpDestroy: op " + std::to_string(op) + " is not a PreMulSum of this communicator");
+    fail(ncclInvalidArgument,
+         "ncclRedOpDestroy: op " + std::to_string(op) + " is not a PreMulSum of this communicator");
   ops_[index].live = false;
 }
 

@@ -13,7 +13,7 @@ namespace braid {
 
 struct ResolvedOp {
   ReduceKind kind = ReduceKind::Sum;
-  bool scaleInputs = false;          // PreMulSum, and Avg on floating types (scalar 1/nranks)
+  bool scaleInputs = false;            // PreMulSum, and Avg on floating types (scalar 1/nranks)
   const void* scalarSource = nullptr;  // ncclScalarDevice: read when the collective runs
   alignas(8) unsigned char scalar[8] = {};
   bool divideByRanks = false;  // Avg on integer types: sum, then divide

@@ -104,8 +104,8 @@ bool launchOnDevice(std::vector<CommWork>& work, cudaStream_t stream) {
   device::Device* streamDevice = device::acceleratorOfStream(stream);
   if (regions.blocks.empty() && !streamDevice) return false;
   if (stream && !streamDevice)
-    fail(ncclInvalidUsage, std::string("device buffers need a ") + regions.device->name() +
-                               " stream (or NULL), not a Braid host stream");
+    fail(ncclInvalidUsage,
+         std::string("device buffers need a ") + regions.device->name() + " stream (or NULL), not a Braid host stream");
   if (streamDevice && regions.device && streamDevice != regions.device)
     fail(ncclInvalidUsage, std::string(regions.device->name()) + " buffers on a " + streamDevice->name() + " stream");
   device::Device& dev = streamDevice ? *streamDevice : *regions.device;

@@ -6,8 +6,8 @@
 
 #include "algorithms/collective.h"
 #include "algorithms/direct.h"
-#include "runtime/red_op.h"
 #include "nccl.h"
+#include "runtime/red_op.h"
 
 struct ncclComm;
 

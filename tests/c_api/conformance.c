@@ -18,14 +18,13 @@
 static int failures = 0;
 static int myRank = -1;
 
-#define CHECK(call)                                                                                    \
-  do {                                                                                                 \
-    ncclResult_t r_ = (call);                                                                          \
-    if (r_ != ncclSuccess) {                                                                           \
-      fprintf(stderr, "rank %d: %s failed: %s (%s)\n", myRank, #call, ncclGetErrorString(r_),          \
-              ncclGetLastError(NULL));                                                                 \
-      exit(2);                                                                                         \
-    }                                                                                                  \
+#define CHECK(call)                                                                                                    \
+  do {                                                                                                                 \
+    ncclResult_t r_ = (call);                                                                                          \
+    if (r_ != ncclSuccess) {                                                                                           \
+      fprintf(stderr, "rank %d: %s failed: %s (%s)\n", myRank, #call, ncclGetErrorString(r_), ncclGetLastError(NULL)); \
+      exit(2);                                                                                                         \
+    }                                                                                                                  \
   } while (0)
 
 static void report(const char* what, size_t index, double got, double want) {
@@ -125,8 +124,11 @@ static double expectedValue(ncclDataType_t t, int op, int nranks, size_t i, doub
   if (op == ncclAvg) {
     if (!isFloat(t)) return (double)((int64_t)acc / nranks);
     {
-      double eps = t == ncclFloat8e5m2 ? 0.25 : t == ncclFloat8e4m3 ? 0.125 : t == ncclBfloat16 ? 1.0 / 128
-                   : t == ncclFloat16 ? 1.0 / 1024 : 1e-6;
+      double eps = t == ncclFloat8e5m2   ? 0.25
+                   : t == ncclFloat8e4m3 ? 0.125
+                   : t == ncclBfloat16   ? 1.0 / 128
+                   : t == ncclFloat16    ? 1.0 / 1024
+                                         : 1e-6;
       *tolerance = (nranks + 1) * eps * (acc / nranks > 1 ? acc / nranks : 1);
     }
     return acc / nranks;
@@ -160,7 +162,17 @@ static void checkReductions(ncclComm_t comm, int nranks, int rank, ncclDataType_
   char* want = xalloc(count * es);
   double tol = 0;
   if (opIndex == ncclNumOps) {
-    union { double d; float f; int64_t i64; uint64_t u64; int32_t i32; uint32_t u32; int8_t i8; uint8_t u8; uint16_t h; } s;
+    union {
+      double d;
+      float f;
+      int64_t i64;
+      uint64_t u64;
+      int32_t i32;
+      uint32_t u32;
+      int8_t i8;
+      uint8_t u8;
+      uint16_t h;
+    } s;
     store(t, &s, 0, PREMUL_SCALAR);
     CHECK(ncclRedOpCreatePreMulSum(&op, &s, t, ncclScalarHostImmediate, comm));
   }
@@ -169,7 +181,8 @@ static void checkReductions(ncclComm_t comm, int nranks, int rank, ncclDataType_
   for (i = 0; i < count; ++i) store(t, want, i, expectedValue(t, opIndex, nranks, i, &tol));
   if (inPlace) memcpy(recv, send, count * es);
   CHECK(ncclAllReduce(inPlace ? recv : send, recv, count, t, op, comm, NULL));
-  snprintf(what, sizeof what, "AllReduce %s type %d count %zu%s", opNames[opIndex], t, count, inPlace ? " in-place" : "");
+  snprintf(what, sizeof what, "AllReduce %s type %d count %zu%s", opNames[opIndex], t, count,
+           inPlace ? " in-place" : "");
   for (i = 0; i < count; ++i) {
     expectedValue(t, opIndex, nranks, i, &tol);
     if (!sameElement(t, recv, want, i, tol)) report(what, i, load(t, recv, i), load(t, want, i));
@@ -359,7 +372,8 @@ static int runRank(ncclUniqueId id, int nranks, int rank) {
   for (t = 0; t < ncclNumTypes; ++t)
     for (countIndex = 0; countIndex < 4; ++countIndex)
       for (inPlace = 0; inPlace < 2; ++inPlace) {
-        for (op = 0; op <= ncclNumOps; ++op) checkReductions(comm, nranks, rank, (ncclDataType_t)t, op, counts[countIndex], inPlace);
+        for (op = 0; op <= ncclNumOps; ++op)
+          checkReductions(comm, nranks, rank, (ncclDataType_t)t, op, counts[countIndex], inPlace);
         checkMovement(comm, nranks, rank, (ncclDataType_t)t, counts[countIndex], inPlace);
       }
   /* Larger than any internal buffer: 1.5 M floats (6 MiB) and 3 MiB per AlltoAll block of bytes. */

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "collperf_collectives.h"
-#include "device/device.h"
 #include "device/datatype.h"
+#include "device/device.h"
 #include "fork_ranks.h"
 #include "wiring.h"
 
@@ -49,10 +49,11 @@ int onDevice(int rank, int nranks, const ncclUniqueId& id, testing::Wiring wirin
         const size_t sendBytes = shape.sendElems * 4 + 8, recvBytes = shape.recvElems * 4 + 8;
         std::vector<char> send(sendBytes), recv(recvBytes);
         void *deviceSend = nullptr, *deviceRecv = nullptr;
-        RANK_EXPECT(cudaMalloc(&deviceSend, sendBytes) == cudaSuccess && cudaMalloc(&deviceRecv, recvBytes) == cudaSuccess,
-                    "cudaMalloc");
-        collperf::CallContext host{c, comm, rank, nranks, nranks - 1, type, reference::TestOp::Sum, ncclSum, shape,
-                                   send.data(), recv.data(), inPlace, nullptr};
+        RANK_EXPECT(
+            cudaMalloc(&deviceSend, sendBytes) == cudaSuccess && cudaMalloc(&deviceRecv, recvBytes) == cudaSuccess,
+            "cudaMalloc");
+        collperf::CallContext host{c,       comm,  rank,        nranks,      nranks - 1, type,   reference::TestOp::Sum,
+                                   ncclSum, shape, send.data(), recv.data(), inPlace,    nullptr};
         collperf::CallContext device = host;
         device.send = static_cast<char*>(deviceSend);
         device.recv = static_cast<char*>(deviceRecv);

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "bootstrap/bootstrap_messages.h"
 #include "base/error.h"
+#include "bootstrap/bootstrap_messages.h"
 #include "bootstrap/unique_id.h"
 
 namespace {

@@ -30,25 +30,29 @@ int firstAllowedCpu() {
 // Each rank reports the cpus it may run on after init through an AllGather.
 std::string bindAndReport(const char* mode, int nranks, bool expectOneCpuEach) {
   const int before = allowedCpus();
-  return testing::forkRanks(nranks, [&](int rank, int n, const ncclUniqueId& id) {
-    int problems = 0;
-    setenv("BRAID_CPU_AFFINITY", mode, 1);
-    ncclComm_t comm;
-    if (ncclCommInitRank(&comm, n, id, rank) != ncclSuccess) return 1;
-    int mine[2] = {allowedCpus(), firstAllowedCpu()};
-    std::vector<int> all(2 * n);
-    RANK_EXPECT(ncclAllGather(mine, all.data(), 2, ncclInt32, comm, nullptr) == ncclSuccess, "allgather");
-    for (int r = 0; r < n; ++r) {
-      if (expectOneCpuEach) {
-        RANK_EXPECT(all[2 * r] == 1, "rank %d may run on %d cpus", r, all[2 * r]);
-        for (int q = 0; q < r; ++q) RANK_EXPECT(all[2 * q + 1] != all[2 * r + 1], "ranks %d and %d share a core", q, r);
-      } else {
-        RANK_EXPECT(all[2 * r] >= 1 && all[2 * r] <= before, "rank %d may run on %d cpus", r, all[2 * r]);
-      }
-    }
-    ncclCommDestroy(comm);
-    return problems;
-  }, 60);
+  return testing::forkRanks(
+      nranks,
+      [&](int rank, int n, const ncclUniqueId& id) {
+        int problems = 0;
+        setenv("BRAID_CPU_AFFINITY", mode, 1);
+        ncclComm_t comm;
+        if (ncclCommInitRank(&comm, n, id, rank) != ncclSuccess) return 1;
+        int mine[2] = {allowedCpus(), firstAllowedCpu()};
+        std::vector<int> all(2 * n);
+        RANK_EXPECT(ncclAllGather(mine, all.data(), 2, ncclInt32, comm, nullptr) == ncclSuccess, "allgather");
+        for (int r = 0; r < n; ++r) {
+          if (expectOneCpuEach) {
+            RANK_EXPECT(all[2 * r] == 1, "rank %d may run on %d cpus", r, all[2 * r]);
+            for (int q = 0; q < r; ++q)
+              RANK_EXPECT(all[2 * q + 1] != all[2 * r + 1], "ranks %d and %d share a core", q, r);
+          } else {
+            RANK_EXPECT(all[2 * r] >= 1 && all[2 * r] <= before, "rank %d may run on %d cpus", r, all[2 * r]);
+          }
+        }
+        ncclCommDestroy(comm);
+        return problems;
+      },
+      60);
 }
 
 TEST(CpuAffinity, CoreGivesEachLocalRankACoreOfItsOwn) {
@@ -64,17 +68,20 @@ TEST(CpuAffinity, NumaAndNoneKeepEveryRankRunnable) {
 }
 
 TEST(CpuAffinity, UnknownValueFailsInitWithTheReason) {
-  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    setenv("BRAID_CPU_AFFINITY", "socket", 1);
-    ncclComm_t comm;
-    ncclResult_t r = ncclCommInitRank(&comm, nranks, id, rank);
-    RANK_EXPECT(r == ncclInvalidArgument, "init returned %d", r);
-    std::string message = ncclGetLastError(nullptr);
-    RANK_EXPECT(message.find("BRAID_CPU_AFFINITY=\"socket\": expected none, core or numa") != std::string::npos,
-                "message: %s", message.c_str());
-    return problems;
-  }, 60);
+  std::string failures = testing::forkRanks(
+      2,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        setenv("BRAID_CPU_AFFINITY", "socket", 1);
+        ncclComm_t comm;
+        ncclResult_t r = ncclCommInitRank(&comm, nranks, id, rank);
+        RANK_EXPECT(r == ncclInvalidArgument, "init returned %d", r);
+        std::string message = ncclGetLastError(nullptr);
+        RANK_EXPECT(message.find("BRAID_CPU_AFFINITY=\"socket\": expected none, core or numa") != std::string::npos,
+                    "message: %s", message.c_str());
+        return problems;
+      },
+      60);
   EXPECT_EQ(failures, "");
 }
 

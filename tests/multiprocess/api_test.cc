@@ -27,7 +27,8 @@ TEST(HostStreams, QueuedCollectivesCompleteInOrder) {
     RANK_EXPECT(braidStreamCreate(&stream) == ncclSuccess, "stream");
     std::vector<int> a(100000, rank + 1), b(100000);
     // Two dependent operations on one stream: the AllGather must see the AllReduce's result.
-    RANK_EXPECT(ncclAllReduce(a.data(), a.data(), a.size(), ncclInt32, ncclSum, comm, stream) == ncclSuccess, "enqueue");
+    RANK_EXPECT(ncclAllReduce(a.data(), a.data(), a.size(), ncclInt32, ncclSum, comm, stream) == ncclSuccess,
+                "enqueue");
     RANK_EXPECT(ncclAllGather(a.data(), b.data(), 1, ncclInt32, comm, stream) == ncclSuccess, "enqueue");
     RANK_EXPECT(braidStreamSynchronize(stream) == ncclSuccess, "synchronize");
     for (int v : a) RANK_EXPECT(v == 6, "AllReduce result %d", v);
@@ -77,8 +78,8 @@ TEST_P(AlltoAllv, UnevenCountsAndDisplacements) {
       };
       for (int p = 0; p < nranks; ++p)
         for (size_t i = 0; i < sc[p]; ++i) send[sd[p] + i] = value(rank, p, i);
-      RANK_EXPECT(braidAlltoAllv(send.data(), sc.data(), sd.data(), recv, rc.data(), rd.data(), ncclInt64,
-                                 comm, nullptr) == ncclSuccess,
+      RANK_EXPECT(braidAlltoAllv(send.data(), sc.data(), sd.data(), recv, rc.data(), rd.data(), ncclInt64, comm,
+                                 nullptr) == ncclSuccess,
                   "AlltoAllv: %s", ncclGetLastError(comm));
       for (int p = 0; p < nranks; ++p)
         for (size_t i = 0; i < rc[p]; ++i)
@@ -94,17 +95,15 @@ TEST_P(AlltoAllv, UnevenCountsAndDisplacements) {
   EXPECT_EQ(failures, "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Wirings, AlltoAllv,
-                         ::testing::Values(AlltoAllvCase{4, testing::Wiring::SharedMemory, nullptr, "direct_4"},
-                                           AlltoAllvCase{4, testing::Wiring::Mixed, "alltoallv:hier", "hier_2x2"},
-                                           AlltoAllvCase{6, testing::Wiring::Mixed, "alltoallv:hier", "hier_3x2"},
-                                           AlltoAllvCase{6, testing::Wiring::Interleaved, "alltoall:hier",
-                                                         "hier_2x3_interleaved"},
-                                           AlltoAllvCase{3, testing::Wiring::SharedMemory, nullptr, "direct_3_in_place",
-                                                         true},
-                                           AlltoAllvCase{4, testing::Wiring::Mixed, "alltoallv:hier",
-                                                         "hier_2x2_in_place", true}),
-                         [](const ::testing::TestParamInfo<AlltoAllvCase>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    Wirings, AlltoAllv,
+    ::testing::Values(AlltoAllvCase{4, testing::Wiring::SharedMemory, nullptr, "direct_4"},
+                      AlltoAllvCase{4, testing::Wiring::Mixed, "alltoallv:hier", "hier_2x2"},
+                      AlltoAllvCase{6, testing::Wiring::Mixed, "alltoallv:hier", "hier_3x2"},
+                      AlltoAllvCase{6, testing::Wiring::Interleaved, "alltoall:hier", "hier_2x3_interleaved"},
+                      AlltoAllvCase{3, testing::Wiring::SharedMemory, nullptr, "direct_3_in_place", true},
+                      AlltoAllvCase{4, testing::Wiring::Mixed, "alltoallv:hier", "hier_2x2_in_place", true}),
+    [](const ::testing::TestParamInfo<AlltoAllvCase>& info) { return std::string(info.param.name); });
 
 TEST(PointToPoint, SendToSelfNeedsAMatchingRecv) {
   std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
@@ -130,16 +129,19 @@ TEST(PointToPoint, SendToSelfNeedsAMatchingRecv) {
 }
 
 TEST(Init, RankCountMismatchIsAClearError) {
-  std::string failures = testing::forkRanks(3, [](int rank, int, const ncclUniqueId& id) {
-    int problems = 0;
-    ncclComm_t comm = nullptr;
-    // Rank 2 believes the job has 4 ranks.
-    ncclResult_t r = ncclCommInitRank(&comm, rank == 2 ? 4 : 3, id, rank);
-    RANK_EXPECT(r == ncclInvalidUsage, "init returned %d", r);
-    std::string message = ncclGetLastError(nullptr);
-    RANK_EXPECT(message.find("nranks") != std::string::npos, "message '%s'", message.c_str());
-    return problems;
-  }, 60);
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm = nullptr;
+        // Rank 2 believes the job has 4 ranks.
+        ncclResult_t r = ncclCommInitRank(&comm, rank == 2 ? 4 : 3, id, rank);
+        RANK_EXPECT(r == ncclInvalidUsage, "init returned %d", r);
+        std::string message = ncclGetLastError(nullptr);
+        RANK_EXPECT(message.find("nranks") != std::string::npos, "message '%s'", message.c_str());
+        return problems;
+      },
+      60);
   EXPECT_EQ(failures, "");
 }
 

@@ -54,16 +54,19 @@ TEST(Bootstrap, StrangersDoNotDisturbJoiningRanks) {
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - foreignStart).count(), 1.0);
 
   auto start = std::chrono::steady_clock::now();
-  std::string failures = testing::forkRanksWithId(id, 3, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    ncclComm_t comm;
-    RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
-    int v = 1;
-    RANK_EXPECT(ncclAllReduce(&v, &v, 1, ncclInt32, ncclSum, comm, nullptr) == ncclSuccess, "AllReduce");
-    RANK_EXPECT(v == 3, "AllReduce gave %d", v);
-    ncclCommDestroy(comm);
-    return problems;
-  }, 60);
+  std::string failures = testing::forkRanksWithId(
+      id, 3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm;
+        RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+        int v = 1;
+        RANK_EXPECT(ncclAllReduce(&v, &v, 1, ncclInt32, ncclSum, comm, nullptr) == ncclSuccess, "AllReduce");
+        RANK_EXPECT(v == 3, "AllReduce gave %d", v);
+        ncclCommDestroy(comm);
+        return problems;
+      },
+      60);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (int fd : held) ::close(fd);
 

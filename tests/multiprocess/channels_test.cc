@@ -34,20 +34,23 @@ class Channels : public ::testing::TestWithParam<ChannelsCase> {};
 
 TEST_P(Channels, EveryCollectiveInPlaceAndOutOfPlace) {
   const ChannelsCase c = GetParam();
-  std::string failures = testing::forkRanks(c.nranks, [&c](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    testing::useWiring(c.wiring, rank);
-    setenv("BRAID_MIN_NCHANNELS", c.channels, 1);
-    if (c.algorithms) setenv("BRAID_ALGO", c.algorithms, 1);
-    ncclComm_t comm = nullptr;
-    RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
-    if (!comm) return problems;
-    std::vector<int32_t> send(kCounts[2] * nranks), recv(kCounts[2] * nranks);
-    // The second round reuses the helpers and their runs.
-    problems += testing::runEveryKind(kCounts, 2, send.data(), recv.data(), comm, rank, nranks);
-    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
-    return problems;
-  }, 600);
+  std::string failures = testing::forkRanks(
+      c.nranks,
+      [&c](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        testing::useWiring(c.wiring, rank);
+        setenv("BRAID_MIN_NCHANNELS", c.channels, 1);
+        if (c.algorithms) setenv("BRAID_ALGO", c.algorithms, 1);
+        ncclComm_t comm = nullptr;
+        RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+        if (!comm) return problems;
+        std::vector<int32_t> send(kCounts[2] * nranks), recv(kCounts[2] * nranks);
+        // The second round reuses the helpers and their runs.
+        problems += testing::runEveryKind(kCounts, 2, send.data(), recv.data(), comm, rank, nranks);
+        RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+        return problems;
+      },
+      600);
   EXPECT_EQ(failures, "");
 }
 
@@ -66,22 +69,25 @@ INSTANTIATE_TEST_SUITE_P(
 // Rank 1 leaves after init: the others' channel 0 finds it gone, the launch stops the helpers that wait on it,
 // and the call returns ncclRemoteError.
 TEST(ChannelsFailure, DeadPeerStopsTheHelpersAndIsAnError) {
-  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    setenv("BRAID_MIN_NCHANNELS", "3", 1);
-    ncclComm_t comm = nullptr;
-    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
-    if (rank == 1) _exit(0);
-    std::vector<float> buffer(1 << 20, 1.0f);
-    const auto start = std::chrono::steady_clock::now();
-    const ncclResult_t r = ncclAllReduce(buffer.data(), buffer.data(), buffer.size(), ncclFloat32, ncclSum, comm,
-                                         nullptr);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    RANK_EXPECT(r == ncclRemoteError, "AllReduce with a dead peer returned %d (%s)", r, ncclGetLastError(comm));
-    RANK_EXPECT(seconds < 10, "took %.1f s", seconds);
-    ncclCommAbort(comm);
-    return problems;
-  }, 60);
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        setenv("BRAID_MIN_NCHANNELS", "3", 1);
+        ncclComm_t comm = nullptr;
+        if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+        if (rank == 1) _exit(0);
+        std::vector<float> buffer(1 << 20, 1.0f);
+        const auto start = std::chrono::steady_clock::now();
+        const ncclResult_t r =
+            ncclAllReduce(buffer.data(), buffer.data(), buffer.size(), ncclFloat32, ncclSum, comm, nullptr);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        RANK_EXPECT(r == ncclRemoteError, "AllReduce with a dead peer returned %d (%s)", r, ncclGetLastError(comm));
+        RANK_EXPECT(seconds < 10, "took %.1f s", seconds);
+        ncclCommAbort(comm);
+        return problems;
+      },
+      60);
   EXPECT_EQ(failures, "");
 }
 

@@ -32,8 +32,8 @@ std::string nameOf(const ::testing::TestParamInfo<RankSetup>& info) {
 
 // The row whose NCCL count argument is `count` (rows are sized by their total bytes, as in nccl-tests).
 collperf::RowShape shapeFor(Collective c, size_t count, ncclDataType_t type, int nranks) {
-  const bool whole = c == Collective::AllReduce || c == Collective::Broadcast || c == Collective::Reduce ||
-                     c == Collective::SendRecv;
+  const bool whole =
+      c == Collective::AllReduce || c == Collective::Broadcast || c == Collective::Reduce || c == Collective::SendRecv;
   const size_t es = dataTypeSize(type);
   return collperf::rowShape(c, (whole ? count : count * nranks) * es, es, nranks);
 }
@@ -83,9 +83,10 @@ int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring,
           for (bool inPlace : {false, true}) {
             if (inPlace && !collperf::hasInPlace(c)) continue;
             collperf::RowShape shape = shapeFor(c, count, type, nranks);
-            std::vector<char> send(shape.sendElems * dataTypeSize(type) + 8), recv(shape.recvElems * dataTypeSize(type) + 8);
-            collperf::CallContext call{c, comm, rank, nranks, nranks - 1, type, op, ncclOp, shape,
-                                       send.data(), recv.data(), inPlace, nullptr};
+            std::vector<char> send(shape.sendElems * dataTypeSize(type) + 8),
+                recv(shape.recvElems * dataTypeSize(type) + 8);
+            collperf::CallContext call{c,      comm,  rank,        nranks,      nranks - 1, type,   op,
+                                       ncclOp, shape, send.data(), recv.data(), inPlace,    nullptr};
             runOne(call, problems, names[ci]);
           }
         if (op == reference::TestOp::PreMulSum) ncclRedOpDestroy(ncclOp, comm);
@@ -95,8 +96,8 @@ int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring,
     const size_t big = (3u << 20) / sizeof(float) + 3;
     collperf::RowShape shape = shapeFor(c, big, ncclFloat32, nranks);
     std::vector<char> send(shape.sendElems * 4 + 8), recv(shape.recvElems * 4 + 8);
-    collperf::CallContext call{c, comm, rank, nranks, 0, ncclFloat32, reference::TestOp::Sum, ncclSum, shape,
-                               send.data(), recv.data(), false, nullptr};
+    collperf::CallContext call{c,       comm,  rank,        nranks,      0,     ncclFloat32, reference::TestOp::Sum,
+                               ncclSum, shape, send.data(), recv.data(), false, nullptr};
     runOne(call, problems, names[ci]);
   }
   RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
@@ -106,24 +107,28 @@ int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring,
 // Receives of 4 MiB and more that the schedule never reads back go out with streaming stores (executor.cc):
 // two ranks over shared memory, every collective that ends in such receives, in place and out of place.
 TEST(LargeCollectives, OutputsWrittenPastTheCacheAreRight) {
-  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    ncclComm_t comm;
-    RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
-    const size_t count = (9u << 20) / sizeof(float) + 3;  // AllReduce: two 4.5 MiB halves
-    for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::Broadcast, Collective::AlltoAll})
-      for (bool inPlace : {false, true}) {
-        if (inPlace && !collperf::hasInPlace(c)) continue;
-        const size_t perCall = c == Collective::AllReduce || c == Collective::Broadcast ? count : count / 2;
-        collperf::RowShape shape = shapeFor(c, perCall, ncclFloat32, nranks);
-        std::vector<char> send(shape.sendElems * 4 + 8), recv(shape.recvElems * 4 + 8);
-        collperf::CallContext call{c, comm, rank, nranks, 1, ncclFloat32, reference::TestOp::Sum, ncclSum, shape,
-                                   send.data(), recv.data(), inPlace, nullptr};
-        runOne(call, problems, "large");
-      }
-    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
-    return problems;
-  }, 300);
+  std::string failures = testing::forkRanks(
+      2,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm;
+        RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+        const size_t count = (9u << 20) / sizeof(float) + 3;  // AllReduce: two 4.5 MiB halves
+        for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::Broadcast, Collective::AlltoAll})
+          for (bool inPlace : {false, true}) {
+            if (inPlace && !collperf::hasInPlace(c)) continue;
+            const size_t perCall = c == Collective::AllReduce || c == Collective::Broadcast ? count : count / 2;
+            collperf::RowShape shape = shapeFor(c, perCall, ncclFloat32, nranks);
+            std::vector<char> send(shape.sendElems * 4 + 8), recv(shape.recvElems * 4 + 8);
+            collperf::CallContext call{
+                c,       comm,  rank,        nranks,      1,       ncclFloat32, reference::TestOp::Sum,
+                ncclSum, shape, send.data(), recv.data(), inPlace, nullptr};
+            runOne(call, problems, "large");
+          }
+        RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+        return problems;
+      },
+      300);
   EXPECT_EQ(failures, "");
 }
 
@@ -132,8 +137,8 @@ class Collectives : public ::testing::TestWithParam<RankSetup> {};
 TEST_P(Collectives, EveryTypeOpAndPlacement) {
   const RankSetup s = GetParam();
   std::string failures = testing::forkRanks(
-      s.nranks, [&](int rank, int nranks, const ncclUniqueId& id) { return everyCollective(rank, nranks, id, s.wiring); },
-      600);
+      s.nranks,
+      [&](int rank, int nranks, const ncclUniqueId& id) { return everyCollective(rank, nranks, id, s.wiring); }, 600);
   EXPECT_EQ(failures, "");
 }
 
@@ -143,9 +148,9 @@ INSTANTIATE_TEST_SUITE_P(Ranks, Collectives,
                                            RankSetup{8, Wiring::SharedMemory}, RankSetup{2, Wiring::Sockets},
                                            RankSetup{3, Wiring::Sockets}, RankSetup{4, Wiring::Mixed},
                                            RankSetup{3, Wiring::Mixed},  // a host with 2 ranks, one alone
-                                           RankSetup{4, Wiring::Interleaved},
-                                           RankSetup{3, Wiring::OfiTcp}, RankSetup{3, Wiring::OfiShm},
-                                           RankSetup{3, Wiring::Plugin}, RankSetup{3, Wiring::StripedSockets}),
+                                           RankSetup{4, Wiring::Interleaved}, RankSetup{3, Wiring::OfiTcp},
+                                           RankSetup{3, Wiring::OfiShm}, RankSetup{3, Wiring::Plugin},
+                                           RankSetup{3, Wiring::StripedSockets}),
                          nameOf);
 
 // Each algorithm forced through BRAID_ALGO, on rank counts that are and are not powers of two; and each
@@ -174,35 +179,36 @@ TEST_P(ForcedAlgorithm, EveryTypeOpAndPlacement) {
 
 INSTANTIATE_TEST_SUITE_P(
     Algorithms, ForcedAlgorithm,
-    ::testing::Values(ForcedCase{"allreduce:ring;allgather:ring;broadcast:chain;reduce:chain", 3, Wiring::SharedMemory, "ring_chain_3"},
-                      ForcedCase{"allreduce:tree;broadcast:tree;reduce:tree", 5, Wiring::SharedMemory, "tree_5"},
-                      ForcedCase{"allreduce:tree;broadcast:tree;reduce:tree", 5, Wiring::Mixed, "tree_2_2_1_mixed"},
-                      ForcedCase{"allreduce:rd", 3, Wiring::SharedMemory, "rd_3"},
-                      ForcedCase{"allreduce:rd", 4, Wiring::Mixed, "rd_4_mixed"},
-                      ForcedCase{"allreduce:rhd", 6, Wiring::SharedMemory, "rhd_6"},
-                      ForcedCase{"allreduce:rhd", 3, Wiring::Sockets, "rhd_3_sockets"},
-                      ForcedCase{"allreduce:mesh;allgather:bruck", 3, Wiring::SharedMemory, "mesh_bruck_3", "Simple"},
-                      ForcedCase{"allgather:bruck", 5, Wiring::SharedMemory, "bruck_5"},
-                      ForcedCase{"allgather:rd;reducescatter:rhd", 4, Wiring::SharedMemory, "rd_rh_4"},
-                      ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
-                      ForcedCase{"allgather:rd;reducescatter:rhd", 6, Wiring::Mixed, "rd_rh_6_mixed"},
-                      ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
-                      ForcedCase{"allreduce:hier", 6, Wiring::Mixed, "hier_3x2_mixed"},
-                      // 6 nodes: the model folds the rails into halving and doubling for the small sizes and
-                      // rings the large ones
-                      ForcedCase{"allreduce:hier;allgather:hier;reducescatter:hier", 12, Wiring::Mixed,
-                                 "hier_6x2_mixed"},
-                      ForcedCase{"allgather:hier;reducescatter:hier;alltoall:hier", 6, Wiring::Mixed, "hier_ag_rs_a2a_3x2_mixed"},
-                      // 4 nodes: the rails double (AllGather) and halve (ReduceScatter) in two rounds
-                      ForcedCase{"allgather:hier;reducescatter:hier", 8, Wiring::Mixed, "hier_ag_rs_4x2_mixed"},
-                      ForcedCase{"allreduce:hier", 5, Wiring::Mixed, "hier_unequal_2_2_1_mixed"},
-                      ForcedCase{nullptr, 2, Wiring::SharedMemory, "simple_2", "Simple"},
-                      ForcedCase{nullptr, 4, Wiring::SharedMemory, "simple_4", "^LL"},
-                      ForcedCase{nullptr, 3, Wiring::SharedMemory, "ll_3", "LL"},
-                      ForcedCase{nullptr, 8, Wiring::SharedMemory, "ll_8", "LL"},
-                      // Cross-memory attach wherever it applies (Simple elsewhere: Gather, Scatter, point to point)
-                      ForcedCase{nullptr, 3, Wiring::SharedMemory, "cma_3", "CMA"},
-                      ForcedCase{nullptr, 8, Wiring::SharedMemory, "cma_8", "CMA"}),
+    ::testing::Values(
+        ForcedCase{"allreduce:ring;allgather:ring;broadcast:chain;reduce:chain", 3, Wiring::SharedMemory,
+                   "ring_chain_3"},
+        ForcedCase{"allreduce:tree;broadcast:tree;reduce:tree", 5, Wiring::SharedMemory, "tree_5"},
+        ForcedCase{"allreduce:tree;broadcast:tree;reduce:tree", 5, Wiring::Mixed, "tree_2_2_1_mixed"},
+        ForcedCase{"allreduce:rd", 3, Wiring::SharedMemory, "rd_3"},
+        ForcedCase{"allreduce:rd", 4, Wiring::Mixed, "rd_4_mixed"},
+        ForcedCase{"allreduce:rhd", 6, Wiring::SharedMemory, "rhd_6"},
+        ForcedCase{"allreduce:rhd", 3, Wiring::Sockets, "rhd_3_sockets"},
+        ForcedCase{"allreduce:mesh;allgather:bruck", 3, Wiring::SharedMemory, "mesh_bruck_3", "Simple"},
+        ForcedCase{"allgather:bruck", 5, Wiring::SharedMemory, "bruck_5"},
+        ForcedCase{"allgather:rd;reducescatter:rhd", 4, Wiring::SharedMemory, "rd_rh_4"},
+        ForcedCase{"allgather:rd;reducescatter:rhd", 8, Wiring::Mixed, "rd_rh_8_mixed"},
+        ForcedCase{"allgather:rd;reducescatter:rhd", 6, Wiring::Mixed, "rd_rh_6_mixed"},
+        ForcedCase{"allreduce:hier", 4, Wiring::Mixed, "hier_2x2_mixed"},
+        ForcedCase{"allreduce:hier", 6, Wiring::Mixed, "hier_3x2_mixed"},
+        // 6 nodes: the model folds the rails into halving and doubling for the small sizes and
+        // rings the large ones
+        ForcedCase{"allreduce:hier;allgather:hier;reducescatter:hier", 12, Wiring::Mixed, "hier_6x2_mixed"},
+        ForcedCase{"allgather:hier;reducescatter:hier;alltoall:hier", 6, Wiring::Mixed, "hier_ag_rs_a2a_3x2_mixed"},
+        // 4 nodes: the rails double (AllGather) and halve (ReduceScatter) in two rounds
+        ForcedCase{"allgather:hier;reducescatter:hier", 8, Wiring::Mixed, "hier_ag_rs_4x2_mixed"},
+        ForcedCase{"allreduce:hier", 5, Wiring::Mixed, "hier_unequal_2_2_1_mixed"},
+        ForcedCase{nullptr, 2, Wiring::SharedMemory, "simple_2", "Simple"},
+        ForcedCase{nullptr, 4, Wiring::SharedMemory, "simple_4", "^LL"},
+        ForcedCase{nullptr, 3, Wiring::SharedMemory, "ll_3", "LL"},
+        ForcedCase{nullptr, 8, Wiring::SharedMemory, "ll_8", "LL"},
+        // Cross-memory attach wherever it applies (Simple elsewhere: Gather, Scatter, point to point)
+        ForcedCase{nullptr, 3, Wiring::SharedMemory, "cma_3", "CMA"},
+        ForcedCase{nullptr, 8, Wiring::SharedMemory, "cma_8", "CMA"}),
     [](const ::testing::TestParamInfo<ForcedCase>& info) { return std::string(info.param.name); });
 
 // Every algorithm of the registry forced through BRAID_ALGO for every collective it serves, so that a new row is

@@ -40,9 +40,9 @@ int everyCollective(int rank, int nranks, const ncclUniqueId& id, Buffers buffer
   int32_t* recv = heapRecv.data();
   void* shared[2] = {};
   if (buffers == Buffers::OneRankShared && rank == 0) {
-    RANK_EXPECT(ncclMemAlloc(&shared[0], elements * 4) == ncclSuccess &&
-                    ncclMemAlloc(&shared[1], elements * 4) == ncclSuccess,
-                "ncclMemAlloc: %s", ncclGetLastError(nullptr));
+    RANK_EXPECT(
+        ncclMemAlloc(&shared[0], elements * 4) == ncclSuccess && ncclMemAlloc(&shared[1], elements * 4) == ncclSuccess,
+        "ncclMemAlloc: %s", ncclGetLastError(nullptr));
     send = static_cast<int32_t*>(shared[0]), recv = static_cast<int32_t*>(shared[1]);
   }
   if (send && recv) problems += testing::runEveryKind(kCounts, 1, send, recv, comm, rank, nranks);
@@ -55,11 +55,12 @@ class CrossMemoryRanks : public ::testing::TestWithParam<std::tuple<int, Buffers
 
 TEST_P(CrossMemoryRanks, EveryCollectiveInPlaceAndOutOfPlace) {
   const Buffers buffers = std::get<1>(GetParam());
-  EXPECT_EQ(testing::forkRanks(std::get<0>(GetParam()),
-                               [buffers](int rank, int nranks, const ncclUniqueId& id) {
-                                 return everyCollective(rank, nranks, id, buffers);
-                               },
-                               300),
+  EXPECT_EQ(testing::forkRanks(
+                std::get<0>(GetParam()),
+                [buffers](int rank, int nranks, const ncclUniqueId& id) {
+                  return everyCollective(rank, nranks, id, buffers);
+                },
+                300),
             "");
 }
 
@@ -73,21 +74,24 @@ INSTANTIATE_TEST_SUITE_P(Ranks, CrossMemoryRanks,
 // Rank 1 says no: all ranks agree at init that CMA is off, so BRAID_PROTO=CMA leaves every rank on Simple (a
 // rank running CMA alone would wait for peers that never post).
 TEST(CrossMemory, OneRankTurningItOffKeepsEveryRankOnTheFifos) {
-  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    setenv("BRAID_PROTO", "CMA", 1);
-    if (rank == 1) setenv("BRAID_CROSS_MEMORY", "0", 1);
-    ncclComm_t comm = nullptr;
-    RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
-    if (!comm) return problems;
-    const size_t count = 30011;
-    std::vector<int32_t> send(count * nranks), recv(count * nranks);
-    int call = 0;
-    for (Kind kind : kKinds)
-      problems += runAndCheck(kind, false, count, call++, send.data(), recv.data(), comm, rank, nranks);
-    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
-    return problems;
-  }, 120);
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        setenv("BRAID_PROTO", "CMA", 1);
+        if (rank == 1) setenv("BRAID_CROSS_MEMORY", "0", 1);
+        ncclComm_t comm = nullptr;
+        RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+        if (!comm) return problems;
+        const size_t count = 30011;
+        std::vector<int32_t> send(count * nranks), recv(count * nranks);
+        int call = 0;
+        for (Kind kind : kKinds)
+          problems += runAndCheck(kind, false, count, call++, send.data(), recv.data(), comm, rank, nranks);
+        RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+        return problems;
+      },
+      120);
   EXPECT_EQ(failures, "");
 }
 

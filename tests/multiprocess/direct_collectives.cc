@@ -55,8 +55,8 @@ int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, 
   return problems;
 }
 
-int runEveryKind(const std::vector<size_t>& counts, int rounds, int32_t* send, int32_t* recv, ncclComm_t comm,
-                 int rank, int nranks) {
+int runEveryKind(const std::vector<size_t>& counts, int rounds, int32_t* send, int32_t* recv, ncclComm_t comm, int rank,
+                 int nranks) {
   int problems = 0, call = 0;
   for (int round = 0; round < rounds; ++round)
     for (Kind kind : kKinds)

@@ -11,8 +11,8 @@
 namespace braid::testing {
 
 enum class Kind { AllReduce, Broadcast, Reduce, AllGather, ReduceScatter, AlltoAll };
-constexpr Kind kKinds[] = {Kind::AllReduce, Kind::Broadcast, Kind::Reduce, Kind::AllGather, Kind::ReduceScatter,
-                           Kind::AlltoAll};
+constexpr Kind kKinds[] = {Kind::AllReduce, Kind::Broadcast,     Kind::Reduce,
+                           Kind::AllGather, Kind::ReduceScatter, Kind::AlltoAll};
 
 // What rank r contributes at element j of call i.
 int32_t valueOf(int r, int i, size_t j);
@@ -24,7 +24,7 @@ int runAndCheck(Kind kind, bool inPlace, size_t count, int call, int32_t* send, 
                 int rank, int nranks);
 // runAndCheck for every kind, out of place and in place, at each of `counts`, `rounds` times over (`send` and
 // `recv` hold the largest count times nranks); returns all the problems.
-int runEveryKind(const std::vector<size_t>& counts, int rounds, int32_t* send, int32_t* recv, ncclComm_t comm,
-                 int rank, int nranks);
+int runEveryKind(const std::vector<size_t>& counts, int rounds, int32_t* send, int32_t* recv, ncclComm_t comm, int rank,
+                 int nranks);
 
 }  // namespace braid::testing

@@ -80,91 +80,108 @@ TEST_P(LowLatencyRanks, FreshValuesEveryCallInterleavedWithSimple) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ranks, LowLatencyRanks, ::testing::Values(2, 3, 5),
-                         [](const ::testing::TestParamInfo<int>& info) { return std::to_string(info.param) + "ranks"; });
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::to_string(info.param) + "ranks";
+                         });
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 TEST(LowLatency, DeadPeerBecomesRemoteError) {
-  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
-    if (!comm) return 1;
-    if (rank == 1) _exit(0);  // leaves without taking part
-    std::vector<float> x(100, 1.0f);
-    auto start = std::chrono::steady_clock::now();
-    ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclFloat32, ncclSum, comm, nullptr);
-    RANK_EXPECT(r == ncclRemoteError, "AllReduce with a dead peer returned %d (%s)", r, ncclGetLastError(comm));
-    RANK_EXPECT(secondsSince(start) < 10, "took %.1f s", secondsSince(start));
-    ncclCommAbort(comm);
-    return problems;
-  }, 60);
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
+        if (!comm) return 1;
+        if (rank == 1) _exit(0);  // leaves without taking part
+        std::vector<float> x(100, 1.0f);
+        auto start = std::chrono::steady_clock::now();
+        ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclFloat32, ncclSum, comm, nullptr);
+        RANK_EXPECT(r == ncclRemoteError, "AllReduce with a dead peer returned %d (%s)", r, ncclGetLastError(comm));
+        RANK_EXPECT(secondsSince(start) < 10, "took %.1f s", secondsSince(start));
+        ncclCommAbort(comm);
+        return problems;
+      },
+      60);
   EXPECT_EQ(failures, "");
 }
 
 TEST(LowLatency, StalledPeerTimesOutNamingIt) {
-  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    setenv("BRAID_TIMEOUT", "2", 1);
-    ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
-    if (!comm) return 1;
-    if (rank == 1) {  // alive, but never joins the collective
-      std::this_thread::sleep_for(std::chrono::seconds(5));
-      ncclCommAbort(comm);
-      return 0;
-    }
-    float x = 1;
-    ncclResult_t r = ncclAllReduce(&x, &x, 1, ncclFloat32, ncclSum, comm, nullptr);
-    RANK_EXPECT(r == ncclTimeout, "returned %d", r);
-    std::string message = ncclGetLastError(comm);
-    RANK_EXPECT(message.find("LL line 1 of 1 (from rank 1)") != std::string::npos, "message: '%s'", message.c_str());
-    ncclCommAbort(comm);
-    return problems;
-  }, 60);
+  std::string failures = testing::forkRanks(
+      2,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        setenv("BRAID_TIMEOUT", "2", 1);
+        ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
+        if (!comm) return 1;
+        if (rank == 1) {  // alive, but never joins the collective
+          std::this_thread::sleep_for(std::chrono::seconds(5));
+          ncclCommAbort(comm);
+          return 0;
+        }
+        float x = 1;
+        ncclResult_t r = ncclAllReduce(&x, &x, 1, ncclFloat32, ncclSum, comm, nullptr);
+        RANK_EXPECT(r == ncclTimeout, "returned %d", r);
+        std::string message = ncclGetLastError(comm);
+        RANK_EXPECT(message.find("LL line 1 of 1 (from rank 1)") != std::string::npos, "message: '%s'",
+                    message.c_str());
+        ncclCommAbort(comm);
+        return problems;
+      },
+      60);
   EXPECT_EQ(failures, "");
 }
 
 // A Broadcast root does not wait for its receivers, but it must not reuse a slot that a slow receiver still
 // reads: every call's values differ, and receivers dawdle now and then.
 TEST(LowLatency, RootRunningAheadNeverOverwritesWhatReceiversStillRead) {
-  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
-    if (!comm) return 1;
-    std::vector<int32_t> x(300);
-    for (int i = 0; i < 400 && problems == 0; ++i) {
-      if (rank != 0 && i % 16 == rank) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      for (size_t j = 0; j < x.size(); ++j) x[j] = rank == 0 ? i * 1000 + static_cast<int32_t>(j) : -1;
-      RANK_EXPECT(ncclBroadcast(x.data(), x.data(), x.size(), ncclInt32, 0, comm, nullptr) == ncclSuccess, "call %d", i);
-      for (size_t j = 0; j < x.size() && problems == 0; ++j)
-        RANK_EXPECT(x[j] == i * 1000 + static_cast<int32_t>(j), "call %d: element %zu is %d", i, j, x[j]);
-    }
-    ncclCommDestroy(comm);
-    return problems;
-  }, 120);
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
+        if (!comm) return 1;
+        std::vector<int32_t> x(300);
+        for (int i = 0; i < 400 && problems == 0; ++i) {
+          if (rank != 0 && i % 16 == rank) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          for (size_t j = 0; j < x.size(); ++j) x[j] = rank == 0 ? i * 1000 + static_cast<int32_t>(j) : -1;
+          RANK_EXPECT(ncclBroadcast(x.data(), x.data(), x.size(), ncclInt32, 0, comm, nullptr) == ncclSuccess,
+                      "call %d", i);
+          for (size_t j = 0; j < x.size() && problems == 0; ++j)
+            RANK_EXPECT(x[j] == i * 1000 + static_cast<int32_t>(j), "call %d: element %zu is %d", i, j, x[j]);
+        }
+        ncclCommDestroy(comm);
+        return problems;
+      },
+      120);
   EXPECT_EQ(failures, "");
 }
 
 // A root that has written its lines may leave before a slow rank has read them.
 TEST(LowLatency, PeerThatDeliveredMayLeave) {
-  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
-    if (!comm) return 1;
-    std::vector<float> x(500, rank == 0 ? 42.0f : 0.0f);
-    if (rank == 0) {
-      RANK_EXPECT(ncclBroadcast(x.data(), x.data(), x.size(), ncclFloat32, 0, comm, nullptr) == ncclSuccess, "root");
-      _exit(problems);
-    }
-    // Rank 2 announces itself, then reads the root's lines only after the root has gone.
-    if (rank == 2) std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ncclResult_t r = ncclBroadcast(x.data(), x.data(), x.size(), ncclFloat32, 0, comm, nullptr);
-    RANK_EXPECT(r == ncclSuccess, "Broadcast returned %d (%s)", r, ncclGetLastError(comm));
-    RANK_EXPECT(x.front() == 42.0f && x.back() == 42.0f, "received %g..%g", x.front(), x.back());
-    ncclCommDestroy(comm);
-    return problems;
-  }, 60);
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm = joinWithLowLatency(rank, nranks, id);
+        if (!comm) return 1;
+        std::vector<float> x(500, rank == 0 ? 42.0f : 0.0f);
+        if (rank == 0) {
+          RANK_EXPECT(ncclBroadcast(x.data(), x.data(), x.size(), ncclFloat32, 0, comm, nullptr) == ncclSuccess,
+                      "root");
+          _exit(problems);
+        }
+        // Rank 2 announces itself, then reads the root's lines only after the root has gone.
+        if (rank == 2) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        ncclResult_t r = ncclBroadcast(x.data(), x.data(), x.size(), ncclFloat32, 0, comm, nullptr);
+        RANK_EXPECT(r == ncclSuccess, "Broadcast returned %d (%s)", r, ncclGetLastError(comm));
+        RANK_EXPECT(x.front() == 42.0f && x.back() == 42.0f, "received %g..%g", x.front(), x.back());
+        ncclCommDestroy(comm);
+        return problems;
+      },
+      60);
   EXPECT_EQ(failures, "");
 }
 

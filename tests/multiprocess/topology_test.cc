@@ -2,16 +2,16 @@
 // init on every rank with the file, line and problem; rings follow the file's accelerators.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include <vector>
 
-#include "runtime/communicator.h"
 #include "fork_ranks.h"
 #include "nccl.h"
+#include "runtime/communicator.h"
 #include "topology/graph.h"
 #include "topology/paths.h"
 #include "topology/presets.h"
@@ -52,18 +52,22 @@ TEST(ClusterTopology, RanksOfTwoHostsFuseOneClusterAndRankZeroDumpsIt) {
 
 TEST(ClusterTopology, BadFileFailsInitOnEveryRankWithFileAndLine) {
   const std::string file = scratchPath("bad-host.xml");
-  std::ofstream(file) << "<system version=\"1\">\n  <cpu numaid=\"0\">\n    <pci busid=\"0000:01:00.0\" link_width=\"-1\"/>\n  </cpu>\n</system>\n";
-  std::string failures = testing::forkRanks(3, [&](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    setenv("BRAID_TOPO_FILE", file.c_str(), 1);
-    ncclComm_t comm;
-    ncclResult_t r = ncclCommInitRank(&comm, nranks, id, rank);
-    std::string message = ncclGetLastError(nullptr);
-    RANK_EXPECT(r == ncclInvalidUsage, "init returned %d", r);
-    RANK_EXPECT(message.find("bad-host.xml:3: <pci> link_width=\"-1\" is negative") != std::string::npos, "message: %s",
-                message.c_str());
-    return problems;
-  }, 60);
+  std::ofstream(file) << "<system version=\"1\">\n  <cpu numaid=\"0\">\n    <pci busid=\"0000:01:00.0\" "
+                         "link_width=\"-1\"/>\n  </cpu>\n</system>\n";
+  std::string failures = testing::forkRanks(
+      3,
+      [&](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        setenv("BRAID_TOPO_FILE", file.c_str(), 1);
+        ncclComm_t comm;
+        ncclResult_t r = ncclCommInitRank(&comm, nranks, id, rank);
+        std::string message = ncclGetLastError(nullptr);
+        RANK_EXPECT(r == ncclInvalidUsage, "init returned %d", r);
+        RANK_EXPECT(message.find("bad-host.xml:3: <pci> link_width=\"-1\" is negative") != std::string::npos,
+                    "message: %s", message.c_str());
+        return problems;
+      },
+      60);
   EXPECT_EQ(failures, "");
 }
 

@@ -92,12 +92,12 @@ class ZeroCopyRanks : public ::testing::TestWithParam<std::tuple<int, Memory>> {
 
 TEST_P(ZeroCopyRanks, EveryCollectiveInPlaceAndOutOfPlace) {
   const Memory memory = std::get<1>(GetParam());
-  EXPECT_EQ(testing::forkRanks(std::get<0>(GetParam()),
-                               [memory](int rank, int nranks, const ncclUniqueId& id) {
-                                 return everyCollective(rank, nranks, id, memory);
-                               },
-                               300),
-            "");
+  EXPECT_EQ(
+      testing::forkRanks(
+          std::get<0>(GetParam()),
+          [memory](int rank, int nranks, const ncclUniqueId& id) { return everyCollective(rank, nranks, id, memory); },
+          300),
+      "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Ranks, ZeroCopyRanks,
@@ -107,57 +107,63 @@ INSTANTIATE_TEST_SUITE_P(Ranks, ZeroCopyRanks,
                            return std::to_string(std::get<0>(info.param)) + "ranks" + nameOf(std::get<1>(info.param));
                          });
 
-// Rank 0's buffers are private (registered, but not whole pages) for the first calls: every rank must take the FIFOs for those (a rank going
-// direct alone would wait forever or write where nobody reads). Then all buffers are shared, and the ranks go
-// back to the direct way once their back-off ends; every call is checked throughout.
+// Rank 0's buffers are private (registered, but not whole pages) for the first calls: every rank must take the FIFOs
+// for those (a rank going direct alone would wait forever or write where nobody reads). Then all buffers are shared,
+// and the ranks go back to the direct way once their back-off ends; every call is checked throughout.
 TEST(ZeroCopy, OnePrivateBufferSendsEveryRankThroughTheFifos) {
-  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    ncclComm_t comm = nullptr;
-    RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
-    if (!comm) return problems;
-    const size_t count = 20000, elements = count * nranks;
-    std::vector<int32_t> privateSend(elements), privateRecv(elements);
-    // Registered, yet private: a malloc buffer does not cover whole pages, so it stays where it is.
-    void* handles[2] = {};
-    RANK_EXPECT(ncclCommRegister(comm, privateSend.data(), elements * 4, &handles[0]) == ncclSuccess &&
-                    ncclCommRegister(comm, privateRecv.data(), elements * 4, &handles[1]) == ncclSuccess,
-                "register: %s", ncclGetLastError(comm));
-    int32_t* send = allocateShared(elements);
-    int32_t* recv = allocateShared(elements);
-    RANK_EXPECT(send && recv, "ncclMemAlloc: %s", ncclGetLastError(nullptr));
-    for (int call = 0; call < 150 && problems == 0 && send && recv; ++call) {
-      const bool ownPrivate = rank == 0 && call < 40;
-      const Kind kind = kKinds[call % 6];
-      problems += runAndCheck(kind, call % 2 == 1, count, call, ownPrivate ? privateSend.data() : send,
-                              ownPrivate ? privateRecv.data() : recv, comm, rank, nranks);
-    }
-    ncclMemFree(send);
-    ncclMemFree(recv);
-    for (void* handle : handles) ncclCommDeregister(comm, handle);
-    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
-    return problems;
-  }, 300);
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm = nullptr;
+        RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init: %s", ncclGetLastError(nullptr));
+        if (!comm) return problems;
+        const size_t count = 20000, elements = count * nranks;
+        std::vector<int32_t> privateSend(elements), privateRecv(elements);
+        // Registered, yet private: a malloc buffer does not cover whole pages, so it stays where it is.
+        void* handles[2] = {};
+        RANK_EXPECT(ncclCommRegister(comm, privateSend.data(), elements * 4, &handles[0]) == ncclSuccess &&
+                        ncclCommRegister(comm, privateRecv.data(), elements * 4, &handles[1]) == ncclSuccess,
+                    "register: %s", ncclGetLastError(comm));
+        int32_t* send = allocateShared(elements);
+        int32_t* recv = allocateShared(elements);
+        RANK_EXPECT(send && recv, "ncclMemAlloc: %s", ncclGetLastError(nullptr));
+        for (int call = 0; call < 150 && problems == 0 && send && recv; ++call) {
+          const bool ownPrivate = rank == 0 && call < 40;
+          const Kind kind = kKinds[call % 6];
+          problems += runAndCheck(kind, call % 2 == 1, count, call, ownPrivate ? privateSend.data() : send,
+                                  ownPrivate ? privateRecv.data() : recv, comm, rank, nranks);
+        }
+        ncclMemFree(send);
+        ncclMemFree(recv);
+        for (void* handle : handles) ncclCommDeregister(comm, handle);
+        RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+        return problems;
+      },
+      300);
   EXPECT_EQ(failures, "");
 }
 
 TEST(ZeroCopy, DeadPeerBecomesRemoteError) {
-  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
-    int problems = 0;
-    ncclComm_t comm = nullptr;
-    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
-    if (rank == 1) _exit(0);  // leaves without taking part
-    int32_t* buffer = allocateShared(1 << 18);
-    if (!buffer) return 1;
-    const auto start = std::chrono::steady_clock::now();
-    ncclResult_t r = ncclAllReduce(buffer, buffer, 1 << 18, ncclInt32, ncclSum, comm, nullptr);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    RANK_EXPECT(r == ncclRemoteError, "AllReduce with a dead peer returned %d (%s)", r, ncclGetLastError(comm));
-    RANK_EXPECT(seconds < 10, "took %.1f s", seconds);
-    ncclCommAbort(comm);
-    ncclMemFree(buffer);
-    return problems;
-  }, 60);
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm = nullptr;
+        if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+        if (rank == 1) _exit(0);  // leaves without taking part
+        int32_t* buffer = allocateShared(1 << 18);
+        if (!buffer) return 1;
+        const auto start = std::chrono::steady_clock::now();
+        ncclResult_t r = ncclAllReduce(buffer, buffer, 1 << 18, ncclInt32, ncclSum, comm, nullptr);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        RANK_EXPECT(r == ncclRemoteError, "AllReduce with a dead peer returned %d (%s)", r, ncclGetLastError(comm));
+        RANK_EXPECT(seconds < 10, "took %.1f s", seconds);
+        ncclCommAbort(comm);
+        ncclMemFree(buffer);
+        return problems;
+      },
+      60);
   EXPECT_EQ(failures, "");
 }
 

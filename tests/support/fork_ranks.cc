@@ -52,8 +52,7 @@ std::string forkRanksWithId(const ncclUniqueId& id, int nranks,
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-      failures += "rank " + std::to_string(r) + " reported problems; ";
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) failures += "rank " + std::to_string(r) + " reported problems; ";
     else if (WIFSIGNALED(status) && failures.find("hung") == std::string::npos)
       failures += "rank " + std::to_string(r) + " died of signal " + std::to_string(WTERMSIG(status)) + "; ";
   }

@@ -19,14 +19,14 @@ std::string forkRanksWithId(const ncclUniqueId& id, int nranks,
                             int timeoutSeconds = 120);
 
 // For use inside rankMain: prints the problem (with the rank) and counts it.
-#define RANK_EXPECT(cond, ...)                                                              \
-  do {                                                                                      \
-    if (!(cond)) {                                                                          \
-      std::fprintf(stderr, "rank %d: %s:%d: expected %s: ", rank, __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                                                    \
-      std::fprintf(stderr, "\n");                                                           \
-      ++problems;                                                                           \
-    }                                                                                       \
+#define RANK_EXPECT(cond, ...)                                                                                         \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      std::fprintf(stderr, "rank %d: %s:%d: expected %s: ", rank, __FILE__, __LINE__, #cond);                          \
+      std::fprintf(stderr, __VA_ARGS__);                                                                               \
+      std::fprintf(stderr, "\n");                                                                                      \
+      ++problems;                                                                                                      \
+    }                                                                                                                  \
   } while (0)
 
 }  // namespace braid::testing

@@ -6,7 +6,8 @@
 namespace braid::testing {
 
 const char* wiringName(Wiring wiring) {
-  static const char* names[] = {"shm", "sockets", "striped_sockets", "mixed", "interleaved", "ofi_tcp", "ofi_shm", "plugin"};
+  static const char* names[] = {"shm",         "sockets", "striped_sockets", "mixed",
+                                "interleaved", "ofi_tcp", "ofi_shm",         "plugin"};
   return names[static_cast<int>(wiring)];
 }
 

@@ -6,14 +6,14 @@
 namespace braid::testing {
 
 enum class Wiring {
-  SharedMemory,  // one host
-  Sockets,       // one host per rank, TCP sockets
+  SharedMemory,    // one host
+  Sockets,         // one host per rank, TCP sockets
   StripedSockets,  // one host per rank, 4 sockets and 2 helper threads per stream, a ring that wraps often
-  Mixed,         // two ranks per host: shared memory inside, sockets across
-  Interleaved,   // two hosts, ranks dealt round-robin (0, 2, ... on one): rings must go host by host
-  OfiTcp,        // one host per rank, libfabric's tcp provider
-  OfiShm,        // one host per rank, libfabric's shm provider
-  Plugin,        // one host per rank, the example ncclNet_v8 plugin (libnccl-net-braid-example.so)
+  Mixed,           // two ranks per host: shared memory inside, sockets across
+  Interleaved,     // two hosts, ranks dealt round-robin (0, 2, ... on one): rings must go host by host
+  OfiTcp,          // one host per rank, libfabric's tcp provider
+  OfiShm,          // one host per rank, libfabric's shm provider
+  Plugin,          // one host per rank, the example ncclNet_v8 plugin (libnccl-net-braid-example.so)
 };
 
 const char* wiringName(Wiring wiring);

@@ -68,8 +68,8 @@ TEST_P(DeviceConformance, CopiesHostFunctionsAndEventsKeepStreamOrder) {
   } seen{pinned};
   d.copyAsync(onDevice, pinned, bytes, stream);
   d.copyAsync(pinned, onDevice + 1, bytes - 1, stream);  // shifted back by one byte
-  d.enqueueHostFunction(stream, [](void* data) { static_cast<Seen*>(data)->first = static_cast<Seen*>(data)->pinned[0]; },
-                        &seen);
+  d.enqueueHostFunction(
+      stream, [](void* data) { static_cast<Seen*>(data)->first = static_cast<Seen*>(data)->pinned[0]; }, &seen);
   device::Event done = d.recordEvent(stream);
   d.synchronize(stream);
   EXPECT_TRUE(d.eventDone(done));
@@ -91,25 +91,25 @@ TEST_P(DeviceConformance, ReductionsMatchTheHostReferenceForEveryTypeAndOp) {
     for (ReduceKind op : {ReduceKind::Sum, ReduceKind::Prod, ReduceKind::Max, ReduceKind::Min})
       for (size_t count : {size_t(1), size_t(17), size_t(4099), size_t(1 << 16) + 3})
         for (size_t offset : {size_t(0), es}) {  // 16-byte aligned, and not: kernels take wide paths only aligned
-        // Small values every type holds exactly, so sums and products stay representable.
-        std::vector<char> a(count * es), b(count * es), expected(count * es), got(count * es);
-        for (size_t i = 0; i < count; ++i) {
-          reference::storeValue(type, a.data(), i, static_cast<double>(random() % 8) / 2);
-          reference::storeValue(type, b.data(), i, static_cast<double>(random() % 8) / 2 - 1);
+          // Small values every type holds exactly, so sums and products stay representable.
+          std::vector<char> a(count * es), b(count * es), expected(count * es), got(count * es);
+          for (size_t i = 0; i < count; ++i) {
+            reference::storeValue(type, a.data(), i, static_cast<double>(random() % 8) / 2);
+            reference::storeValue(type, b.data(), i, static_cast<double>(random() % 8) / 2 - 1);
+          }
+          scalarReduceFunction(type, op)(expected.data(), a.data(), b.data(), count);
+          char* da = static_cast<char*>(d.allocate(a.size() + 16));
+          char* db = static_cast<char*>(d.allocate(b.size() + 16));
+          d.copyAsync(da + offset, a.data(), a.size(), stream);
+          d.copyAsync(db + offset, b.data(), b.size(), stream);
+          d.reduce(type, op, da + offset, da + offset, db + offset, count, stream);  // in place, as schedules do
+          d.copyAsync(got.data(), da + offset, got.size(), stream);
+          d.synchronize(stream);
+          EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size()), 0)
+              << dataTypeName(type) << " op " << static_cast<int>(op) << " count " << count << " offset " << offset;
+          d.release(da);
+          d.release(db);
         }
-        scalarReduceFunction(type, op)(expected.data(), a.data(), b.data(), count);
-        char* da = static_cast<char*>(d.allocate(a.size() + 16));
-        char* db = static_cast<char*>(d.allocate(b.size() + 16));
-        d.copyAsync(da + offset, a.data(), a.size(), stream);
-        d.copyAsync(db + offset, b.data(), b.size(), stream);
-        d.reduce(type, op, da + offset, da + offset, db + offset, count, stream);  // in place, as schedules do
-        d.copyAsync(got.data(), da + offset, got.size(), stream);
-        d.synchronize(stream);
-        EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size()), 0)
-            << dataTypeName(type) << " op " << static_cast<int>(op) << " count " << count << " offset " << offset;
-        d.release(da);
-        d.release(db);
-      }
   }
   d.destroyStream(stream);
 }

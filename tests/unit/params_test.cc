@@ -23,7 +23,8 @@ namespace {
 const std::set<std::string> kFreeForm = {"BRAID_COMM_SECRET", "BRAID_HOSTID", "BRAID_NET_PLUGIN"};
 
 // Runs `body` in a forked process (a configuration file is read once per process); returns its exit code.
-template <class Body> int inChild(Body body) {
+template <class Body>
+int inChild(Body body) {
   const pid_t pid = fork();
   if (pid == 0) {
     int code = 1;
@@ -164,7 +165,8 @@ TEST(Parameters, ConfigurationFileBelowTheEnvironment) {
               try {
                 timeout->setting();
               } catch (const Error& e) {
-                return std::string(e.what()) == "Braid configuration file " + std::string(path) + ":2: expected NAME=value"
+                return std::string(e.what()) ==
+                               "Braid configuration file " + std::string(path) + ":2: expected NAME=value"
                            ? 0
                            : 1;
               }

@@ -230,7 +230,8 @@ TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
             Algorithm::Hierarchical);
   // The design view also lists what has no schedule yet.
   auto all = free.candidates(CollectiveKind::AllReduce, 1 << 20);
-  EXPECT_TRUE(std::any_of(all.begin(), all.end(), [](const Prediction& p) { return p.algorithm == Algorithm::Hierarchical; }));
+  EXPECT_TRUE(
+      std::any_of(all.begin(), all.end(), [](const Prediction& p) { return p.algorithm == Algorithm::Hierarchical; }));
 }
 
 }  // namespace
@@ -279,8 +280,8 @@ TEST(Planner, PicksLowLatencyForSmallCallsWithinOneHost) {
   EXPECT_EQ(ringOnly.choose(CollectiveKind::AllReduce, 64).protocol, Protocol::Simple);
   EXPECT_EQ(ringOnly.choose(CollectiveKind::Broadcast, 64).protocol, Protocol::LowLatency);
   // A tuning file may ask for LL; where LL cannot serve the call its rule means mesh with Simple.
-  Planner ruled(m, AlgorithmFilter(), {{CollectiveKind::AllReduce, 0, 0, static_cast<size_t>(-1), Algorithm::Mesh,
-                                        Protocol::LowLatency}});
+  Planner ruled(m, AlgorithmFilter(),
+                {{CollectiveKind::AllReduce, 0, 0, static_cast<size_t>(-1), Algorithm::Mesh, Protocol::LowLatency}});
   EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1024).protocol, Protocol::LowLatency);
   EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1024).source, ChoiceSource::TuningFile);
   EXPECT_EQ(ruled.choose(CollectiveKind::AllReduce, 1 << 20).protocol, Protocol::Simple);

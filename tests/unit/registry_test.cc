@@ -13,9 +13,9 @@
 namespace braid {
 namespace {
 
-constexpr CollectiveKind kKinds[] = {CollectiveKind::AllReduce, CollectiveKind::Broadcast,  CollectiveKind::Reduce,
+constexpr CollectiveKind kKinds[] = {CollectiveKind::AllReduce, CollectiveKind::Broadcast,     CollectiveKind::Reduce,
                                      CollectiveKind::AllGather, CollectiveKind::ReduceScatter, CollectiveKind::AlltoAll,
-                                     CollectiveKind::AlltoAllv, CollectiveKind::Gather,     CollectiveKind::Scatter};
+                                     CollectiveKind::AlltoAllv, CollectiveKind::Gather,        CollectiveKind::Scatter};
 
 TEST(AlgorithmRegistry, EveryIdHasOneCompleteRowAndEveryNameParses) {
   std::set<std::string> names;
@@ -93,8 +93,8 @@ TEST(AlgorithmRegistry, EveryCostIsPositiveFiniteAndGrowsWithSize) {
           const planner::Prediction p = planner::predict(i.kind, a.id, bytes, model);
           ASSERT_TRUE(std::isfinite(p.timeUs) && p.timeUs > 0)
               << a.name << " " << collectiveName(i.kind) << " on " << fabric << ", " << bytes << " bytes";
-          ASSERT_GE(p.timeUs, previous) << a.name << " " << collectiveName(i.kind) << " on " << fabric << ", "
-                                        << bytes << " bytes costs less than the size before";
+          ASSERT_GE(p.timeUs, previous) << a.name << " " << collectiveName(i.kind) << " on " << fabric << ", " << bytes
+                                        << " bytes costs less than the size before";
           previous = p.timeUs;
         }
       }

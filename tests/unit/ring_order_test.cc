@@ -78,7 +78,8 @@ TEST(RingOrder, ManyDevicesUseTheHeuristicAndStillGroupThem) {
   const RingOrder best = bestRing(g, paths, interleaved);
   EXPECT_EQ(switchChanges(switchesAlong(g, best)), 3);
   EXPECT_GT(best.bandwidth, evaluateRing(g, paths, interleaved).bandwidth);
-  EXPECT_DOUBLE_EQ(best.bandwidth, evaluateRing(g, paths, devicesNamed(g, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})).bandwidth);
+  EXPECT_DOUBLE_EQ(best.bandwidth,
+                   evaluateRing(g, paths, devicesNamed(g, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})).bandwidth);
 }
 
 TEST(RingOrder, MluCardsAreCrossedOverTheirDirectLinks) {

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "algorithms/collective.h"
+#include "algorithms/direct.h"
 #include "algorithms/hierarchical.h"
 #include "algorithms/registry.h"
-#include "algorithms/direct.h"
 #include "collperf_collectives.h"
 #include "device/datatype.h"
 #include "simulator.h"
@@ -58,8 +58,7 @@ std::vector<int> nodeIdsOf(int nodes, int perNode, bool interleaved) {
 }
 
 long simulateCollective(Collective collective, int nranks, size_t count, int root, bool inPlace, ncclDataType_t type,
-                        reference::TestOp op, size_t pipeBytes, uint32_t seed,
-                        Algorithm algorithm = Algorithm::Default,
+                        reference::TestOp op, size_t pipeBytes, uint32_t seed, Algorithm algorithm = Algorithm::Default,
                         std::shared_ptr<const NodeLayout> nodes = nullptr, bool foldedRails = false) {
   const size_t es = dataTypeSize(type);
   std::vector<std::vector<char>> send(nranks), recv(nranks);
@@ -100,10 +99,14 @@ struct Case {
   Collective collective;
   const char* name;
 };
-const Case kCases[] = {{Collective::AllReduce, "AllReduce"}, {Collective::AllGather, "AllGather"},
-                       {Collective::ReduceScatter, "ReduceScatter"}, {Collective::Broadcast, "Broadcast"},
-                       {Collective::Reduce, "Reduce"}, {Collective::AlltoAll, "AlltoAll"},
-                       {Collective::Gather, "Gather"}, {Collective::Scatter, "Scatter"},
+const Case kCases[] = {{Collective::AllReduce, "AllReduce"},
+                       {Collective::AllGather, "AllGather"},
+                       {Collective::ReduceScatter, "ReduceScatter"},
+                       {Collective::Broadcast, "Broadcast"},
+                       {Collective::Reduce, "Reduce"},
+                       {Collective::AlltoAll, "AlltoAll"},
+                       {Collective::Gather, "Gather"},
+                       {Collective::Scatter, "Scatter"},
                        {Collective::SendRecv, "SendRecv"}};
 
 class ScheduleSimulator : public ::testing::TestWithParam<Case> {};
@@ -181,8 +184,8 @@ std::vector<Layout> layoutsFor(const AlgorithmCase& a, int maxRanks) {
   for (int nodes = 2; nodes <= 5; ++nodes)
     for (int perNode : {2, 3})
       for (bool interleaved : {false, true})
-        layouts.push_back({nodes * perNode, std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(
-                                                 nodeIdsOf(nodes, perNode, interleaved)))});
+        layouts.push_back({nodes * perNode, std::make_shared<const NodeLayout>(
+                                                NodeLayout::fromNodeIds(nodeIdsOf(nodes, perNode, interleaved)))});
   return layouts;
 }
 
@@ -198,8 +201,8 @@ TEST_P(AlgorithmSimulator, OneToSixtyFourRanks) {
         for (bool inPlace : {false, true}) {
           if (inPlace && !collperf::hasInPlace(a.collective)) continue;
           if (root != 0 && !collperf::rooted(a.collective)) continue;
-          long wrong = simulateCollective(a.collective, n, count, root, inPlace, ncclInt32, reference::TestOp::Sum,
-                                          24, ++seed, a.algorithm, layout.nodes);
+          long wrong = simulateCollective(a.collective, n, count, root, inPlace, ncclInt32, reference::TestOp::Sum, 24,
+                                          ++seed, a.algorithm, layout.nodes);
           ASSERT_EQ(wrong, 0) << a.name << " n=" << n << (layout.nodes ? " across nodes" : "") << " count=" << count
                               << " root=" << root << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
         }
@@ -212,8 +215,8 @@ TEST_P(AlgorithmSimulator, FloatsThroughTinyPipes) {
   for (const Layout& layout : layoutsFor(a, 13)) {
     const int n = layout.nranks;
     if (!layout.nodes && n != 2 && n != 3 && n != 6 && n != 8 && n != 13) continue;
-    long wrong = simulateCollective(a.collective, n, 41, n / 2, false, ncclFloat16, reference::TestOp::Max, 9,
-                                    77u + n, a.algorithm, layout.nodes);
+    long wrong = simulateCollective(a.collective, n, 41, n / 2, false, ncclFloat16, reference::TestOp::Max, 9, 77u + n,
+                                    a.algorithm, layout.nodes);
     ASSERT_EQ(wrong, 0) << a.name << " n=" << n;
   }
 }
@@ -226,8 +229,8 @@ TEST(HierarchicalSimulator, NodesOfEqualSizeContiguousOrInterleaved) {
         const int n = nodes * perNode;
         const std::vector<int> nodeId = nodeIdsOf(nodes, perNode, interleaved);
         auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeId));
-        for (Collective c : {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter,
-                             Collective::AlltoAll})
+        for (Collective c :
+             {Collective::AllReduce, Collective::AllGather, Collective::ReduceScatter, Collective::AlltoAll})
           for (size_t count : {size_t(0), size_t(1), size_t(5), size_t(67)})
             for (bool inPlace : {false, true}) {
               if (inPlace && !collperf::hasInPlace(c)) continue;  // AlltoAll has no in-place form
@@ -241,7 +244,8 @@ TEST(HierarchicalSimulator, NodesOfEqualSizeContiguousOrInterleaved) {
   // Tiny pipes split float16 elements between deliveries.
   auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 0, 1, 1, 1, 2, 2, 2}));
   ASSERT_EQ(simulateCollective(Collective::AllReduce, 9, 41, 0, false, ncclFloat16, reference::TestOp::Max, 9, 1,
-                               Algorithm::Hierarchical, layout), 0);
+                               Algorithm::Hierarchical, layout),
+            0);
 }
 
 // Rings and chains follow the node layout: with ranks interleaved over nodes every collective still comes out
@@ -258,9 +262,10 @@ TEST(RingOrderSimulator, InterleavedRanksRingNodeByNode) {
                            Collective::Broadcast, Collective::Reduce})
         for (int root : {0, n - 1})
           for (size_t count : {size_t(0), size_t(5), size_t(67)}) {
-            const Algorithm a = c == Collective::Broadcast || c == Collective::Reduce ? Algorithm::Chain : Algorithm::Ring;
-            long wrong = simulateCollective(c, n, count, root, false, ncclInt32, reference::TestOp::Sum, 24, ++seed, a,
-                                            layout);
+            const Algorithm a =
+                c == Collective::Broadcast || c == Collective::Reduce ? Algorithm::Chain : Algorithm::Ring;
+            long wrong =
+                simulateCollective(c, n, count, root, false, ncclInt32, reference::TestOp::Sum, 24, ++seed, a, layout);
             ASSERT_EQ(wrong, 0) << static_cast<int>(c) << " on " << nodes << " x " << perNode << " root " << root
                                 << " count " << count << (wrong < 0 ? " deadlocked" : "");
           }
@@ -378,8 +383,11 @@ TEST(RingOrderSimulator, RecursiveAlgorithmsPairRanksOfOneNodeFirst) {
 // numbering and node sizes, each tree crosses the network on N-1 edges (one send each way per edge for the
 // AllReduce), and every result is right for every root.
 TEST(TreeSimulator, NodeChainsJoinedAcrossNodes) {
-  const std::vector<std::vector<int>> layouts = {
-      {0, 1, 0, 1, 0, 1, 0, 1}, {0, 0, 0, 1, 1, 1, 2, 2, 2}, {0, 0, 0, 1, 1, 2}, {0, 1, 2, 3, 4}, {2, 0, 1, 1, 2, 0, 2}};
+  const std::vector<std::vector<int>> layouts = {{0, 1, 0, 1, 0, 1, 0, 1},
+                                                 {0, 0, 0, 1, 1, 1, 2, 2, 2},
+                                                 {0, 0, 0, 1, 1, 2},
+                                                 {0, 1, 2, 3, 4},
+                                                 {2, 0, 1, 1, 2, 0, 2}};
   uint32_t seed = 18000;
   for (const std::vector<int>& nodeId : layouts) {
     const int n = static_cast<int>(nodeId.size());
@@ -425,7 +433,8 @@ TEST(HierarchicalSimulator, RailsOfAPowerOfTwoNodesUseHalvingDoubling) {
           ASSERT_EQ(wrong, 0) << nodes << " nodes x " << perNode << " count=" << count << " inPlace=" << inPlace
                               << (wrong < 0 ? " deadlocked" : "");
         }
-      CollectiveShape shape{CollectiveKind::AllReduce, 0, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {}};
+      CollectiveShape shape{CollectiveKind::AllReduce, 0,      n, 0, 1000, {}, {}, {}, {},
+                            Algorithm::Hierarchical,   layout, {}};
       int log2Nodes = 0;
       while ((1 << log2Nodes) < nodes) ++log2Nodes;
       EXPECT_EQ(crossNodeSendsOf(shape, nodeId).sends, 2 * log2Nodes) << nodes << " nodes x " << perNode;
@@ -467,13 +476,12 @@ TEST(HierarchicalSimulator, RailsOfAnyNodeCountHalveAndDoubleWhenAsked) {
               long wrong = simulateCollective(c, n, count, 0, inPlace, ncclInt32, reference::TestOp::Sum, 24, ++seed,
                                               Algorithm::Hierarchical, layout, true);
               ASSERT_EQ(wrong, 0) << static_cast<int>(c) << " on " << nodes << " nodes x " << perNode
-                                  << (interleaved ? " interleaved" : "") << " count=" << count
-                                  << " inPlace=" << inPlace << (wrong < 0 ? " deadlocked" : "");
+                                  << (interleaved ? " interleaved" : "") << " count=" << count << " inPlace=" << inPlace
+                                  << (wrong < 0 ? " deadlocked" : "");
             }
           // The first rank of the last node is in the core whatever the count (only the first 2(N-p) nodes fold).
           const int rank = layout->members.back().front();
-          CollectiveShape shape{kindOf(c), rank, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {},
-                                true};
+          CollectiveShape shape{kindOf(c), rank, n, 0, 1000, {}, {}, {}, {}, Algorithm::Hierarchical, layout, {}, true};
           const CrossNodeSends across = crossNodeSendsOf(shape, nodeId);
           EXPECT_EQ(static_cast<int>(across.partners.size()), log2Core) << static_cast<int>(c) << " on " << nodes;
           if (c == Collective::AllReduce) {
@@ -485,8 +493,9 @@ TEST(HierarchicalSimulator, RailsOfAnyNodeCountHalveAndDoubleWhenAsked) {
 
 TEST(HierarchicalSimulator, AllReduceOverNodesOfUnequalSize) {
   uint32_t seed = 12000;
-  const std::vector<std::vector<int>> layouts = {
-      {0, 0, 1}, {0, 1, 1, 1}, {0, 0, 0, 1, 2, 2}, {0, 1, 2, 0, 1, 0, 3}, {0, 0, 0, 0, 0, 1}, {0, 1, 1, 2, 2, 2, 3, 3, 3, 3}};
+  const std::vector<std::vector<int>> layouts = {{0, 0, 1},          {0, 1, 1, 1},
+                                                 {0, 0, 0, 1, 2, 2}, {0, 1, 2, 0, 1, 0, 3},
+                                                 {0, 0, 0, 0, 0, 1}, {0, 1, 1, 2, 2, 2, 3, 3, 3, 3}};
   for (const auto& nodeIds : layouts) {
     auto layout = std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds(nodeIds));
     const int n = static_cast<int>(nodeIds.size());
@@ -541,8 +550,17 @@ TEST(HierarchicalSimulator, AlltoAllvAfterTheRailCountsExchange) {
         ASSERT_TRUE(testing::simulate(exchange, 8, nullptr, 16, ++seed));
         std::vector<testing::SimulatedRank> ranks(n);
         for (int r = 0; r < n; ++r) {
-          CollectiveShape shape{CollectiveKind::AlltoAllv, r, n, 0, 0, sendCounts[r], sendDispls[r], recvCounts[r],
-                                recvDispls[r], Algorithm::Hierarchical, layout,
+          CollectiveShape shape{CollectiveKind::AlltoAllv,
+                                r,
+                                n,
+                                0,
+                                0,
+                                sendCounts[r],
+                                sendDispls[r],
+                                recvCounts[r],
+                                recvDispls[r],
+                                Algorithm::Hierarchical,
+                                layout,
                                 std::vector<size_t>(in[r].begin(), in[r].end())};
           ranks[r].schedule = buildSchedule(shape);
           ranks[r].buffers = {reinterpret_cast<char*>(send[r].data()), reinterpret_cast<char*>(recv[r].data())};
@@ -553,7 +571,8 @@ TEST(HierarchicalSimulator, AlltoAllvAfterTheRailCountsExchange) {
           std::vector<int32_t> expected(recv[r].size(), -9);
           for (int p = 0; p < n; ++p)
             for (size_t j = 0; j < counts[p][r]; ++j) expected[recvDispls[r][p] + j] = value(p, r, j);
-          ASSERT_EQ(recv[r], expected) << nodes << " x " << perNode << (interleaved ? " interleaved" : "") << ", rank " << r;
+          ASSERT_EQ(recv[r], expected) << nodes << " x " << perNode << (interleaved ? " interleaved" : "") << ", rank "
+                                       << r;
         }
       }
 }
@@ -576,8 +595,18 @@ TEST(ScheduleMarks, LastWritesAreTheReceivesNothingReadsBack) {
 }
 
 TEST(HierarchicalSimulator, AllGatherRefusesNodesOfUnequalSize) {
-  CollectiveShape shape{CollectiveKind::AllGather, 0, 3, 0, 8, {}, {}, {}, {}, Algorithm::Hierarchical,
-                        std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 1})), {}};
+  CollectiveShape shape{CollectiveKind::AllGather,
+                        0,
+                        3,
+                        0,
+                        8,
+                        {},
+                        {},
+                        {},
+                        {},
+                        Algorithm::Hierarchical,
+                        std::make_shared<const NodeLayout>(NodeLayout::fromNodeIds({0, 0, 1})),
+                        {}};
   EXPECT_THROW(buildSchedule(shape), std::invalid_argument);
 }
 
@@ -588,7 +617,9 @@ TEST(ScheduleSimulatorPointToPoint, AllPairsUnevenSizesNeverDeadlock) {
   for (int n : {2, 3, 7, 12}) {
     std::vector<std::vector<std::vector<char>>> out(n, std::vector<std::vector<char>>(n)), in = out;
     std::vector<testing::SimulatedRank> ranks(n);
-    auto bytesBetween = [](int from, int to) { return static_cast<size_t>(37 * from + 11 * to + (from == to ? 5 : 0)); };
+    auto bytesBetween = [](int from, int to) {
+      return static_cast<size_t>(37 * from + 11 * to + (from == to ? 5 : 0));
+    };
     for (int r = 0; r < n; ++r) {
       std::vector<PointToPointCall> calls;
       ranks[r].buffers = {nullptr, nullptr, nullptr};

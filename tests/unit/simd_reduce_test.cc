@@ -18,10 +18,26 @@ namespace {
 
 bool isNanBits(ncclDataType_t type, const unsigned char* p) {
   switch (type) {
-    case ncclFloat16: { uint16_t h; std::memcpy(&h, p, 2); return std::isnan(halfToFloat(h)); }
-    case ncclBfloat16: { uint16_t h; std::memcpy(&h, p, 2); return std::isnan(bfloat16ToFloat(h)); }
-    case ncclFloat32: { float f; std::memcpy(&f, p, 4); return std::isnan(f); }
-    case ncclFloat64: { double f; std::memcpy(&f, p, 8); return std::isnan(f); }
+    case ncclFloat16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      return std::isnan(halfToFloat(h));
+    }
+    case ncclBfloat16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      return std::isnan(bfloat16ToFloat(h));
+    }
+    case ncclFloat32: {
+      float f;
+      std::memcpy(&f, p, 4);
+      return std::isnan(f);
+    }
+    case ncclFloat64: {
+      double f;
+      std::memcpy(&f, p, 8);
+      return std::isnan(f);
+    }
     case ncclFloat8e4m3: return std::isnan(fp8e4m3ToFloat(*p));
     case ncclFloat8e5m2: return std::isnan(fp8e5m2ToFloat(*p));
     default: return false;
@@ -44,8 +60,10 @@ std::vector<unsigned char> inputs(ncclDataType_t type, size_t count, uint32_t se
     const double specials[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, -NAN, 1e-310, -1e-40, 1e38, -3.5, 2.0};
     for (size_t i = 0; i < count; i += 3) {
       const double v = specials[(i / 3 + seed) % 11];
-      if (type == ncclFloat32) { float f = static_cast<float>(v); std::memcpy(&bytes[i * 4], &f, 4); }
-      else std::memcpy(&bytes[i * 8], &v, 8);
+      if (type == ncclFloat32) {
+        float f = static_cast<float>(v);
+        std::memcpy(&bytes[i * 4], &f, 4);
+      } else std::memcpy(&bytes[i * 8], &v, 8);
     }
   }
   return bytes;
@@ -73,8 +91,8 @@ TEST(SimdReduce, AgreesWithScalarBitForBit) {
             const unsigned char* x = &expected[i * es];
             const unsigned char* y = &actual[i * es];
             if (std::memcmp(x, y, es) == 0 || (isNanBits(type, x) && isNanBits(type, y))) continue;
-            FAIL() << simdLevelName(level) << " " << dataTypeName(type) << " op " << static_cast<int>(kind)
-                   << " count " << count << ": element " << i << " differs";
+            FAIL() << simdLevelName(level) << " " << dataTypeName(type) << " op " << static_cast<int>(kind) << " count "
+                   << count << ": element " << i << " differs";
           }
         }
       }

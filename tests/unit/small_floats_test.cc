@@ -28,9 +28,9 @@ TEST(SmallFloats, Bfloat16RoundsToNearestEven) {
 TEST(SmallFloats, Fp8E4M3) {
   EXPECT_EQ(floatToFp8e4m3(1.0f), 0x38);
   EXPECT_EQ(floatToFp8e4m3(448.0f), 0x7e);
-  EXPECT_EQ(floatToFp8e4m3(1000.0f), 0x7e);        // saturates: e4m3 has no infinity
+  EXPECT_EQ(floatToFp8e4m3(1000.0f), 0x7e);  // saturates: e4m3 has no infinity
   EXPECT_EQ(floatToFp8e4m3(-INFINITY), 0xfe);
-  EXPECT_EQ(floatToFp8e4m3(std::ldexp(1.0f, -9)), 0x01);  // smallest subnormal
+  EXPECT_EQ(floatToFp8e4m3(std::ldexp(1.0f, -9)), 0x01);    // smallest subnormal
   EXPECT_EQ(floatToFp8e4m3(17.0f), floatToFp8e4m3(16.0f));  // tie to even
   EXPECT_TRUE(std::isnan(fp8e4m3ToFloat(0x7f)));
 }

@@ -2,12 +2,12 @@
 // matrices, paths, renderers and the errors malformed files produce.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
 
 #include "topology/discovery.h"
 #include "topology/graph.h"
@@ -28,7 +28,8 @@ int nodeNamed(const Graph& g, const std::string& name) {
   return -1;
 }
 
-const XmlElement* findElement(const XmlElement& e, const std::string& tag, const std::string& key, const std::string& value) {
+const XmlElement* findElement(const XmlElement& e, const std::string& tag, const std::string& key,
+                              const std::string& value) {
   if (e.tag == tag && e.get(key) == value) return &e;
   for (const XmlElement& c : e.children)
     if (const XmlElement* found = findElement(c, tag, key, value)) return found;
@@ -57,14 +58,16 @@ TEST(TopologyDiscovery, ThisMachine) {
     EXPECT_NE(text.find("net name=eth0"), std::string::npos);
     // Either the kernel reports a speed or the output says what it assumed.
     EXPECT_TRUE(findElement(*pci, "net", "name", "eth0")->find("speed") ||
-                text.find("speed of eth0 unknown: assumed 10 Gb/s") != std::string::npos) << text;
+                text.find("speed of eth0 unknown: assumed 10 Gb/s") != std::string::npos)
+        << text;
   }
   EXPECT_EQ(writeXml(parseXml(writeXml(system), "again")), writeXml(system));
 }
 
 TEST(TopologyDiscovery, FixtureSysfsTree) {
   XmlElement system = parseXml(R"(<system version="1"><cpu numaid="0">
-    <pci busid="0000:3b:00.0" class="0x020000"><nic><net name="eth0" dev="0"/></nic></pci></cpu></system>)", "inline");
+    <pci busid="0000:3b:00.0" class="0x020000"><nic><net name="eth0" dev="0"/></nic></pci></cpu></system>)",
+                               "inline");
   augmentFromSysfs(system, kData + "/sysfs/fixture-host");
   const XmlElement* pci = findElement(system, "pci", "busid", "0000:3b:00.0");
   EXPECT_EQ(pci->get("link_speed"), "16.0 GT/s PCIe");
@@ -128,18 +131,25 @@ struct BadFile {
 
 TEST(TopologyFiles, MalformedFilesNameFileLineAndProblem) {
   const BadFile cases[] = {
-      {"<system version=\"1\">\n  <cpu numaid=\"0\">\n    <pci busid=\"0000:01:00.0\"\n</system>\n", "bad.xml:4: malformed XML"},
+      {"<system version=\"1\">\n  <cpu numaid=\"0\">\n    <pci busid=\"0000:01:00.0\"\n</system>\n",
+       "bad.xml:4: malformed XML"},
       {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"><accel dev=\"0\">\n<link target=\"0000:99:00.0\" type=\"hccs\"/>\n"
-       "</accel></pci></cpu></system>", "bad.xml:4: link target 0000:99:00.0 is not a device"},
-      {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"><accel dev=\"0\"/></pci>\n<pci busid=\"0000:02:00.0\"><accel dev=\"1\">\n"
-       "<link target=\"0000:01:00.0\" type=\"hccs\" bw=\"-5\"/></accel></pci></cpu></system>", "bad.xml:5: <link> bw=\"-5\" is negative"},
+       "</accel></pci></cpu></system>",
+       "bad.xml:4: link target 0000:99:00.0 is not a device"},
+      {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"><accel dev=\"0\"/></pci>\n<pci busid=\"0000:02:00.0\"><accel "
+       "dev=\"1\">\n"
+       "<link target=\"0000:01:00.0\" type=\"hccs\" bw=\"-5\"/></accel></pci></cpu></system>",
+       "bad.xml:5: <link> bw=\"-5\" is negative"},
       {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"/>\n<pci busid=\"0000:01:00.0\"/>\n</cpu></system>",
        "bad.xml:4: duplicate busid 0000:01:00.0 (first at line 3)"},
-      {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\" link_width=\"-16\"/></cpu></system>", "bad.xml:3: <pci> link_width=\"-16\" is negative"},
+      {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\" link_width=\"-16\"/></cpu></system>",
+       "bad.xml:3: <pci> link_width=\"-16\" is negative"},
       {"<topology/>", "bad.xml:1: expected <system> or <cluster>"},
       // Found by the fuzzer: a huge count used to overflow an int.
-      {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"><gpu dev=\"0\">\n<nvlink target=\"0000:02:00.0\" count=\"1.1e34\"/>\n"
-       "</gpu></pci></cpu></system>", "bad.xml:4: <nvlink> count=\"1.1e34\" is out of range"},
+      {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"><gpu dev=\"0\">\n<nvlink target=\"0000:02:00.0\" "
+       "count=\"1.1e34\"/>\n"
+       "</gpu></pci></cpu></system>",
+       "bad.xml:4: <nvlink> count=\"1.1e34\" is out of range"},
       {"<system>\n<cpu>\n<pci busid=\"0000:01:00.0\"><nic><net name=\"x\" speed=\"inf\"/></nic></pci></cpu></system>",
        "bad.xml:3: <net> speed=\"inf\" is not a number"},
   };
@@ -159,7 +169,9 @@ TEST(TopologyPresets, AtlasMatrixShowsHccsBetweenAllEightNpus) {
   for (int a = 0; a < 8; ++a)
     for (int b = 0; b < 8; ++b) {
       if (a == b) continue;
-      EXPECT_EQ(paths.between(nodeNamed(g, "NPU" + std::to_string(a)), nodeNamed(g, "NPU" + std::to_string(b))).pathClass, "HCCS");
+      EXPECT_EQ(
+          paths.between(nodeNamed(g, "NPU" + std::to_string(a)), nodeNamed(g, "NPU" + std::to_string(b))).pathClass,
+          "HCCS");
     }
   std::string matrix = renderMatrix(g, paths);
   EXPECT_NE(matrix.find("NPU0  X     HCCS  HCCS  HCCS  HCCS  HCCS  HCCS  HCCS"), std::string::npos) << matrix;
@@ -214,7 +226,8 @@ TEST(TopologyRender, MetaxDotRendersBothMeshesAsSvg) {
   Graph g = buildGraph(presetTopology("metax-c500"), "metax");
   std::string dot = renderDot(g);
   int meshEdges = 0;
-  for (size_t at = dot.find("metaxlink 64 GB/s"); at != std::string::npos; at = dot.find("metaxlink 64 GB/s", at + 1)) ++meshEdges;
+  for (size_t at = dot.find("metaxlink 64 GB/s"); at != std::string::npos; at = dot.find("metaxlink 64 GB/s", at + 1))
+    ++meshEdges;
   EXPECT_EQ(meshEdges, 12);  // two full meshes of 4: 6 links each
   if (std::system("command -v dot > /dev/null") != 0) GTEST_SKIP() << "graphviz `dot` is not installed";
   const std::string stem = ::testing::TempDir() + "braid-" + std::to_string(getpid()) + "-metax";

@@ -26,8 +26,13 @@ namespace {
 constexpr uint32_t kApiVersion = FI_VERSION(1, 10);
 constexpr int kSlots = 8;
 
-const param::Bytes kOfiSlotBytes{"OFI_SLOT_BYTES", param::kBraidOnly, kDefaultMessageSlotBytes, 64,
-                                 kMaxMessageSlotBytes, 64, "bytes per message slot over libfabric"};
+const param::Bytes kOfiSlotBytes{"OFI_SLOT_BYTES",
+                                 param::kBraidOnly,
+                                 kDefaultMessageSlotBytes,
+                                 64,
+                                 kMaxMessageSlotBytes,
+                                 64,
+                                 "bytes per message slot over libfabric"};
 
 // libfabric 1.17's shm provider names its region /dev/shm/<pid>:<n>:<m> and fails to open an endpoint while a
 // region of that name exists, and a process that dies leaves its regions behind. Before this process opens its
@@ -50,7 +55,8 @@ void removeStaleShmRegions() {
 const LibFabric& fabricLibrary() {
   std::string why;
   const LibFabric* library = libfabric(&why);
-  if (!library) fail(ncclSystemError, "libfabric is not available (" + why + "): install libfabric1, or use BRAID_NET=socket");
+  if (!library)
+    fail(ncclSystemError, "libfabric is not available (" + why + "): install libfabric1, or use BRAID_NET=socket");
   return *library;
 }
 
@@ -81,8 +87,12 @@ class OfiPort : public MessagePort {
  public:
   OfiPort(std::shared_ptr<OfiEndpoint> endpoint, bool sending, int channel, int peer, int self,
           std::shared_ptr<const PeerWatch> watch)
-      : endpoint_(std::move(endpoint)), sending_(sending), channel_(channel), peer_(peer),
-        sender_(sending ? self : peer), watch_(std::move(watch)) {
+      : endpoint_(std::move(endpoint)),
+        sending_(sending),
+        channel_(channel),
+        peer_(peer),
+        sender_(sending ? self : peer),
+        watch_(std::move(watch)) {
     slotBytes_ = kOfiSlotBytes.get();
     for (int i = 0; i < kSlots; ++i) slots_.push_back(&endpoint_->newSlot(slotBytes_, sending));
   }
@@ -106,8 +116,8 @@ class OfiPort : public MessagePort {
     if (!op.done) endpoint_->progress();
     if (!op.done) return false;
     if (op.error[0])
-      fail(ncclRemoteError, std::string(sending_ ? "sending to" : "receiving from") + " rank " +
-                                std::to_string(peer_) + " over libfabric failed: " + op.error);
+      fail(ncclRemoteError, std::string(sending_ ? "sending to" : "receiving from") + " rank " + std::to_string(peer_) +
+                                " over libfabric failed: " + op.error);
     bytes = op.bytes;
     return true;
   }
@@ -154,7 +164,8 @@ OfiEndpoint::OfiEndpoint(int rank, int nranks) : rank_(rank), nranks_(nranks), a
   if (rc != 0 || !info_) {
     const char* wanted = std::getenv("FI_PROVIDER");
     fail(ncclSystemError, std::string("libfabric has no provider for tagged RDM endpoints") +
-                              (wanted ? std::string(" matching FI_PROVIDER=") + wanted : "") + ": " + library.strerror(-rc));
+                              (wanted ? std::string(" matching FI_PROVIDER=") + wanted : "") + ": " +
+                              library.strerror(-rc));
   }
   provider_ = providerOf(info_);
   try {

@@ -11,9 +11,9 @@
 #include <rdma/fi_domain.h>
 
 #include <deque>
-#include <type_traits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "transports/message_connection.h"

@@ -7,26 +7,36 @@
 #include <mutex>
 #include <vector>
 
-#include "base/params.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "base/params.h"
 
 namespace braid {
 namespace {
 
 constexpr int kSlots = 8;
 
-const param::Text kNetPlugin{"NET_PLUGIN", param::kNcclAlias, "name", "a plugin name (foo: libnccl-net-foo.so), a path or none",
-                             nullptr, nullptr,
+const param::Text kNetPlugin{"NET_PLUGIN",
+                             param::kNcclAlias,
+                             "name",
+                             "a plugin name (foo: libnccl-net-foo.so), a path or none",
+                             nullptr,
+                             nullptr,
                              "NCCL network plugin to load (braid-example ships with Braid); one that does not load "
                              "is a warning, as in NCCL, unless BRAID_NET asks for it"};
-const param::Bytes kPluginSlotBytes{"NET_PLUGIN_SLOT_BYTES", param::kBraidOnly, kDefaultMessageSlotBytes, 64,
-                                    kMaxMessageSlotBytes, 64, "bytes per message slot over a network plugin"};
+const param::Bytes kPluginSlotBytes{"NET_PLUGIN_SLOT_BYTES",
+                                    param::kBraidOnly,
+                                    kDefaultMessageSlotBytes,
+                                    64,
+                                    kMaxMessageSlotBytes,
+                                    64,
+                                    "bytes per message slot over a network plugin"};
 
 // Plugins log through NCCL's logger signature; their lines join Braid's under the NET subsystem.
 void pluginLog(ncclDebugLogLevel level, unsigned long, const char* file, int line, const char* fmt, ...) {
-  LogLevel braidLevel = level <= NCCL_LOG_WARN ? LogLevel::Warn : level == NCCL_LOG_INFO ? LogLevel::Info
-                                                                                         : LogLevel::Trace;
+  LogLevel braidLevel = level <= NCCL_LOG_WARN   ? LogLevel::Warn
+                        : level == NCCL_LOG_INFO ? LogLevel::Info
+                                                 : LogLevel::Trace;
   if (level == NCCL_LOG_NONE || !logEnabled(braidLevel, "NET")) return;
   char text[1024];
   va_list args;
@@ -64,8 +74,8 @@ std::shared_ptr<NetPlugin> load(const std::string& setting) {
   auto* net = static_cast<ncclNet_v8_t*>(dlsym(library, "ncclNetPlugin_v8"));
   if (!net) {
     const bool older = dlsym(library, "ncclNetPlugin_v7") || dlsym(library, "ncclNetPlugin_v6");
-    BRAID_WARN("NET", "network plugin %s has no ncclNetPlugin_v8 symbol%s: using Braid's own transports",
-               file.c_str(), older ? " (it offers an older ABI version only)" : "");
+    BRAID_WARN("NET", "network plugin %s has no ncclNetPlugin_v8 symbol%s: using Braid's own transports", file.c_str(),
+               older ? " (it offers an older ABI version only)" : "");
     dlclose(library);
     return nullptr;
   }
@@ -86,8 +96,13 @@ class PluginPort : public MessagePort {
  public:
   PluginPort(std::shared_ptr<NetPlugin> plugin, void* comm, bool sending, int peer,
              std::shared_ptr<const PeerWatch> watch)
-      : plugin_(std::move(plugin)), comm_(comm), sending_(sending), peer_(peer), watch_(std::move(watch)),
-        slotBytes_(kPluginSlotBytes.get()), slots_(kSlots) {
+      : plugin_(std::move(plugin)),
+        comm_(comm),
+        sending_(sending),
+        peer_(peer),
+        watch_(std::move(watch)),
+        slotBytes_(kPluginSlotBytes.get()),
+        slots_(kSlots) {
     for (Slot& s : slots_) {
       s.data.reset(new char[slotBytes_]);
       plugin_->check(plugin_->net().regMr(comm_, s.data.get(), slotBytes_, NCCL_PTR_HOST, &s.mhandle), "regMr");

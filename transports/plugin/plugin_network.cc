@@ -82,8 +82,9 @@ const Network& pluginNetwork() {
       [] {
         // The warning NetPlugin logged when it did not load says why.
         return NetPlugin::configured() ? std::string()
-                                       : std::string("asks for a network plugin, but none is loaded "
-                                                     "(BRAID_NET_PLUGIN names it)");
+                                       : std::string(
+                                             "asks for a network plugin, but none is loaded "
+                                             "(BRAID_NET_PLUGIN names it)");
       },
       connectPlugin};
   return row;

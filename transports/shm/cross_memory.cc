@@ -13,8 +13,8 @@ namespace braid::cross_memory {
 namespace {
 
 // One direction of a whole transfer: the kernel may move less than asked (a page it could not pin yet).
-template <class Transfer> void transferAll(Transfer transfer, pid_t pid, uint64_t remote, char* local, size_t bytes,
-                                           const char* what) {
+template <class Transfer>
+void transferAll(Transfer transfer, pid_t pid, uint64_t remote, char* local, size_t bytes, const char* what) {
   while (bytes > 0) {
     iovec localIov{local, bytes};
     iovec remoteIov{reinterpret_cast<void*>(static_cast<uintptr_t>(remote)), bytes};
@@ -25,10 +25,9 @@ template <class Transfer> void transferAll(Transfer transfer, pid_t pid, uint64_
     }
     if (moved < 0 && errno == EINTR) continue;
     const int error = moved < 0 ? errno : EFAULT;
-    if (error == ESRCH)
-      fail(ncclRemoteError, "shared-memory peer (pid " + std::to_string(pid) + ") has exited");
-    fail(ncclSystemError, std::string("cross-memory ") + what + " of pid " + std::to_string(pid) + " failed: " +
-                              std::strerror(error));
+    if (error == ESRCH) fail(ncclRemoteError, "shared-memory peer (pid " + std::to_string(pid) + ") has exited");
+    fail(ncclSystemError,
+         std::string("cross-memory ") + what + " of pid " + std::to_string(pid) + " failed: " + std::strerror(error));
   }
 }
 

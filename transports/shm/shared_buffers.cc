@@ -58,8 +58,7 @@ std::string whyNotMovable(uintptr_t begin, uintptr_t end) {
     unsigned long start = 0, stop = 0, inode = 0;
     char perms[8] = {};
     int pathAt = 0;
-    if (std::sscanf(line.c_str(), "%lx-%lx %7s %*s %*s %lu %n", &start, &stop, perms, &inode, &pathAt) < 4)
-      continue;
+    if (std::sscanf(line.c_str(), "%lx-%lx %7s %*s %*s %lu %n", &start, &stop, perms, &inode, &pathAt) < 4) continue;
     if (stop <= covered) continue;
     if (start > covered) break;
     const std::string path = pathAt > 0 ? line.substr(static_cast<size_t>(pathAt)) : "";

@@ -1,6 +1,7 @@
 // Host buffers that the peers on this host can map, so that collectives read and write them in place (zero
-// copy): ncclMemAlloc hands them out, and ncclCommRegister moves a private buffer's pages into one in place. Each allocation is its own memfd, kept open by its owner; a peer maps it
-// as /proc/OWNER/fd/N, which needs no name in /dev/shm and so leaves nothing behind when a process dies.
+// copy): ncclMemAlloc hands them out, and ncclCommRegister moves a private buffer's pages into one in place. Each
+// allocation is its own memfd, kept open by its owner; a peer maps it as /proc/OWNER/fd/N, which needs no name in
+// /dev/shm and so leaves nothing behind when a process dies.
 //
 // Owner side: allocate, release, and describe where a buffer lies (a SharedBufferRef, small enough for one LL
 // line). Peer side: PeerBufferMap maps what a ref describes, once per allocation.
@@ -18,12 +19,12 @@
 namespace braid {
 
 struct SharedBufferRef {
-  uint64_t allocation = 0;       // the owner's id of the allocation (from 1); 0: the buffer is not shareable
+  uint64_t allocation = 0;  // the owner's id of the allocation (from 1); 0: the buffer is not shareable
   uint64_t allocationBytes = 0;
-  uint64_t offset = 0;           // of the buffer in the allocation
-  uint64_t address = 0;          // of the buffer in its owner's address space (for cross-memory attach)
-  int32_t pid = 0;               // the owner
-  int32_t fd = -1;               // the owner's descriptor of the allocation's memfd
+  uint64_t offset = 0;   // of the buffer in the allocation
+  uint64_t address = 0;  // of the buffer in its owner's address space (for cross-memory attach)
+  int32_t pid = 0;       // the owner
+  int32_t fd = -1;       // the owner's descriptor of the allocation's memfd
   bool shareable() const { return allocation != 0; }
 };
 

@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "base/params.h"
 #include "base/error.h"
+#include "base/params.h"
 
 namespace braid {
 namespace {
@@ -16,16 +16,14 @@ constexpr size_t kSlotHeader = 64;
 size_t slotStride(size_t slotBytes) { return kSlotHeader + slotBytes; }
 size_t segmentBytes(size_t slots, size_t slotBytes) { return 4096 + slots * slotStride(slotBytes); }
 
-const param::Integer kShmSlots{"SHM_SLOTS", param::kBraidOnly, 8, 2, 1024,
-                               "slots per shared-memory FIFO and direction"};
-const param::Bytes kShmSlotBytes{"SHM_SLOT_BYTES", param::kBraidOnly, 256 * 1024, 64, size_t{1} << 30, 64,
-                                 "bytes per shared-memory FIFO slot"};
+const param::Integer kShmSlots{
+    "SHM_SLOTS", param::kBraidOnly, 8, 2, 1024, "slots per shared-memory FIFO and direction"};
+const param::Bytes kShmSlotBytes{
+    "SHM_SLOT_BYTES", param::kBraidOnly, 256 * 1024, 64, size_t{1} << 30, 64, "bytes per shared-memory FIFO slot"};
 
 }  // namespace
 
-ShmFifoGeometry ShmFifoGeometry::fromEnv() {
-  return {static_cast<size_t>(kShmSlots.get()), kShmSlotBytes.get()};
-}
+ShmFifoGeometry ShmFifoGeometry::fromEnv() { return {static_cast<size_t>(kShmSlots.get()), kShmSlotBytes.get()}; }
 
 ShmFifo ShmFifo::create(const std::string& name, ShmFifoGeometry g) {
   SharedSegment segment = SharedSegment::create(name, segmentBytes(g.slots, g.slotBytes));

@@ -12,11 +12,20 @@
 namespace braid {
 namespace {
 
-const param::Integer kSocketThreads{"SOCKET_NTHREADS", param::kNcclAlias, 1, 1, 16,
-                                    "helper threads per socket stream (NCCL's default 1)"};
-const param::Integer kSocketsPerThread{"NSOCKS_PERTHREAD", param::kNcclAlias, 1, 1, 16,
+const param::Integer kSocketThreads{
+    "SOCKET_NTHREADS", param::kNcclAlias, 1, 1, 16, "helper threads per socket stream (NCCL's default 1)"};
+const param::Integer kSocketsPerThread{"NSOCKS_PERTHREAD",
+                                       param::kNcclAlias,
+                                       1,
+                                       1,
+                                       16,
                                        "sockets each helper thread drives; at most 32 sockets per stream in all"};
-const param::Bytes kSocketStaging{"SOCKET_STAGING_BYTES", param::kBraidOnly, 1 << 20, 64, size_t{1} << 30, 1,
+const param::Bytes kSocketStaging{"SOCKET_STAGING_BYTES",
+                                  param::kBraidOnly,
+                                  1 << 20,
+                                  64,
+                                  size_t{1} << 30,
+                                  1,
                                   "receive staging buffer per socket stream"};
 
 // Sockets per (peer, channel) and the helper threads that drive them. Both ends must open the same number:

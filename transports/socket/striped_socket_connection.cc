@@ -20,10 +20,10 @@ constexpr size_t kMirrorBytes = 8;  // the widest element: enough to read one ac
 // One socket and where it is in its stripes (k = index, index + N, ...), for each direction.
 struct StripedSocketConnection::Lane {
   Socket socket;
-  uint64_t sendOffset, recvOffset;          // stream offsets, touched by the lane's helper only
-  std::atomic<uint64_t> sentPosition;       // everything of this lane's stripes below it is sent
-  std::atomic<uint64_t> receivedPosition;   // ... and received
-  bool ended = false;                       // the peer closed this socket (helper only)
+  uint64_t sendOffset, recvOffset;         // stream offsets, touched by the lane's helper only
+  std::atomic<uint64_t> sentPosition;      // everything of this lane's stripes below it is sent
+  std::atomic<uint64_t> receivedPosition;  // ... and received
+  bool ended = false;                      // the peer closed this socket (helper only)
 };
 
 struct StripedSocketConnection::Helper {
@@ -33,10 +33,11 @@ struct StripedSocketConnection::Helper {
   std::thread thread;
 };
 
-StripedSocketConnection::StripedSocketConnection(std::vector<Socket> sockets, int threads, int peer,
-                                                 size_t ringBytes)
-    : peer_(peer), ringBytes_(std::max(ringBytes, 2 * kStripeBytes) / 8 * 8),
-      sendRing_(new char[ringBytes_]), recvRing_(new char[ringBytes_ + kMirrorBytes]) {
+StripedSocketConnection::StripedSocketConnection(std::vector<Socket> sockets, int threads, int peer, size_t ringBytes)
+    : peer_(peer),
+      ringBytes_(std::max(ringBytes, 2 * kStripeBytes) / 8 * 8),
+      sendRing_(new char[ringBytes_]),
+      recvRing_(new char[ringBytes_ + kMirrorBytes]) {
   const uint64_t lanes = sockets.size();
   for (uint64_t j = 0; j < lanes; ++j) {
     sockets[j].setNonBlocking();
@@ -78,8 +79,7 @@ uint64_t StripedSocketConnection::sentPrefix() const {
 
 uint64_t StripedSocketConnection::receivedPrefix() const {
   uint64_t prefix = UINT64_MAX;
-  for (const auto& lane : lanes_)
-    prefix = std::min(prefix, lane->receivedPosition.load(std::memory_order_acquire));
+  for (const auto& lane : lanes_) prefix = std::min(prefix, lane->receivedPosition.load(std::memory_order_acquire));
   return prefix;
 }
 

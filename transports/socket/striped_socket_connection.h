@@ -50,9 +50,9 @@ class StripedSocketConnection : public SendConnection, public RecvConnection {
   int peer_;
   size_t ringBytes_;
   std::unique_ptr<char[]> sendRing_;
-  std::unique_ptr<char[]> recvRing_;  // ringBytes_ + 8: the first bytes are mirrored past the end (see pumpRecv)
-  std::atomic<uint64_t> sendHead_{0};     // bytes the executor has put into the send ring
-  std::atomic<uint64_t> recvConsumed_{0}; // bytes the executor has released from the receive ring
+  std::unique_ptr<char[]> recvRing_;       // ringBytes_ + 8: the first bytes are mirrored past the end (see pumpRecv)
+  std::atomic<uint64_t> sendHead_{0};      // bytes the executor has put into the send ring
+  std::atomic<uint64_t> recvConsumed_{0};  // bytes the executor has released from the receive ring
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<std::unique_ptr<Helper>> helpers_;
   std::atomic<bool> stop_{false};

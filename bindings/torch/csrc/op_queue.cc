@@ -19,10 +19,8 @@ OpQueue::~OpQueue() {
   const ncclResult_t streamResult = braidStreamSynchronize(stream_);
   ncclResult_t asyncError = ncclSuccess;
   ncclCommGetAsyncError(comm_, &asyncError);
-  if (streamResult != ncclSuccess || asyncError != ncclSuccess)
-    ncclCommAbort(comm_);
-  else
-    ncclCommDestroy(comm_);
+  if (streamResult != ncclSuccess || asyncError != ncclSuccess) ncclCommAbort(comm_);
+  else ncclCommDestroy(comm_);
   braidStreamDestroy(stream_);
 }
 

@@ -71,8 +71,8 @@ ncclComm_t joinCommunicator(const c10::intrusive_ptr<c10d::Store>& store, int ra
     store->set(kUniqueIdKey, std::vector<uint8_t>(bytes, bytes + sizeof(id)));
   } else {
     std::vector<uint8_t> bytes = store->get(kUniqueIdKey);
-    TORCH_CHECK(bytes.size() == sizeof(id), "braid: the store holds a unique id of ", bytes.size(),
-                " bytes where ", sizeof(id), " are expected");
+    TORCH_CHECK(bytes.size() == sizeof(id), "braid: the store holds a unique id of ", bytes.size(), " bytes where ",
+                sizeof(id), " are expected");
     std::memcpy(&id, bytes.data(), sizeof(id));
   }
   ncclComm_t comm = nullptr;
@@ -166,13 +166,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce_coalesced(std::vecto
     buffers.push_back(staging.inPlace(t));
     ops.push_back(std::make_shared<ReduceOperator>(opts.reduceOp, t, queue_->comm(), "allreduce_coalesced"));
   }
-  return submit(c10d::OpType::ALLREDUCE_COALESCED, "allreduce_coalesced", tensors, staging,
-                [this, buffers, ops](ncclComm_t comm, braidStream_t stream) {
-                  for (size_t i = 0; i < buffers.size(); ++i)
-                    queue_->check(ncclAllReduce(buffers[i].data_ptr(), buffers[i].data_ptr(), count(buffers[i]),
-                                                reductionType(buffers[i], "allreduce_coalesced"), ops[i]->get(),
-                                                comm, stream));
-                });
+  return submit(
+      c10d::OpType::ALLREDUCE_COALESCED, "allreduce_coalesced", tensors, staging,
+      [this, buffers, ops](ncclComm_t comm, braidStream_t stream) {
+        for (size_t i = 0; i < buffers.size(); ++i)
+          queue_->check(ncclAllReduce(buffers[i].data_ptr(), buffers[i].data_ptr(), count(buffers[i]),
+                                      reductionType(buffers[i], "allreduce_coalesced"), ops[i]->get(), comm, stream));
+      });
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce(std::vector<at::Tensor>& tensors,
@@ -231,8 +231,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather_coalesced(std::vecto
               " output lists, got ", outputLists.size());
   std::vector<at::Tensor> targets;
   for (const std::vector<at::Tensor>& list : outputLists) {
-    TORCH_CHECK(list.size() == inputs.size(), "braid allgather_coalesced: each output list must hold ",
-                inputs.size(), " tensors");
+    TORCH_CHECK(list.size() == inputs.size(), "braid allgather_coalesced: each output list must hold ", inputs.size(),
+                " tensors");
     for (size_t i = 0; i < inputs.size(); ++i) {
       checkHostTensor(inputs[i], "allgather_coalesced");
       checkSameShape({list[i]}, inputs.front(), inputs[i].numel(), "allgather_coalesced");
@@ -315,8 +315,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce_scatter(std::vector<at:
   at::Tensor reduced = staging.output(out);
   return submit(c10d::OpType::REDUCE_SCATTER, "reduce_scatter", outputs, staging,
                 [this, input, reduced, type, op](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type,
-                                                  op->get(), comm, stream));
+                  queue_->check(ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type, op->get(),
+                                                  comm, stream));
                 });
 }
 
@@ -331,8 +331,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_reduce_scatter_base(at::Tenso
   at::Tensor reduced = staging.output(output);
   return submit(c10d::OpType::_REDUCE_SCATTER_BASE, "_reduce_scatter_base", {output}, staging,
                 [this, input, reduced, type, op](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type,
-                                                  op->get(), comm, stream));
+                  queue_->check(ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type, op->get(),
+                                                  comm, stream));
                 });
 }
 
@@ -354,11 +354,11 @@ Exchange exchangeOf(const at::Tensor& t, const std::vector<int64_t>& splits, int
   }
   TORCH_CHECK(static_cast<int>(parts.size()) == ranks, "braid alltoall_base: ", side, " splits have ", parts.size(),
               " entries for ", ranks, " ranks");
-  TORCH_CHECK(std::all_of(parts.begin(), parts.end(), [](int64_t p) { return p >= 0; }),
-              "braid alltoall_base: ", side, " splits must not be negative");
+  TORCH_CHECK(std::all_of(parts.begin(), parts.end(), [](int64_t p) { return p >= 0; }), "braid alltoall_base: ", side,
+              " splits must not be negative");
   TORCH_CHECK(std::accumulate(parts.begin(), parts.end(), int64_t{0}) == rows, "braid alltoall_base: ", side,
-              " splits add up to ", std::accumulate(parts.begin(), parts.end(), int64_t{0}), " rows, but the tensor has ",
-              rows);
+              " splits add up to ", std::accumulate(parts.begin(), parts.end(), int64_t{0}),
+              " rows, but the tensor has ", rows);
   Exchange e;
   size_t offset = 0;
   for (int64_t p : parts) {
@@ -426,12 +426,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::send(std::vector<at::Tensor>& 
   checkRank(dstRank, "destination", "send");
   Staging staging;
   at::Tensor buffer = t.contiguous();
-  return submit(c10d::OpType::SEND, "send", tensors, staging,
-                [this, buffer, dstRank](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclSend(buffer.data_ptr(), transferCount(buffer), transferOf(buffer).type, dstRank,
-                                         comm, stream));
-                },
-                OpQueue::Kind::PointToPoint);
+  return submit(
+      c10d::OpType::SEND, "send", tensors, staging,
+      [this, buffer, dstRank](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(
+            ncclSend(buffer.data_ptr(), transferCount(buffer), transferOf(buffer).type, dstRank, comm, stream));
+      },
+      OpQueue::Kind::PointToPoint);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::recv(std::vector<at::Tensor>& tensors, int srcRank, int) {
@@ -439,12 +440,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::recv(std::vector<at::Tensor>& 
   checkRank(srcRank, "source", "recv");
   Staging staging;
   at::Tensor buffer = staging.output(t);
-  return submit(c10d::OpType::RECV, "recv", tensors, staging,
-                [this, buffer, srcRank](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclRecv(buffer.data_ptr(), transferCount(buffer), transferOf(buffer).type, srcRank,
-                                         comm, stream));
-                },
-                OpQueue::Kind::PointToPoint);
+  return submit(
+      c10d::OpType::RECV, "recv", tensors, staging,
+      [this, buffer, srcRank](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(
+            ncclRecv(buffer.data_ptr(), transferCount(buffer), transferOf(buffer).type, srcRank, comm, stream));
+      },
+      OpQueue::Kind::PointToPoint);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::recvAnysource(std::vector<at::Tensor>& tensors, int) {
@@ -455,22 +457,22 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::recvAnysource(std::vector<at::
   auto work = c10::make_intrusive<WorkBraid>(getRank(), c10d::OpType::RECVANYSOURCE, "recvAnysource", tensors);
   work->setCopyBack(staging.copyBack());
   int* source = work->sourceSlot();
-  queue_->submit(work,
-                 [this, buffer, source](ncclComm_t comm, braidStream_t stream) {
-                   queue_->check(braidRecvAnySource(buffer.data_ptr(), transferCount(buffer), transferOf(buffer).type,
-                                                    source, comm, stream));
-                 },
-                 OpQueue::Kind::AnySource);
+  queue_->submit(
+      work,
+      [this, buffer, source](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(braidRecvAnySource(buffer.data_ptr(), transferCount(buffer), transferOf(buffer).type, source,
+                                         comm, stream));
+      },
+      OpQueue::Kind::AnySource);
   return work;
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::barrier(const c10d::BarrierOptions&) {
   at::Tensor token = at::zeros({1}, at::kByte);
   Staging staging;
-  return submit(c10d::OpType::BARRIER, "barrier", {}, staging,
-                [this, token](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclAllReduce(token.data_ptr(), token.data_ptr(), 1, ncclUint8, ncclMax, comm, stream));
-                });
+  return submit(c10d::OpType::BARRIER, "barrier", {}, staging, [this, token](ncclComm_t comm, braidStream_t stream) {
+    queue_->check(ncclAllReduce(token.data_ptr(), token.data_ptr(), 1, ncclUint8, ncclMax, comm, stream));
+  });
 }
 
 void ProcessGroupBraid::startCoalescing() { queue_->startCoalescing(); }

@@ -9,8 +9,7 @@ std::string dtypeName(at::ScalarType type) { return "torch." + torch::utils::get
 
 void checkHostTensor(const at::Tensor& t, const char* op) {
   TORCH_CHECK(t.defined(), "braid ", op, ": tensor is undefined");
-  TORCH_CHECK(t.layout() == at::kStrided, "braid ", op, ": only dense tensors are supported, got layout ",
-              t.layout());
+  TORCH_CHECK(t.layout() == at::kStrided, "braid ", op, ": only dense tensors are supported, got layout ", t.layout());
   TORCH_CHECK(t.device().is_cpu(), "braid ", op, ": tensor is on ", t.device(),
               ", but this Braid build moves CPU tensors only");
 }
@@ -83,8 +82,8 @@ ReduceOperator::ReduceOperator(const c10d::ReduceOp& op, const at::Tensor& t, nc
       at::Tensor factor = supplement->tensor_factors.empty()
                               ? at::scalar_tensor(supplement->double_factor, t.options())
                               : supplement->tensor_factors.front().to(t.options()).reshape({});
-      TORCH_CHECK(ncclRedOpCreatePreMulSum(&op_, factor.data_ptr(), reductionType(t, opName),
-                                           ncclScalarHostImmediate, comm) == ncclSuccess,
+      TORCH_CHECK(ncclRedOpCreatePreMulSum(&op_, factor.data_ptr(), reductionType(t, opName), ncclScalarHostImmediate,
+                                           comm) == ncclSuccess,
                   "braid ", opName, ": ", ncclGetLastError(comm));
       comm_ = comm;
       return;

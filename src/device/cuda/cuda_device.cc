@@ -100,8 +100,12 @@ class CudaDevice final : public Device {
     check(e, "cudaEventQuery");
     return true;
   }
-  void destroyEvent(Event event) override { check(cudaEventDestroy(static_cast<cudaEvent_t>(event)), "cudaEventDestroy"); }
-  void synchronize(Stream stream) override { check(cudaStreamSynchronize(cudaStream(stream)), "cudaStreamSynchronize"); }
+  void destroyEvent(Event event) override {
+    check(cudaEventDestroy(static_cast<cudaEvent_t>(event)), "cudaEventDestroy");
+  }
+  void synchronize(Stream stream) override {
+    check(cudaStreamSynchronize(cudaStream(stream)), "cudaStreamSynchronize");
+  }
 
   void reduce(ncclDataType_t type, ReduceKind op, void* dst, const void* a, const void* b, size_t count,
               Stream stream) override {

@@ -11,20 +11,61 @@ namespace braid::cuda {
 namespace {
 
 // Small floats are combined in float and rounded once, as the host kernels do.
-template <class T> struct Wide { using type = T; };
-template <> struct Wide<__half> { using type = float; };
-template <> struct Wide<__nv_bfloat16> { using type = float; };
-template <> struct Wide<__nv_fp8_e4m3> { using type = float; };
-template <> struct Wide<__nv_fp8_e5m2> { using type = float; };
+template <class T>
+struct Wide {
+  using type = T;
+};
+template <>
+struct Wide<__half> {
+  using type = float;
+};
+template <>
+struct Wide<__nv_bfloat16> {
+  using type = float;
+};
+template <>
+struct Wide<__nv_fp8_e4m3> {
+  using type = float;
+};
+template <>
+struct Wide<__nv_fp8_e5m2> {
+  using type = float;
+};
 
-template <class T> __device__ typename Wide<T>::type widen(T v) { return static_cast<typename Wide<T>::type>(v); }
-template <class T> __device__ T narrow(typename Wide<T>::type v) { return T(v); }
+template <class T>
+__device__ typename Wide<T>::type widen(T v) {
+  return static_cast<typename Wide<T>::type>(v);
+}
+template <class T>
+__device__ T narrow(typename Wide<T>::type v) {
+  return T(v);
+}
 
 // Max and Min keep a NaN from either side, like the host kernels: (a >= b || b != b) ? a : b.
-struct Sum { template <class W> __device__ W operator()(W a, W b) const { return a + b; } };
-struct Prod { template <class W> __device__ W operator()(W a, W b) const { return a * b; } };
-struct Max { template <class W> __device__ W operator()(W a, W b) const { return (a >= b || b != b) ? a : b; } };
-struct Min { template <class W> __device__ W operator()(W a, W b) const { return (a <= b || b != b) ? a : b; } };
+struct Sum {
+  template <class W>
+  __device__ W operator()(W a, W b) const {
+    return a + b;
+  }
+};
+struct Prod {
+  template <class W>
+  __device__ W operator()(W a, W b) const {
+    return a * b;
+  }
+};
+struct Max {
+  template <class W>
+  __device__ W operator()(W a, W b) const {
+    return (a >= b || b != b) ? a : b;
+  }
+};
+struct Min {
+  template <class W>
+  __device__ W operator()(W a, W b) const {
+    return (a <= b || b != b) ? a : b;
+  }
+};
 
 template <class T, class Op>
 __device__ T apply(T a, T b) {
@@ -64,8 +105,7 @@ cudaError_t launchTyped(void* dst, const void* a, const void* b, size_t count, c
 }
 
 template <class T>
-cudaError_t launchForKind(ReduceKind kind, void* dst, const void* a, const void* b, size_t count,
-                          cudaStream_t stream) {
+cudaError_t launchForKind(ReduceKind kind, void* dst, const void* a, const void* b, size_t count, cudaStream_t stream) {
   switch (kind) {
     case ReduceKind::Sum: return launchTyped<T, Sum>(dst, a, b, count, stream);
     case ReduceKind::Prod: return launchTyped<T, Prod>(dst, a, b, count, stream);

@@ -17,7 +17,8 @@ namespace braid::device {
 namespace {
 
 // Runs `task` on the host stream in order, or now on the null stream.
-template <class Task> void onStream(Stream stream, Task task) {
+template <class Task>
+void onStream(Stream stream, Task task) {
   if (HostStream* s = HostStream::fromHandle(static_cast<cudaStream_t>(stream))) s->enqueue(task);
   else task();
 }
@@ -37,9 +38,7 @@ class HostDevice final : public Device {
   int currentDevice() const override { return 0; }
 
   bool ownsPointer(const void*) const override { return false; }  // whatever no accelerator owns
-  bool ownsStream(Stream stream) const override {
-    return HostStream::isHostStream(static_cast<cudaStream_t>(stream));
-  }
+  bool ownsStream(Stream stream) const override { return HostStream::isHostStream(static_cast<cudaStream_t>(stream)); }
 
   void* allocate(size_t bytes) override {
     void* p = std::malloc(bytes ? bytes : 1);
@@ -65,9 +64,7 @@ class HostDevice final : public Device {
     onStream(stream, [event] { event->done.store(true, std::memory_order_release); });
     return event;
   }
-  bool eventDone(Event event) override {
-    return static_cast<HostEvent*>(event)->done.load(std::memory_order_acquire);
-  }
+  bool eventDone(Event event) override { return static_cast<HostEvent*>(event)->done.load(std::memory_order_acquire); }
   void destroyEvent(Event event) override { delete static_cast<HostEvent*>(event); }
   void synchronize(Stream stream) override {
     if (HostStream* s = HostStream::fromHandle(static_cast<cudaStream_t>(stream)))

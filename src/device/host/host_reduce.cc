@@ -11,10 +11,12 @@
 namespace braid {
 namespace {
 
-template <class T> constexpr bool kIsSmallFloat =
+template <class T>
+constexpr bool kIsSmallFloat =
     std::is_same_v<T, Half> || std::is_same_v<T, Bfloat16> || std::is_same_v<T, Fp8e4m3> || std::is_same_v<T, Fp8e5m2>;
 
-template <class T, ReduceKind K> void reduceLoop(void* dst, const void* a, const void* b, size_t count) {
+template <class T, ReduceKind K>
+void reduceLoop(void* dst, const void* a, const void* b, size_t count) {
   T* d = static_cast<T*>(dst);
   const T* x = static_cast<const T*>(a);
   const T* y = static_cast<const T*>(b);
@@ -26,7 +28,8 @@ template <class T, ReduceKind K> void reduceLoop(void* dst, const void* a, const
   }
 }
 
-template <class T> ReduceFn pick(ReduceKind kind) {
+template <class T>
+ReduceFn pick(ReduceKind kind) {
   switch (kind) {
     case ReduceKind::Sum: return reduceLoop<T, ReduceKind::Sum>;
     case ReduceKind::Prod: return reduceLoop<T, ReduceKind::Prod>;
@@ -37,7 +40,8 @@ template <class T> ReduceFn pick(ReduceKind kind) {
 }
 
 // Calls f(T{}) with the storage type of `type`.
-template <class F> auto withType(ncclDataType_t type, F&& f) {
+template <class F>
+auto withType(ncclDataType_t type, F&& f) {
   switch (type) {
     case ncclInt8: return f(int8_t{});
     case ncclUint8: return f(uint8_t{});

@@ -18,7 +18,7 @@ class HostStream {
   ~HostStream();  // waits for queued work
 
   void enqueue(std::function<void()> task);  // task errors (braid::Error) are kept for synchronize()
-  ncclResult_t synchronize();               // waits; returns and clears the first error
+  ncclResult_t synchronize();                // waits; returns and clears the first error
   // Queues `callback`, called with the first error since the last synchronize (like CUDA stream callbacks).
   void enqueueCallback(std::function<void(ncclResult_t)> callback);
 

@@ -8,17 +8,20 @@
 namespace braid {
 
 // Integer sum and product wrap modulo 2^bits as on the GPU; unsigned arithmetic keeps that defined in C++.
-template <class T> T wrapAdd(T a, T b) {
+template <class T>
+T wrapAdd(T a, T b) {
   using U = std::make_unsigned_t<T>;
   return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
 }
-template <class T> T wrapMul(T a, T b) {
+template <class T>
+T wrapMul(T a, T b) {
   using U = std::make_unsigned_t<T>;
   using Wide = std::conditional_t<(sizeof(U) < sizeof(unsigned)), unsigned, U>;  // avoid int promotion overflow
   return static_cast<T>(static_cast<Wide>(static_cast<U>(a)) * static_cast<Wide>(static_cast<U>(b)));
 }
 
-template <class T, ReduceKind K> inline T applyReduce(T a, T b) {
+template <class T, ReduceKind K>
+inline T applyReduce(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
     if constexpr (K == ReduceKind::Sum) return wrapAdd(a, b);
     if constexpr (K == ReduceKind::Prod) return wrapMul(a, b);

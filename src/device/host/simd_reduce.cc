@@ -26,8 +26,8 @@ __attribute__((target("avx2"))) void nativeAvx2(void* dst, const void* a, const 
 }
 
 template <class T, ReduceKind K>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void nativeAvx512(void* dst, const void* a,
-                                                                                 const void* b, size_t count) {
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void nativeAvx512(void* dst, const void* a, const void* b,
+                                                                                size_t count) {
   T* d = static_cast<T*>(dst);
   const T* x = static_cast<const T*>(a);
   const T* y = static_cast<const T*>(b);
@@ -35,13 +35,13 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void nativeAvx512(
 }
 
 // Eight floats at a time, with the scalar kernel's semantics (max/min ignore a NaN operand).
-template <ReduceKind K> __attribute__((target("avx2"))) __m256 apply8(__m256 a, __m256 b) {
+template <ReduceKind K>
+__attribute__((target("avx2"))) __m256 apply8(__m256 a, __m256 b) {
   if constexpr (K == ReduceKind::Sum) return _mm256_add_ps(a, b);
   if constexpr (K == ReduceKind::Prod) return _mm256_mul_ps(a, b);
   // (a >= b || isnan(b)) ? a : b, and the mirror for min: exactly applyReduce<float>.
   const __m256 bNan = _mm256_cmp_ps(b, b, _CMP_UNORD_Q);
-  const __m256 keepA = _mm256_or_ps(
-      _mm256_cmp_ps(a, b, K == ReduceKind::Max ? _CMP_GE_OQ : _CMP_LE_OQ), bNan);
+  const __m256 keepA = _mm256_or_ps(_mm256_cmp_ps(a, b, K == ReduceKind::Max ? _CMP_GE_OQ : _CMP_LE_OQ), bNan);
   return _mm256_blendv_ps(b, a, keepA);
 }
 
@@ -63,7 +63,8 @@ __attribute__((target("avx2,f16c"))) void eightAtATime(void* dst, const void* a,
 }
 
 // float16 through F16C: widen 8 halves, operate in float, round to nearest even once.
-template <ReduceKind K> struct HalfBody {
+template <ReduceKind K>
+struct HalfBody {
   __attribute__((target("avx2,f16c"))) static void run(uint16_t* d, const uint16_t* x, const uint16_t* y) {
     const __m256 r = apply8<K>(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x))),
                                _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y))));
@@ -80,7 +81,8 @@ __attribute__((target("avx2"))) __m256 widenBf16(const uint16_t* p) {
 __attribute__((target("avx2"))) void narrowBf16(uint16_t* p, __m256 v) {
   const __m256i bits = _mm256_castps_si256(v);
   const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
-  const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(0x7fff)), lsb), 16);
+  const __m256i rounded =
+      _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(0x7fff)), lsb), 16);
   const __m256i quietNan = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x40));
   const __m256i isNan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
   const __m256i out = _mm256_blendv_epi8(rounded, quietNan, isNan);
@@ -88,7 +90,8 @@ __attribute__((target("avx2"))) void narrowBf16(uint16_t* p, __m256 v) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
 }
 
-template <ReduceKind K> struct Bf16Body {
+template <ReduceKind K>
+struct Bf16Body {
   __attribute__((target("avx2"))) static void run(uint16_t* d, const uint16_t* x, const uint16_t* y) {
     narrowBf16(d, apply8<K>(widenBf16(x), widenBf16(y)));
   }
@@ -104,7 +107,7 @@ __attribute__((target("avx2"))) __m256 widenFp8(const uint8_t* p, const float* d
 
 template <ReduceKind K>
 __attribute__((target("avx2"))) void fp8Eight(uint8_t* d, const uint8_t* x, const uint8_t* y, const float* decode,
-                                             const uint8_t* encode) {
+                                              const uint8_t* encode) {
   const __m256i bits = _mm256_castps_si256(apply8<K>(widenFp8(x, decode), widenFp8(y, decode)));
   const __m256i low = _mm256_and_si256(bits, _mm256_set1_epi32(0xffff));
   const __m256i lowZero = _mm256_cmpeq_epi32(low, _mm256_setzero_si256());
@@ -132,14 +135,17 @@ __attribute__((target("avx2"))) void fp8Kernel(void* dst, const void* a, const v
   std::memcpy(d + i, ds, count - i);
 }
 
-template <ReduceKind K> struct E4m3Kernel {
+template <ReduceKind K>
+struct E4m3Kernel {
   static constexpr ReduceFn fn = fp8Kernel<K, fp8e4m3DecodeTable, fp8e4m3EncodeTable>;
 };
-template <ReduceKind K> struct E5m2Kernel {
+template <ReduceKind K>
+struct E5m2Kernel {
   static constexpr ReduceFn fn = fp8Kernel<K, fp8e5m2DecodeTable, fp8e5m2EncodeTable>;
 };
 
-template <template <ReduceKind> class Kernel> ReduceFn byKind(ReduceKind kind) {
+template <template <ReduceKind> class Kernel>
+ReduceFn byKind(ReduceKind kind) {
   switch (kind) {
     case ReduceKind::Sum: return Kernel<ReduceKind::Sum>::fn;
     case ReduceKind::Prod: return Kernel<ReduceKind::Prod>::fn;
@@ -149,18 +155,34 @@ template <template <ReduceKind> class Kernel> ReduceFn byKind(ReduceKind kind) {
   return nullptr;
 }
 
-template <ReduceKind K> struct HalfKernel { static constexpr ReduceFn fn = eightAtATime<HalfBody<K>>; };
-template <ReduceKind K> struct Bf16Kernel { static constexpr ReduceFn fn = eightAtATime<Bf16Body<K>>; };
+template <ReduceKind K>
+struct HalfKernel {
+  static constexpr ReduceFn fn = eightAtATime<HalfBody<K>>;
+};
+template <ReduceKind K>
+struct Bf16Kernel {
+  static constexpr ReduceFn fn = eightAtATime<Bf16Body<K>>;
+};
 
-template <class T> struct NativeKernels {
-  template <ReduceKind K> struct Avx2 { static constexpr ReduceFn fn = nativeAvx2<T, K>; };
-  template <ReduceKind K> struct Avx512 { static constexpr ReduceFn fn = nativeAvx512<T, K>; };
+template <class T>
+struct NativeKernels {
+  template <ReduceKind K>
+  struct Avx2 {
+    static constexpr ReduceFn fn = nativeAvx2<T, K>;
+  };
+  template <ReduceKind K>
+  struct Avx512 {
+    static constexpr ReduceFn fn = nativeAvx512<T, K>;
+  };
   static ReduceFn pick(ReduceKind kind, SimdLevel level) {
     return level == SimdLevel::Avx512 ? byKind<Avx512>(kind) : byKind<Avx2>(kind);
   }
 };
 
-const param::Choice kSimd{"SIMD", param::kBraidOnly, "avx512", {"none", "avx2", "avx512"},
+const param::Choice kSimd{"SIMD",
+                          param::kBraidOnly,
+                          "avx512",
+                          {"none", "avx2", "avx512"},
                           "caps the vector reduction kernels (default: what the CPU has)"};
 
 SimdLevel detect() {

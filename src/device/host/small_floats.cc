@@ -87,8 +87,8 @@ struct Fp8Format {
   }
 };
 
-using E4M3 = Fp8Format<3, 7, 0x7e, 0x7f>;  // max 448, no infinities
-using E5M2 = Fp8Format<2, 15, 0x7b, 0x7e>; // max 57344, 0x7c = inf
+using E4M3 = Fp8Format<3, 7, 0x7e, 0x7f>;   // max 448, no infinities
+using E5M2 = Fp8Format<2, 15, 0x7b, 0x7e>;  // max 57344, 0x7c = inf
 
 }  // namespace
 

@@ -27,20 +27,41 @@ uint8_t floatToFp8e4m3Reference(float value);
 uint8_t floatToFp8e5m2Reference(float value);
 
 // Storage types, distinct so that templates can tell them apart.
-struct Half { uint16_t bits; };
-struct Bfloat16 { uint16_t bits; };
-struct Fp8e4m3 { uint8_t bits; };
-struct Fp8e5m2 { uint8_t bits; };
+struct Half {
+  uint16_t bits;
+};
+struct Bfloat16 {
+  uint16_t bits;
+};
+struct Fp8e4m3 {
+  uint8_t bits;
+};
+struct Fp8e5m2 {
+  uint8_t bits;
+};
 
 inline float toFloat(Half v) { return halfToFloat(v.bits); }
 inline float toFloat(Bfloat16 v) { return bfloat16ToFloat(v.bits); }
 inline float toFloat(Fp8e4m3 v) { return fp8e4m3ToFloat(v.bits); }
 inline float toFloat(Fp8e5m2 v) { return fp8e5m2ToFloat(v.bits); }
 
-template <class T> T fromFloat(float v);
-template <> inline Half fromFloat<Half>(float v) { return {floatToHalf(v)}; }
-template <> inline Bfloat16 fromFloat<Bfloat16>(float v) { return {floatToBfloat16(v)}; }
-template <> inline Fp8e4m3 fromFloat<Fp8e4m3>(float v) { return {floatToFp8e4m3(v)}; }
-template <> inline Fp8e5m2 fromFloat<Fp8e5m2>(float v) { return {floatToFp8e5m2(v)}; }
+template <class T>
+T fromFloat(float v);
+template <>
+inline Half fromFloat<Half>(float v) {
+  return {floatToHalf(v)};
+}
+template <>
+inline Bfloat16 fromFloat<Bfloat16>(float v) {
+  return {floatToBfloat16(v)};
+}
+template <>
+inline Fp8e4m3 fromFloat<Fp8e4m3>(float v) {
+  return {floatToFp8e4m3(v)};
+}
+template <>
+inline Fp8e5m2 fromFloat<Fp8e5m2>(float v) {
+  return {floatToFp8e5m2(v)};
+}
 
 }  // namespace braid

@@ -16,9 +16,9 @@
 #include <deque>
 #include <random>
 
-#include "braid/net_plugin.h"
 #include "base/error.h"
 #include "base/socket.h"
+#include "braid/net_plugin.h"
 
 namespace {
 
@@ -27,8 +27,10 @@ using braid::SocketAddress;
 
 ncclDebugLogger_t logger = nullptr;
 
-#define PLUGIN_WARN(...) \
-  do { if (logger) logger(NCCL_LOG_WARN, 0, __FILE__, __LINE__, __VA_ARGS__); } while (0)
+#define PLUGIN_WARN(...)                                                                                               \
+  do {                                                                                                                 \
+    if (logger) logger(NCCL_LOG_WARN, 0, __FILE__, __LINE__, __VA_ARGS__);                                             \
+  } while (0)
 
 struct Handle {
   SocketAddress address;
@@ -85,8 +87,9 @@ void progress(Comm& comm) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     if (n <= 0) {
       // Only an error if the caller still waits for this request: test() and the next post report it.
-      if (logger) logger(NCCL_LOG_INFO, 0, __FILE__, __LINE__, "braid-example: connection ended (%s)",
-                         n == 0 ? "closed by peer" : std::strerror(errno));
+      if (logger)
+        logger(NCCL_LOG_INFO, 0, __FILE__, __LINE__, "braid-example: connection ended (%s)",
+               n == 0 ? "closed by peer" : std::strerror(errno));
       comm.failed = true;
       return;
     }
@@ -261,5 +264,6 @@ ncclResult_t irecvConsumed(void*, int, void*) { return ncclSuccess; }
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const ncclNet_v8_t ncclNetPlugin_v8 = {
-    "braid-example", init,   devices, getProperties, listen,   connect,  accept,    regMr,       regMrDmaBuf, deregMr,
-    isend,           irecv,  iflush,  test,          closeComm, closeComm, closeListen, getDeviceMr, irecvConsumed};
+    "braid-example", init,        devices,     getProperties, listen,       connect, accept,
+    regMr,           regMrDmaBuf, deregMr,     isend,         irecv,        iflush,  test,
+    closeComm,       closeComm,   closeListen, getDeviceMr,   irecvConsumed};
