@@ -27,8 +27,8 @@ const char* collectiveName(CollectiveKind kind);
 
 // How data moves: Simple streams chunks through the transports' FIFOs along a schedule; LowLatency (NCCL's
 // "LL") is a one-shot exchange through flag-in-data lines in shared memory, for small collectives of
-// communicators within one host (transports/ll_mailbox.h); CrossMemory ("CMA") has each rank do its share
-// straight in its peers' buffers through the kernel (transports/cross_memory.h, src/core/direct_run.h), for
+// communicators within one host (transports/shm/ll_mailbox.h); CrossMemory ("CMA") has each rank do its share
+// straight in its peers' buffers through the kernel (transports/shm/cross_memory.h, src/exec/direct_run.h), for
 // communicators within one host whose ranks may attach to each other.
 enum class Protocol { Simple, LowLatency, CrossMemory };
 const char* protocolName(Protocol protocol);  // Simple, LL, CMA

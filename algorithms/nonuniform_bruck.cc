@@ -96,13 +96,17 @@ Schedule single(size_t count) {
   return s;
 }
 
-// The rounds of one phase, and the copy of the input into scratch.
+// The rounds of the phases, and the copy of the input into scratch. Every rank takes part in every round, so
+// where ranks share cores each phase waits on every rank getting its turn, as a rooted tree does (measured: 12
+// ranks on 2 cores, ReduceScatter of 4-32 KiB, nb 1.1-1.2x rhd's time, whose folded ranks sit the rounds out,
+// and 1.3x the LL exchange's at 8 KiB; perf/algorithms_side_by_side.sh, docs/planner.md).
 Cost phasesCost(double s, const FabricModel& m, int phases) {
   Cost c{m};
   c.efficiency = m.roundsEfficiency;
   const int n = m.nranks;
   const LinkLevel l = m.multiNode() ? crossLevel(m) : m.intra;
   c.steps(phases * log2Ceil(n), l.latencyUs);
+  if (m.ranksShareCores) c.latencyUs += phases * (n - 1) * m.stepOverheadUs;
   c.wire(phases * double(n - 1) / n * s, l.bandwidthGBps);
   c.reduce(double(n - 1) / n * s);
   c.wire(s, m.intraEgressGBps);

@@ -74,7 +74,7 @@ BRAID_PROFILING_ALIAS(ncclMemFree);
 
 namespace {
 // What ncclCommRegister hands out. Host buffers need no pinning; what registration does is make the buffer
-// shareable for collectives in place (transports/shared_buffers.h) on communicators that run them.
+// shareable for collectives in place (transports/shm/shared_buffers.h) on communicators that run them.
 struct Registration {
   static constexpr uint64_t kMagic = 0x6e6f697473696772ull;
   uint64_t magic = kMagic;

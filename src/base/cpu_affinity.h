@@ -22,7 +22,7 @@ CpuAffinity cpuAffinityFromEnv();
 // consecutive cores (its first for this thread, the others for its channel helpers); returns what it did, for
 // the log ("core 1", "NUMA node 0"; "" when nothing).
 std::string bindCallingThread(CpuAffinity affinity, int localIndex, int localRanks, int coresPerRank = 1);
-// Binds a channel helper (src/core/channel_helpers.h) to core `core` of hwloc's order, or its NUMA node.
+// Binds a channel helper (src/exec/channel_helpers.h) to core `core` of hwloc's order, or its NUMA node.
 void bindHelperThread(CpuAffinity affinity, int core);
 // The NUMA node (hwloc's logical index) that holds every CPU the calling thread may run on; -1 when they span
 // several nodes or hwloc cannot tell. Rings within a host visit the ranks of one NUMA node after another.

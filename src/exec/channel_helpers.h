@@ -1,4 +1,4 @@
-// Helper threads that drive a collective's extra channels (src/core/channels_run.h). A rank whose cores
+// Helper threads that drive a collective's extra channels (src/exec/channels_run.h). A rank whose cores
 // allow runs a large collective as several independent parts, each over its own shared-memory FIFOs: the
 // calling thread drives the first, one helper each of the others, so copies and reductions of different parts
 // run on different cores at once (the host counterpart of NCCL's channels, which run on different SMs).

@@ -1,5 +1,5 @@
 // A collective done in place in the ranks' own buffers (zero copy), for one-host communicators whose buffers
-// peers can map (transports/shared_buffers.h: what ncclMemAlloc hands out).
+// peers can map (transports/shm/shared_buffers.h: what ncclMemAlloc hands out).
 //
 // The ranks first agree, through their LL mailbox slots, that every buffer the collective touches is mapped:
 // each posts where its send and receive buffers lie; every rank judges the same lines, so all take the same
@@ -13,9 +13,9 @@
 //
 // If the ranks agree the buffers cannot be shared, the run finishes without moving data (fellBack()), and
 // the caller runs the planner's schedule instead; unless the planner chose cross-memory attach (protocol CMA,
-// transports/cross_memory.h): then the ranks do the same shares without the vote, the kernel copying what a
+// transports/shm/cross_memory.h): then the ranks do the same shares without the vote, the kernel copying what a
 // rank reads from or writes to its peers' buffers (reductions read peers' stretches into scratch first). (An
-// AlltoAll in place reaches a run with its input copied aside: src/core/launch.cc.)
+// AlltoAll in place reaches a run with its input copied aside: src/runtime/launch.cc.)
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// One collective of the LL protocol (transports/ll_mailbox.h): this rank writes its contribution to its own
+// One collective of the LL protocol (transports/shm/ll_mailbox.h): this rank writes its contribution to its own
 // mailbox slot as soon as the slot is free, then builds its output from the lines of its peers' slots as they
 // arrive, and tells its peers it is done. Every rank reduces the inputs in rank order, so all ranks get
 // bit-identical results, like the mesh schedule.

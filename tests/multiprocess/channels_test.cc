@@ -1,4 +1,4 @@
-// Collectives on several channels (BRAID_MIN_NCHANNELS, src/core/channels_run.h): AllReduce, Broadcast and
+// Collectives on several channels (BRAID_MIN_NCHANNELS, src/exec/channels_run.h): AllReduce, Broadcast and
 // Reduce of a megabyte and more split into parts that helper threads drive over their own FIFOs; the others
 // keep one channel. Every kind, in place and not, with counts whose parts end mid-page, under the planner's
 // choice and with each AllReduce algorithm forced; a communicator across hosts keeps one channel; and a peer

@@ -104,7 +104,7 @@ int everyCollective(int rank, int nranks, const ncclUniqueId& id, Wiring wiring,
   return problems;
 }
 
-// Receives of 4 MiB and more that the schedule never reads back go out with streaming stores (executor.cc):
+// Receives of 4 MiB and more that the schedule never reads back go out with streaming stores (schedule_run.cc):
 // two ranks over shared memory, every collective that ends in such receives, in place and out of place.
 TEST(LargeCollectives, OutputsWrittenPastTheCacheAreRight) {
   std::string failures = testing::forkRanks(

@@ -1,4 +1,4 @@
-// Collectives by cross-memory attach (protocol CMA, BRAID_PROTO=CMA; src/core/direct_run.h): every kind that
+// Collectives by cross-memory attach (protocol CMA, BRAID_PROTO=CMA; src/exec/direct_run.h): every kind that
 // has it, in place and out of place, over heap buffers (each peer's reached through the kernel) and with one
 // rank's buffers from ncclMemAlloc among heap ones; counts of one element, of a share that ends mid-stretch and
 // of several stretches and progress steps; and a rank that turns cross-memory attach off keeps every rank on

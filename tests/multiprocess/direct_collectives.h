@@ -1,4 +1,4 @@
-// Collectives that run direct (src/core/direct_run.h: zero copy, cross-memory attach) checked element by
+// Collectives that run direct (src/exec/direct_run.h: zero copy, cross-memory attach) checked element by
 // element: each of the six kinds with rank-specific values, fresh each call, in place or not.
 #pragma once
 

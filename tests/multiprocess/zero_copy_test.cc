@@ -1,4 +1,4 @@
-// Collectives in place in shared buffers (zero copy, src/core/direct_run.h), from ncclMemAlloc or private pages
+// Collectives in place in shared buffers (zero copy, src/exec/direct_run.h), from ncclMemAlloc or private pages
 // that ncclCommRegister moved into shared memory: every collective that goes direct, in place and out of place,
 // odd counts, fresh values each call; and the fall back to the FIFOs when one rank's
 // buffers are private, all ranks alike.

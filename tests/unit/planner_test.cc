@@ -191,6 +191,35 @@ TEST(CostModel, HierarchicalWinsAcrossASlowNetwork) {
   EXPECT_GT(ringScatter / hierScatter, 1.3);
 }
 
+// Nonuniform Bruck (nb) halves log2 n times for any rank count: where halving-doubling first folds the ranks
+// beyond a power of two (two more steps and the whole input over once more) and a ring takes n-1 steps, the
+// planner takes nb for a ReduceScatter of 12 ranks, one per node (12 nodes of an NCCL-style cluster). Large calls
+// go to the ring, which copies nothing into scratch.
+TEST(Planner, PicksNonuniformBruckForReduceScatterOnRankCountsThatAreNotPowersOfTwo) {
+  FabricModel nodes;
+  nodes.nranks = 12;
+  nodes.ranksPerNode = 1;
+  nodes.intra = nodes.inter = {5, 25};
+  nodes.intraEgressGBps = 25;
+  nodes.reduceGBps = 1e4;
+  for (size_t bytes : {size_t(12) << 10, size_t(192) << 10}) {
+    const Choice choice = Planner(nodes, AlgorithmFilter(), {}).choose(CollectiveKind::ReduceScatter, bytes);
+    EXPECT_EQ(choice.algorithm, Algorithm::NonuniformBruck) << bytes << " bytes";
+    const double nb = predict(CollectiveKind::ReduceScatter, Algorithm::NonuniformBruck, bytes, nodes).timeUs;
+    EXPECT_LT(nb, predict(CollectiveKind::ReduceScatter, Algorithm::HalvingDoubling, bytes, nodes).timeUs);
+    EXPECT_LT(nb, predict(CollectiveKind::ReduceScatter, Algorithm::Ring, bytes, nodes).timeUs);
+  }
+  // 12 ranks on 2 cores: every rank waits on the others' turns in every round, where rhd's folded ranks sit
+  // out; measured 1.1-1.2x rhd's time there, so the host model keeps rhd, LL or the ring.
+  const FabricModel host = hostFabricModel(12, 12, 2);
+  for (size_t bytes : {size_t(8) << 10, size_t(16) << 10})
+    EXPECT_NE(Planner(host, AlgorithmFilter(), {}).choose(CollectiveKind::ReduceScatter, bytes).algorithm,
+              Algorithm::NonuniformBruck)
+        << bytes;
+  EXPECT_EQ(Planner(nodes, AlgorithmFilter(), {}).choose(CollectiveKind::ReduceScatter, size_t(768) << 20).algorithm,
+            Algorithm::Ring);
+}
+
 TEST(Planner, ChoosesRunnableAlgorithmsAndHonoursOverridesAndRules) {
   FabricModel m = twoNodes(1.2);
   Planner free(m, AlgorithmFilter(), {});

@@ -13,7 +13,7 @@
 // peers whose data it needs, so a Broadcast's root may run up to eight calls ahead of its receivers, as a
 // chain's would through its FIFO. Peers' counters are remembered and read again only when a slot looks busy.
 //
-// A box's header also holds its owner's doorbell (transports/doorbell.h): a rank that idles sleeps there, and
+// A box's header also holds its owner's doorbell (src/base/doorbell.h): a rank that idles sleeps there, and
 // peers that made progress ring it.
 #pragma once
 
@@ -77,7 +77,7 @@ class LlMailbox {
   // Tells the peers that this rank is done with LL collective `sequence`.
   void finished(uint64_t sequence) const { finishedCounter(rank_).store(sequence, std::memory_order_release); }
   int32_t ownerPid(int rank) const;
-  // Whether this process may read `rank`'s memory by cross-memory attach (transports/cross_memory.h).
+  // Whether this process may read `rank`'s memory by cross-memory attach (transports/shm/cross_memory.h).
   bool crossMemoryReaches(int rank) const;
   Doorbell& doorbell(int rank) const { return *reinterpret_cast<Doorbell*>(boxes_[rank].data() + 128); }
   Doorbell& ownDoorbell() const { return doorbell(rank_); }
