@@ -2,8 +2,9 @@
 
 #include <pugixml.hpp>
 
+#include "base/bounded_file.h"
+
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 namespace braid::topo {
@@ -44,11 +45,17 @@ int lineOf(const std::string& text, ptrdiff_t offset) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + std::min<ptrdiff_t>(offset, text.size()), '\n'));
 }
 
-XmlElement convert(const pugi::xml_node& node, const std::string& text) {
+// A topology is a few levels deep (system, cpu, pci bridges, device); a limit keeps a hostile or runaway file from
+// exhausting the stack here, in the checks and in the writer, all of which recurse.
+constexpr int kMaxXmlDepth = 64;
+
+XmlElement convert(const pugi::xml_node& node, const std::string& text, const std::string& fileName, int depth) {
   XmlElement e{node.name(), {}, {}, lineOf(text, node.offset_debug())};
+  if (depth > kMaxXmlDepth)
+    failAt(fileName, e.line, "elements nested deeper than " + std::to_string(kMaxXmlDepth) + " levels");
   for (const pugi::xml_attribute& a : node.attributes()) e.attributes.emplace_back(a.name(), a.value());
   for (const pugi::xml_node& child : node.children())
-    if (child.type() == pugi::node_element) e.children.push_back(convert(child, text));
+    if (child.type() == pugi::node_element) e.children.push_back(convert(child, text, fileName, depth + 1));
   return e;
 }
 
@@ -88,15 +95,14 @@ XmlElement parseXml(const std::string& text, const std::string& fileName) {
   if (!result) failAt(fileName, lineOf(text, result.offset), std::string("malformed XML: ") + result.description());
   pugi::xml_node root = doc.document_element();
   if (!root) failAt(fileName, 1, "no root element");
-  return convert(root, text);
+  return convert(root, text, fileName, 1);
 }
 
 std::string readTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TopologyError(path + ": cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text;
+  const std::string why = readBoundedFile(path, &text);
+  if (!why.empty()) throw TopologyError(path + ": " + why);
+  return text;
 }
 
 XmlElement loadXmlFile(const std::string& path) { return parseXml(readTextFile(path), path); }

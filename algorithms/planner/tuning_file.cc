@@ -1,14 +1,12 @@
 #include "algorithms/planner/tuning_file.h"
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "algorithms/planner/algorithm_filter.h"
 #include "algorithms/registry.h"
+#include "base/bounded_file.h"
 #include "base/text.h"
 
 namespace braid::planner {
@@ -75,8 +73,10 @@ std::vector<TuningRule> parseTuningRules(std::istream& in, const std::string& na
 }
 
 std::vector<TuningRule> loadTuningFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument(path + ": cannot read: " + std::strerror(errno));
+  std::string text;
+  const std::string why = readBoundedFile(path, &text);
+  if (!why.empty()) throw std::invalid_argument(path + ": " + why);
+  std::istringstream in(text);
   return parseTuningRules(in, path);
 }
 

@@ -1,5 +1,6 @@
 // Collectives, point-to-point calls and groups: argument checks, then the call is recorded for launch.
 #include <algorithm>
+#include <cstdint>
 
 #include "api/api_call.h"
 #include "braid/braid.h"
@@ -32,6 +33,61 @@ void checkBuffer(const void* buffer, size_t count, const char* call, const char*
   if (!buffer && count > 0) fail(ncclInvalidArgument, where(call) + name + " is NULL");
 }
 
+// A buffer of `count` elements of `type`, `blocks` times (the calls whose buffers hold a block per rank): fails
+// when its bytes overflow or exceed what one buffer can span (PTRDIFF_MAX). Every rank passes the same count,
+// so every rank fails at once, the root of a Gather or Scatter and the others alike.
+void checkSpan(size_t count, size_t blocks, ncclDataType_t type, const char* call) {
+  size_t elements = 0, bytes = 0;
+  if (__builtin_mul_overflow(count, blocks, &elements) ||
+      __builtin_mul_overflow(elements, braid::dataTypeSize(type), &bytes) || bytes > PTRDIFF_MAX)
+    fail(ncclInvalidArgument, where(call) + "count " + std::to_string(count) +
+                                  (blocks > 1 ? " per rank of " + std::to_string(blocks) : std::string()) +
+                                  " elements of " + std::to_string(braid::dataTypeSize(type)) +
+                                  " bytes overflows a buffer's size");
+}
+
+// Whether a collective's buffers (one of them, at least) hold a block of `count` per rank.
+bool blockPerRank(CollectiveKind kind) {
+  return kind == CollectiveKind::ReduceScatter || kind == CollectiveKind::AllGather ||
+         kind == CollectiveKind::AlltoAll || kind == CollectiveKind::Gather || kind == CollectiveKind::Scatter;
+}
+
+// NCCL's in-place layouts: where sendbuff lies in recvbuff (or recvbuff in sendbuff), in bytes from recvbuff.
+// Other overlaps would have a rank read data it already overwrote, so they are refused rather than answered
+// wrong. AlltoAll(v) copies an overlapping input aside (runtime/launch.cc) and takes any layout.
+void checkOverlap(const CollectiveCall& c, const char* call) {
+  if (c.shape.kind == CollectiveKind::AlltoAll || c.shape.kind == CollectiveKind::AlltoAllv) return;
+  const size_t size = braid::dataTypeSize(c.type);
+  const auto send = reinterpret_cast<uintptr_t>(c.sendbuff), recv = reinterpret_cast<uintptr_t>(c.recvbuff);
+  if (c.sendSpan == 0 || c.recvSpan == 0 || send >= recv + c.recvSpan * size || recv >= send + c.sendSpan * size)
+    return;
+  const size_t block = c.shape.count * size;
+  std::string inPlace;
+  intptr_t sendFromRecv = 0;  // the in-place layout's sendbuff - recvbuff
+  switch (c.shape.kind) {
+    case CollectiveKind::AllGather:
+      sendFromRecv = static_cast<intptr_t>(block * static_cast<size_t>(c.shape.rank));
+      inPlace = "sendbuff == recvbuff + rank * sendcount elements";
+      break;
+    case CollectiveKind::Gather:
+      sendFromRecv = static_cast<intptr_t>(block * static_cast<size_t>(c.shape.root));
+      inPlace = "sendbuff == recvbuff + root * count elements";
+      break;
+    case CollectiveKind::ReduceScatter:
+      sendFromRecv = -static_cast<intptr_t>(block * static_cast<size_t>(c.shape.rank));
+      inPlace = "recvbuff == sendbuff + rank * recvcount elements";
+      break;
+    case CollectiveKind::Scatter:
+      sendFromRecv = -static_cast<intptr_t>(block * static_cast<size_t>(c.shape.root));
+      inPlace = "recvbuff == sendbuff + root * count elements";
+      break;
+    default: inPlace = "recvbuff == sendbuff";
+  }
+  if (static_cast<intptr_t>(send - recv) != sendFromRecv)
+    fail(ncclInvalidArgument,
+         where(call) + "sendbuff and recvbuff overlap but are not in place (in place: " + inPlace + ")");
+}
+
 CollectiveCall makeCall(ncclComm* comm, CollectiveKind kind, size_t count, int root, const void* sendbuff,
                         void* recvbuff, ncclDataType_t type) {
   CollectiveCall c;
@@ -53,6 +109,7 @@ ncclResult_t reduction(CollectiveKind kind, const char* call, const void* sendbu
     checkCommon(comm, type, call);
     if (kind == CollectiveKind::Reduce) checkRoot(comm, root, call);
     const size_t n = static_cast<size_t>(comm->nranks);
+    checkSpan(count, blockPerRank(kind) ? n : 1, type, call);
     const size_t inputCount = kind == CollectiveKind::ReduceScatter ? count * n : count;
     const bool producesOutput = kind != CollectiveKind::Reduce || comm->rank == root;
     checkBuffer(sendbuff, inputCount, call, "sendbuff");
@@ -63,6 +120,7 @@ ncclResult_t reduction(CollectiveKind kind, const char* call, const void* sendbu
     c.outputCount = producesOutput ? count : 0;
     c.sendSpan = inputCount;
     c.recvSpan = c.outputCount;
+    checkOverlap(c, call);
     if (count > 0) braid::enqueueCollective(comm, std::move(c), stream);
   });
 }
@@ -73,11 +131,13 @@ ncclResult_t movement(CollectiveKind kind, const char* call, const void* sendbuf
                       cudaStream_t stream) {
   return apiCall(comm, [&] {
     checkCommon(comm, type, call);
+    checkSpan(count, blockPerRank(kind) ? static_cast<size_t>(comm->nranks) : 1, type, call);
     checkBuffer(sendbuff, sendCount, call, "sendbuff");
     checkBuffer(recvbuff, recvCount, call, "recvbuff");
     CollectiveCall c = makeCall(comm, kind, count, root, sendbuff, recvbuff, type);
     c.sendSpan = sendCount;
     c.recvSpan = recvCount;
+    checkOverlap(c, call);
     if (count > 0) braid::enqueueCollective(comm, std::move(c), stream);
   });
 }
@@ -100,6 +160,7 @@ ncclResult_t pointToPoint(bool isSend, const char* call, void* buffer, size_t co
   return apiCall(comm, [&] {
     checkCommon(comm, type, call);
     checkRoot(comm, peer, call, "peer");
+    checkSpan(count, 1, type, call);
     checkBuffer(buffer, count, call, isSend ? "sendbuff" : "recvbuff");
     if (count > 0) braid::enqueuePointToPoint(comm, {isSend, peer, count * braid::dataTypeSize(type)}, buffer, stream);
   });
@@ -188,10 +249,16 @@ BRAID_API ncclResult_t braidAlltoAllv(const void* sendbuff, const size_t sendcou
     c.shape.recvDispls.assign(rdispls, rdispls + n);
     size_t sent = 0, received = 0;
     for (size_t p = 0; p < n; ++p) {
-      sent += sendcounts[p], received += recvcounts[p];
-      c.sendSpan = std::max(c.sendSpan, sdispls[p] + sendcounts[p]);
-      c.recvSpan = std::max(c.recvSpan, rdispls[p] + recvcounts[p]);
+      size_t sendEnd = 0, recvEnd = 0;
+      if (__builtin_add_overflow(sent, sendcounts[p], &sent) ||
+          __builtin_add_overflow(received, recvcounts[p], &received) ||
+          __builtin_add_overflow(sdispls[p], sendcounts[p], &sendEnd) ||
+          __builtin_add_overflow(rdispls[p], recvcounts[p], &recvEnd))
+        fail(ncclInvalidArgument, where(call) + "counts and displacements of peer " + std::to_string(p) + " overflow");
+      c.sendSpan = std::max(c.sendSpan, sendEnd);
+      c.recvSpan = std::max(c.recvSpan, recvEnd);
     }
+    checkSpan(std::max(c.sendSpan, c.recvSpan), 1, datatype, call);
     checkBuffer(sendbuff, sent, call, "sendbuff");
     checkBuffer(recvbuff, received, call, "recvbuff");
     if (sendcounts[comm->rank] != recvcounts[comm->rank])
@@ -219,6 +286,7 @@ BRAID_API ncclResult_t braidRecvAnySource(void* recvbuff, size_t count, ncclData
     checkCommon(comm, datatype, call);
     if (!source) fail(ncclInvalidArgument, where(call) + "source is NULL");
     if (count == 0) fail(ncclInvalidArgument, where(call) + "count must be positive");
+    checkSpan(count, 1, datatype, call);
     checkBuffer(recvbuff, count, call, "recvbuff");
     if (comm->nranks == 1) fail(ncclInvalidUsage, where(call) + "the communicator has no other rank");
     braid::enqueueAnySourceReceive(comm, recvbuff, count * braid::dataTypeSize(datatype), source, stream);

@@ -7,6 +7,7 @@
 
 #include "api/api_call.h"
 #include "base/log.h"
+#include "bootstrap/member_watch.h"
 #include "bootstrap/status_service.h"
 #include "bootstrap/unique_id.h"
 #include "runtime/communicator.h"
@@ -93,7 +94,7 @@ BRAID_API ncclResult_t ncclCommInitRankConfig(ncclComm_t* comm, int nranks, nccl
       // Inside a group the init runs at ncclGroupEnd, concurrently with the group's other inits.
       ncclComm* c = fresh.release();
       *comm = c;
-      braid::enqueueInit([c, id, nranks, rank] { braid::initCommunicator(c, id, nranks, rank); });
+      braid::enqueueInit(c, [c, id, nranks, rank] { braid::initCommunicator(c, id, nranks, rank); });
       return ncclSuccess;
     }
     ncclResult_t started = startInit(fresh.get(), id, nranks, rank);
@@ -127,7 +128,7 @@ BRAID_API ncclResult_t ncclCommInitAll(ncclComm_t* comms, int ndev, const int* d
     for (int i = 0; i < ndev; ++i) {
       made[i] = std::make_unique<ncclComm>();
       made[i]->device = devlist ? devlist[i] : i;
-      braid::enqueueInit([c = made[i].get(), id, ndev, i] { braid::initCommunicator(c, id, ndev, i); });
+      braid::enqueueInit(made[i].get(), [c = made[i].get(), id, ndev, i] { braid::initCommunicator(c, id, ndev, i); });
     }
     braid::groupEnd();
     for (int i = 0; i < ndev; ++i) comms[i] = made[i].release();
@@ -169,6 +170,8 @@ BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclCo
     fresh->name = comm->name;
     fresh->device = comm->device;
     applyConfig(fresh.get(), config);
+    fresh->membersGone =
+        braid::watchLocalMembers(comm->bootstrap->peers(), comm->rank, members, " of the parent communicator");
     int newRank = static_cast<int>(std::find(members.begin(), members.end(), comm->rank) - members.begin());
     ncclResult_t started =
         startInit(fresh.get(), braid::decodeUniqueId(ids[members.front()]), static_cast<int>(members.size()), newRank);
@@ -182,6 +185,7 @@ BRAID_API ncclResult_t ncclCommFinalize(ncclComm_t comm) {
   return apiCall(comm, [&] {
     braid::checkCommunicator(comm, "ncclCommFinalize");
     drain(comm);
+    comm->finalized = true;
   });
 }
 BRAID_PROFILING_ALIAS(ncclCommFinalize);
@@ -192,6 +196,7 @@ static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char*
   if (!comm) return ncclSuccess;  // as NCCL: NULL is a no-op
   ncclResult_t result = apiCall(nullptr, [&] { braid::checkCommunicator(comm, call); });
   if (result != ncclSuccess) return result;
+  braid::dropFromGroup(comm, call);  // what this thread's open group recorded on it must not outlive it
   if (abort) comm->aborting = true;
   // Calls on other threads leave first (they are the only ones that can queue more stream work), then the
   // queued work drains.

@@ -1,4 +1,5 @@
 // Errors, memory, buffer registration, user reduction ops and host streams.
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -58,6 +59,8 @@ BRAID_API ncclResult_t ncclMemAlloc(void** ptr, size_t size) {
   return apiCall(nullptr, [&] {
     if (!ptr) fail(ncclInvalidArgument, "ncclMemAlloc: ptr is NULL");
     if (size == 0) fail(ncclInvalidArgument, "ncclMemAlloc: size is 0");
+    if (size > PTRDIFF_MAX)
+      fail(ncclInvalidArgument, "ncclMemAlloc: size " + std::to_string(size) + " is larger than any buffer can be");
     // Shared memory that peers on this host map, so collectives on it need no staging copy.
     *ptr = braid::shared_buffers::allocate(size);
   });

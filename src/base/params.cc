@@ -7,12 +7,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 
+#include "base/bounded_file.h"
 #include "base/byte_size.h"
 #include "base/error.h"
 #include "base/text.h"
@@ -38,8 +39,15 @@ struct ConfigFiles {
 };
 
 void readConfigFile(const std::string& path, ConfigFiles& config) {
-  std::ifstream in(path);
-  if (!in) return;
+  std::string text;
+  int error = 0;
+  const std::string why = readBoundedFile(path, &text, kConfigFileLimit, &error);
+  if (error == ENOENT) return;  // no such file: the next one, or none, applies
+  if (!why.empty()) {
+    config.error = path + ": " + why;
+    return;
+  }
+  std::istringstream in(text);
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     const std::string where = path + ":" + std::to_string(number);
@@ -332,8 +340,9 @@ std::vector<std::string> unknownVariables() {
 }
 
 std::string readableFile(const std::string& path) {
-  std::ifstream in(path);
-  return in ? "" : "cannot read " + path + ": " + std::strerror(errno);
+  std::string text;
+  const std::string why = readBoundedFile(path, &text);
+  return why.empty() ? "" : path + ": " + why;
 }
 
 std::string writablePath(const std::string& path) {

@@ -171,7 +171,7 @@ Socket Socket::listenOn(SocketAddress& address) {
 
 // Connects without blocking past the deadline: an unreachable host (no answer to SYN) would otherwise hold a
 // blocking connect for the kernel's two minutes.
-Socket Socket::connectTo(const SocketAddress& address, Deadline deadline) {
+Socket Socket::connectTo(const SocketAddress& address, Deadline deadline, bool listenerMayStart) {
   for (;;) {
     Socket s(::socket(address.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!s.valid()) failErrno("socket");
@@ -194,7 +194,11 @@ Socket Socket::connectTo(const SocketAddress& address, Deadline deadline) {
       return s;
     }
     // The listener may not be up yet (BRAID_COMM_ID roots start with rank 0): retry until the deadline.
-    const bool retry = error == ECONNREFUSED || error == EINTR || error == EAGAIN || error == ETIMEDOUT;
+    const bool retry =
+        (error == ECONNREFUSED && listenerMayStart) || error == EINTR || error == EAGAIN || error == ETIMEDOUT;
+    if (error == ECONNREFUSED && !listenerMayStart)
+      fail(ncclRemoteError, "cannot connect to " + address.toString() + ": " + std::strerror(error) +
+                                " (its process exited or closed the communicator)");
     if (!retry || remainingMs(deadline) == 0)
       fail(retry ? ncclRemoteError : ncclSystemError, "cannot connect to " + address.toString() + ": " +
                                                           std::strerror(error) +
@@ -230,6 +234,15 @@ void Socket::recvAll(void* data, size_t bytes, Deadline deadline) const {
     } else {
       fail(ncclRemoteError, std::string("connection lost while receiving: ") + std::strerror(errno));
     }
+  }
+}
+
+bool Socket::readableBefore(Deadline until) const {
+  for (;;) {
+    pollfd p{fd_, POLLIN, 0};
+    const int rc = ::poll(&p, 1, remainingMs(until));
+    if (rc >= 0) return rc > 0;
+    if (errno != EINTR) failErrno("poll");
   }
 }
 

@@ -46,10 +46,14 @@ class Socket {
   int release();
 
   static Socket listenOn(SocketAddress& address);  // port 0 picks one; `address` gets the bound port
-  static Socket connectTo(const SocketAddress& address, Deadline deadline);  // retries refused connections
+  // Retries refused connections until the deadline when `listenerMayStart` (a root that may not be up yet);
+  // otherwise a refusal fails at once: the listener was up, so its process has gone.
+  static Socket connectTo(const SocketAddress& address, Deadline deadline, bool listenerMayStart = true);
 
   void sendAll(const void* data, size_t bytes, Deadline deadline) const;
   void recvAll(void* data, size_t bytes, Deadline deadline) const;
+  // Whether data (or the end of the stream) can be read before `until`.
+  bool readableBefore(Deadline until) const;
   void setNonBlocking() const;
 
  private:

@@ -10,9 +10,11 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/params.h"
+#include "base/process_identity.h"
 #include "bootstrap/bootstrap_messages.h"
 #include "bootstrap/handshake_listener.h"
 #include "bootstrap/host_identity.h"
+#include "bootstrap/member_watch.h"
 
 namespace braid {
 namespace {
@@ -39,7 +41,11 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
     r.status = status;
     r.nranks = nranks;
     std::snprintf(r.message, sizeof r.message, "%s", message.c_str());
-    s.sendAll(&r, sizeof r, deadlineAfter(kHandshakeSeconds));
+    try {
+      s.sendAll(&r, sizeof r, deadlineAfter(kHandshakeSeconds));
+    } catch (const Error& e) {  // a rank that has gone: the others still get their answer
+      BRAID_WARN("BOOTSTRAP", "root could not answer a rank: %s", e.what());
+    }
   };
   HandshakeListener<RootHello> listener(listenerSocket, kHandshakeSeconds);
   // Anything that speaks our protocol gets an answer; the rest is dropped silently.
@@ -61,10 +67,20 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
     HandshakeListener<RootHello>::Arrival arrival;
     try {
       arrival = listener.next(deadline, speaksBraid);
-    } catch (const Error&) {
-      errorCode = ncclTimeout;
-      error = "bootstrap timed out: " + std::to_string(arrivals.size()) + " of " + std::to_string(expected) +
-              " ranks arrived";
+    } catch (const Error& e) {
+      if (e.code() == ncclRemoteError) {  // an arrived rank closed its connection: it exited or failed
+        errorCode = ncclRemoteError;
+        error = std::string("communicator init failed: ") + e.what();
+        for (Arrival& a : arrivals) reply(a.socket, errorCode, error, 0);
+        arrivals.clear();
+        listener.stopWatching();
+        continue;  // keep answering late ranks with the error until the deadline
+      }
+      if (error.empty()) {
+        errorCode = ncclTimeout;
+        error = "bootstrap timed out: " + std::to_string(arrivals.size()) + " of " + std::to_string(expected) +
+                " ranks arrived";
+      }
       break;
     }
     const RootHello& hello = arrival.hello;
@@ -89,8 +105,10 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
       reply(arrival.socket, errorCode, error, 0);
       for (Arrival& a : arrivals) reply(a.socket, errorCode, error, 0);
       arrivals.clear();
+      listener.stopWatching();
       continue;  // keep answering late ranks with the error until the deadline
     }
+    listener.failWhenClosed(arrival.socket.fd(), "rank " + std::to_string(hello.rank));
     arrivals.push_back({std::move(arrival.socket), hello});
   }
   if (!error.empty()) {
@@ -134,8 +152,12 @@ void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
   started.wait();
 }
 
-Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
-    : rank_(rank), nranks_(nranks), secret_(id.secret), timeoutSeconds_(kBootstrapTimeout.get()) {
+Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGone membersGone)
+    : rank_(rank),
+      nranks_(nranks),
+      secret_(id.secret),
+      timeoutSeconds_(kBootstrapTimeout.get()),
+      membersGone_(std::move(membersGone)) {
   const Deadline deadline = deadlineAfter(timeoutSeconds_);
   if (id.rootOnRankZero && rank == 0) {
     SocketAddress rootAddress = id.root;
@@ -145,6 +167,7 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
   mine.v4.sin_port = 0;
   listener_ = Socket::listenOn(mine);
   peerListener_ = std::make_unique<HandshakeListener<PeerHello>>(listener_, kHandshakeSeconds);
+  peerListener_->checkWhileWaiting([this] { failIfMemberGone(); });
 
   RootHello hello{};
   hello.header = makeHeader(kRootHello, secret_);
@@ -152,12 +175,16 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
   hello.nranks = nranks;
   hello.info.hostHash = hostIdentityHash();
   hello.info.pid = getpid();
+  hello.info.pidNamespace = pidNamespace();
   hello.info.rank = rank;
   hello.info.listen = mine;
   gethostname(hello.info.hostname, sizeof hello.info.hostname - 1);
   Socket root = Socket::connectTo(id.root, deadline);
   root.sendAll(&hello, sizeof hello, deadline);
   RootReply reply;
+  while (membersGone_ && std::chrono::steady_clock::now() < deadline &&
+         !root.readableBefore(deadlineAfter(HandshakeListener<PeerHello>::kCheckSeconds)))
+    failIfMemberGone();  // the reply waits for every rank: one known gone will never come
   root.recvAll(&reply, sizeof reply, deadline);
   if (std::string problem = checkRootReply(reply, secret_, nranks); !problem.empty())
     fail(ncclSystemError, "bootstrap root at " + id.root.toString() + ": " + problem);
@@ -165,19 +192,37 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks)
   nonce_ = reply.nonce;
   peers_.resize(nranks);
   root.recvAll(peers_.data(), peers_.size() * sizeof(PeerInfo), deadline);
+  std::vector<int> everyone(static_cast<size_t>(nranks));
+  for (int r = 0; r < nranks; ++r) everyone[r] = r;
+  membersGone_ = watchLocalMembers(peers_, rank, everyone, "");  // from here on the table says who is local
 
   if (nranks > 1) {
     next_ = connectTo((rank + 1) % nranks, -1);
     const int prev = (rank - 1 + nranks) % nranks;
     prev_ = acceptWhere([prev](int peer, int channel) { return peer == prev && channel < 0; }).socket;
+    // A neighbour that dies or fails from here on closes its ring connection: the waits for connections end
+    // then, and this rank's own failure closes its connections in turn, so the news goes round the ring.
+    peerListener_->failWhenClosed(next_.fd(), "rank " + std::to_string((rank + 1) % nranks));
+    if (prev != (rank + 1) % nranks) peerListener_->failWhenClosed(prev_.fd(), "rank " + std::to_string(prev));
   }
   BRAID_INFO("BOOTSTRAP", "rank %d/%d joined (nonce %016llx)", rank, nranks, static_cast<unsigned long long>(nonce_));
+}
+
+void Bootstrap::failIfMemberGone() const {
+  if (!membersGone_) return;
+  if (std::string why = membersGone_(); !why.empty()) fail(ncclRemoteError, why);
 }
 
 Socket Bootstrap::connectTo(int peer, int channel) { return introduce(peer, channel, deadlineAfter(timeoutSeconds_)); }
 
 Socket Bootstrap::introduce(int peer, int channel, Deadline deadline) {
-  Socket s = Socket::connectTo(peers_[peer].listen, deadline);
+  // Peers listen before they join, so a refusal means the peer has gone: no retry until the deadline.
+  Socket s;
+  try {
+    s = Socket::connectTo(peers_[peer].listen, deadline, false);
+  } catch (const Error& e) {
+    fail(e.code(), "connecting to rank " + std::to_string(peer) + ": " + e.what());
+  }
   PeerHello hello{makeHeader(kPeerHello, secret_), nonce_, rank_, channel};
   s.sendAll(&hello, sizeof hello, deadline);
   return s;
@@ -238,6 +283,10 @@ void Bootstrap::allGather(void* data, size_t blockBytes) {
     int sendBlock = (rank_ - j + nranks_) % nranks_;
     int recvBlock = (rank_ - j - 1 + nranks_) % nranks_;
     next_.sendAll(blocks + static_cast<size_t>(sendBlock) * blockBytes, blockBytes, deadline);
+    // A rank that failed half-way leaves the ring waiting behind it: a local member's exit ends the wait.
+    while (membersGone_ && std::chrono::steady_clock::now() < deadline &&
+           !prev_.readableBefore(std::min(deadline, deadlineAfter(HandshakeListener<PeerHello>::kCheckSeconds))))
+      failIfMemberGone();
     prev_.recvAll(blocks + static_cast<size_t>(recvBlock) * blockBytes, blockBytes, deadline);
   }
 }

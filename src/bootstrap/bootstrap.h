@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct PeerInfo {
   uint64_t hostHash;
   int32_t pid;
   int32_t rank;
+  uint64_t pidNamespace;  // with pid, names the shared memory this rank creates (transports/shm/segment_names.h)
   SocketAddress listen;
   char hostname[64];
 };
@@ -32,10 +34,16 @@ struct PeerInfo {
 // Starts a root listener thread on `address` (its port is filled in) that serves one communicator's init.
 void startBootstrapRoot(SocketAddress& address, uint64_t secret);
 
+// Tells, while ranks join, whether one that should join is known to be gone: "" while none is, else why
+// ("rank 3 (pid 1234) exited"). A split knows its members from the parent communicator; a fresh init has none.
+using MembersGone = std::function<std::string()>;
+
 class Bootstrap {
  public:
-  // Blocks until every rank has joined; throws with a clear message on mismatch or timeout.
-  Bootstrap(const UniqueIdContents& id, int rank, int nranks);
+  // Blocks until every rank has joined; throws with a clear message on mismatch or timeout, or as soon as
+  // `membersGone` names a rank that is gone (checked every 0.1 s while waiting; once joined, any of its ranks on this
+  // host that exits).
+  Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGone membersGone = nullptr);
   ~Bootstrap();
 
   int rank() const { return rank_; }
@@ -68,6 +76,7 @@ class Bootstrap {
   template <class Wanted>
   Accepted acceptWhere(Wanted wanted);
   Socket introduce(int peer, int channel, Deadline deadline);  // connect and send our PeerHello
+  void failIfMemberGone() const;
   int rank_, nranks_;
   uint64_t secret_;
   uint64_t nonce_ = 0;
@@ -76,6 +85,7 @@ class Bootstrap {
   std::unique_ptr<HandshakeListener<PeerHello>> peerListener_;
   Socket next_, prev_;
   double timeoutSeconds_;
+  MembersGone membersGone_;
 };
 
 }  // namespace braid

@@ -11,7 +11,7 @@
 namespace braid {
 
 constexpr uint32_t kBootstrapMagic = 0x44415242;  // "BRAD"
-constexpr uint16_t kBootstrapVersion = 1;
+constexpr uint16_t kBootstrapVersion = 2;         // 2: PeerInfo.pidNamespace
 constexpr int kMaxRanks = 1 << 20;
 enum MessageKind : uint16_t { kRootHello = 1, kRootReply = 2, kPeerHello = 3, kStatusReply = 4 };
 constexpr int32_t kStatusChannel = 1000;  // a PeerHello on this channel asks for a StatusReply

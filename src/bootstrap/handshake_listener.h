@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -30,8 +32,17 @@ class HandshakeListener {
     // Reserved up front so that waiting for the first connections allocates nothing: a process may fork while
     // this thread waits (ncclGetUniqueId, then fork the ranks), and must not fork while it holds malloc's lock.
     pending_.reserve(kReserved);
-    fds_.reserve(kReserved + 1);
+    fds_.reserve(kReserved + 1 + kWatched);
   }
+
+  // Ends every later wait with ncclRemoteError as soon as `fd` is closed at its other end: a peer that exits or
+  // fails while the others wait for its connections (who: "rank 3") fails them at once, not at the deadline.
+  void failWhenClosed(int fd, std::string who) { watched_.push_back({fd, std::move(who)}); }
+  void stopWatching() { watched_.clear(); }
+
+  // Calls `check` at least every kCheckSeconds while waiting; it throws to end the wait (a member known gone).
+  void checkWhileWaiting(std::function<void()> check) { check_ = std::move(check); }
+  static constexpr double kCheckSeconds = 0.1;
 
   struct Arrival {
     Socket socket;
@@ -67,12 +78,20 @@ class HandshakeListener {
     if (now >= deadline) fail(ncclTimeout, "timed out waiting for peers to connect");
     Deadline wake = deadline;
     for (const Pending& p : pending_) wake = std::min(wake, p.deadline);
+    if (check_) wake = std::min(wake, deadlineAfter(kCheckSeconds));
     std::vector<pollfd>& fds = fds_;
     fds.assign(1, {listener_.fd(), POLLIN, 0});
     for (const Pending& p : pending_) fds.push_back({p.socket.fd(), POLLIN, 0});
+    for (const Watched& w : watched_) fds.push_back({w.fd, POLLRDHUP, 0});  // not POLLIN: data may be waiting
     int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count()) + 1;
     if (::poll(fds.data(), fds.size(), ms) < 0 && errno != EINTR) failErrno("poll");
-    for (size_t i = fds.size() - 1; i >= 1; --i) {
+    if (check_) check_();
+    for (size_t w = 0; w < watched_.size(); ++w)
+      if (fds[1 + pending_.size() + w].revents & (POLLRDHUP | POLLHUP | POLLERR))
+        fail(ncclRemoteError, watched_[w].who +
+                                  " left during init: its bootstrap connection closed (it exited, or failed and "
+                                  "says why in its own error)");
+    for (size_t i = pending_.size(); i >= 1; --i) {
       if (!fds[i].revents) continue;
       Pending& p = pending_[i - 1];
       ssize_t n = ::recv(p.socket.fd(), reinterpret_cast<char*>(&p.hello) + p.received, sizeof(Hello) - p.received,
@@ -90,6 +109,8 @@ class HandshakeListener {
   void acceptAll() {
     for (;;) {
       int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      // Out of descriptors, the connection would wait unaccepted until the deadline: fail now, saying why.
+      if (fd < 0 && (errno == EMFILE || errno == ENFILE)) failErrno("accepting a peer's connection");
       if (fd < 0) return;  // EAGAIN: no more waiting connections
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -102,11 +123,19 @@ class HandshakeListener {
     pending_.erase(pending_.begin() + static_cast<long>(index));
   }
 
+  struct Watched {
+    int fd;
+    std::string who;
+  };
+
   static constexpr size_t kReserved = 64;
+  static constexpr size_t kWatched = 2;  // room reserved for the bootstrap ring's neighbours
   const Socket& listener_;
   double handshakeSeconds_;
   std::vector<Pending> pending_;
   std::vector<pollfd> fds_;
+  std::vector<Watched> watched_;
+  std::function<void()> check_;
 };
 
 }  // namespace braid

@@ -38,6 +38,8 @@ braid::StatusReply ncclComm::status() {
 
 void ncclComm::checkUsable() const {
   if (aborting.load()) braid::fail(ncclInvalidUsage, "communicator is being aborted");
+  if (finalized.load())
+    braid::fail(ncclInvalidUsage, "communicator was finalized (ncclCommFinalize): only ncclCommDestroy may follow");
   ncclResult_t state = asyncError.load();
   if (state == ncclInProgress) braid::fail(ncclInvalidUsage, "communicator is still initializing (non-blocking init)");
   if (state != ncclSuccess) {
@@ -140,18 +142,25 @@ int wantedChannels(int cores, int localRanks) {
 
 // Every rank checks its settings before it joins, but fails only after joining: a bad value on any rank then
 // fails every rank at once, naming it, instead of leaving the others to wait for the bootstrap timeout.
-void agreeOnSettings(Bootstrap& bootstrap, const std::string& problem) {
+// Returns whether any rank asked for the cluster topology (BRAID_TOPO_FILE or its dump on one rank only):
+// building it is collective, so all ranks then take part.
+bool agreeOnSettings(Bootstrap& bootstrap, const std::string& problem, bool wantsClusterTopology) {
   struct Verdict {
     char problem[512];
+    char wantsClusterTopology;
   };
   std::vector<Verdict> all(bootstrap.nranks());
   std::snprintf(all[bootstrap.rank()].problem, sizeof(Verdict::problem), "%s", problem.c_str());
+  all[bootstrap.rank()].wantsClusterTopology = wantsClusterTopology;
   bootstrap.allGather(all.data(), sizeof(Verdict));
   if (!problem.empty()) fail(ncclInvalidArgument, problem);
+  bool anyWantsClusterTopology = false;
   for (int r = 0; r < bootstrap.nranks(); ++r) {
     all[r].problem[sizeof(Verdict::problem) - 1] = '\0';  // from a peer: terminate before use
     if (all[r].problem[0]) fail(ncclInvalidArgument, "rank " + std::to_string(r) + ": " + all[r].problem);
+    anyWantsClusterTopology |= all[r].wantsClusterTopology != 0;
   }
+  return anyWantsClusterTopology;
 }
 
 std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout, int cores, int channels) {
@@ -220,13 +229,15 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->rank = rank;
   comm->nranks = nranks;
   std::string settingsProblem;
+  bool wantsClusterTopology = false;
   try {
     param::checkAll();
+    wantsClusterTopology = clusterTopologyRequested();
   } catch (const Error& e) {
     settingsProblem = e.what();
   }
-  comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks);
-  agreeOnSettings(*comm->bootstrap, settingsProblem);
+  comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks, std::move(comm->membersGone));
+  const bool clusterTopology = agreeOnSettings(*comm->bootstrap, settingsProblem, wantsClusterTopology);
   comm->checkCollectives = kCheckCollectives.get();
   comm->timeoutSeconds = kTimeout.get();
   planner::AlgorithmFilter algorithmFilter = algorithmFilterFromEnv();
@@ -243,7 +254,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
     if (p == rank) continue;
     (peers[p].hostHash == peers[rank].hostHash ? localPeers : remotePeers).push_back(p);
   }
-  if (clusterTopologyRequested()) comm->topology = buildClusterTopology(comm);
+  if (clusterTopology) comm->topology = buildClusterTopology(comm);
   comm->localRanks = static_cast<int>(localPeers.size()) + 1;
   const int cores = usableCores();
   comm->oversubscribed = comm->localRanks > cores;
@@ -294,6 +305,10 @@ void checkCommunicator(const ncclComm* comm, const char* call) {
   if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");
   if (comm->magic != ncclComm::kMagic)
     fail(ncclInvalidArgument, std::string(call) + ": comm is not a live communicator");
+  if (comm->generation != processGeneration())
+    fail(ncclInvalidUsage, std::string(call) + ": the communicator belongs to process " +
+                               std::to_string(comm->ownerPid) +
+                               "; a process forked from it cannot use it (create a new one in the child)");
 }
 
 }  // namespace braid

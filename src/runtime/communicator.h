@@ -2,6 +2,8 @@
 // state the API needs (errors, user reduction ops, a reusable workspace).
 #pragma once
 
+#include <unistd.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -13,6 +15,7 @@
 
 #include "algorithms/planner/planner.h"
 #include "algorithms/schedule.h"
+#include "base/process_identity.h"
 #include "bootstrap/bootstrap.h"
 #include "bootstrap/bootstrap_messages.h"
 #include "exec/channels_run.h"
@@ -27,6 +30,9 @@
 struct ncclComm {
   static constexpr uint64_t kMagic = 0x6d6d6f6364696162ull;  // "braidcomm"
   uint64_t magic = kMagic;
+  // The process that created it (base/process_identity.h): a forked child may not use it.
+  uint64_t generation = braid::processGeneration();
+  int ownerPid = static_cast<int>(::getpid());
   int rank = 0;
   int nranks = 0;
   int localRanks = 1;           // ranks of this communicator on this host (this one included)
@@ -64,9 +70,11 @@ struct ncclComm {
   std::atomic<int> inflight{0};  // queued stream work that still refers to this communicator
   std::atomic<int> users{0};     // API calls under way on this communicator (see CommUse)
   std::atomic<bool> aborting{false};
+  std::atomic<bool> finalized{false};  // ncclCommFinalize returned: no new work, only destroy
   // ncclInProgress while a non-blocking init runs; then ncclSuccess or the first failure, which sticks.
   std::atomic<ncclResult_t> asyncError{ncclSuccess};
-  std::thread initThread;  // a non-blocking init
+  std::thread initThread;          // a non-blocking init
+  braid::MembersGone membersGone;  // a split's: members known gone end its init (bootstrap/member_watch.h)
 
   std::mutex errorMutex;
   std::string lastError;
@@ -91,7 +99,7 @@ struct ncclComm {
   void recordError(ncclResult_t code, const std::string& message);
   // What this rank answers peers' status queries with (bootstrap/status_service.h).
   braid::StatusReply status();
-  // Throws unless new work may be issued: not aborting, initialized, no earlier failure.
+  // Throws unless new work may be issued: not aborting or finalized, initialized, no earlier failure.
   void checkUsable() const;
 };
 
@@ -104,7 +112,8 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
 // BRAID_COMM_BLOCKING (NCCL_COMM_BLOCKING): whether communicators block in init unless their config says.
 bool blockingByDefault();
 
-// Throws ncclInvalidArgument unless `comm` is a live communicator.
+// Throws ncclInvalidArgument unless `comm` is a live communicator, ncclInvalidUsage when it belongs to the
+// process this one was forked from.
 void checkCommunicator(const ncclComm* comm, const char* call);
 
 // Counts an API call among a communicator's users for its duration, so that destroy and abort (which wait for

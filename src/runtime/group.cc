@@ -1,6 +1,8 @@
 #include "runtime/group.h"
 
+#include <algorithm>
 #include <exception>
+#include <string>
 #include <thread>
 
 #include "base/error.h"
@@ -14,11 +16,17 @@
 namespace braid {
 namespace {
 
+struct PendingInit {
+  ncclComm* comm;
+  std::function<void()> run;
+};
+
 struct GroupState {
   int depth = 0;
   std::vector<CommWork> work;
-  std::vector<std::function<void()>> inits;
+  std::vector<PendingInit> inits;
   cudaStream_t stream = nullptr;  // the first non-NULL stream of the group runs all of it
+  std::string dropped;            // calls dropped from the group (dropFromGroup), for ncclGroupEnd's error
 };
 
 // A thread's launch state. In a shared library every access to a thread-local costs a __tls_get_addr call,
@@ -46,14 +54,14 @@ void noteStream(cudaStream_t stream) {
 }
 
 // Runs deferred inits, each in its own thread since they wait for one another.
-void runInits(std::vector<std::function<void()>> inits) {
-  if (inits.size() == 1) return inits.front()();
+void runInits(std::vector<PendingInit> inits) {
+  if (inits.size() == 1) return inits.front().run();
   std::vector<std::exception_ptr> errors(inits.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < inits.size(); ++i)
     threads.emplace_back([&, i] {
       try {
-        inits[i]();
+        inits[i].run();
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -123,6 +131,26 @@ void groupEnd() {
   group = GroupState{};
   if (!taken.inits.empty()) runInits(std::move(taken.inits));
   if (!taken.work.empty()) launch(taken.work, taken.stream);
+  if (!taken.dropped.empty()) fail(ncclInvalidUsage, "ncclGroupEnd: " + taken.dropped);
+}
+
+void dropFromGroup(ncclComm* comm, const char* call) {
+  GroupState& group = threadLaunches().group;
+  if (group.depth == 0) return;
+  size_t calls = 0;
+  for (auto w = group.work.begin(); w != group.work.end(); ++w)
+    if (w->comm == comm) {
+      calls = w->collectives.size() + w->pointToPoint.size();
+      group.work.erase(w);
+      break;
+    }
+  auto init =
+      std::find_if(group.inits.begin(), group.inits.end(), [&](const PendingInit& i) { return i.comm == comm; });
+  if (init != group.inits.end()) group.inits.erase(init);
+  if (calls == 0 && init == group.inits.end()) return;
+  group.dropped += std::string(group.dropped.empty() ? "" : "; ") + call + " inside the group dropped " +
+                   (init != group.inits.end() ? std::string("the communicator's init")
+                                              : std::to_string(calls) + " call(s) recorded on it");
 }
 
 void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream) {
@@ -157,9 +185,9 @@ void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* so
   runOn(stream, {comm}, [=] { *source = receiveFromAnySource(comm, buffer, bytes); });
 }
 
-void enqueueInit(std::function<void()> init) {
+void enqueueInit(ncclComm* comm, std::function<void()> init) {
   groupStart();
-  threadLaunches().group.inits.push_back(std::move(init));
+  threadLaunches().group.inits.push_back({comm, std::move(init)});
   groupEnd();
 }
 

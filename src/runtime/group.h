@@ -18,6 +18,9 @@ void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cu
 // Outside groups only: the sender is known only once its first bytes arrive. Sets *source when done.
 void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* source, cudaStream_t stream);
 // Communicator inits inside a group run concurrently at group end (one thread may init several ranks).
-void enqueueInit(std::function<void()> init);
+void enqueueInit(ncclComm* comm, std::function<void()> init);
+// `comm` is being destroyed or aborted (by `call`) inside this thread's group: what the group recorded on it
+// (calls, a pending init) is dropped, as NCCL drops them, and the group's ncclGroupEnd fails saying so.
+void dropFromGroup(ncclComm* comm, const char* call);
 
 }  // namespace braid

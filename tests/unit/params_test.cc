@@ -202,5 +202,46 @@ TEST(Parameters, UnknownBraidVariablesAreNamed) {
   unsetenv("BRAID_TIMEOUTS");
 }
 
+// The values the hardening issue (#26) found accepted: each is now refused, naming what is accepted. A socket
+// staging buffer smaller than one element deadlocked every socket collective; a negative timeout meant never; a
+// port out of range wrapped; /dev/zero or a directory as a file was read without end or silently ignored.
+TEST(Parameters, ValuesThatUsedToBeTakenAreRefused) {
+  const std::vector<std::pair<std::string, std::string>> refused = {{"BRAID_SOCKET_STAGING_BYTES", "0"},
+                                                                    {"BRAID_SOCKET_STAGING_BYTES", "3"},
+                                                                    {"BRAID_TIMEOUT", "-5"},
+                                                                    {"BRAID_BOOTSTRAP_TIMEOUT", "abc"},
+                                                                    {"BRAID_COMM_ID", "127.0.0.1:99999"},
+                                                                    {"BRAID_COMM_ID", "127.0.0.1:0"},
+                                                                    {"BRAID_SIMD", "garbage"},
+                                                                    {"BRAID_TUNE_FILE", "/tmp"},
+                                                                    {"BRAID_TUNE_FILE", "/dev/zero"},
+                                                                    {"BRAID_TOPO_FILE", "/dev/zero"},
+                                                                    {"BRAID_TOPO_FILE", "/no/such/file.xml"}};
+  for (const auto& [name, value] : refused) {
+    const param::Parameter* p = param::find(name);
+    ASSERT_NE(p, nullptr) << name;
+    EXPECT_NE(p->problemWith(value), "") << name << "=" << value;
+  }
+  EXPECT_TRUE(contains(param::find("BRAID_TUNE_FILE")->problemWith("/tmp"), "is a directory"));
+  EXPECT_TRUE(contains(param::find("BRAID_TUNE_FILE")->problemWith("/dev/zero"), "larger than 16 MiB"));
+}
+
+// A configuration file that is a directory or has no end is an error naming it, not a hang or a silent skip.
+TEST(Parameters, UnreadableConfigurationFileIsNamed) {
+  for (const char* path : {"/tmp", "/dev/zero"}) {
+    EXPECT_EQ(inChild([&] {
+                setenv("BRAID_CONF_FILE", path, 1);
+                try {
+                  param::checkAll();
+                } catch (const Error& e) {
+                  return contains(e.what(), std::string(path) + ": ") ? 0 : 1;
+                }
+                return 2;
+              }),
+              0)
+        << path;
+  }
+}
+
 }  // namespace
 }  // namespace braid

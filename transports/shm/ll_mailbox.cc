@@ -23,25 +23,19 @@ constexpr size_t kSegmentBytes =
     LlMailbox::kHeaderBytes + LlMailbox::kSlots * LlMailbox::kLinesPerSlot * sizeof(LlLine);
 }  // namespace
 
-std::string LlMailbox::segmentName(uint64_t nonce, int rank) {
-  char name[96];
-  std::snprintf(name, sizeof name, "/braid-%016llx-ll-%d", static_cast<unsigned long long>(nonce), rank);
-  return name;
-}
-
-LlMailbox::LlMailbox(uint64_t nonce, int rank, int nranks)
-    : rank_(rank), staging_(new char[kCapacityBytes]), seenFinished_(nranks, 0) {
-  boxes_.resize(nranks);
-  boxes_[rank] = SharedSegment::create(segmentName(nonce, rank), kSegmentBytes);
+LlMailbox::LlMailbox(const std::vector<std::string>& names, int rank)
+    : rank_(rank), staging_(new char[kCapacityBytes]), seenFinished_(names.size(), 0) {
+  boxes_.resize(names.size());
+  boxes_[rank] = SharedSegment::create(names[rank], kSegmentBytes);
   new (boxes_[rank].data()) Header{Header::kMagic, kLinesPerSlot, static_cast<int32_t>(::getpid()),
                                    reinterpret_cast<uintptr_t>(boxes_[rank].data())};
   new (&ownDoorbell()) Doorbell;
 }
 
-void LlMailbox::openPeers(uint64_t nonce) {
+void LlMailbox::openPeers(const std::vector<std::string>& names) {
   for (int r = 0; r < nranks(); ++r) {
     if (r == rank_) continue;
-    const std::string name = segmentName(nonce, r);
+    const std::string& name = names[r];
     SharedSegment box = SharedSegment::open(name);
     const auto* h = reinterpret_cast<const Header*>(box.data());
     if (box.bytes() < kSegmentBytes || h->magic != Header::kMagic || h->linesPerSlot != kLinesPerSlot)

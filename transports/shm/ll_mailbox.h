@@ -59,12 +59,11 @@ class LlMailbox {
 
   // Lines that carry `bytes` of payload.
   static size_t linesFor(size_t bytes) { return (bytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes; }
-  static std::string segmentName(uint64_t nonce, int rank);
 
-  // Creates this rank's box (before its peers open it).
-  LlMailbox(uint64_t nonce, int rank, int nranks);
+  // Creates this rank's box, named names[rank] (before its peers open it).
+  LlMailbox(const std::vector<std::string>& names, int rank);
   // Maps every peer's box, once all exist.
-  void openPeers(uint64_t nonce);
+  void openPeers(const std::vector<std::string>& names);
 
   // The first line of the slot that LL collective `sequence` uses in `rank`'s box.
   LlLine* slot(int rank, uint64_t sequence) const {
