@@ -18,7 +18,9 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/params.h"
+#include "base/socket.h"
 #include "transports/ofi/libfabric_library.h"
+#include "transports/ofi/reachable_entry.h"
 
 namespace braid {
 namespace {
@@ -155,18 +157,26 @@ bool ofiProviderIsFast(const std::string& name) {
   return true;
 }
 
-OfiEndpoint::OfiEndpoint(int rank, int nranks) : rank_(rank), nranks_(nranks), addresses_(nranks, FI_ADDR_NOTAVAIL) {
+OfiEndpoint::OfiEndpoint(int rank, int nranks, const SocketAddress& bootstrapAddress)
+    : rank_(rank), nranks_(nranks), addresses_(nranks, FI_ADDR_NOTAVAIL) {
   removeStaleShmRegions();
   const LibFabric& library = fabricLibrary();
   fi_info* hints = rdmHints();
-  int rc = library.getinfo(kApiVersion, nullptr, nullptr, 0, hints, &info_);
+  fi_info* list = nullptr;
+  int rc = library.getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list);
   library.freeinfo(hints);
-  if (rc != 0 || !info_) {
+  if (rc != 0 || !list) {
     const char* wanted = std::getenv("FI_PROVIDER");
     fail(ncclSystemError, std::string("libfabric has no provider for tagged RDM endpoints") +
                               (wanted ? std::string(" matching FI_PROVIDER=") + wanted : "") + ": " +
                               library.strerror(-rc));
   }
+  std::string unreachable;
+  const fi_info* chosen = reachableEntry(list, bootstrapAddress, &unreachable);
+  info_ = chosen ? library.dupinfo(chosen) : nullptr;
+  library.freeinfo(list);
+  if (!chosen) fail(ncclSystemError, unreachable);
+  if (!info_) fail(ncclSystemError, "libfabric fi_dupinfo: out of memory");
   provider_ = providerOf(info_);
   try {
     check(library.fabric(info_->fabric_attr, &fabric_, nullptr), "fi_fabric");

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "base/socket.h"
 #include "transports/message_connection.h"
 #include "transports/peer_watch.h"
 
@@ -28,7 +29,9 @@ bool ofiProviderIsFast(const std::string& name);
 
 class OfiEndpoint : public std::enable_shared_from_this<OfiEndpoint> {
  public:
-  OfiEndpoint(int rank, int nranks);  // throws ncclSystemError naming the libfabric call that failed
+  // Throws ncclSystemError naming the libfabric call that failed, or when the provider offers only loopback
+  // addresses while the bootstrap (`bootstrapAddress`: what peers on other hosts reach this rank at) does not.
+  OfiEndpoint(int rank, int nranks, const SocketAddress& bootstrapAddress);
   ~OfiEndpoint();
   OfiEndpoint(const OfiEndpoint&) = delete;
   OfiEndpoint& operator=(const OfiEndpoint&) = delete;
