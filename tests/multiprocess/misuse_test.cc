@@ -43,6 +43,14 @@ int allReduceStillRight(ncclComm_t comm, int rank, int nranks, size_t count = 10
   return problems;
 }
 
+// A problem unless `result` is ncclInvalidArgument and the message says `part`.
+int refusedSaying(ncclComm_t comm, int rank, ncclResult_t result, const char* what, const char* part) {
+  int problems = 0;
+  RANK_EXPECT(result == ncclInvalidArgument, "%s returned %d", what, result);
+  RANK_EXPECT(lastErrorHas(comm, part), "%s: %s", what, ncclGetLastError(comm));
+  return problems;
+}
+
 // Item 1: ncclMemAlloc of more than the machine can hold fails at once, touching nothing; under `ulimit -f` it
 // fails instead of the kernel killing the process with SIGXFSZ.
 TEST(Misuse, MemAllocOfImpossibleSizesFailsWithoutTouchingTheHost) {
@@ -80,8 +88,7 @@ TEST(Misuse, CountTimesSizeOverflowIsRefusedOnEveryRank) {
     double* b = buffer.data();
     const size_t huge61 = size_t{1} << 61, huge62 = (size_t{1} << 62) + 1;
     auto refused = [&](ncclResult_t result, const char* what) {
-      RANK_EXPECT(result == ncclInvalidArgument, "%s returned %d", what, result);
-      RANK_EXPECT(lastErrorHas(comm, "overflow"), "%s: %s", what, ncclGetLastError(comm));
+      problems += refusedSaying(comm, rank, result, what, "overflow");
     };
     refused(ncclAllReduce(b, b, SIZE_MAX, ncclFloat32, ncclSum, comm, nullptr), "AllReduce SIZE_MAX");
     refused(ncclAllReduce(b, b, SIZE_MAX / 8 + 2, ncclFloat64, ncclSum, comm, nullptr), "AllReduce SIZE_MAX/8+2");
@@ -119,8 +126,7 @@ TEST(Misuse, PartiallyOverlappingBuffersAreRefusedAndInPlaceStillWorks) {
     std::vector<int> buffer(count * n + 8);
     int* b = buffer.data();
     auto refused = [&](ncclResult_t result, const char* what) {
-      RANK_EXPECT(result == ncclInvalidArgument, "%s returned %d", what, result);
-      RANK_EXPECT(lastErrorHas(comm, "overlap"), "%s: %s", what, ncclGetLastError(comm));
+      problems += refusedSaying(comm, rank, result, what, "overlap");
     };
     refused(ncclAllReduce(b, b + 1, count, ncclInt32, ncclSum, comm, nullptr), "AllReduce");
     refused(ncclAllGather(b + count * rank + 1, b, count, ncclInt32, comm, nullptr), "AllGather");
