@@ -76,7 +76,10 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
         listener.stopWatching();
         continue;  // keep answering late ranks with the error until the deadline
       }
-      if (error.empty()) {
+      if (e.code() != ncclTimeout) {  // the root itself cannot go on (out of descriptors, ...)
+        errorCode = e.code();
+        error = std::string("communicator init failed: bootstrap root: ") + e.what();
+      } else if (error.empty()) {
         errorCode = ncclTimeout;
         error = "bootstrap timed out: " + std::to_string(arrivals.size()) + " of " + std::to_string(expected) +
                 " ranks arrived";

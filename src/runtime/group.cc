@@ -146,11 +146,12 @@ void dropFromGroup(ncclComm* comm, const char* call) {
     }
   auto init =
       std::find_if(group.inits.begin(), group.inits.end(), [&](const PendingInit& i) { return i.comm == comm; });
-  if (init != group.inits.end()) group.inits.erase(init);
-  if (calls == 0 && init == group.inits.end()) return;
-  group.dropped += std::string(group.dropped.empty() ? "" : "; ") + call + " inside the group dropped " +
-                   (init != group.inits.end() ? std::string("the communicator's init")
-                                              : std::to_string(calls) + " call(s) recorded on it");
+  const bool hadInit = init != group.inits.end();
+  if (hadInit) group.inits.erase(init);
+  if (calls == 0 && !hadInit) return;
+  group.dropped +=
+      std::string(group.dropped.empty() ? "" : "; ") + call + " inside the group dropped " +
+      (hadInit ? std::string("the communicator's init") : std::to_string(calls) + " call(s) recorded on it");
 }
 
 void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream) {
