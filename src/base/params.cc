@@ -340,8 +340,7 @@ std::vector<std::string> unknownVariables() {
 }
 
 std::string readableFile(const std::string& path) {
-  std::string text;
-  const std::string why = readBoundedFile(path, &text);
+  const std::string why = checkBoundedFile(path);
   return why.empty() ? "" : path + ": " + why;
 }
 

@@ -27,15 +27,19 @@ int remainingMs(Deadline deadline) {
   return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
-// Waits until fd is ready for `events`; throws ncclTimeout past the deadline.
-void waitReady(int fd, short events, Deadline deadline, const char* what) {
+// Whether fd becomes ready for `events` before `until`; `what` names the wait in errors.
+bool readyBefore(int fd, short events, Deadline until, const char* what) {
   for (;;) {
     pollfd p{fd, events, 0};
-    int rc = ::poll(&p, 1, remainingMs(deadline));
-    if (rc > 0) return;
-    if (rc == 0) fail(ncclTimeout, std::string("timed out while ") + what);
+    const int rc = ::poll(&p, 1, remainingMs(until));
+    if (rc >= 0) return rc > 0;
     if (errno != EINTR) failErrno(what);
   }
+}
+
+// Waits until fd is ready for `events`; throws ncclTimeout past the deadline.
+void waitReady(int fd, short events, Deadline deadline, const char* what) {
+  if (!readyBefore(fd, events, deadline, what)) fail(ncclTimeout, std::string("timed out while ") + what);
 }
 
 // NCCL_SOCKET_IFNAME syntax: "eth" prefix match, "=eth0" exact, "^docker" excludes; comma separated.
@@ -237,14 +241,7 @@ void Socket::recvAll(void* data, size_t bytes, Deadline deadline) const {
   }
 }
 
-bool Socket::readableBefore(Deadline until) const {
-  for (;;) {
-    pollfd p{fd_, POLLIN, 0};
-    const int rc = ::poll(&p, 1, remainingMs(until));
-    if (rc >= 0) return rc > 0;
-    if (errno != EINTR) failErrno("poll");
-  }
-}
+bool Socket::readableBefore(Deadline until) const { return readyBefore(fd_, POLLIN, until, "poll"); }
 
 void Socket::setNonBlocking() const {
   int flags = fcntl(fd_, F_GETFL);

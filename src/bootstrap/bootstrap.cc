@@ -185,9 +185,7 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGo
   Socket root = Socket::connectTo(id.root, deadline);
   root.sendAll(&hello, sizeof hello, deadline);
   RootReply reply;
-  while (membersGone_ && std::chrono::steady_clock::now() < deadline &&
-         !root.readableBefore(deadlineAfter(HandshakeListener<PeerHello>::kCheckSeconds)))
-    failIfMemberGone();  // the reply waits for every rank: one known gone will never come
+  awaitReadable(root, deadline);  // the reply waits for every rank: one known gone will never come
   root.recvAll(&reply, sizeof reply, deadline);
   if (std::string problem = checkRootReply(reply, secret_, nranks); !problem.empty())
     fail(ncclSystemError, "bootstrap root at " + id.root.toString() + ": " + problem);
@@ -214,6 +212,12 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGo
 void Bootstrap::failIfMemberGone() const {
   if (!membersGone_) return;
   if (std::string why = membersGone_(); !why.empty()) fail(ncclRemoteError, why);
+}
+
+void Bootstrap::awaitReadable(const Socket& socket, Deadline deadline) const {
+  while (membersGone_ && std::chrono::steady_clock::now() < deadline &&
+         !socket.readableBefore(std::min(deadline, deadlineAfter(HandshakeListener<PeerHello>::kCheckSeconds))))
+    failIfMemberGone();
 }
 
 Socket Bootstrap::connectTo(int peer, int channel) { return introduce(peer, channel, deadlineAfter(timeoutSeconds_)); }
@@ -286,10 +290,7 @@ void Bootstrap::allGather(void* data, size_t blockBytes) {
     int sendBlock = (rank_ - j + nranks_) % nranks_;
     int recvBlock = (rank_ - j - 1 + nranks_) % nranks_;
     next_.sendAll(blocks + static_cast<size_t>(sendBlock) * blockBytes, blockBytes, deadline);
-    // A rank that failed half-way leaves the ring waiting behind it: a local member's exit ends the wait.
-    while (membersGone_ && std::chrono::steady_clock::now() < deadline &&
-           !prev_.readableBefore(std::min(deadline, deadlineAfter(HandshakeListener<PeerHello>::kCheckSeconds))))
-      failIfMemberGone();
+    awaitReadable(prev_, deadline);  // a rank that failed half-way leaves the ring waiting behind it
     prev_.recvAll(blocks + static_cast<size_t>(recvBlock) * blockBytes, blockBytes, deadline);
   }
 }

@@ -77,6 +77,9 @@ class Bootstrap {
   Accepted acceptWhere(Wanted wanted);
   Socket introduce(int peer, int channel, Deadline deadline);  // connect and send our PeerHello
   void failIfMemberGone() const;
+  // Waits for `socket` to be readable, failing as soon as a member is known gone; the read itself keeps
+  // `deadline` (without a watch this returns at once).
+  void awaitReadable(const Socket& socket, Deadline deadline) const;
   int rank_, nranks_;
   uint64_t secret_;
   uint64_t nonce_ = 0;
