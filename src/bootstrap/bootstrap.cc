@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cstring>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "base/error.h"
+#include "base/fork_lock.h"
 #include "base/log.h"
 #include "base/params.h"
 #include "base/process_identity.h"
@@ -25,7 +27,9 @@ constexpr double kHandshakeSeconds = 5.0;  // how long one connection may take t
 
 // One communicator's root: gathers all hellos, then answers everyone (with the table, or with the error).
 // `seconds`: the bootstrap timeout, read by the caller (where a bad value can fail the call).
-void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::promise<void>& ready) {
+// `forkPaused` holds the fork lock: released only while the root waits for connections (base/fork_lock.h).
+void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::promise<void>& ready,
+               std::unique_lock<std::mutex>& forkPaused) {
   const Deadline deadline = deadlineAfter(seconds);
   struct Arrival {
     Socket socket;
@@ -48,6 +52,7 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
     }
   };
   HandshakeListener<RootHello> listener(listenerSocket, kHandshakeSeconds);
+  listener.releaseWhileWaiting(forkPaused);
   // Anything that speaks our protocol gets an answer; the rest is dropped silently.
   auto speaksBraid = [&](const RootHello& hello, const Socket& s) {
     if (!speaksProtocol(hello.header, kRootHello)) {
@@ -61,8 +66,7 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
     }
     return true;  // a member of this job: any problem with it is answered to every rank below
   };
-  arrivals.reserve(64);
-  ready.set_value();  // from here on the thread allocates nothing until a connection arrives
+  ready.set_value();
   while (expected < 0 || static_cast<int>(arrivals.size()) < expected) {
     HandshakeListener<RootHello>::Arrival arrival;
     try {
@@ -141,13 +145,14 @@ void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
   const double seconds = kBootstrapTimeout.get();
   Socket listener = Socket::listenOn(address);
   BRAID_INFO("BOOTSTRAP", "root listening on %s", address.toString().c_str());
-  // Returns once the root waits for connections, so that a fork right after ncclGetUniqueId never copies a
+  // Returns once the root holds the fork lock, so that a fork right after ncclGetUniqueId never copies a
   // thread that is half-way through starting up.
   auto ready = std::make_shared<std::promise<void>>();
   std::future<void> started = ready->get_future();
   std::thread([l = std::move(listener), secret, seconds, ready]() mutable {
+    std::unique_lock<std::mutex> forkPaused(forkLock());
     try {
-      serveRoot(std::move(l), secret, seconds, *ready);
+      serveRoot(std::move(l), secret, seconds, *ready, forkPaused);
     } catch (const std::exception& e) {
       BRAID_WARN("BOOTSTRAP", "root failed: %s", e.what());
     }

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,11 +30,12 @@ class HandshakeListener {
   HandshakeListener(const Socket& listener, double handshakeSeconds)
       : listener_(listener), handshakeSeconds_(handshakeSeconds) {
     listener_.setNonBlocking();
-    // Reserved up front so that waiting for the first connections allocates nothing: a process may fork while
-    // this thread waits (ncclGetUniqueId, then fork the ranks), and must not fork while it holds malloc's lock.
     pending_.reserve(kReserved);
     fds_.reserve(kReserved + 1 + kWatched);
   }
+
+  // The caller holds `held` (base/fork_lock.h) except while this listener waits in poll().
+  void releaseWhileWaiting(std::unique_lock<std::mutex>& held) { released_ = &held; }
 
   // Ends every later wait with ncclRemoteError as soon as `fd` is closed at its other end: a peer that exits or
   // fails while the others wait for its connections (who: "rank 3") fails them at once, not at the deadline.
@@ -84,7 +86,12 @@ class HandshakeListener {
     for (const Pending& p : pending_) fds.push_back({p.socket.fd(), POLLIN, 0});
     for (const Watched& w : watched_) fds.push_back({w.fd, POLLRDHUP, 0});  // not POLLIN: data may be waiting
     int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count()) + 1;
-    if (::poll(fds.data(), fds.size(), ms) < 0 && errno != EINTR) failErrno("poll");
+    if (released_) released_->unlock();
+    const int ready = ::poll(fds.data(), fds.size(), ms);
+    const int pollError = errno;
+    if (released_) released_->lock();
+    errno = pollError;
+    if (ready < 0 && errno != EINTR) failErrno("poll");
     if (check_) check_();
     for (size_t w = 0; w < watched_.size(); ++w)
       if (fds[1 + pending_.size() + w].revents & (POLLRDHUP | POLLHUP | POLLERR))
@@ -136,6 +143,7 @@ class HandshakeListener {
   std::vector<pollfd> fds_;
   std::vector<Watched> watched_;
   std::function<void()> check_;
+  std::unique_lock<std::mutex>* released_ = nullptr;
 };
 
 }  // namespace braid
