@@ -11,11 +11,16 @@ namespace braid {
 
 class Error : public std::runtime_error {
  public:
-  Error(ncclResult_t code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  // `breaksCommunicator`: the communicator is left unusable whatever the code (a stream half consumed), so
+  // every later call on it fails until it is aborted, as after a remote error.
+  Error(ncclResult_t code, const std::string& message, bool breaksCommunicator = false)
+      : std::runtime_error(message), code_(code), breaksCommunicator_(breaksCommunicator) {}
   ncclResult_t code() const { return code_; }
+  bool breaksCommunicator() const { return breaksCommunicator_; }
 
  private:
   ncclResult_t code_;
+  bool breaksCommunicator_;
 };
 
 [[noreturn]] inline void fail(ncclResult_t code, const std::string& message) { throw Error(code, message); }

@@ -44,7 +44,7 @@ size_t ChannelsRun::plan(const CollectiveChannels& channelSet, ScheduleCache& sc
   return scratch;
 }
 
-void ChannelsRun::start(const char* input, char* output, char* scratch, ReduceFn reduce) {
+void ChannelsRun::start(const char* input, char* output, char* scratch, ReduceFn reduce, uint64_t tag) {
   const int channels = static_cast<int>(schedules_.size());
   if (static_cast<int>(runs_.size()) < channels) runs_.resize(channels);  // before any helper holds a run
   helperMoves_.assign(channels - 1, 0);
@@ -54,7 +54,7 @@ void ChannelsRun::start(const char* input, char* output, char* scratch, ReduceFn
     const std::vector<char*> buffers = {input ? const_cast<char*>(input) + offset : nullptr,
                                         output ? output + offset : nullptr, scratch + scratchOffset_[c]};
     ChannelConnections& connections = c == 0 ? *first_ : (*extra_)[c - 1];
-    runs_[c].start(*schedules_[c], buffers, elementSize_, reduce, connections);
+    runs_[c].start(*schedules_[c], buffers, elementSize_, reduce, connections, tag);
   }
   ownFinished_ = false;
   helpersRunning_ = true;

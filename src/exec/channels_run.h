@@ -45,8 +45,9 @@ class ChannelsRun : public Run {
   size_t plan(const CollectiveChannels& channels, ScheduleCache& schedules,
               const std::shared_ptr<const NodeLayout>& nodes, const CollectiveShape& shape, size_t elementSize,
               int parts);
-  // Starts every part on the planned schedules, `scratch` holding plan()'s bytes.
-  void start(const char* input, char* output, char* scratch, ReduceFn reduce);
+  // Starts every part on the planned schedules, `scratch` holding plan()'s bytes; `tag`: the call's
+  // (exec/call_tag.h), on every part's streams.
+  void start(const char* input, char* output, char* scratch, ReduceFn reduce, uint64_t tag);
   // Stops the helpers' parts (a failed or abandoned launch) and waits until they let go of the buffers.
   void stop();
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "device/host/streaming_copy.h"
+#include "exec/call_tag.h"
 #include "transports/shm/cross_memory.h"
 
 namespace braid {
@@ -29,11 +30,13 @@ bool DirectRun::tried(const CollectiveShape& shape, size_t elementSize) {
   }
 }
 
-DirectRun::DirectRun(const LlMailbox& mailbox, PeerBufferMap* peers, uint64_t sequence, const CollectiveShape& shape,
-                     size_t elementSize, ReduceFn reduce, const char* input, char* output, char* crossMemoryScratch)
+DirectRun::DirectRun(const LlMailbox& mailbox, PeerBufferMap* peers, uint64_t sequence, uint64_t tag,
+                     const CollectiveShape& shape, size_t elementSize, ReduceFn reduce, const char* input, char* output,
+                     char* crossMemoryScratch)
     : mailbox_(mailbox),
       peers_(peers),
       sequence_(sequence),
+      flag_(LlMailbox::flagOf(sequence, tag)),
       kind_(shape.kind),
       rank_(shape.rank),
       nranks_(shape.nranks),
@@ -93,7 +96,7 @@ size_t DirectRun::recvBytes() const {
 
 int DirectRun::firstWithout(size_t line) const {
   for (int r = 0; r < nranks_; ++r)
-    if (r != rank_ && !mailbox_.slot(r, sequence_)[line].holds(sequence_)) return r;
+    if (r != rank_ && !mailbox_.slot(r, sequence_)[line].holds(flag_)) return r;
   return -1;
 }
 
@@ -120,7 +123,7 @@ void DirectRun::agree() {
     if (needsRecv(r)) mapped &= (recvOf_[r] = peers_->resolve(r, recvs[r])) != nullptr;
   }
   const unsigned char vote = mapped ? 1 : 0;
-  mailbox_.slot(rank_, sequence_)[kVoteLine].post(&vote, 1, sequence_);
+  mailbox_.slot(rank_, sequence_)[kVoteLine].post(&vote, 1, flag_);
   phase_ = Phase::Vote;
 }
 
@@ -222,8 +225,8 @@ Run::Progress DirectRun::progress() {
         const SharedBufferRef send = shared_buffers::find(input_, sendBytes());
         const SharedBufferRef recv = shared_buffers::find(output_, recvBytes());
         LlLine* lines = mailbox_.slot(rank_, sequence_);
-        lines[kSendLine].post(&send, sizeof send, sequence_);
-        lines[kRecvLine].post(&recv, sizeof recv, sequence_);
+        lines[kSendLine].post(&send, sizeof send, flag_);
+        lines[kRecvLine].post(&recv, sizeof recv, flag_);
         phase_ = Phase::Agree;
         moved = true;
         break;
@@ -243,7 +246,7 @@ Run::Progress DirectRun::progress() {
         if (!done) return {false, true};
         if (streaming_) fenceStreaming();  // the outputs before the flag that says they are there
         const unsigned char one = 1;
-        mailbox_.slot(rank_, sequence_)[kDoneLine].post(&one, 1, sequence_);
+        mailbox_.slot(rank_, sequence_)[kDoneLine].post(&one, 1, flag_);
         phase_ = Phase::Done;
         break;
       }
@@ -281,10 +284,16 @@ std::string DirectRun::describeWait() const {
   }
 }
 
-// The peer this run waits for must be alive; one that posted everything may have left.
+// The peer this run waits for must be alive, and making the same call (every line of a call carries the same
+// flag, so its send line tells); one that posted everything may have left.
 void DirectRun::checkPeers() const {
   const int waited = waitedFor();
-  if (waited >= 0) checkProcessAlive(mailbox_.ownerPid(waited), ("rank " + std::to_string(waited)).c_str());
+  if (waited < 0) return;
+  if (phase_ != Phase::Post) {
+    const uint64_t flag = mailbox_.slot(waited, sequence_)[kSendLine].flag.load(std::memory_order_acquire);
+    if (LlMailbox::postedByAnotherCall(flag, flag_)) failMismatchedCall(waited, flag, flag_);
+  }
+  checkProcessAlive(mailbox_.ownerPid(waited), ("rank " + std::to_string(waited)).c_str());
 }
 
 }  // namespace braid

@@ -71,8 +71,10 @@ class DirectRun : public Run {
   // `crossMemoryScratch` (kCrossMemoryScratchBytes), when the planner chose CMA: buffers that cannot be
   // mapped are reached by cross-memory attach; null: such buffers make the run fall back.
   // `peers` null: no buffer is mapped (BRAID_ZERO_COPY=0), so only cross-memory attach can run it.
-  DirectRun(const LlMailbox& mailbox, PeerBufferMap* peers, uint64_t sequence, const CollectiveShape& shape,
-            size_t elementSize, ReduceFn reduce, const char* input, char* output, char* crossMemoryScratch);
+  // `tag`: the call's (exec/call_tag.h), in every line's flag.
+  DirectRun(const LlMailbox& mailbox, PeerBufferMap* peers, uint64_t sequence, uint64_t tag,
+            const CollectiveShape& shape, size_t elementSize, ReduceFn reduce, const char* input, char* output,
+            char* crossMemoryScratch);
 
   Progress progress() override;
   std::string describeWait() const override;
@@ -105,6 +107,7 @@ class DirectRun : public Run {
   const LlMailbox& mailbox_;
   PeerBufferMap* peers_;
   uint64_t sequence_;
+  uint64_t flag_;  // what this call's lines carry (LlMailbox::flagOf)
   CollectiveKind kind_;
   int rank_, nranks_, root_;
   size_t count_, elementSize_;

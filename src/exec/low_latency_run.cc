@@ -4,15 +4,18 @@
 #include <cstring>
 #include <string>
 
+#include "exec/call_tag.h"
+
 namespace braid {
 namespace {
 constexpr size_t kPrefetchLines = 16;
 }  // namespace
 
-LowLatencyRun::LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, const CollectiveShape& shape,
+LowLatencyRun::LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, uint64_t tag, const CollectiveShape& shape,
                              size_t elementSize, ReduceFn reduce, const char* input, char* output)
     : mailbox_(mailbox),
       sequence_(sequence),
+      flag_(LlMailbox::flagOf(sequence, tag)),
       kind_(shape.kind),
       rank_(shape.rank),
       nranks_(shape.nranks),
@@ -44,7 +47,7 @@ void LowLatencyRun::writeContribution() {
   LlLine* lines = mailbox_.slot(rank_, sequence_);
   for (size_t i = 0, n = LlMailbox::linesFor(contribution); i < n; ++i) {
     const size_t at = i * LlLine::kPayloadBytes;
-    lines[i].post(input_ + at, std::min(LlLine::kPayloadBytes, contribution - at), sequence_);
+    lines[i].post(input_ + at, std::min(LlLine::kPayloadBytes, contribution - at), flag_);
   }
   written_ = true;
 }
@@ -55,9 +58,7 @@ LowLatencyRun::Piece LowLatencyRun::piece(size_t index) const {
   return {output_ + index * bytes_, 0, bytes_, rank, rank};
 }
 
-bool LowLatencyRun::lineReady(int rank, size_t line) const {
-  return mailbox_.slot(rank, sequence_)[line].holds(sequence_);
-}
+bool LowLatencyRun::lineReady(int rank, size_t line) const { return mailbox_.slot(rank, sequence_)[line].holds(flag_); }
 
 size_t LowLatencyRun::contributionOf(int rank) const {
   switch (kind_) {
@@ -150,12 +151,15 @@ std::string LowLatencyRun::describeWait() const {
 }
 
 // A peer that wrote all its lines may have left; one still owing lines, or still reading a slot this rank
-// needs, must be alive.
+// needs, must be alive. One whose lines are another call's made a different call (the lines of a contribution
+// all carry the same flag, so its first tells).
 void LowLatencyRun::checkPeers() const {
   if (!written_ && busy_ >= 0) checkProcessAlive(mailbox_.ownerPid(busy_), ("rank " + std::to_string(busy_)).c_str());
   for (int r = 0; r < nranks_; ++r) {
     const size_t lines = LlMailbox::linesFor(contributionOf(r));
     if (r == rank_ || lines == 0 || lineReady(r, lines - 1)) continue;
+    const uint64_t flag = mailbox_.slot(r, sequence_)[0].flag.load(std::memory_order_acquire);
+    if (LlMailbox::postedByAnotherCall(flag, flag_)) failMismatchedCall(r, flag, flag_);
     checkProcessAlive(mailbox_.ownerPid(r), ("rank " + std::to_string(r)).c_str());
   }
 }

@@ -19,8 +19,9 @@ class LowLatencyRun : public Run {
   // `input` is what this rank contributes (already scaled for PreMulSum), `output` its receive buffer. The
   // contribution (the count's bytes; n times that for ReduceScatter; nothing from Broadcast's non-roots) must
   // fit LlMailbox::kCapacityBytes: the planner picks LL only then.
-  LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, const CollectiveShape& shape, size_t elementSize,
-                ReduceFn reduce, const char* input, char* output);
+  // `tag`: the call's (exec/call_tag.h), in every line's flag.
+  LowLatencyRun(const LlMailbox& mailbox, uint64_t sequence, uint64_t tag, const CollectiveShape& shape,
+                size_t elementSize, ReduceFn reduce, const char* input, char* output);
 
   Progress progress() override;
   std::string describeWait() const override;
@@ -45,6 +46,7 @@ class LowLatencyRun : public Run {
 
   const LlMailbox& mailbox_;
   uint64_t sequence_;
+  uint64_t flag_;  // what this call's lines carry (LlMailbox::flagOf)
   CollectiveKind kind_;
   int rank_, nranks_, root_;
   size_t elementSize_;

@@ -1,6 +1,7 @@
 #include "exec/rail_counts_run.h"
 
 #include "algorithms/hierarchical.h"
+#include "exec/call_tag.h"
 
 namespace braid {
 
@@ -16,7 +17,7 @@ RailCountsRun::RailCountsRun(const CollectiveShape& shape, std::shared_ptr<const
       in_(out_.size()) {
   shape_.nodes = std::move(nodes);
   run_.start(exchange_, {reinterpret_cast<char*>(out_.data()), reinterpret_cast<char*>(in_.data())}, sizeof(uint64_t),
-             nullptr, channel);
+             nullptr, channel, kNoCallTag);
 }
 
 std::shared_ptr<const Schedule> RailCountsRun::schedule() const {

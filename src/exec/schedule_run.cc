@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "device/host/streaming_copy.h"
+#include "exec/call_tag.h"
 
 namespace braid {
 namespace {
@@ -15,23 +16,26 @@ constexpr size_t kStreamingStepBytes = size_t{4} << 20;
 }  // namespace
 
 ScheduleRun::ScheduleRun(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize,
-                         ReduceFn reduce, ChannelConnections& connections) {
-  start(schedule, buffers, elementSize, reduce, connections);
+                         ReduceFn reduce, ChannelConnections& connections, uint64_t tag) {
+  start(schedule, buffers, elementSize, reduce, connections, tag);
 }
 
 void ScheduleRun::start(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize,
-                        ReduceFn reduce, ChannelConnections& connections) {
+                        ReduceFn reduce, ChannelConnections& connections, uint64_t tag) {
   schedule_ = &schedule;
   buffers_.assign(buffers.begin(), buffers.end());
   elementSize_ = elementSize;
   reduce_ = reduce;
   connections_ = &connections;
+  tag_ = tag;
+  tagsOut_ = tag == kNoCallTag;
   doneBytes_.assign(schedule.steps.size(), 0);
   const size_t peers = connections.send.size();
   sendQueues_.resize(peers);
   recvQueues_.resize(peers);
-  for (Queue& q : sendQueues_) q.steps.clear(), q.head = 0;  // clear() keeps the capacity
-  for (Queue& q : recvQueues_) q.steps.clear(), q.head = 0;
+  const size_t tagBytes = tag == kNoCallTag ? sizeof tag : 0;
+  for (auto* queues : {&sendQueues_, &recvQueues_})
+    for (Queue& q : *queues) q.steps.clear(), q.head = 0, q.tagBytes = tagBytes;  // clear() keeps the capacity
   activePeers_.clear();
   localSteps_.clear();
   finishedSteps_ = 0;
@@ -70,12 +74,40 @@ size_t ScheduleRun::limitBytes(const Step& step) const {
   return std::min(total, (ready - step.afterOffset) * elementSize_);
 }
 
+bool ScheduleRun::sendTag(int peer, Queue& q, bool& moved) {
+  while (q.tagBytes < sizeof tag_) {
+    const size_t n =
+        connections_->send[peer]->trySend(reinterpret_cast<const char*>(&tag_) + q.tagBytes, sizeof tag_ - q.tagBytes);
+    if (n == 0) return false;
+    q.tagBytes += n;
+    moved = true;
+  }
+  return true;
+}
+
+// The tag ahead of a peer's data for this call; another call's fails at once, before any of its bytes is used.
+bool ScheduleRun::recvTag(int peer, Queue& q, bool& moved) {
+  RecvConnection& conn = *connections_->recv[peer];
+  while (q.tagBytes < sizeof tag_) {
+    const Chunk chunk = conn.peek();
+    const size_t take = std::min(chunk.size, sizeof tag_ - q.tagBytes);
+    if (take == 0) return false;
+    std::memcpy(reinterpret_cast<char*>(&q.tagSeen) + q.tagBytes, chunk.data, take);
+    conn.release(take);
+    q.tagBytes += take;
+    moved = true;
+  }
+  if (q.tagSeen != tag_ && tag_ != kNoCallTag) failMismatchedCall(peer, q.tagSeen, tag_);
+  return true;
+}
+
 bool ScheduleRun::advanceSend(int peer) {
   Queue& q = sendQueues_[peer];
   bool moved = false;
   // Sends already taken may still need pushing: message networks progress only when asked, and the next step
   // for this peer may be gated on data that the peer sends only once it has received these.
   if (!q.steps.empty()) connections_->send[peer]->flush();
+  if (q.head < q.steps.size() && !sendTag(peer, q, moved)) return moved;
   while (q.head < q.steps.size()) {
     int index = q.steps[q.head];
     const Step& step = steps()[index];
@@ -98,6 +130,7 @@ bool ScheduleRun::advanceRecv(int peer) {
   Queue& q = recvQueues_[peer];
   RecvConnection& conn = *connections_->recv[peer];
   bool moved = false;
+  if (q.head < q.steps.size() && !recvTag(peer, q, moved)) return moved;
   while (q.head < q.steps.size()) {
     int index = q.steps[q.head];
     const Step& step = steps()[index];
@@ -150,6 +183,12 @@ bool ScheduleRun::advanceLocal(int index) {
 
 ScheduleRun::Progress ScheduleRun::progress() {
   bool movedAny = false;
+  // Tags go out first, so that every peer can judge this call even if this rank finds a mismatch and fails.
+  if (!tagsOut_) {
+    tagsOut_ = true;
+    for (int peer : activePeers_)
+      if (!sendQueues_[peer].steps.empty()) tagsOut_ &= sendTag(peer, sendQueues_[peer], movedAny);
+  }
   for (bool moved = true; moved;) {
     moved = false;
     for (int index : localSteps_)

@@ -17,14 +17,16 @@ namespace braid {
 
 class ScheduleRun : public Run {
  public:
-  // `buffers[i]` is the memory of buffer slot i; `elementSize` converts element counts to bytes.
+  // `buffers[i]` is the memory of buffer slot i; `elementSize` converts element counts to bytes. `tag`: the
+  // call's (exec/call_tag.h), sent ahead of the data to each peer and checked ahead of the data from each, or
+  // kNoCallTag for exchanges that are no user's collective.
   ScheduleRun(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize, ReduceFn reduce,
-              ChannelConnections& connections);
+              ChannelConnections& connections, uint64_t tag);
   ScheduleRun() = default;  // runs nothing until start()
   // Runs `schedule` from its beginning, reusing this run's memory: a collective repeated on a run kept for the
   // purpose allocates nothing. `schedule` and `connections` must outlive the run.
   void start(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize, ReduceFn reduce,
-             ChannelConnections& connections);
+             ChannelConnections& connections, uint64_t tag);
 
   Progress progress() override;
   std::string describeWait() const override;  // the first unfinished step
@@ -34,9 +36,14 @@ class ScheduleRun : public Run {
   struct Queue {
     std::vector<int> steps;  // step indices in issue order
     size_t head = 0;
+    size_t tagBytes = 0;   // of the call's tag, sent or received ahead of the steps (all 8 when untagged)
+    uint64_t tagSeen = 0;  // a receive's: the tag as it arrives
   };
   bool advanceSend(int peer);
   bool advanceRecv(int peer);
+  // True once the call's tag is out to / in from `peer` (at once when untagged).
+  bool sendTag(int peer, Queue& q, bool& moved);
+  bool recvTag(int peer, Queue& q, bool& moved);
   bool advanceLocal(int index);
   size_t limitBytes(const Step& step) const;  // bytes this step may process now
   char* address(const Region& region) const { return buffers_[region.buffer] + region.offset * elementSize_; }
@@ -47,6 +54,8 @@ class ScheduleRun : public Run {
   size_t elementSize_ = 1;
   ReduceFn reduce_ = nullptr;
   ChannelConnections* connections_ = nullptr;
+  uint64_t tag_ = 0;
+  bool tagsOut_ = true;  // to every peer this run sends to
   std::vector<size_t> doneBytes_;
   std::vector<Queue> sendQueues_, recvQueues_;
   std::vector<int> activePeers_;

@@ -5,6 +5,7 @@
 #include "algorithms/registry.h"
 #include "base/error.h"
 #include "device/datatype.h"
+#include "exec/call_tag.h"
 #include "runtime/communicator.h"
 
 namespace braid {
@@ -52,6 +53,20 @@ CollectiveSignature signatureOf(const CollectiveCall& c, uint64_t sequence) {
   s.algorithm = static_cast<int32_t>(c.shape.algorithm);
   s.protocol = static_cast<int32_t>(c.protocol);
   return s;
+}
+
+uint64_t callTagOf(const CollectiveCall& call) {
+  const Signature s = signatureOf(call, 0);
+  // FNV-1a over the fields, then a final mix (splitmix64's) so that calls differing in one field differ in
+  // every part of the tag, including the 16 bits LL lines carry.
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (const uint64_t field :
+       {s.count, static_cast<uint64_t>(s.type), static_cast<uint64_t>(s.reduce), static_cast<uint64_t>(s.root),
+        static_cast<uint64_t>(s.algorithm), static_cast<uint64_t>(s.protocol)})
+    hash = (hash ^ field) * 0x100000001b3ull;
+  hash = (hash ^ (hash >> 30)) * 0xbf58476d1ce4e5b9ull;
+  hash = (hash ^ (hash >> 27)) * 0x94d049bb133111ebull;
+  return makeCallTag(call.shape.kind, hash ^ (hash >> 31));
 }
 
 CollectiveShape signatureExchange(int rank, int nranks) {

@@ -16,10 +16,10 @@
 #include "transports/network.h"
 #include "transports/shm/shm_wiring.h"
 
-void ncclComm::recordError(ncclResult_t code, const std::string& message) {
+void ncclComm::recordError(ncclResult_t code, const std::string& message, bool breaksCommunicator) {
   std::lock_guard<std::mutex> lock(errorMutex);
   lastError = message;
-  if (code == ncclRemoteError || code == ncclTimeout || code == ncclSystemError) {
+  if (code == ncclRemoteError || code == ncclTimeout || code == ncclSystemError || breaksCommunicator) {
     ncclResult_t expected = ncclSuccess;
     if (asyncError.compare_exchange_strong(expected, code)) asyncMessage = message;
   }

@@ -96,7 +96,7 @@ struct ncclComm {
     if (workspace.size() < bytes) workspace.resize(bytes);
     return workspace.data();
   }
-  void recordError(ncclResult_t code, const std::string& message);
+  void recordError(ncclResult_t code, const std::string& message, bool breaksCommunicator = false);
   // What this rank answers peers' status queries with (bootstrap/status_service.h).
   braid::StatusReply status();
   // Throws unless new work may be issued: not aborting or finalized, initialized, no earlier failure.

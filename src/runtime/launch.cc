@@ -11,6 +11,7 @@
 #include "base/idle_waiter.h"
 #include "base/log.h"
 #include "device/datatype.h"
+#include "exec/call_tag.h"
 #include "exec/channels_run.h"
 #include "exec/direct_run.h"
 #include "exec/low_latency_run.h"
@@ -69,14 +70,15 @@ constexpr size_t kAlign = 64;
 size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
 // The planner's schedule over the transports, on the buffers startCollective chose.
-void startScheduled(ActiveComm& a, size_t elementSize, ReduceFn reduce) {
+void startScheduled(ActiveComm& a, size_t elementSize, ReduceFn reduce, uint64_t tag) {
   ncclComm* comm = a.work->comm;
   if (a.channelCount > 1) {
-    a.channelsRun.start(a.scheduledBuffers[0], a.scheduledBuffers[1], a.scheduledBuffers[2], reduce);
+    a.channelsRun.start(a.scheduledBuffers[0], a.scheduledBuffers[1], a.scheduledBuffers[2], reduce, tag);
     a.collective = &a.channelsRun;
     return;
   }
-  a.scheduled.start(*a.collectiveSchedule, a.scheduledBuffers, elementSize, reduce, comm->channel(Channel::Collective));
+  a.scheduled.start(*a.collectiveSchedule, a.scheduledBuffers, elementSize, reduce, comm->channel(Channel::Collective),
+                    tag);
   a.collective = &a.scheduled;
 }
 
@@ -123,9 +125,10 @@ void startCollective(ActiveComm& a) {
     input = workspace + scratchBytes;
   }
   const ReduceFn reduce = reduceFunction(c.type, c.op.kind);
+  const uint64_t tag = callTagOf(c);
   if (lowLatency) {
-    a.collective = &a.lowLatency.emplace(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, elementSize, reduce, input,
-                                         static_cast<char*>(c.recvbuff));
+    a.collective = &a.lowLatency.emplace(*comm->mailbox, ++comm->lowLatencyIssued, tag, c.shape, elementSize, reduce,
+                                         input, static_cast<char*>(c.recvbuff));
     return;
   }
   // Kept for the schedule, also while a direct run finds out whether the ranks must fall back to it.
@@ -133,12 +136,12 @@ void startCollective(ActiveComm& a) {
   // CMA runs direct (and maps what it can); zero copy tries it.
   if (plan.kind == RunPlan::CrossMemory || plan.kind == RunPlan::ZeroCopy) {
     const bool crossMemory = plan.kind == RunPlan::CrossMemory;
-    a.collective = &a.direct.emplace(*comm->mailbox, comm->peerBuffers.get(), ++comm->lowLatencyIssued, c.shape,
+    a.collective = &a.direct.emplace(*comm->mailbox, comm->peerBuffers.get(), ++comm->lowLatencyIssued, tag, c.shape,
                                      elementSize, reduce, input, static_cast<char*>(c.recvbuff),
                                      crossMemory ? comm->crossMemoryScratch.get() : nullptr);
     return;
   }
-  startScheduled(a, elementSize, reduce);
+  startScheduled(a, elementSize, reduce, tag);
 }
 
 // Counts the next collective as issued and starts it, or first the exchange of its signature.
@@ -152,7 +155,7 @@ void beginCollective(ActiveComm& a) {
   std::vector<char*> buffers = {reinterpret_cast<char*>(&a.signature), reinterpret_cast<char*>(a.signatures.data()),
                                 comm->workspaceOf(a.checkSchedule.scratchCount)};
   a.check = std::make_unique<ScheduleRun>(a.checkSchedule, std::move(buffers), 1, nullptr,
-                                          comm->channel(Channel::Collective));
+                                          comm->channel(Channel::Collective), kNoCallTag);
 }
 
 void finishCollective(ActiveComm& a) {
@@ -201,7 +204,7 @@ bool advance(ActiveComm& a, bool& moved) {
       if (fellBack) {
         a.direct.reset();
         const CollectiveCall& c = a.work->collectives[a.nextCollective];
-        startScheduled(a, dataTypeSize(c.type), reduceFunction(c.type, c.op.kind));
+        startScheduled(a, dataTypeSize(c.type), reduceFunction(c.type, c.op.kind), callTagOf(c));
         continue;
       }
     }
@@ -256,7 +259,7 @@ struct ActiveSpan {
       });
   }
   void recordError(const Error& e) const {
-    for (const ActiveComm& a : *this) a.work->comm->recordError(e.code(), e.what());
+    for (const ActiveComm& a : *this) a.work->comm->recordError(e.code(), e.what(), e.breaksCommunicator());
   }
   int rank() const { return first->work->comm->rank; }
 };
@@ -330,7 +333,7 @@ void executeWork(std::vector<CommWork>& work) {
       std::vector<char*> buffers(kFirstUserBuffer, nullptr);
       buffers.insert(buffers.end(), a.work->pointToPointBuffers.begin(), a.work->pointToPointBuffers.end());
       a.pointToPoint = std::make_unique<ScheduleRun>(a.pointToPointSchedule, std::move(buffers), 1, nullptr,
-                                                     a.work->comm->channel(Channel::PointToPoint));
+                                                     a.work->comm->channel(Channel::PointToPoint), kNoCallTag);
     }
   }
   LaunchScope scope(work);

@@ -48,7 +48,7 @@ void checkHealth(ncclComm* comm, const IdleWaiter& waiter, const std::string& wa
   try {
     checkPeers();
   } catch (const Error& e) {
-    fail(e.code(), std::string(e.what()) + " (" + waiting + ")");
+    throw Error(e.code(), std::string(e.what()) + " (" + waiting + ")", e.breaksCommunicator());
   }
   reportWait(comm, waiter, waiting);
 }

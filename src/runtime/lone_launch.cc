@@ -7,6 +7,7 @@
 #include "device/host/host_reduce.h"
 #include "exec/low_latency_run.h"
 #include "runtime/call_plan.h"
+#include "runtime/collective_check.h"
 #include "runtime/launch.h"
 #include "runtime/launch_driver.h"
 
@@ -18,8 +19,8 @@ class LoneLowLatency {
   LoneLowLatency(ncclComm* comm, const CollectiveCall& c)
       : comm_(comm),
         call_(c),
-        run_(*comm->mailbox, ++comm->lowLatencyIssued, c.shape, dataTypeSize(c.type), reduceFunction(c.type, c.op.kind),
-             static_cast<const char*>(c.sendbuff), static_cast<char*>(c.recvbuff)) {
+        run_(*comm->mailbox, ++comm->lowLatencyIssued, callTagOf(c), c.shape, dataTypeSize(c.type),
+             reduceFunction(c.type, c.op.kind), static_cast<const char*>(c.sendbuff), static_cast<char*>(c.recvbuff)) {
     enterLaunch(comm);
   }
   ~LoneLowLatency() { leaveLaunch(comm_); }
@@ -37,7 +38,7 @@ class LoneLowLatency {
   void checkHealth(const IdleWaiter& waiter) const {
     braid::checkHealth(comm_, waiter, rankPrefix(comm_) + collectiveWaitingAt(call_, run_), [&] { run_.checkPeers(); });
   }
-  void recordError(const Error& e) const { comm_->recordError(e.code(), e.what()); }
+  void recordError(const Error& e) const { comm_->recordError(e.code(), e.what(), e.breaksCommunicator()); }
   int rank() const { return comm_->rank; }
 
  private:

@@ -453,5 +453,78 @@ INSTANTIATE_TEST_SUITE_P(
                       BadFileCase{"BRAID_TOPO_FILE", "deep", ":65: elements nested deeper", "TopologyNested100kDeep"}),
     [](const ::testing::TestParamInfo<BadFileCase>& info) { return info.param.name; });
 
+// Item 13: ranks that make different calls (without BRAID_CHECK_COLLECTIVES) fail with ncclInvalidUsage naming
+// the rank, instead of answering wrong as success or waiting until BRAID_TIMEOUT; the communicator then refuses
+// further calls until it is aborted. Rank 2 differs; every way data travels carries the call's tag, and every
+// rank that receives from rank 2 finds it.
+struct MismatchCase {
+  const char* name;
+  testing::Wiring wiring;
+  const char* protocol;  // BRAID_PROTO
+  const char* expected;  // in rank 0's message
+};
+
+class MismatchedCall : public ::testing::TestWithParam<MismatchCase> {};
+
+TEST_P(MismatchedCall, FailsTheRanksThatReceiveFromTheOddOneAndBreaksTheCommunicator) {
+  const MismatchCase c = GetParam();
+  std::string failures = testing::forkRanks(
+      3,
+      [&](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        testing::useWiring(c.wiring, rank);
+        setenv("BRAID_PROTO", c.protocol, 1);
+        setenv("BRAID_ZERO_COPY", "0", 1);  // unshareable buffers would try zero copy before the FIFOs
+        ncclComm_t comm = nullptr;
+        if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+        const std::string name = c.name;
+        const size_t count = name == "LLDatatype" ? 100 : 64 * 1024;  // LL: within a mailbox slot
+        std::vector<float> data(count, 1.0f);
+        float* d = data.data();
+        const bool odd = rank == 2;
+        ncclResult_t result = ncclSuccess;
+        if (name == "LLDatatype")
+          result = ncclAllReduce(d, d, count, odd ? ncclInt32 : ncclFloat32, ncclSum, comm, nullptr);
+        else if (name == "CmaRoot") result = ncclReduce(d, d, count, ncclFloat32, ncclSum, odd ? 2 : 0, comm, nullptr);
+        else if (name == "FifoCount")
+          result = ncclAllReduce(d, d, odd ? count / 2 : count, ncclFloat32, ncclSum, comm, nullptr);
+        else if (odd)  // SocketsKind: ReduceScatter of the same input
+          result = ncclReduceScatter(d, d + rank * (count / 3), count / 3, ncclFloat32, ncclSum, comm, nullptr);
+        else result = ncclAllReduce(d, d, count, ncclFloat32, ncclSum, comm, nullptr);
+        // Rank 0 receives from rank 2 in every schedule, and rank 2 from someone; rank 1 may not (a ring): it fails
+        // once a rank that found the mismatch aborts.
+        if (rank != 1) {
+          RANK_EXPECT(result == ncclInvalidUsage, "the mismatched call returned %d: %s", result,
+                      ncclGetLastError(comm));
+          RANK_EXPECT(lastErrorHas(comm, "mismatched collective"), "%s", ncclGetLastError(comm));
+        } else {
+          RANK_EXPECT(result == ncclInvalidUsage || result == ncclRemoteError, "the call returned %d: %s", result,
+                      ncclGetLastError(comm));
+        }
+        if (rank == 0) RANK_EXPECT(lastErrorHas(comm, c.expected), "%s", ncclGetLastError(comm));
+        ncclResult_t state = ncclSuccess;
+        RANK_EXPECT(ncclCommGetAsyncError(comm, &state) == ncclSuccess && state == result, "async error %d", state);
+        RANK_EXPECT(ncclAllReduce(d, d, count, ncclFloat32, ncclSum, comm, nullptr) == result &&
+                        lastErrorHas(comm, "must be aborted"),
+                    "a later call: %s", ncclGetLastError(comm));
+        RANK_EXPECT(ncclCommAbort(comm) == ncclSuccess, "abort");
+        return problems;
+      },
+      60);
+  EXPECT_EQ(failures, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Misuse, MismatchedCall,
+    ::testing::Values(MismatchCase{"LLDatatype", testing::Wiring::SharedMemory, "LL",
+                                   "rank 2's AllReduce differs from this rank's in count, datatype"},
+                      MismatchCase{"CmaRoot", testing::Wiring::SharedMemory, "CMA",
+                                   "rank 2's Reduce differs from this rank's in count, datatype, op, root"},
+                      MismatchCase{"FifoCount", testing::Wiring::SharedMemory, "Simple",
+                                   "rank 2's AllReduce differs from this rank's in count"},
+                      MismatchCase{"SocketsKind", testing::Wiring::Sockets, "Simple",
+                                   "rank 2 called ReduceScatter where this rank called AllReduce"}),
+    [](const ::testing::TestParamInfo<MismatchCase>& info) { return info.param.name; });
+
 }  // namespace
 }  // namespace braid

@@ -4,6 +4,7 @@
 #include <memory>
 #include <random>
 
+#include "exec/call_tag.h"
 #include "exec/schedule_run.h"
 #include "memory_transport.h"
 
@@ -19,7 +20,9 @@ bool simulate(std::vector<SimulatedRank>& ranks, size_t elementSize, ReduceFn re
     std::vector<char*> buffers = ranks[r].buffers;
     if (buffers.size() <= kScratchBuffer) buffers.resize(kScratchBuffer + 1, nullptr);
     buffers[kScratchBuffer] = scratch[r].data();
-    runs.push_back(std::make_unique<ScheduleRun>(ranks[r].schedule, buffers, elementSize, reduce, mesh[r]));
+    // Tagged, so that the tag's bytes also arrive in random pieces.
+    runs.push_back(std::make_unique<ScheduleRun>(ranks[r].schedule, buffers, elementSize, reduce, mesh[r],
+                                                 makeCallTag(CollectiveKind::AllReduce, 0x5eed)));
   }
   std::mt19937 rng(seed);
   std::vector<int> order(n);

@@ -3,9 +3,9 @@
 // its own box and reads its peers' boxes), with no FIFO hand-off, system call or allocation.
 //
 // Data travels in 64-byte lines of 56 payload bytes and an 8-byte flag, the idea of NCCL's LL protocol: the
-// writer stores a line's payload, then its flag (release) set to the collective's LL sequence number; a reader
-// that sees the flag (acquire) sees that line's payload. Flag and data share a cache line, so one transfer
-// brings both, and lines can be consumed as they land.
+// writer stores a line's payload, then its flag (release) set from the collective's LL sequence number and its
+// call's tag (flagOf); a reader that sees the flag it expects (acquire) sees that line's payload. Flag and data share a
+// cache line, so one transfer brings both, and lines can be consumed as they land.
 //
 // Each box has eight slots of 16 KiB, used by LL collectives in turn (150 KB per rank), and a counter of the LL
 // collectives its owner has finished (so has read all it needed of). A rank writes collective m into slot m % 8
@@ -41,12 +41,12 @@ struct alignas(64) LlLine {
     if (bytes == kPayloadBytes) std::memcpy(to, from, kPayloadBytes);
     else std::memcpy(to, from, bytes);
   }
-  // Writes up to kPayloadBytes, then the flag that makes them visible as collective `sequence`'s.
-  void post(const void* data, size_t bytes, uint64_t sequence) {
+  // Writes up to kPayloadBytes, then the flag (LlMailbox::flagOf) that makes them visible.
+  void post(const void* data, size_t bytes, uint64_t flagValue) {
     copyPayload(payload, data, bytes);
-    flag.store(sequence, std::memory_order_release);
+    flag.store(flagValue, std::memory_order_release);
   }
-  bool holds(uint64_t sequence) const { return flag.load(std::memory_order_acquire) == sequence; }
+  bool holds(uint64_t flagValue) const { return flag.load(std::memory_order_acquire) == flagValue; }
 };
 static_assert(sizeof(LlLine) == 64, "an LL line is one cache line");
 
@@ -56,6 +56,18 @@ class LlMailbox {
   static constexpr size_t kLinesPerSlot = (kCapacityBytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes;
   static constexpr uint64_t kSlots = 8;
   static constexpr size_t kHeaderBytes = 192;  // lines of identity, finished-counter and doorbell; the slots
+
+  // A line's flag: the LL sequence's low 40 bits (a slot's uses stay distinct when it wraps) under the top 24
+  // bits of the call's tag (exec/call_tag.h), so that another call's line never looks ready.
+  static constexpr uint64_t kSequenceMask = (uint64_t{1} << 40) - 1;
+  static uint64_t flagOf(uint64_t sequence, uint64_t tag) {
+    return (sequence & kSequenceMask) | (tag & ~kSequenceMask);
+  }
+  // Whether `flag` was posted for the same LL collective as `expected` by another call (a line never written
+  // holds 0: no call's).
+  static bool postedByAnotherCall(uint64_t flag, uint64_t expected) {
+    return flag != expected && (flag & kSequenceMask) == (expected & kSequenceMask) && (flag & ~kSequenceMask) != 0;
+  }
 
   // Lines that carry `bytes` of payload.
   static size_t linesFor(size_t bytes) { return (bytes + LlLine::kPayloadBytes - 1) / LlLine::kPayloadBytes; }
