@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -18,20 +19,27 @@ namespace braid {
 namespace {
 
 TEST(ForkLock, ForkWaitsUntilTheHolderLetsGo) {
-  std::atomic<bool> holderDone{false};
-  std::promise<void> held;
-  std::thread holder([&] {
-    std::lock_guard<std::mutex> lock(forkLock());
-    held.set_value();
-    // Long enough that a fork that did not wait would surely come first.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    holderDone = true;
-  });
-  held.get_future().wait();
+  // Shared with a detached holder (a joinable one would be a leaked thread in the child, for ThreadSanitizer).
+  struct Holder {
+    std::atomic<bool> done{false};
+    std::promise<void> held, finished;
+  };
+  auto holder = std::make_shared<Holder>();
+  std::thread([holder] {
+    {
+      std::lock_guard<std::mutex> lock(forkLock());
+      holder->held.set_value();
+      // Long enough that a fork that did not wait would surely come first.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      holder->done = true;
+    }
+    holder->finished.set_value();
+  }).detach();
+  holder->held.get_future().wait();
   const pid_t pid = fork();
-  if (pid == 0) _exit(holderDone ? 0 : 1);  // what the child inherited: the holder's work finished
-  const bool doneAtFork = holderDone;
-  holder.join();
+  if (pid == 0) _exit(holder->done ? 0 : 1);  // what the child inherited: the holder's work finished
+  const bool doneAtFork = holder->done;
+  holder->finished.get_future().wait();
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(doneAtFork) << "fork() returned while another thread held the fork lock";
