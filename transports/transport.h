@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -22,11 +23,22 @@ class SendConnection {
   virtual ~SendConnection() = default;
   // Copies up to `bytes` into the stream; returns how many were taken (0 when the buffer is full).
   virtual size_t trySend(const void* data, size_t bytes) = 0;
+  // `prefixBytes` of `prefix`, then up to `bytes` of `data`, as if one trySend of both (one slot of a FIFO);
+  // returns how many bytes of the two it took. This default stages them; transports with slots copy straight in.
+  virtual size_t trySendAfter(const void* prefix, size_t prefixBytes, const void* data, size_t bytes) {
+    staged_.resize(prefixBytes + bytes);
+    std::memcpy(staged_.data(), prefix, prefixBytes);
+    std::memcpy(staged_.data() + prefixBytes, data, bytes);
+    return trySend(staged_.data(), staged_.size());
+  }
   // Throws ncclRemoteError when the peer is known to be gone.
   virtual void checkPeer() = 0;
   // Pushes along sends already taken; true once none of them still needs this process. Message networks
   // (libfabric, plugins) may progress only when asked, so a finished schedule waits for this.
   virtual bool flush() { return true; }
+
+ private:
+  std::vector<char> staged_;
 };
 
 class RecvConnection {

@@ -36,7 +36,7 @@ class ScheduleRun : public Run {
   struct Queue {
     std::vector<int> steps;  // step indices in issue order
     size_t head = 0;
-    size_t tagBytes = 0;   // of the call's tag, sent or received ahead of the steps (all 8 when untagged)
+    size_t tagBytes = 0;   // of the call's tag block, sent or received ahead of the steps (all when untagged)
     uint64_t tagSeen = 0;  // a receive's: the tag as it arrives
   };
   bool advanceSend(int peer);
@@ -55,7 +55,11 @@ class ScheduleRun : public Run {
   ReduceFn reduce_ = nullptr;
   ChannelConnections* connections_ = nullptr;
   uint64_t tag_ = 0;
-  bool tagsOut_ = true;  // to every peer this run sends to
+  // The tag goes as a 64-byte block (the rest zeros), so that the data after it stays as aligned in a transport's
+  // slot as without it: reductions then read whole cache lines.
+  static constexpr size_t kTagBlockBytes = 64;
+  alignas(64) uint64_t tagBlock_[kTagBlockBytes / sizeof(uint64_t)] = {};
+  bool sendFirst_ = false;  // a tagged run's first progress() sends before it receives
   std::vector<size_t> doneBytes_;
   std::vector<Queue> sendQueues_, recvQueues_;
   std::vector<int> activePeers_;

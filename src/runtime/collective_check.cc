@@ -38,35 +38,46 @@ std::string describe(const Signature& s) {
   return text + ")";
 }
 
+// What the signature and the tag record of a call: its op, its root (-1 for unrooted kinds) and its count
+// (AlltoAllv counts legitimately differ per rank: 0).
+int32_t reduceBitsOf(const CollectiveCall& c) {
+  return static_cast<int32_t>(c.op.kind) | (c.op.scaleInputs ? 16 : 0) | (c.op.divideByRanks ? 32 : 0);
+}
+int32_t rootOf(const CollectiveCall& c) {
+  const bool rooted = c.shape.kind == CollectiveKind::Broadcast || c.shape.kind == CollectiveKind::Reduce ||
+                      c.shape.kind == CollectiveKind::Gather || c.shape.kind == CollectiveKind::Scatter;
+  return rooted ? c.shape.root : -1;
+}
+uint64_t countOf(const CollectiveCall& c) { return c.shape.kind == CollectiveKind::AlltoAllv ? 0 : c.shape.count; }
+
 }  // namespace
 
 CollectiveSignature signatureOf(const CollectiveCall& c, uint64_t sequence) {
   Signature s{};
   s.sequence = sequence;
-  s.count = c.shape.kind == CollectiveKind::AlltoAllv ? 0 : c.shape.count;
+  s.count = countOf(c);
   s.kind = static_cast<int32_t>(c.shape.kind);
   s.type = c.type;
-  s.reduce = static_cast<int32_t>(c.op.kind) | (c.op.scaleInputs ? 16 : 0) | (c.op.divideByRanks ? 32 : 0);
-  const bool rooted = c.shape.kind == CollectiveKind::Broadcast || c.shape.kind == CollectiveKind::Reduce ||
-                      c.shape.kind == CollectiveKind::Gather || c.shape.kind == CollectiveKind::Scatter;
-  s.root = rooted ? c.shape.root : -1;
+  s.reduce = reduceBitsOf(c);
+  s.root = rootOf(c);
   s.algorithm = static_cast<int32_t>(c.shape.algorithm);
   s.protocol = static_cast<int32_t>(c.protocol);
   return s;
 }
 
-uint64_t callTagOf(const CollectiveCall& call) {
-  const Signature s = signatureOf(call, 0);
-  // FNV-1a over the fields, then a final mix (splitmix64's) so that calls differing in one field differ in
-  // every part of the tag, including the 16 bits LL lines carry.
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (const uint64_t field :
-       {s.count, static_cast<uint64_t>(s.type), static_cast<uint64_t>(s.reduce), static_cast<uint64_t>(s.root),
-        static_cast<uint64_t>(s.algorithm), static_cast<uint64_t>(s.protocol)})
-    hash = (hash ^ field) * 0x100000001b3ull;
+// Computed for every call, so a few instructions: the small fields packed into one word beside the count, then
+// splitmix64's finalizer, so that calls differing in one field differ in every part of the tag (LL lines carry
+// only 16 bits of it).
+uint64_t callTagOf(const ncclComm& comm, const CollectiveCall& c) {
+  if (!comm.callTags) return kNoCallTag;
+  const uint64_t small = static_cast<uint64_t>(c.type & 0xff) | static_cast<uint64_t>(reduceBitsOf(c) & 0xff) << 8 |
+                         static_cast<uint64_t>(static_cast<int32_t>(c.shape.algorithm) & 0xff) << 16 |
+                         static_cast<uint64_t>(static_cast<int32_t>(c.protocol) & 0xff) << 24 |
+                         static_cast<uint64_t>(static_cast<uint32_t>(rootOf(c))) << 32;
+  uint64_t hash = countOf(c) * 0x9e3779b97f4a7c15ull + small;
   hash = (hash ^ (hash >> 30)) * 0xbf58476d1ce4e5b9ull;
   hash = (hash ^ (hash >> 27)) * 0x94d049bb133111ebull;
-  return makeCallTag(call.shape.kind, hash ^ (hash >> 31));
+  return makeCallTag(c.shape.kind, hash ^ (hash >> 31));
 }
 
 CollectiveShape signatureExchange(int rank, int nranks) {

@@ -11,6 +11,8 @@
 
 #include "runtime/work.h"
 
+struct ncclComm;
+
 namespace braid {
 
 struct CollectiveSignature {
@@ -25,8 +27,9 @@ struct CollectiveSignature {
 };
 
 CollectiveSignature signatureOf(const CollectiveCall& call, uint64_t sequence);
-// The always-on guard's tag of a call (exec/call_tag.h): its signature but the sequence number, hashed.
-uint64_t callTagOf(const CollectiveCall& call);
+// The guard's tag of a call (exec/call_tag.h): its signature but the sequence number, hashed; kNoCallTag when
+// the ranks turned the guard off (BRAID_CALL_TAGS=0).
+uint64_t callTagOf(const ncclComm& comm, const CollectiveCall& call);
 // The AllGather that exchanges one signature per rank.
 CollectiveShape signatureExchange(int rank, int nranks);
 // Throws ncclInvalidUsage unless every rank's signature equals rank 0's.

@@ -57,6 +57,9 @@ const param::Flag kCheckCollectives{"CHECK_COLLECTIVES", param::kBraidOnly, fals
 const param::Seconds kTimeout{"TIMEOUT", param::kBraidOnly, 1800, param::Seconds::kZeroMeansNever,
                               "seconds without progress before an operation fails with ncclTimeout (0 = never); "
                               "rank 0 then names the ranks that never arrived"};
+const param::Flag kCallTags{"CALL_TAGS", param::kBraidOnly, true,
+                            "0 on any rank: collectives carry no tag of their call, so ranks that make different calls "
+                            "are not caught (saves 20-50 ns per small call over the FIFOs; docs/troubleshooting.md)"};
 const param::Flag kCrossMemory{"CROSS_MEMORY", param::kBraidOnly, true,
                                "0 on any rank: no cross-memory attach (the CMA protocol)"};
 const param::Flag kZeroCopy{"ZERO_COPY", param::kBraidOnly, true,
@@ -140,27 +143,37 @@ int wantedChannels(int cores, int localRanks) {
   return std::max(allowed, static_cast<int>(kMinChannels.get()));
 }
 
+// What the ranks settle together at init: the cluster topology is built when any rank asks for it
+// (BRAID_TOPO_FILE or its dump on one rank only: building it is collective), and calls carry tags only when
+// every rank wants them (the streams must agree on their bytes).
+struct AgreedSettings {
+  bool clusterTopology;
+  bool callTags;
+};
+
 // Every rank checks its settings before it joins, but fails only after joining: a bad value on any rank then
 // fails every rank at once, naming it, instead of leaving the others to wait for the bootstrap timeout.
-// Returns whether any rank asked for the cluster topology (BRAID_TOPO_FILE or its dump on one rank only):
-// building it is collective, so all ranks then take part.
-bool agreeOnSettings(Bootstrap& bootstrap, const std::string& problem, bool wantsClusterTopology) {
+AgreedSettings agreeOnSettings(Bootstrap& bootstrap, const std::string& problem, bool wantsClusterTopology,
+                               bool wantsCallTags) {
   struct Verdict {
     char problem[512];
     char wantsClusterTopology;
+    char wantsCallTags;
   };
   std::vector<Verdict> all(bootstrap.nranks());
   std::snprintf(all[bootstrap.rank()].problem, sizeof(Verdict::problem), "%s", problem.c_str());
   all[bootstrap.rank()].wantsClusterTopology = wantsClusterTopology;
+  all[bootstrap.rank()].wantsCallTags = wantsCallTags;
   bootstrap.allGather(all.data(), sizeof(Verdict));
   if (!problem.empty()) fail(ncclInvalidArgument, problem);
-  bool anyWantsClusterTopology = false;
+  AgreedSettings agreed{false, true};
   for (int r = 0; r < bootstrap.nranks(); ++r) {
     all[r].problem[sizeof(Verdict::problem) - 1] = '\0';  // from a peer: terminate before use
     if (all[r].problem[0]) fail(ncclInvalidArgument, "rank " + std::to_string(r) + ": " + all[r].problem);
-    anyWantsClusterTopology |= all[r].wantsClusterTopology != 0;
+    agreed.clusterTopology |= all[r].wantsClusterTopology != 0;
+    agreed.callTags &= all[r].wantsCallTags != 0;
   }
-  return anyWantsClusterTopology;
+  return agreed;
 }
 
 std::vector<Placement> gatherPlacements(ncclComm* comm, const NodeLayout& layout, int cores, int channels) {
@@ -229,15 +242,17 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->rank = rank;
   comm->nranks = nranks;
   std::string settingsProblem;
-  bool wantsClusterTopology = false;
+  bool wantsClusterTopology = false, wantsCallTags = true;
   try {
     param::checkAll();
     wantsClusterTopology = clusterTopologyRequested();
+    wantsCallTags = kCallTags.get();
   } catch (const Error& e) {
     settingsProblem = e.what();
   }
   comm->bootstrap = std::make_unique<Bootstrap>(id, rank, nranks, std::move(comm->membersGone));
-  const bool clusterTopology = agreeOnSettings(*comm->bootstrap, settingsProblem, wantsClusterTopology);
+  const AgreedSettings agreed = agreeOnSettings(*comm->bootstrap, settingsProblem, wantsClusterTopology, wantsCallTags);
+  comm->callTags = agreed.callTags;
   comm->checkCollectives = kCheckCollectives.get();
   comm->timeoutSeconds = kTimeout.get();
   planner::AlgorithmFilter algorithmFilter = algorithmFilterFromEnv();
@@ -254,7 +269,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
     if (p == rank) continue;
     (peers[p].hostHash == peers[rank].hostHash ? localPeers : remotePeers).push_back(p);
   }
-  if (clusterTopology) comm->topology = buildClusterTopology(comm);
+  if (agreed.clusterTopology) comm->topology = buildClusterTopology(comm);
   comm->localRanks = static_cast<int>(localPeers.size()) + 1;
   const int cores = usableCores();
   comm->oversubscribed = comm->localRanks > cores;

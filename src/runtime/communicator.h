@@ -41,6 +41,7 @@ struct ncclComm {
   std::string name;
   bool blocking = true;
   bool checkCollectives = false;  // BRAID_CHECK_COLLECTIVES: compare every collective's signature across ranks
+  bool callTags = true;           // BRAID_CALL_TAGS on every rank: collectives' data carries their call's tag
   double timeoutSeconds = 1800;   // BRAID_TIMEOUT: a launch without progress for this long fails; 0 = never
 
   std::unique_ptr<braid::Bootstrap> bootstrap;

@@ -125,7 +125,7 @@ void startCollective(ActiveComm& a) {
     input = workspace + scratchBytes;
   }
   const ReduceFn reduce = reduceFunction(c.type, c.op.kind);
-  const uint64_t tag = callTagOf(c);
+  const uint64_t tag = callTagOf(*comm, c);
   if (lowLatency) {
     a.collective = &a.lowLatency.emplace(*comm->mailbox, ++comm->lowLatencyIssued, tag, c.shape, elementSize, reduce,
                                          input, static_cast<char*>(c.recvbuff));
@@ -204,7 +204,7 @@ bool advance(ActiveComm& a, bool& moved) {
       if (fellBack) {
         a.direct.reset();
         const CollectiveCall& c = a.work->collectives[a.nextCollective];
-        startScheduled(a, dataTypeSize(c.type), reduceFunction(c.type, c.op.kind), callTagOf(c));
+        startScheduled(a, dataTypeSize(c.type), reduceFunction(c.type, c.op.kind), callTagOf(*a.work->comm, c));
         continue;
       }
     }

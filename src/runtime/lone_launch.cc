@@ -19,7 +19,7 @@ class LoneLowLatency {
   LoneLowLatency(ncclComm* comm, const CollectiveCall& c)
       : comm_(comm),
         call_(c),
-        run_(*comm->mailbox, ++comm->lowLatencyIssued, callTagOf(c), c.shape, dataTypeSize(c.type),
+        run_(*comm->mailbox, ++comm->lowLatencyIssued, callTagOf(*comm, c), c.shape, dataTypeSize(c.type),
              reduceFunction(c.type, c.op.kind), static_cast<const char*>(c.sendbuff), static_cast<char*>(c.recvbuff)) {
     enterLaunch(comm);
   }

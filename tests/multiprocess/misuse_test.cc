@@ -514,6 +514,25 @@ TEST_P(MismatchedCall, FailsTheRanksThatReceiveFromTheOddOneAndBreaksTheCommunic
   EXPECT_EQ(failures, "");
 }
 
+// BRAID_CALL_TAGS=0 on one rank turns the tags off on all (the streams must agree on their bytes): collectives
+// over the FIFOs, LL and sockets still add up everywhere.
+TEST(Misuse, CallTagsOffOnOneRankTurnsThemOffOnAll) {
+  for (const testing::Wiring wiring : {testing::Wiring::SharedMemory, testing::Wiring::Sockets}) {
+    std::string failures = testing::forkRanks(3, [&](int rank, int nranks, const ncclUniqueId& id) {
+      int problems = 0;
+      testing::useWiring(wiring, rank);
+      if (rank == 1) setenv("BRAID_CALL_TAGS", "0", 1);
+      ncclComm_t comm = nullptr;
+      if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+      for (const size_t count : {size_t{10}, size_t{100000}})
+        problems += allReduceStillRight(comm, rank, nranks, count);
+      RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+      return problems;
+    });
+    EXPECT_EQ(failures, "") << testing::wiringName(wiring);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Misuse, MismatchedCall,
     ::testing::Values(MismatchCase{"LLDatatype", testing::Wiring::SharedMemory, "LL",

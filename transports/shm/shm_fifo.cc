@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/error.h"
@@ -54,12 +55,20 @@ ShmSendConnection::ShmSendConnection(ShmFifo fifo) : fifo_(std::move(fifo)) {
   head_ = fifo_.header()->head.load(std::memory_order_relaxed);
 }
 
-size_t ShmSendConnection::trySend(const void* data, size_t bytes) {
+size_t ShmSendConnection::trySend(const void* data, size_t bytes) { return put(nullptr, 0, data, bytes); }
+
+size_t ShmSendConnection::trySendAfter(const void* prefix, size_t prefixBytes, const void* data, size_t bytes) {
+  return put(prefix, prefixBytes, data, bytes);
+}
+
+// A slot holds at least 64 bytes (BRAID_SHM_SLOT_BYTES), so a prefix (a call's 8-byte tag) always fits whole.
+size_t ShmSendConnection::put(const void* prefix, size_t prefixBytes, const void* data, size_t bytes) {
   ShmFifo::Header* h = fifo_.header();
   if (head_ - h->tail.load(std::memory_order_acquire) >= h->slots) return 0;
-  size_t n = bytes < h->slotBytes ? bytes : h->slotBytes;
+  const size_t n = std::min(prefixBytes + bytes, static_cast<size_t>(h->slotBytes));
   char* s = fifo_.slot(head_);
-  std::memcpy(s + kSlotHeader, data, n);
+  if (prefixBytes > 0) std::memcpy(s + kSlotHeader, prefix, prefixBytes);
+  std::memcpy(s + kSlotHeader + prefixBytes, data, n - prefixBytes);
   *reinterpret_cast<uint64_t*>(s) = n;
   h->head.store(++head_, std::memory_order_release);
   return n;

@@ -51,9 +51,11 @@ class ShmSendConnection : public SendConnection {
  public:
   explicit ShmSendConnection(ShmFifo fifo);
   size_t trySend(const void* data, size_t bytes) override;
+  size_t trySendAfter(const void* prefix, size_t prefixBytes, const void* data, size_t bytes) override;
   void checkPeer() override;
 
  private:
+  size_t put(const void* prefix, size_t prefixBytes, const void* data, size_t bytes);
   ShmFifo fifo_;
   uint64_t head_ = 0;
 };
