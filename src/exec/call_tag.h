@@ -4,11 +4,12 @@
 // reducing the wrong bytes or waiting for bytes that never come.
 //
 // A tag: the collective's kind + 1 in its top byte (never 0), a hash of the rest of the call below. Schedules
-// send it as 8 bytes ahead of their first data to each peer (ScheduleRun); LL and direct runs fold its top 24
-// bits into their lines' flags (LlMailbox::flagOf), which costs nothing: a line is ready when its flag equals
-// one precomputed value, as before. Only ranks that receive from a differing rank can tell: a rank that only
-// sends (a Reduce's non-root over LL, a Broadcast's root) finishes its call. BRAID_CHECK_COLLECTIVES=1 compares
-// every rank's full signature before each call instead (runtime/collective_check.h).
+// send it in a 64-byte block ahead of their first data to each peer, in the same message as a small first piece
+// (ScheduleRun); LL and direct runs fold its top 24 bits into their lines' flags (LlMailbox::flagOf), which costs
+// nothing: a line is ready when its flag equals one precomputed value, as before. Only ranks that receive from a
+// differing rank can tell: a rank that only sends (a Reduce's non-root over LL, a Broadcast's root) finishes its
+// call. BRAID_CALL_TAGS=0 on any rank: no tags (kNoCallTag). BRAID_CHECK_COLLECTIVES=1 compares every rank's full
+// signature before each call instead (runtime/collective_check.h).
 #pragma once
 
 #include <cstdint>
