@@ -164,9 +164,17 @@ TEST(OfiShm, StaleRegionOfADeadProcessWithTheSamePidIsRemoved) {
 
 // A setting that is invalid on one rank fails init on every rank with ncclInvalidArgument, at once: the ranks
 // agree on their verdicts first, so nobody waits for the bootstrap timeout (120 s), and the others name rank 1.
+// The last four were accepted before #26 (items 10 and 12): a staging buffer smaller than one element deadlocked
+// every socket collective, a negative timeout meant never, a bad SIMD level and a directory as tuning file were
+// ignored.
 TEST(Settings, InvalidOnOneRankFailsInitOnEveryRank) {
-  const std::vector<std::pair<const char*, const char*>> settings = {
-      {"BRAID_NET", "bogus"}, {"BRAID_SOCKET_NTHREADS", "99"}, {"NCCL_ALGO", "allreduce:teleport"}};
+  const std::vector<std::pair<const char*, const char*>> settings = {{"BRAID_NET", "bogus"},
+                                                                     {"BRAID_SOCKET_NTHREADS", "99"},
+                                                                     {"NCCL_ALGO", "allreduce:teleport"},
+                                                                     {"BRAID_SOCKET_STAGING_BYTES", "3"},
+                                                                     {"BRAID_TIMEOUT", "-5"},
+                                                                     {"BRAID_SIMD", "garbage"},
+                                                                     {"BRAID_TUNE_FILE", "/tmp"}};
   for (const auto& [variable, value] : settings) {
     std::string failures = testing::forkRanks(
         3,
