@@ -1,5 +1,7 @@
 #include "algorithms/direct.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace braid {
@@ -98,6 +100,27 @@ Schedule pointToPointGroup(int rank, const std::vector<PointToPointCall>& calls)
            -1});
   }
   return s;
+}
+
+Price pointToPointGroupCost(int rank, const std::vector<PointToPointCall>& calls, const FabricModel& m) {
+  Cost c{m};
+  double sendUs = 0, recvUs = 0, copyBytes = 0, latency = 0;
+  int messages = 0;
+  for (const PointToPointCall& call : calls) {
+    if (call.peer == rank) {
+      if (call.isSend) copyBytes += static_cast<double>(call.bytes);
+      continue;
+    }
+    const LinkLevel link = partnerLevel(m, std::abs(call.peer - rank));
+    (call.isSend ? sendUs : recvUs) += static_cast<double>(call.bytes) / (link.bandwidthGBps * 1e3);
+    latency = std::max(latency, link.latencyUs);
+    ++messages;
+  }
+  if (messages > 0) c.steps(1, latency);
+  c.latencyUs += std::max(messages - 1, 0) * m.messageOverheadUs;
+  c.wireUs += std::max(sendUs, recvUs);
+  c.wire(copyBytes, m.intra.bandwidthGBps);
+  return {c.total()};
 }
 
 }  // namespace braid

@@ -31,5 +31,9 @@ struct PointToPointCall {
   size_t bytes;
 };
 Schedule pointToPointGroup(int rank, const std::vector<PointToPointCall>& calls);
+// Its price for `rank`: every message is posted at once (one step, a message overhead for each further peer);
+// the bytes then move one peer after another through the rank's links, the busier direction bounding the time;
+// messages to itself are local copies.
+Price pointToPointGroupCost(int rank, const std::vector<PointToPointCall>& calls, const FabricModel& m);
 
 }  // namespace braid

@@ -1,22 +1,40 @@
-/* Braid: NCCL 2.28 compatible API.
+/* Braid: NCCL 2.30 compatible API.
  *
- * Programs written against NCCL 2.28 compile against this header unchanged and link with -lnccl (which resolves
- * to libbraid). CUDA headers are optional: without them, cudaStream_t is declared exactly as CUDA's
- * driver_types.h declares it, so a later #include <cuda_runtime.h> still agrees with it. */
+ * Programs written against NCCL 2.30 compile against this header unchanged and link with -lnccl (which resolves
+ * to libbraid). As NCCL's header does, it includes <cuda_runtime.h> (and the fp16/bf16/fp8 headers) whenever
+ * they are on the include path, so a host-compiled program that gets cudaMalloc from nccl.h builds. Without
+ * them, cudaStream_t is declared exactly as CUDA's driver_types.h declares it, so a later
+ * #include <cuda_runtime.h> still agrees with it. Functions of NCCL 2.30 that Braid does not provide yet
+ * (docs/nccl-api.md) are not declared, so a program that needs them fails at compile time, not at run time. */
 /* clang-format off: laid out as NCCL's own header is, which users compare it with. */
 #ifndef NCCL_H_
 #define NCCL_H_
 
 #if defined(__CUDACC__)
+#define BRAID_NCCL_HAS_CUDA_RUNTIME 1
+#elif defined(__has_include)
+#if __has_include(<cuda_runtime.h>)
+#define BRAID_NCCL_HAS_CUDA_RUNTIME 1
+#endif
+#endif
+#ifdef BRAID_NCCL_HAS_CUDA_RUNTIME
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
+#if CUDART_VERSION >= 11000
+#include <cuda_bf16.h>
+#endif
+#if defined(__cplusplus) && CUDART_VERSION >= 11080
+#include <cuda_fp8.h>
+#endif
+#undef BRAID_NCCL_HAS_CUDA_RUNTIME
 #endif
 #ifndef __DRIVER_TYPES_H__
 typedef struct CUstream_st* cudaStream_t;
 #endif
 
 #define NCCL_MAJOR 2
-#define NCCL_MINOR 28
-#define NCCL_PATCH 3
+#define NCCL_MINOR 30
+#define NCCL_PATCH 7
 #define NCCL_SUFFIX "braid"
 
 #define NCCL_VERSION(X, Y, Z) (((X) <= 2 && (Y) <= 8) ? (X)*1000 + (Y)*100 + (Z) : (X)*10000 + (Y)*100 + (Z))
@@ -68,15 +86,17 @@ typedef enum {
 
 #define NCCL_WIN_DEFAULT 0x00
 #define NCCL_WIN_COLL_SYMMETRIC 0x01
+#define NCCL_WIN_STRICT_ORDERING 0x02
 #define NCCL_WIN_REQUIRED_ALIGNMENT 4096
 
 #define NCCL_CTA_POLICY_DEFAULT 0x00
 #define NCCL_CTA_POLICY_EFFICIENCY 0x01
 #define NCCL_CTA_POLICY_ZERO 0x02
 
-/* Communicator configuration (NCCL 2.28 layout). The library reads only the fields that fit in `size`, so
- * programs built against older or newer layouts keep working. */
-typedef struct ncclConfig_v22800 {
+/* Communicator configuration (NCCL 2.30 layout). The library reads only the fields that fit in `size` and that
+ * the NCCL version in `version` had, so programs built against older layouts keep working. What each field does
+ * in Braid: docs/nccl-api.md. */
+typedef struct ncclConfig_v23000 {
   size_t size;
   unsigned int magic;
   unsigned int version;
@@ -94,6 +114,10 @@ typedef struct ncclConfig_v22800 {
   int nvlsCTAs;
   int nChannelsPerNetPeer;
   int nvlinkCentricSched;
+  int graphUsageMode;
+  int numRmaCtx;
+  int maxP2pPeers;
+  int graphStreamOrdering;
 } ncclConfig_t;
 
 #define NCCL_CONFIG_INITIALIZER                                                                                        \
@@ -101,8 +125,21 @@ typedef struct ncclConfig_v22800 {
     sizeof(ncclConfig_t), NCCL_API_MAGIC, NCCL_VERSION_CODE, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT,             \
         NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_PTR, NCCL_CONFIG_UNDEF_INT,                    \
         NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_PTR, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT,                    \
+        NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT,                    \
         NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT, NCCL_CONFIG_UNDEF_INT                     \
   }
+
+/* What ncclGroupSimulateEnd reports: the time the group's calls are predicted to take, in microseconds, from
+ * the planner's cost model (the same prediction that chose their algorithms). */
+typedef struct ncclSimInfo_v22200 {
+  size_t size;
+  unsigned int magic;
+  unsigned int version;
+  float estimatedTime;
+} ncclSimInfo_t;
+
+#define NCCL_SIM_INFO_INITIALIZER                                                                                      \
+  { sizeof(ncclSimInfo_t), 0x74685283, NCCL_VERSION_CODE, NCCL_UNDEF_FLOAT }
 
 typedef enum { ncclNumOps_dummy = 5 } ncclRedOp_dummy_t;
 typedef enum BRAID_ENUM_BASE {
@@ -161,6 +198,21 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclCommSplit,
                    (ncclComm_t comm, int color, int key, ncclComm_t* newcomm, ncclConfig_t* config));
 BRAID_NCCL_DECLARE(const char*, ncclGetErrorString, (ncclResult_t result));
 BRAID_NCCL_DECLARE(const char*, ncclGetLastError, (ncclComm_t comm));
+/* Re-reads the logging variables (BRAID_DEBUG, BRAID_DEBUG_SUBSYS, BRAID_DEBUG_FILE and their NCCL_ names).
+ * As in NCCL's header, declared only where NCCL_OS_LINUX is defined, and a no-op macro elsewhere. */
+#ifdef NCCL_OS_LINUX
+__attribute__((
+    deprecated("ncclResetDebugInit is not supported as part of the NCCL API and will be removed in "
+               "the future"))) void
+ncclResetDebugInit(void);
+__attribute__((
+    deprecated("pncclResetDebugInit is not supported as part of the NCCL API and will be removed in "
+               "the future"))) void
+pncclResetDebugInit(void);
+#else
+#define ncclResetDebugInit()
+#define pncclResetDebugInit()
+#endif
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommGetAsyncError, (ncclComm_t comm, ncclResult_t* asyncError));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommCount, (const ncclComm_t comm, int* count));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommCuDevice, (const ncclComm_t comm, int* device));
@@ -205,15 +257,32 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclRecv,
                    (void* recvbuff, size_t count, ncclDataType_t datatype, int peer, ncclComm_t comm,
                     cudaStream_t stream));
 
-/* Parameters by name (NCCL 2.30's key-based access): the value in effect of BRAID_X (or NCCL_X), as text; ""
- * when unset and without a default. The pointers stay valid until the calling thread's next call of the same
- * function. Braid's keys are its BRAID_ names; `braid env` lists them. */
+/* Parameters (NCCL 2.30's parameter access) over Braid's parameter registry: keys are Braid's BRAID_ names
+ * (`braid env` lists them) or their NCCL_ aliases. Values are those in effect: set, or the default; text is ""
+ * when unset and without a default. Returned strings and tables stay valid until the calling thread's next call
+ * of the same function. The typed getters fail with ncclInvalidArgument when the value is no integer or does
+ * not fit the type; ncclParamGet copies the text (without its terminating NUL) and fails if maxLen is short. */
+typedef struct ncclParamHandle* ncclParamHandle_t;
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamBind, (ncclParamHandle_t * out, const char* key));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetI8, (ncclParamHandle_t h, int8_t* out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetI16, (ncclParamHandle_t h, int16_t* out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetI32, (ncclParamHandle_t h, int32_t* out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetI64, (ncclParamHandle_t h, int64_t* out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetU8, (ncclParamHandle_t h, uint8_t* out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetU16, (ncclParamHandle_t h, uint16_t* out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetU32, (ncclParamHandle_t h, uint32_t* out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetU64, (ncclParamHandle_t h, uint64_t* out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetStr, (ncclParamHandle_t h, const char** out));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGet, (ncclParamHandle_t h, void* out, int maxLen, int* len));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetParameter, (const char* key, const char** value, int* valueLen));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclParamGetAllParameterKeys, (const char*** table, int* tableLen));
 BRAID_NCCL_DECLARE(void, ncclParamDumpAll, (void));
 
 BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupStart, (void));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupEnd, (void));
+/* Ends the group without running it: the calls recorded since ncclGroupStart are dropped and simInfo's
+ * estimatedTime says how long the planner predicts they would take (microseconds). */
+BRAID_NCCL_DECLARE(ncclResult_t, ncclGroupSimulateEnd, (ncclSimInfo_t * simInfo));
 
 #undef BRAID_NCCL_DECLARE
 #undef BRAID_ENUM_BASE

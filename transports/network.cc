@@ -19,16 +19,19 @@ bool answersTo(const Network& n, const std::string& name) {
   return current && name == lowercase(current);
 }
 
+std::string knownNames() {
+  std::string known;
+  for (const Network* n : networks()) known += std::string(known.empty() ? "" : ", ") + n->name;
+  return known + " (or the name of the plugin BRAID_NET_PLUGIN loads)";
+}
+
 // A name any row has, or (a plugin's own name is known only once it loads) anything when a plugin is named.
 std::string checkNetworkName(const std::string& text) {
   const std::string name = lowercase(text);
-  std::string known;
-  for (const Network* n : networks()) {
+  for (const Network* n : networks())
     if (name == n->name || std::find(n->aliases.begin(), n->aliases.end(), name) != n->aliases.end()) return "";
-    known += std::string(known.empty() ? "" : ", ") + n->name;
-  }
   if (param::find("BRAID_NET_PLUGIN")->setting()) return "";
-  return "expected " + known + " (or the name of the plugin BRAID_NET_PLUGIN loads)";
+  return "expected " + knownNames();
 }
 
 const param::Text kNet{"NET",
@@ -40,30 +43,31 @@ const param::Text kNet{"NET",
                        "network between hosts (default: a plugin that loads, else libfabric with an RDMA provider, "
                        "else sockets)"};
 
-// What this rank asks for: BRAID_NET's row, else the first that prefers itself.
-const Network& wantedNetwork() {
-  const std::optional<std::string> requested = kNet.get();
+// What this rank asks for: BRAID_NET's row, else the config's netName's, else the first that prefers itself.
+const Network& wantedNetwork(const std::optional<std::string>& configured) {
+  std::optional<std::string> requested = kNet.get();
+  std::string asker = "BRAID_NET=";
+  if (!requested && configured) requested = configured, asker = "config netName ";
   const std::vector<const Network*>& all = networks();
   if (!requested) return **std::find_if(all.begin(), all.end(), [](const Network* n) { return n->preferred(); });
   const std::string name = lowercase(*requested);
   for (const Network* n : all) {
     if (!answersTo(*n, name)) continue;
     // Asked for by name, so no quiet fallback.
-    if (std::string why = n->unavailable(); !why.empty())
-      fail(ncclInvalidUsage, "BRAID_NET=" + *requested + ": " + why);
+    if (std::string why = n->unavailable(); !why.empty()) fail(ncclInvalidUsage, asker + *requested + ": " + why);
     return *n;
   }
-  fail(ncclInvalidUsage, "BRAID_NET=" + *requested + " names no network that can run here");
+  fail(ncclInvalidUsage, asker + *requested + " names no network that can run here; expected " + knownNames());
 }
 
 // Every rank proposes a row; a split vote falls back to the last row, which every host has. A rank that cannot
 // have what it asked for still votes (-1) before it fails, so that the others fail at once too.
-const Network& agreedNetwork(Bootstrap& bootstrap) {
+const Network& agreedNetwork(Bootstrap& bootstrap, const std::optional<std::string>& configured) {
   const std::vector<const Network*>& all = networks();
   std::vector<int8_t> votes(bootstrap.nranks());
   std::exception_ptr invalid;
   try {
-    const Network& wanted = wantedNetwork();
+    const Network& wanted = wantedNetwork(configured);
     votes[bootstrap.rank()] = static_cast<int8_t>(std::find(all.begin(), all.end(), &wanted) - all.begin());
   } catch (const Error&) {
     invalid = std::current_exception();
@@ -73,7 +77,8 @@ const Network& agreedNetwork(Bootstrap& bootstrap) {
   if (invalid) std::rethrow_exception(invalid);
   for (int r = 0; r < bootstrap.nranks(); ++r)
     if (votes[r] < 0 || votes[r] >= static_cast<int>(all.size()))
-      fail(ncclInvalidUsage, "rank " + std::to_string(r) + " cannot use the network its BRAID_NET asks for");
+      fail(ncclInvalidUsage,
+           "rank " + std::to_string(r) + " cannot use the network its BRAID_NET or config netName asks for");
   if (std::all_of(votes.begin(), votes.end(), [&](int8_t v) { return v == votes[0]; })) return *all[votes[0]];
   BRAID_WARN("NET", "ranks asked for different networks (BRAID_NET, libfabric providers, plugins): using %s",
              all.back()->description);
@@ -89,7 +94,7 @@ const std::vector<const Network*>& networks() {
 
 void connectRemotePeers(NetworkContext& context, const std::vector<int>& remotePeers) {
   if (remotePeers.empty()) return;
-  const Network& network = agreedNetwork(context.bootstrap);
+  const Network& network = agreedNetwork(context.bootstrap, context.networkName);
   BRAID_INFO("NET", "rank %d: %zu peers on other hosts, over %s", context.bootstrap.rank(), remotePeers.size(),
              network.description);
   network.connect(context, remotePeers);

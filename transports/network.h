@@ -11,6 +11,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,10 +22,14 @@
 namespace braid {
 
 // What a network wires: the communicator's channels (the connections to the peers it is given are filled in),
-// its rank's bootstrap (rank, count, the ring for exchanging addresses, authenticated TCP connections).
+// its rank's bootstrap (rank, count, the ring for exchanging addresses, authenticated TCP connections), and what
+// the communicator's config asks of the network.
 struct NetworkContext {
   Bootstrap& bootstrap;
   std::array<ChannelConnections, kChannelCount>& channels;
+  std::optional<std::string> networkName;  // config netName; BRAID_NET, when set, wins
+  int trafficClass = -1;                   // config trafficClass: IP type of service of the sockets; -1: none
+  int socketThreads = 0;                   // config nChannelsPerNetPeer; BRAID_SOCKET_NTHREADS, when set, wins
 };
 
 struct Network {

@@ -1,5 +1,6 @@
 // Collectives, point-to-point calls and groups: argument checks, then the call is recorded for launch.
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 #include "api/api_call.h"
@@ -302,3 +303,14 @@ BRAID_API ncclResult_t ncclGroupEnd(void) {
   return apiCall(nullptr, [] { braid::groupEnd(); });
 }
 BRAID_PROFILING_ALIAS(ncclGroupEnd);
+
+BRAID_API ncclResult_t ncclGroupSimulateEnd(ncclSimInfo_t* simInfo) {
+  constexpr unsigned kSimInfoMagic = 0x74685283;  // what NCCL_SIM_INFO_INITIALIZER writes
+  return apiCall(nullptr, [&] {
+    if (!simInfo) fail(ncclInvalidArgument, "ncclGroupSimulateEnd: simInfo is NULL");
+    if (simInfo->magic != kSimInfoMagic || simInfo->size < offsetof(ncclSimInfo_t, estimatedTime) + sizeof(float))
+      fail(ncclInvalidArgument, "ncclGroupSimulateEnd: simInfo was not initialized with NCCL_SIM_INFO_INITIALIZER");
+    simInfo->estimatedTime = static_cast<float>(braid::groupSimulateEnd());
+  });
+}
+BRAID_PROFILING_ALIAS(ncclGroupSimulateEnd);

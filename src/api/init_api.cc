@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "api/api_call.h"
@@ -17,17 +18,6 @@ using braid::apiCall;
 using braid::fail;
 
 namespace {
-
-// Applies the fields of a user config that fit in its declared size.
-void applyConfig(ncclComm* comm, const ncclConfig_t* config) {
-  comm->blocking = braid::blockingByDefault();
-  if (!config) return;
-  if (config->magic != NCCL_API_MAGIC || config->size < offsetof(ncclConfig_t, blocking) + sizeof(int))
-    fail(ncclInvalidArgument, "config was not initialized with NCCL_CONFIG_INITIALIZER");
-  if (config->blocking != NCCL_CONFIG_UNDEF_INT) comm->blocking = config->blocking != 0;
-  if (config->size >= offsetof(ncclConfig_t, commName) + sizeof(const char*) && config->commName)
-    comm->name = config->commName;
-}
 
 void checkRankArgs(ncclComm_t* comm, int nranks, int rank, const char* call) {
   if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");
@@ -44,7 +34,7 @@ void drain(ncclComm* comm) {
 
 // Joins the clique now, or (non-blocking communicators) in a thread whose outcome ncclCommGetAsyncError reports.
 ncclResult_t startInit(ncclComm* comm, const braid::UniqueIdContents& id, int nranks, int rank) {
-  if (comm->blocking) {
+  if (comm->config.blocking) {
     braid::initCommunicator(comm, id, nranks, rank);
     return ncclSuccess;
   }
@@ -63,6 +53,42 @@ ncclResult_t startInit(ncclComm* comm, const braid::UniqueIdContents& id, int nr
     }
   });
   return ncclInProgress;
+}
+
+// This rank's place in a split: the new communicator's id, size and rank, and a watch on its members (they are
+// still the parent's ranks until they join).
+struct SplitMembership {
+  braid::UniqueIdContents id;
+  int nranks, rank;
+  braid::MembersGone membersGone;
+};
+
+// The split's exchange over the parent's bootstrap ring: every rank's color and key, then the id each color's
+// first member creates. Nothing for a rank that gave NCCL_SPLIT_NOCOLOR.
+std::optional<SplitMembership> exchangeSplit(ncclComm* comm, int color, int key) {
+  struct Entry {
+    int32_t color, key;
+  };
+  std::vector<Entry> entries(comm->nranks);
+  std::vector<ncclUniqueId> ids(comm->nranks);
+  std::vector<int> members;
+  {
+    std::lock_guard<std::mutex> lock(comm->executionMutex);  // the bootstrap ring is shared with launches
+    entries[comm->rank] = {color, key};
+    comm->bootstrap->allGather(entries.data(), sizeof(Entry));
+    for (int r = 0; r < comm->nranks; ++r)
+      if (entries[r].color == color && color != NCCL_SPLIT_NOCOLOR) members.push_back(r);
+    std::stable_sort(members.begin(), members.end(), [&](int a, int b) { return entries[a].key < entries[b].key; });
+    // The first member of each color hosts the new communicator's root.
+    if (!members.empty() && members.front() == comm->rank)
+      ids[comm->rank] = braid::encodeUniqueId(braid::createUniqueId());
+    comm->bootstrap->allGather(ids.data(), sizeof(ncclUniqueId));
+  }
+  if (members.empty()) return std::nullopt;
+  const int rank = static_cast<int>(std::find(members.begin(), members.end(), comm->rank) - members.begin());
+  return SplitMembership{
+      braid::decodeUniqueId(ids[members.front()]), static_cast<int>(members.size()), rank,
+      braid::watchLocalMembers(comm->bootstrap->peers(), comm->rank, members, " of the parent communicator")};
 }
 
 }  // namespace
@@ -89,7 +115,7 @@ BRAID_API ncclResult_t ncclCommInitRankConfig(ncclComm_t* comm, int nranks, nccl
     checkRankArgs(comm, nranks, rank, "ncclCommInitRank");
     braid::UniqueIdContents id = braid::decodeUniqueId(commId);
     auto fresh = std::make_unique<ncclComm>();
-    applyConfig(fresh.get(), config);
+    fresh->config = braid::readCommConfig(config);
     if (braid::inGroup()) {
       // Inside a group the init runs at ncclGroupEnd, concurrently with the group's other inits.
       ncclComm* c = fresh.release();
@@ -143,38 +169,32 @@ BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclCo
     if (!newcomm) fail(ncclInvalidArgument, "ncclCommSplit: newcomm is NULL");
     if (color < 0 && color != NCCL_SPLIT_NOCOLOR)
       fail(ncclInvalidArgument, "ncclCommSplit: color must be >= 0 or NCCL_SPLIT_NOCOLOR");
-    struct Entry {
-      int32_t color, key;
-    };
-    std::vector<Entry> entries(comm->nranks);
-    std::vector<ncclUniqueId> ids(comm->nranks);
-    std::vector<int> members;
-    {
-      std::lock_guard<std::mutex> lock(comm->executionMutex);  // the bootstrap ring is shared with launches
-      entries[comm->rank] = {color, key};
-      comm->bootstrap->allGather(entries.data(), sizeof(Entry));
-      for (int r = 0; r < comm->nranks; ++r)
-        if (entries[r].color == color && color != NCCL_SPLIT_NOCOLOR) members.push_back(r);
-      std::stable_sort(members.begin(), members.end(), [&](int a, int b) { return entries[a].key < entries[b].key; });
-      // The first member of each color hosts the new communicator's root.
-      if (!members.empty() && members.front() == comm->rank)
-        ids[comm->rank] = braid::encodeUniqueId(braid::createUniqueId());
-      comm->bootstrap->allGather(ids.data(), sizeof(ncclUniqueId));
+    std::unique_ptr<ncclComm> fresh;
+    if (color != NCCL_SPLIT_NOCOLOR) {
+      fresh = std::make_unique<ncclComm>();
+      fresh->config = braid::splitConfig(comm->config, config);  // a NULL config inherits the parent's
+      fresh->device = comm->device;
     }
-    if (members.empty()) {
+    if (braid::inGroup()) {
+      // As in NCCL, the split happens at the group's end, so that one thread can split several communicators
+      // in one group (each exchange waits for the other ranks of its parent).
+      ncclComm* child = fresh.release();
+      *newcomm = child;
+      braid::enqueueInit(child ? child : comm, [comm, color, key, child] {
+        std::optional<SplitMembership> m = exchangeSplit(comm, color, key);
+        if (!m) return;
+        child->membersGone = std::move(m->membersGone);
+        braid::initCommunicator(child, m->id, m->nranks, m->rank);
+      });
+      return ncclSuccess;
+    }
+    std::optional<SplitMembership> m = exchangeSplit(comm, color, key);
+    if (!m) {
       *newcomm = nullptr;
       return ncclSuccess;
     }
-    auto fresh = std::make_unique<ncclComm>();
-    fresh->blocking = comm->blocking;
-    fresh->name = comm->name;
-    fresh->device = comm->device;
-    applyConfig(fresh.get(), config);
-    fresh->membersGone =
-        braid::watchLocalMembers(comm->bootstrap->peers(), comm->rank, members, " of the parent communicator");
-    int newRank = static_cast<int>(std::find(members.begin(), members.end(), comm->rank) - members.begin());
-    ncclResult_t started =
-        startInit(fresh.get(), braid::decodeUniqueId(ids[members.front()]), static_cast<int>(members.size()), newRank);
+    fresh->membersGone = std::move(m->membersGone);
+    ncclResult_t started = startInit(fresh.get(), m->id, m->nranks, m->rank);
     *newcomm = fresh.release();
     return started;
   });

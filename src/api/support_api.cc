@@ -1,4 +1,7 @@
-// Errors, memory, buffer registration, user reduction ops and host streams.
+// Errors, logging, memory, buffer registration, user reduction ops and host streams.
+// nccl.h declares ncclResetDebugInit only where NCCL_OS_LINUX is defined (as NCCL's header does; elsewhere the
+// name is a no-op macro), so the library defines it before nccl.h is first included.
+#define NCCL_OS_LINUX 1
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +32,12 @@ void noteApiError(ncclComm* comm, ncclResult_t code, const std::string& message)
 const char* threadLastError() { return lastErrorOfThread.c_str(); }
 
 }  // namespace braid
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // NCCL marks it deprecated for its callers
+BRAID_API void ncclResetDebugInit(void) { braid::reloadLogConfig(); }
+BRAID_PROFILING_ALIAS(ncclResetDebugInit);
+#pragma GCC diagnostic pop
 
 BRAID_API const char* ncclGetErrorString(ncclResult_t result) {
   switch (result) {

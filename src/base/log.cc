@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/params.h"
 #include "base/text.h"
@@ -73,23 +75,30 @@ struct LogConfig {
   char host[64] = {};
 };
 
-// Read once, on first use, where an exception cannot go: a malformed setting leaves the default here, and
-// param::checkAll() fails the next init with the message.
+// Read on first use, where an exception cannot go: a malformed setting leaves the default here, and
+// param::checkAll() fails the next init with the message. A reload appends to the log file the first reading
+// started afresh.
+const LogConfig* readConfig(const char* fileMode) {
+  auto* c = new LogConfig;
+  gethostname(c->host, sizeof(c->host) - 1);
+  const std::string level = kDebug.getOrDefault();
+  if (level == "warn" || level == "abort") c->level = LogLevel::Warn;
+  else if (level == "info") c->level = LogLevel::Info;
+  else if (level == "trace") c->level = LogLevel::Trace;
+  c->version = level == "version" || level == "info" || level == "trace";
+  if (auto v = kDebugSubsys.getOrNothing()) c->subsys = *v;
+  if (auto v = kDebugFile.getOrNothing())
+    if (FILE* f = std::fopen(expandLogPath(*v, c->host).c_str(), fileMode)) c->out = f;
+  return c;
+}
+
+std::atomic<const LogConfig*> current{nullptr};
+
 const LogConfig& config() {
-  static const LogConfig cfg = [] {
-    LogConfig c;
-    gethostname(c.host, sizeof(c.host) - 1);
-    const std::string level = kDebug.getOrDefault();
-    if (level == "warn" || level == "abort") c.level = LogLevel::Warn;
-    else if (level == "info") c.level = LogLevel::Info;
-    else if (level == "trace") c.level = LogLevel::Trace;
-    c.version = level == "version" || level == "info" || level == "trace";
-    if (auto v = kDebugSubsys.getOrNothing()) c.subsys = *v;
-    if (auto v = kDebugFile.getOrNothing())
-      if (FILE* f = std::fopen(expandLogPath(*v, c.host).c_str(), "w")) c.out = f;
-    return c;
-  }();
-  return cfg;
+  if (const LogConfig* c = current.load(std::memory_order_acquire)) return *c;
+  static std::once_flag once;
+  std::call_once(once, [] { current.store(readConfig("w"), std::memory_order_release); });
+  return *current.load(std::memory_order_acquire);
 }
 
 // True when `subsys` is selected by a comma list such as "INIT,NET" or "^COLL".
@@ -137,6 +146,15 @@ void logMessage(LogLevel level, const char* subsys, const char* fmt, ...) {
   std::fprintf(c.out, "%s:%d:%ld [%s] BRAID %s %s %s\n", c.host, getpid(), static_cast<long>(syscall(SYS_gettid)), rank,
                names[static_cast<int>(level)], subsys, body);
   std::fflush(c.out);
+}
+
+void reloadLogConfig() {
+  config();  // the first reading, if none happened yet, is replaced below
+  // Configurations replaced stay alive: another thread may be logging with one right now. A reload is rare.
+  static std::mutex mutex;
+  static std::vector<const LogConfig*> retired;
+  std::lock_guard<std::mutex> lock(mutex);
+  retired.push_back(current.exchange(readConfig("a"), std::memory_order_acq_rel));
 }
 
 void logVersionOnce(const char* version) {

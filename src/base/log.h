@@ -22,6 +22,8 @@ class LogRankScope {
   int previous_;
 };
 void logMessage(LogLevel level, const char* subsys, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+// Reads BRAID_DEBUG, BRAID_DEBUG_SUBSYS and BRAID_DEBUG_FILE again (ncclResetDebugInit).
+void reloadLogConfig();
 // Once per process, when BRAID_DEBUG (NCCL_DEBUG) asks for any output: the version line NCCL prints at init.
 void logVersionOnce(const char* version);
 

@@ -190,6 +190,11 @@ long long Integer::get() const {
   return value;
 }
 
+std::optional<long long> Integer::integerValue() const {
+  if (!checkedText() && fallback_ < min_) return std::nullopt;
+  return get();
+}
+
 std::string Integer::defaultText() const { return fallback_ < min_ ? "" : std::to_string(fallback_); }
 
 std::string Integer::accepted() const {
@@ -224,6 +229,12 @@ Seconds::Seconds(const char* name, Alias alias, double fallback, Zero zero, cons
 double Seconds::get() const {
   const std::optional<std::string> text = checkedText();
   return text ? std::strtod(text->c_str(), nullptr) : fallback_;
+}
+
+std::optional<long long> Seconds::integerValue() const {
+  const double seconds = get();
+  if (seconds != std::floor(seconds)) return std::nullopt;
+  return static_cast<long long>(seconds);
 }
 
 std::string Seconds::defaultText() const { return withUnit(fallback_); }

@@ -59,6 +59,9 @@ class Parameter {
   // A value problemWith() rejects, for the test that feeds every parameter a malformed value; null when every
   // text is acceptable (a free-form name or secret).
   virtual const char* malformedExample() const = 0;
+  // The value in effect as a whole number (checked, as get()), for NCCL's typed parameter getters; nullopt when
+  // the parameter is no number, or is unset without a default.
+  virtual std::optional<long long> integerValue() const { return std::nullopt; }
 
  private:
   const char* name_;
@@ -76,6 +79,7 @@ class Integer : public Parameter {
   std::string accepted() const override;
   std::string problemWith(const std::string& text) const override;
   const char* malformedExample() const override { return "twelve"; }
+  std::optional<long long> integerValue() const override;
 
  private:
   long long fallback_, min_, max_;
@@ -91,6 +95,7 @@ class Flag : public Parameter {
   std::string accepted() const override { return "0 or 1"; }
   std::string problemWith(const std::string& text) const override;
   const char* malformedExample() const override { return "maybe"; }
+  std::optional<long long> integerValue() const override { return get() ? 1 : 0; }
 
  private:
   bool fallback_;
@@ -107,6 +112,7 @@ class Seconds : public Parameter {
   std::string accepted() const override;
   std::string problemWith(const std::string& text) const override;
   const char* malformedExample() const override { return "10min"; }
+  std::optional<long long> integerValue() const override;  // whole seconds only
 
  private:
   double fallback_;
@@ -123,6 +129,7 @@ class Bytes : public Parameter {
   std::string accepted() const override;
   std::string problemWith(const std::string& text) const override;
   const char* malformedExample() const override { return "lots"; }
+  std::optional<long long> integerValue() const override { return static_cast<long long>(get()); }
 
  private:
   size_t fallback_, min_, max_, multiple_;

@@ -248,4 +248,29 @@ void Socket::setNonBlocking() const {
   if (flags < 0 || fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) failErrno("fcntl O_NONBLOCK");
 }
 
+// The option follows the socket's address family; an IPv4-mapped IPv6 socket takes both.
+void Socket::setTrafficClass(int trafficClass) const {
+  sockaddr_storage self{};
+  socklen_t length = sizeof self;
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&self), &length) != 0) failErrno("getsockname");
+  const bool v6 = self.ss_family == AF_INET6;
+  if (v6 && setsockopt(fd_, IPPROTO_IPV6, IPV6_TCLASS, &trafficClass, sizeof trafficClass) != 0)
+    failErrno("setsockopt IPV6_TCLASS");
+  if ((!v6 || IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<sockaddr_in6*>(&self)->sin6_addr)) &&
+      setsockopt(fd_, IPPROTO_IP, IP_TOS, &trafficClass, sizeof trafficClass) != 0)
+    failErrno("setsockopt IP_TOS");
+}
+
+int Socket::trafficClass() const {
+  sockaddr_storage self{};
+  socklen_t length = sizeof self;
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&self), &length) != 0) failErrno("getsockname");
+  int value = 0;
+  socklen_t size = sizeof value;
+  const bool v6 = self.ss_family == AF_INET6;
+  if (getsockopt(fd_, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_TCLASS : IP_TOS, &value, &size) != 0)
+    failErrno("getsockopt");
+  return value;
+}
+
 }  // namespace braid

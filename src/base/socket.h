@@ -55,6 +55,10 @@ class Socket {
   // Whether data (or the end of the stream) can be read before `until`.
   bool readableBefore(Deadline until) const;
   void setNonBlocking() const;
+  // Marks what it sends with an IP type-of-service (IPv4) or traffic-class (IPv6) byte, 0-255.
+  void setTrafficClass(int trafficClass) const;
+  // What the kernel marks its packets with (for tests).
+  int trafficClass() const;
 
  private:
   int fd_ = -1;

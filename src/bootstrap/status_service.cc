@@ -25,6 +25,7 @@ const param::Flag kDumpSignal{"DUMP_SIGNAL", param::kBraidOnly, true,
 
 struct Member {
   Bootstrap* bootstrap;
+  std::string name;
   StatusReporter report;
 };
 
@@ -62,7 +63,8 @@ void run() {
       if (::read(s.wakePipe[0], &byte, 1) == 1 && byte == 'd') {
         BRAID_WARN("STATUS", "SIGUSR1: %zu communicator(s) in this process", s.members.size());
         for (const Member& m : s.members)
-          BRAID_WARN("STATUS", "%s", describeStatus(m.report(), m.bootstrap->nranks()).c_str());
+          BRAID_WARN("STATUS", "%s%s", m.name.empty() ? "" : ("\"" + m.name + "\" ").c_str(),
+                     describeStatus(m.report(), m.bootstrap->nranks()).c_str());
       }
     }
     for (size_t i = 1; i < fds.size(); ++i) {
@@ -99,11 +101,11 @@ void wake() {
 
 }  // namespace
 
-void registerForStatus(Bootstrap* bootstrap, StatusReporter reporter) {
+void registerForStatus(Bootstrap* bootstrap, std::string name, StatusReporter reporter) {
   startOnce();
   {
     std::lock_guard<std::mutex> lock(service().mutex);
-    service().members.push_back({bootstrap, std::move(reporter)});
+    service().members.push_back({bootstrap, std::move(name), std::move(reporter)});
   }
   wake();
 }

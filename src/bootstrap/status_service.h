@@ -17,9 +17,9 @@ class Bootstrap;
 // A member's status as it answers queries: its rank, collectives issued/completed, what it waits for.
 using StatusReporter = std::function<StatusReply()>;
 
-// After init: `bootstrap`'s listener answers with what `reporter` says. Before destroy: unregister, which
-// waits if the thread is using it.
-void registerForStatus(Bootstrap* bootstrap, StatusReporter reporter);
+// After init: `bootstrap`'s listener answers with what `reporter` says; dumps name the member `name` (the
+// config's commName; may be empty). Before destroy: unregister, which waits if the thread is using it.
+void registerForStatus(Bootstrap* bootstrap, std::string name, StatusReporter reporter);
 void unregisterForStatus(Bootstrap* bootstrap);
 
 // One line describing a member: rank, collectives issued/completed, what it waits for.

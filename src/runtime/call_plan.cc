@@ -58,6 +58,16 @@ RunPlan planRun(ncclComm& comm, const CollectiveCall& c) {
   return {RunPlan::Schedule, channels};
 }
 
+double predictedMicroseconds(const ncclComm& comm, const CommWork& work) {
+  if (!comm.planner) return 0;  // still initializing: its calls would fail
+  double us = 0;
+  for (const CollectiveCall& c : work.collectives)
+    us += comm.planner->choose(c.shape.kind, callBytes(c.shape, c.type)).predictedUs;
+  if (!work.pointToPoint.empty())
+    us += pointToPointGroupCost(comm.rank, work.pointToPoint, comm.planner->model()).timeUs;
+  return us;
+}
+
 bool runsAlone(const ncclComm& comm, const CollectiveCall& c) {
   return c.protocol == Protocol::LowLatency && comm.mailbox && !comm.checkCollectives && !c.op.scaleInputs &&
          !c.op.divideByRanks && !device::acceleratorsAvailable();

@@ -26,6 +26,10 @@ struct RunPlan {
 // The run for `call`, about to start (a zero-copy attempt counts toward DirectAttempts' backoff).
 RunPlan planRun(ncclComm& comm, const CollectiveCall& call);
 
+// What the planner predicts `work` takes (microseconds), for ncclGroupSimulateEnd: the communicator's
+// collectives one after another, as planned when issued, then its point-to-point calls.
+double predictedMicroseconds(const ncclComm& comm, const CommWork& work);
+
 // Whether a collective issued alone on the NULL stream runs straight from the caller's thread (lone_launch.cc):
 // LL, and nothing to stage through device memory, scale, divide or check across the ranks first.
 bool runsAlone(const ncclComm& comm, const CollectiveCall& call);

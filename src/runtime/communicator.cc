@@ -77,8 +77,6 @@ const param::Integer kMinChannels{"MIN_NCHANNELS",
                                   1,
                                   16,
                                   "at least this many channels, whatever the cores (a helper thread each beyond one)"};
-const param::Flag kCommBlocking{"COMM_BLOCKING", param::kNcclAlias, true,
-                                "0: communicators are non-blocking by default (init returns ncclInProgress)"};
 
 // Shared memory between the ranks of each host, and the LL mailboxes when every rank shares this one. Every rank
 // takes part in the barriers whenever any host has two ranks, also a rank alone on its host.
@@ -136,11 +134,15 @@ struct Placement {
 };
 
 // Channels per collective this rank could drive, a core each: its share of the usable cores (BRAID_MAX_NCHANNELS,
-// default 4, caps them; BRAID_MIN_NCHANNELS asks for at least that many whatever the cores, e.g. for tests).
-int wantedChannels(int cores, int localRanks) {
-  const int most = static_cast<int>(kMaxChannels.get());
+// default 4, caps them; BRAID_MIN_NCHANNELS asks for at least that many whatever the cores, e.g. for tests). The
+// config's maxCTAs and minCTAs stand in for them where they are not set.
+int wantedChannels(int cores, int localRanks, const CommConfig& config) {
+  auto bound = [](const param::Integer& variable, int configured) {
+    return static_cast<int>(variable.setting() || configured == 0 ? variable.get() : configured);
+  };
+  const int most = bound(kMaxChannels, config.maxChannels);
   const int allowed = std::clamp(cores / std::max(localRanks, 1), 1, most);
-  return std::max(allowed, static_cast<int>(kMinChannels.get()));
+  return std::max(allowed, bound(kMinChannels, config.minChannels));
 }
 
 // What the ranks settle together at init: the cluster topology is built when any rank asks for it
@@ -274,7 +276,7 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   const int cores = usableCores();
   comm->oversubscribed = comm->localRanks > cores;
   NodeLayout layout = nodeLayoutOf(comm);
-  const int channels = wantedChannels(cores, comm->localRanks);
+  const int channels = wantedChannels(cores, comm->localRanks, comm->config);
   const int localIndex = layout.localIndex[rank];
   const std::string binding = bindCallingThread(affinity, localIndex, comm->localRanks, channels);
   if (!binding.empty())
@@ -306,15 +308,14 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   // The same on every rank: all share this host, or none has a mailbox.
   if (!comm->mailbox || !enableDirectAccess(comm)) model.crossMemory.bandwidthGBps = 0;  // no CMA
   comm->planner = std::make_unique<planner::Planner>(model, algorithmFilter, std::move(tuningRules), protocolFilter);
-  NetworkContext network{*comm->bootstrap, comm->channels};
+  NetworkContext network{*comm->bootstrap, comm->channels, comm->config.netName, comm->config.trafficClass,
+                         comm->config.channelsPerNetPeer};
   connectRemotePeers(network, remotePeers);
   comm->bootstrap->barrier();
-  registerForStatus(comm->bootstrap.get(), [comm] { return comm->status(); });
-  BRAID_INFO("INIT", "rank %d/%d ready: %zu peers over shm, %zu on other hosts", rank, nranks, localPeers.size(),
-             remotePeers.size());
+  registerForStatus(comm->bootstrap.get(), comm->config.name, [comm] { return comm->status(); });
+  BRAID_INFO("INIT", "rank %d/%d%s%s ready: %zu peers over shm, %zu on other hosts", rank, nranks,
+             comm->config.name.empty() ? "" : " of ", comm->config.name.c_str(), localPeers.size(), remotePeers.size());
 }
-
-bool blockingByDefault() { return kCommBlocking.get(); }
 
 void checkCommunicator(const ncclComm* comm, const char* call) {
   if (!comm) fail(ncclInvalidArgument, std::string(call) + ": comm is NULL");

@@ -21,6 +21,7 @@
 #include "exec/channels_run.h"
 #include "exec/direct_run.h"
 #include "exec/schedule_cache.h"
+#include "runtime/comm_config.h"
 #include "runtime/red_op.h"
 #include "topology/xml_tree.h"
 #include "transports/shm/ll_mailbox.h"
@@ -38,8 +39,7 @@ struct ncclComm {
   int localRanks = 1;           // ranks of this communicator on this host (this one included)
   bool oversubscribed = false;  // more local ranks than cores this process may run on
   int device = 0;
-  std::string name;
-  bool blocking = true;
+  braid::CommConfig config;       // what ncclConfig_t asked for (runtime/comm_config.h); splits inherit it
   bool checkCollectives = false;  // BRAID_CHECK_COLLECTIVES: compare every collective's signature across ranks
   bool callTags = true;           // BRAID_CALL_TAGS on every rank: collectives' data carries their call's tag
   double timeoutSeconds = 1800;   // BRAID_TIMEOUT: a launch without progress for this long fails; 0 = never
@@ -109,9 +109,6 @@ namespace braid {
 // Joins the clique described by `id` as `rank` of `nranks` and wires every peer: shared memory for peers on the
 // same host, TCP for the others.
 void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank);
-
-// BRAID_COMM_BLOCKING (NCCL_COMM_BLOCKING): whether communicators block in init unless their config says.
-bool blockingByDefault();
 
 // Throws ncclInvalidArgument unless `comm` is a live communicator, ncclInvalidUsage when it belongs to the
 // process this one was forked from.

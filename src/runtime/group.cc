@@ -134,6 +134,19 @@ void groupEnd() {
   if (!taken.dropped.empty()) fail(ncclInvalidUsage, "ncclGroupEnd: " + taken.dropped);
 }
 
+double groupSimulateEnd() {
+  GroupState& group = threadLaunches().group;
+  if (group.depth == 0) fail(ncclInvalidUsage, "ncclGroupSimulateEnd without a matching ncclGroupStart");
+  if (group.depth > 1) fail(ncclInvalidUsage, "ncclGroupSimulateEnd must end the outermost group");
+  GroupState taken = std::move(group);
+  group = GroupState{};
+  if (!taken.inits.empty()) runInits(std::move(taken.inits));
+  double us = 0;
+  for (const CommWork& w : taken.work) us = std::max(us, predictedMicroseconds(*w.comm, w));
+  if (!taken.dropped.empty()) fail(ncclInvalidUsage, "ncclGroupSimulateEnd: " + taken.dropped);
+  return us;
+}
+
 void dropFromGroup(ncclComm* comm, const char* call) {
   GroupState& group = threadLaunches().group;
   if (group.depth == 0) return;

@@ -12,6 +12,9 @@ namespace braid {
 void groupStart();
 void groupEnd();  // launches what was recorded (on the NULL stream: completes before returning)
 bool inGroup();
+// Ends the group as groupEnd does (deferred inits run), but runs none of its calls: returns the time the
+// planner predicts for them, in microseconds (each communicator's calls in turn, communicators side by side).
+double groupSimulateEnd();
 
 void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream);
 void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream);

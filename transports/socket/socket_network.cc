@@ -34,29 +34,38 @@ struct SocketLayout {
   int threads, sockets;
 };
 
-SocketLayout agreedSocketLayout(Bootstrap& bootstrap) {
-  const long long threads = kSocketThreads.get(), perThread = kSocketsPerThread.get();
+SocketLayout agreedSocketLayout(Bootstrap& bootstrap, int configuredThreads) {
+  const long long threads =
+      kSocketThreads.setting() || configuredThreads == 0 ? kSocketThreads.get() : configuredThreads;
+  const long long perThread = kSocketsPerThread.get();
   std::vector<int32_t> layouts(2 * bootstrap.nranks());
   layouts[2 * bootstrap.rank()] = static_cast<int32_t>(threads);
   layouts[2 * bootstrap.rank() + 1] = static_cast<int32_t>(perThread);
   bootstrap.allGather(layouts.data(), 2 * sizeof(int32_t));
   if (threads * perThread > 32)
-    fail(ncclInvalidArgument, "BRAID_SOCKET_NTHREADS=" + std::to_string(threads) + " x BRAID_NSOCKS_PERTHREAD=" +
-                                  std::to_string(perThread) + ": at most 32 sockets per peer stream");
+    fail(ncclInvalidArgument, "BRAID_SOCKET_NTHREADS (or config nChannelsPerNetPeer)=" + std::to_string(threads) +
+                                  " x BRAID_NSOCKS_PERTHREAD=" + std::to_string(perThread) +
+                                  ": at most 32 sockets per peer stream");
   for (int r = 0; r < bootstrap.nranks(); ++r)
     if (layouts[2 * r] != threads || layouts[2 * r + 1] != perThread)
-      fail(ncclInvalidUsage, "ranks disagree on BRAID_SOCKET_NTHREADS/BRAID_NSOCKS_PERTHREAD (rank " +
-                                 std::to_string(r) + " has " + std::to_string(layouts[2 * r]) + " x " +
-                                 std::to_string(layouts[2 * r + 1]) + ")");
+      fail(ncclInvalidUsage,
+           "ranks disagree on BRAID_SOCKET_NTHREADS (config nChannelsPerNetPeer)/BRAID_NSOCKS_PERTHREAD (rank " +
+               std::to_string(r) + " has " + std::to_string(layouts[2 * r]) + " x " +
+               std::to_string(layouts[2 * r + 1]) + ")");
   return {static_cast<int>(threads), static_cast<int>(threads * perThread)};
 }
 
 void connectSockets(NetworkContext& context, const std::vector<int>& peers) {
   Bootstrap& b = context.bootstrap;
   const size_t staging = kSocketStaging.get();
-  const SocketLayout layout = agreedSocketLayout(b);
+  const SocketLayout layout = agreedSocketLayout(b, context.socketThreads);
   // Connection number channel * sockets + j is socket j of that channel's stream, on both ends.
   auto sockets = bootstrapConnections(b, peers, kChannelCount * layout.sockets);
+  if (context.trafficClass >= 0) {
+    for (auto& [key, socket] : sockets) socket.setTrafficClass(context.trafficClass);
+    BRAID_INFO("NET", "rank %d: sockets to other hosts carry traffic class %d (config trafficClass)", b.rank(),
+               context.trafficClass);
+  }
   for (int peer : peers)
     for (int c = 0; c < kChannelCount; ++c) {
       std::shared_ptr<SendConnection> send;
