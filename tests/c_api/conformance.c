@@ -1,10 +1,14 @@
-/* NCCL 2.28 conformance check, written only against the documented NCCL API (plain C, no Braid headers).
+/* NCCL conformance check, written only against the documented NCCL API (plain C, no Braid headers). It builds
+ * against NCCL 2.28's header (the CUDA toolkit's, tests/c_api/real_header.sh) and 2.30's (Braid's); what 2.30
+ * added is compiled where NCCL_VERSION_CODE has it.
  *
  * usage: conformance NRANKS
- * Forks NRANKS ranks that run every collective with every data type and reduction op, in place and out of
- * place, with counts 0, 1, odd and larger than any internal buffer; groups of collectives; all-pairs send/recv
- * of uneven sizes in one group; ncclCommSplit alongside its parent; argument errors. The parent then builds a
- * clique with ncclCommInitAll and drives it from one thread with a group. Every element is checked. */
+ * Forks NRANKS ranks that join with a config setting every field, then run every collective with every data
+ * type and reduction op, in place and out of place, with counts 0, 1, odd and larger than any internal buffer;
+ * groups of collectives; all-pairs send/recv of uneven sizes in one group; ncclGroupSimulateEnd; ncclCommSplit
+ * alongside its parent; parameters; argument errors. The parent then builds a clique with ncclCommInitAll,
+ * drives it from one thread with a group, and splits all of its communicators in one group. Every element is
+ * checked. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -334,13 +338,87 @@ static void checkSplit(ncclComm_t comm, int nranks, int rank) {
   if (none) CHECK(ncclCommDestroy(none));
 }
 
-/* ---- bad arguments: ncclInvalidArgument, a message, and a communicator that still works ---- */
+/* ---- an invalid argument: ncclInvalidArgument and a message ---- */
 
 static void expectInvalid(ncclResult_t r, const char* what) {
   const char* msg = ncclGetLastError(NULL);
   if (r != ncclInvalidArgument) report(what, 0, r, ncclInvalidArgument);
   else if (!msg || !*msg) report("ncclGetLastError after invalid argument", 0, 0, 1);
 }
+
+/* ---- ncclGroupSimulateEnd: a prediction, growing with the size, and nothing runs ---- */
+
+static float simulatedAllReduce(ncclComm_t comm, float* buf, size_t count) {
+  ncclSimInfo_t info = NCCL_SIM_INFO_INITIALIZER;
+  CHECK(ncclGroupStart());
+  CHECK(ncclAllReduce(buf, buf, count, ncclFloat32, ncclSum, comm, NULL));
+  CHECK(ncclGroupSimulateEnd(&info));
+  return info.estimatedTime;
+}
+
+static void checkSimulate(ncclComm_t comm, int nranks, int rank) {
+  const size_t large = 4u << 20;
+  float* buf = xalloc(large * 4);
+  float small, big, pair;
+  size_t i;
+  ncclSimInfo_t info = NCCL_SIM_INFO_INITIALIZER;
+  for (i = 0; i < large; ++i) buf[i] = 1;
+  small = simulatedAllReduce(comm, buf, 256);
+  big = simulatedAllReduce(comm, buf, large);
+  if (!(small > 0)) report("ncclGroupSimulateEnd time of 1 KiB", 0, small, 1);
+  if (nranks > 1 && !(big > small))
+    report("ncclGroupSimulateEnd: 16 MiB predicted no slower than 1 KiB", 0, big, small);
+  CHECK(ncclGroupStart());
+  CHECK(ncclSend(buf, large, ncclFloat32, (rank + 1) % nranks, comm, NULL));
+  CHECK(ncclRecv(buf, large, ncclFloat32, (rank + nranks - 1) % nranks, comm, NULL));
+  CHECK(ncclGroupSimulateEnd(&info));
+  pair = info.estimatedTime;
+  if (!(pair > 0)) report("ncclGroupSimulateEnd time of a send/recv pair", 0, pair, 1);
+  for (i = 0; i < large; ++i)
+    if (buf[i] != 1) {
+      report("a simulated group ran", i, buf[i], 1);
+      break;
+    }
+  free(buf);
+}
+
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 30, 0)
+/* ---- parameters by handle and by key (NCCL 2.30) ---- */
+
+static void checkParameters(void) {
+  ncclParamHandle_t h;
+  int8_t i8;
+  int32_t i32;
+  uint64_t u64;
+  int64_t raw;
+  int len, keys, k, found = 0;
+  const char* text;
+  const char** table;
+  char small[2];
+  CHECK(ncclParamBind(&h, "NCCL_SOCKET_NTHREADS"));
+  CHECK(ncclParamGetI8(h, &i8));
+  CHECK(ncclParamGetI32(h, &i32));
+  CHECK(ncclParamGetU64(h, &u64));
+  CHECK(ncclParamGetStr(h, &text));
+  CHECK(ncclParamGet(h, &raw, sizeof raw, &len));
+  if (i8 != 1 || i32 != 1 || u64 != 1 || raw != 1 || len != 8 || strcmp(text, "1") != 0)
+    report("NCCL_SOCKET_NTHREADS by handle", 0, i32, 1);
+  CHECK(ncclParamGetParameter("NCCL_SOCKET_NTHREADS", &text, &len));
+  if (strcmp(text, "1") != 0 || len != 1) report("NCCL_SOCKET_NTHREADS by key", 0, len, 1);
+  CHECK(ncclParamBind(&h, "NCCL_NET"));
+  expectInvalid(ncclParamGetI32(h, &i32), "a text parameter read as a number");
+  expectInvalid(ncclParamBind(&h, "NCCL_NO_SUCH_PARAMETER"), "an unknown key");
+  CHECK(ncclParamBind(&h, "NCCL_DEBUG")); /* "none" unless set: longer than 2 bytes */
+  CHECK(ncclParamGetStr(h, &text));
+  expectInvalid(ncclParamGet(h, small, sizeof small, &len), "a buffer too small");
+  CHECK(ncclParamGetAllParameterKeys(&table, &keys));
+  for (k = 0; k < keys; ++k) found |= strstr(table[k], "SOCKET_NTHREADS") != NULL;
+  if (!found) report("ncclParamGetAllParameterKeys lists SOCKET_NTHREADS", 0, keys, 1);
+  ncclParamDumpAll();
+}
+#endif
+
+/* ---- bad arguments: ncclInvalidArgument, a message, and a communicator that still works ---- */
 
 static void checkErrors(ncclComm_t comm, int nranks, int rank) {
   float v = 1;
@@ -361,14 +439,43 @@ static void checkErrors(ncclComm_t comm, int nranks, int rank) {
   (void)rank;
 }
 
+/* Every field of the header's config set to a value NCCL accepts (those with no effect on the host included). */
+static ncclConfig_t fullConfig(int nranks) {
+  ncclConfig_t c = NCCL_CONFIG_INITIALIZER;
+  c.blocking = 1;
+  c.cgaClusterSize = 4;
+  c.minCTAs = 1;
+  c.maxCTAs = 2;
+  c.splitShare = 0;
+  c.trafficClass = 0;
+  c.commName = "conformance";
+  c.collnetEnable = 0;
+  c.CTAPolicy = NCCL_CTA_POLICY_DEFAULT;
+  c.shrinkShare = 0;
+  c.nvlsCTAs = 16;
+  c.nChannelsPerNetPeer = 2;
+  c.nvlinkCentricSched = 0;
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 29, 0)
+  c.graphUsageMode = 0;
+  c.numRmaCtx = 0;
+#endif
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 30, 0)
+  c.maxP2pPeers = nranks;
+  c.graphStreamOrdering = 0;
+#endif
+  (void)nranks;
+  return c;
+}
+
 static int runRank(ncclUniqueId id, int nranks, int rank) {
   ncclComm_t comm;
+  ncclConfig_t config = fullConfig(nranks);
   int t, op, countIndex, inPlace, version;
   const size_t counts[] = {0, 1, 7, 1001};
   myRank = rank;
   CHECK(ncclGetVersion(&version));
-  if (version != NCCL_VERSION_CODE) report("ncclGetVersion", 0, version, NCCL_VERSION_CODE);
-  CHECK(ncclCommInitRank(&comm, nranks, id, rank));
+  if (version < NCCL_VERSION_CODE) report("ncclGetVersion older than the header", 0, version, NCCL_VERSION_CODE);
+  CHECK(ncclCommInitRankConfig(&comm, nranks, id, rank, &config));
   for (t = 0; t < ncclNumTypes; ++t)
     for (countIndex = 0; countIndex < 4; ++countIndex)
       for (inPlace = 0; inPlace < 2; ++inPlace) {
@@ -381,14 +488,39 @@ static int runRank(ncclUniqueId id, int nranks, int rank) {
   checkReductions(comm, nranks, rank, ncclBfloat16, ncclMax, 1572865, 1);
   checkMovement(comm, nranks, rank, ncclUint8, 3u << 20, 0);
   checkGroups(comm, nranks, rank);
+  checkSimulate(comm, nranks, rank);
   checkSplit(comm, nranks, rank);
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 30, 0)
+  checkParameters();
+#endif
   checkErrors(comm, nranks, rank);
   CHECK(ncclCommFinalize(comm));
   CHECK(ncclCommDestroy(comm));
   return failures == 0 ? 0 : 1;
 }
 
-/* ncclCommInitAll and a group launched from one thread. */
+/* ncclCommInitAll and a group launched from one thread; then one thread splits every communicator of the
+ * clique in one group (the splits happen at ncclGroupEnd, each waiting for the others) into halves. */
+static void checkSplitsInOneGroup(ncclComm_t* comms, int ndev) {
+  ncclComm_t halves[8];
+  int values[8], d;
+  CHECK(ncclGroupStart());
+  for (d = 0; d < ndev; ++d) CHECK(ncclCommSplit(comms[d], d % 2, d, &halves[d], NULL));
+  CHECK(ncclGroupEnd());
+  CHECK(ncclGroupStart());
+  for (d = 0; d < ndev; ++d) {
+    values[d] = d;
+    CHECK(ncclAllReduce(&values[d], &values[d], 1, ncclInt32, ncclSum, halves[d], NULL));
+  }
+  CHECK(ncclGroupEnd());
+  for (d = 0; d < ndev; ++d) {
+    int want = 0, r;
+    for (r = d % 2; r < ndev; r += 2) want += r;
+    if (values[d] != want) report("AllReduce on communicators split in one group", (size_t)d, values[d], want);
+    CHECK(ncclCommDestroy(halves[d]));
+  }
+}
+
 static int runSingleProcessClique(int ndev) {
   ncclComm_t comms[8];
   float* bufs[8];
@@ -409,8 +541,9 @@ static int runSingleProcessClique(int ndev) {
       if (bufs[d][i] != want) report("CommInitAll group AllReduce", i, bufs[d][i], want);
     }
     free(bufs[d]);
-    CHECK(ncclCommDestroy(comms[d]));
   }
+  checkSplitsInOneGroup(comms, ndev);
+  for (d = 0; d < ndev; ++d) CHECK(ncclCommDestroy(comms[d]));
   return failures == 0 ? 0 : 1;
 }
 
