@@ -19,34 +19,34 @@ const param::Flag kCommBlocking{"COMM_BLOCKING", param::kNcclAlias, true,
 constexpr int kUndefined = NCCL_CONFIG_UNDEF_INT;
 constexpr int kMostChannels = 16;  // BRAID_MAX_NCHANNELS' and BRAID_SOCKET_NTHREADS' upper bound
 
-// The fields a config of NCCL version `version` has: later ones read as undefined (NCCL's rule, so that a
-// program built against an older header never hands over what its struct did not have).
+// The NCCL version that added each int field: a config of an older version reads them as undefined (NCCL's
+// rule, so that a program built against an older header never hands over what its struct did not have).
+struct Since {
+  int ncclConfig_t::*field;
+  unsigned version;
+};
+const Since kIntFieldsSince[] = {
+    {&ncclConfig_t::blocking, NCCL_VERSION(2, 14, 0)},
+    {&ncclConfig_t::cgaClusterSize, NCCL_VERSION(2, 17, 0)},
+    {&ncclConfig_t::minCTAs, NCCL_VERSION(2, 17, 0)},
+    {&ncclConfig_t::maxCTAs, NCCL_VERSION(2, 17, 0)},
+    {&ncclConfig_t::trafficClass, NCCL_VERSION(2, 25, 0)},
+    {&ncclConfig_t::collnetEnable, NCCL_VERSION(2, 27, 0)},
+    {&ncclConfig_t::CTAPolicy, NCCL_VERSION(2, 27, 0)},
+    {&ncclConfig_t::shrinkShare, NCCL_VERSION(2, 27, 0)},
+    {&ncclConfig_t::nvlsCTAs, NCCL_VERSION(2, 27, 0)},
+    {&ncclConfig_t::nChannelsPerNetPeer, NCCL_VERSION(2, 28, 0)},
+    {&ncclConfig_t::nvlinkCentricSched, NCCL_VERSION(2, 28, 0)},
+    {&ncclConfig_t::graphUsageMode, NCCL_VERSION(2, 29, 0)},
+    {&ncclConfig_t::numRmaCtx, NCCL_VERSION(2, 29, 0)},
+    {&ncclConfig_t::maxP2pPeers, NCCL_VERSION(2, 30, 0)},
+    {&ncclConfig_t::graphStreamOrdering, NCCL_VERSION(2, 30, 5)},
+};
+
 void forgetFieldsNewerThan(unsigned version, ncclConfig_t& c) {
-  const ncclConfig_t undefined = NCCL_CONFIG_INITIALIZER;
-  if (version < NCCL_VERSION(2, 14, 0)) c.blocking = undefined.blocking;
-  if (version < NCCL_VERSION(2, 17, 0)) {
-    c.cgaClusterSize = undefined.cgaClusterSize;
-    c.minCTAs = undefined.minCTAs;
-    c.maxCTAs = undefined.maxCTAs;
-    c.netName = undefined.netName;
-  }
-  if (version < NCCL_VERSION(2, 25, 0)) c.trafficClass = undefined.trafficClass;
-  if (version < NCCL_VERSION(2, 27, 0)) {
-    c.collnetEnable = undefined.collnetEnable;
-    c.CTAPolicy = undefined.CTAPolicy;
-    c.shrinkShare = undefined.shrinkShare;
-    c.nvlsCTAs = undefined.nvlsCTAs;
-  }
-  if (version < NCCL_VERSION(2, 28, 0)) {
-    c.nChannelsPerNetPeer = undefined.nChannelsPerNetPeer;
-    c.nvlinkCentricSched = undefined.nvlinkCentricSched;
-  }
-  if (version < NCCL_VERSION(2, 29, 0)) {
-    c.graphUsageMode = undefined.graphUsageMode;
-    c.numRmaCtx = undefined.numRmaCtx;
-  }
-  if (version < NCCL_VERSION(2, 30, 0)) c.maxP2pPeers = undefined.maxP2pPeers;
-  if (version < NCCL_VERSION(2, 30, 5)) c.graphStreamOrdering = undefined.graphStreamOrdering;
+  for (const Since& s : kIntFieldsSince)
+    if (version < s.version) c.*s.field = kUndefined;
+  if (version < NCCL_VERSION(2, 17, 0)) c.netName = NCCL_CONFIG_UNDEF_PTR;
 }
 
 // A field's value must be undefined or within what `accepted` says; else the config is refused, naming both.
