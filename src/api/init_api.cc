@@ -11,6 +11,7 @@
 #include "bootstrap/member_watch.h"
 #include "bootstrap/status_service.h"
 #include "bootstrap/unique_id.h"
+#include "device/device.h"
 #include "runtime/communicator.h"
 #include "runtime/group.h"
 
@@ -33,16 +34,22 @@ void drain(ncclComm* comm) {
 }
 
 // Joins the clique now, or (non-blocking communicators) in a thread whose outcome ncclCommGetAsyncError reports.
+// ncclCommAbort ends a pending one within the bootstrap's check interval (0.1 s): its waits ask whether to stop.
 ncclResult_t startInit(ncclComm* comm, const braid::UniqueIdContents& id, int nranks, int rank) {
   if (comm->config.blocking) {
     braid::initCommunicator(comm, id, nranks, rank);
     return ncclSuccess;
   }
+  comm->membersGone = [comm, members = std::move(comm->membersGone)] {
+    if (comm->aborting.load()) return std::string("the communicator was aborted (ncclCommAbort) during its init");
+    return members ? members() : std::string();
+  };
   comm->asyncError = ncclInProgress;
-  comm->initThread = std::thread([comm, id, nranks, rank] {
+  comm->background = std::thread([comm, id, nranks, rank] {
     try {
       braid::initCommunicator(comm, id, nranks, rank);
-      comm->asyncError = ncclSuccess;
+      ncclResult_t initializing = ncclInProgress;
+      comm->asyncError.compare_exchange_strong(initializing, ncclSuccess);
     } catch (const braid::Error& e) {
       {
         std::lock_guard<std::mutex> lock(comm->errorMutex);
@@ -116,6 +123,7 @@ BRAID_API ncclResult_t ncclCommInitRankConfig(ncclComm_t* comm, int nranks, nccl
     braid::UniqueIdContents id = braid::decodeUniqueId(commId);
     auto fresh = std::make_unique<ncclComm>();
     fresh->config = braid::readCommConfig(config);
+    fresh->device = braid::device::currentAcceleratorDevice();  // the calling thread's, as NCCL's comms take
     if (braid::inGroup()) {
       // Inside a group the init runs at ncclGroupEnd, concurrently with the group's other inits.
       ncclComm* c = fresh.release();
@@ -201,11 +209,26 @@ BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclCo
 }
 BRAID_PROFILING_ALIAS(ncclCommSplit);
 
+// No new work from here; the queued work drains. A non-blocking communicator drains in the background, as in
+// NCCL: the call returns ncclInProgress and ncclCommGetAsyncError says ncclSuccess once nothing is left.
 BRAID_API ncclResult_t ncclCommFinalize(ncclComm_t comm) {
-  return apiCall(comm, [&] {
+  return apiCall(comm, [&]() -> ncclResult_t {
     braid::checkCommunicator(comm, "ncclCommFinalize");
-    drain(comm);
+    if (comm->asyncError.load() == ncclInProgress)
+      fail(ncclInvalidUsage, "ncclCommFinalize: the communicator is still initializing or finalizing");
     comm->finalized = true;
+    ncclResult_t healthy = ncclSuccess;
+    if (comm->config.blocking || !comm->asyncError.compare_exchange_strong(healthy, ncclInProgress)) {
+      drain(comm);  // blocking, or failed earlier (its error stays what ncclCommGetAsyncError says)
+      return ncclSuccess;
+    }
+    if (comm->background.joinable()) comm->background.join();  // its init, which has finished
+    comm->background = std::thread([comm] {
+      drain(comm);
+      ncclResult_t finalizing = ncclInProgress;
+      comm->asyncError.compare_exchange_strong(finalizing, ncclSuccess);
+    });
+    return ncclInProgress;
   });
 }
 BRAID_PROFILING_ALIAS(ncclCommFinalize);
@@ -222,7 +245,7 @@ static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char*
   // queued work drains.
   while (comm->users.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
   drain(comm);
-  if (comm->initThread.joinable()) comm->initThread.join();
+  if (comm->background.joinable()) comm->background.join();
   braid::unregisterForStatus(comm->bootstrap.get());
   comm->magic = 0;
   delete comm;

@@ -46,4 +46,10 @@ bool acceleratorsAvailable() {
   return any;
 }
 
+int currentAcceleratorDevice() {
+  for (Device* d : registry())
+    if (d != &host() && d->available()) return d->currentDevice();
+  return 0;
+}
+
 }  // namespace braid::device

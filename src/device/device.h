@@ -77,6 +77,9 @@ Device* acceleratorOfPointer(const void* pointer);
 Device* acceleratorOfStream(Stream stream);
 // Whether any accelerator is available (calls may then involve device memory).
 bool acceleratorsAvailable();
+// The calling thread's current device on the first available accelerator (what a new communicator records and
+// ncclCommCuDevice reports); 0 where there is none.
+int currentAcceleratorDevice();
 
 // How an adaptor joins the registry: a namespace-scope `const Registration` in its file.
 struct Registration {

@@ -20,8 +20,10 @@ void ncclComm::recordError(ncclResult_t code, const std::string& message, bool b
   std::lock_guard<std::mutex> lock(errorMutex);
   lastError = message;
   if (code == ncclRemoteError || code == ncclTimeout || code == ncclSystemError || breaksCommunicator) {
-    ncclResult_t expected = ncclSuccess;
-    if (asyncError.compare_exchange_strong(expected, code)) asyncMessage = message;
+    // The first failure sticks, also over a non-blocking finalize under way.
+    ncclResult_t expected = ncclSuccess, finalizing = ncclInProgress;
+    if (asyncError.compare_exchange_strong(expected, code) || asyncError.compare_exchange_strong(finalizing, code))
+      asyncMessage = message;
   }
 }
 

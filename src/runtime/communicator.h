@@ -72,9 +72,10 @@ struct ncclComm {
   std::atomic<int> users{0};     // API calls under way on this communicator (see CommUse)
   std::atomic<bool> aborting{false};
   std::atomic<bool> finalized{false};  // ncclCommFinalize returned: no new work, only destroy
-  // ncclInProgress while a non-blocking init runs; then ncclSuccess or the first failure, which sticks.
+  // ncclInProgress while a non-blocking init or finalize runs; then ncclSuccess or the first failure, which
+  // sticks.
   std::atomic<ncclResult_t> asyncError{ncclSuccess};
-  std::thread initThread;          // a non-blocking init
+  std::thread background;          // a non-blocking init or finalize
   braid::MembersGone membersGone;  // a split's: members known gone end its init (bootstrap/member_watch.h)
 
   std::mutex errorMutex;

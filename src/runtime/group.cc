@@ -1,6 +1,9 @@
 #include "runtime/group.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <exception>
 #include <string>
 #include <thread>
@@ -25,7 +28,9 @@ struct GroupState {
   int depth = 0;
   std::vector<CommWork> work;
   std::vector<PendingInit> inits;
-  cudaStream_t stream = nullptr;  // the first non-NULL stream of the group runs all of it
+  // The non-NULL streams the group's calls were given, in first-use order: the first runs all of it, and the
+  // others (host streams) join it (StreamJoin).
+  std::vector<cudaStream_t> streams;
   std::string dropped;            // calls dropped from the group (dropFromGroup), for ncclGroupEnd's error
 };
 
@@ -49,9 +54,41 @@ CommWork& workFor(ncclComm* comm) {
 }
 
 void noteStream(cudaStream_t stream) {
-  GroupState& group = threadLaunches().group;
-  if (!group.stream) group.stream = stream;
+  std::vector<cudaStream_t>& streams = threadLaunches().group.streams;
+  if (stream && std::find(streams.begin(), streams.end(), stream) == streams.end()) streams.push_back(stream);
 }
+
+// Orders a group on every host stream it touches, as NCCL orders a group on all of its streams: each other
+// stream reaches the group's place in its queue and waits there until the group's work, run on the first
+// stream, is done; that work starts only once all of them have arrived. So work queued on any of the streams
+// before the group comes before it, and work queued after comes after.
+class StreamJoin {
+ public:
+  explicit StreamJoin(size_t others) : others_(others) {}
+  void arriveAndWait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ++arrived_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return done_; });
+  }
+  void awaitOthers() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return arrived_ == others_; });
+  }
+  void finish() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  size_t others_, arrived_ = 0;
+  bool done_ = false;
+};
 
 // Runs deferred inits, each in its own thread since they wait for one another.
 void runInits(std::vector<PendingInit> inits) {
@@ -87,13 +124,28 @@ void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void
   });
 }
 
-// Runs or queues `work`; the queued paths take it over (move from it).
-void launch(std::vector<CommWork>& work, cudaStream_t stream) {
+// Runs or queues `work` on the group's streams; the queued paths take it over (move from it). Device streams
+// beyond the first are not joined (the staging path runs on the first).
+void launch(std::vector<CommWork>& work, const std::vector<cudaStream_t>& streams) {
+  const cudaStream_t stream = streams.empty() ? nullptr : streams.front();
   if (launchOnDevice(work, stream)) return;  // device memory or an accelerator's stream
   if (!stream) return executeWork(work);     // the NULL stream: now, with nothing to wrap
   std::vector<ncclComm*> comms;
   for (CommWork& w : work) comms.push_back(w.comm);
-  runOn(stream, std::move(comms), [work = std::move(work)]() mutable { executeWork(work); });
+  std::vector<HostStream*> others;
+  for (size_t i = 1; i < streams.size(); ++i)
+    if (HostStream::isHostStream(streams[i])) others.push_back(HostStream::fromHandle(streams[i]));
+  if (others.empty()) return runOn(stream, std::move(comms), [work = std::move(work)]() mutable { executeWork(work); });
+  auto join = std::make_shared<StreamJoin>(others.size());
+  for (HostStream* other : others) other->enqueue([join] { join->arriveAndWait(); });
+  runOn(stream, std::move(comms), [work = std::move(work), join]() mutable {
+    struct Finish {
+      StreamJoin& join;
+      ~Finish() { join.finish(); }  // also when the work fails: the other streams go on (and see no error)
+    } finish{*join};
+    join->awaitOthers();
+    executeWork(work);
+  });
 }
 
 // A collective outside any group on the NULL stream, the common case, runs from a work list this thread keeps:
@@ -109,7 +161,7 @@ void launchAlone(std::vector<CommWork>& alone, ncclComm* comm, CollectiveCall&& 
       if (!list.empty()) list.front().collectives.clear();  // keeps the capacity
     }
   } reset{alone};
-  launch(alone, nullptr);
+  launch(alone, {});
 }
 
 // Validates the handle before anything is recorded: a host stream, or an accelerator's.
@@ -130,7 +182,7 @@ void groupEnd() {
   GroupState taken = std::move(group);
   group = GroupState{};
   if (!taken.inits.empty()) runInits(std::move(taken.inits));
-  if (!taken.work.empty()) launch(taken.work, taken.stream);
+  if (!taken.work.empty()) launch(taken.work, taken.streams);
   if (!taken.dropped.empty()) fail(ncclInvalidUsage, "ncclGroupEnd: " + taken.dropped);
 }
 

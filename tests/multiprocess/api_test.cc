@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <numeric>
@@ -35,6 +36,60 @@ TEST(HostStreams, QueuedCollectivesCompleteInOrder) {
     for (int r = 0; r < nranks; ++r) RANK_EXPECT(b[r] == 6, "AllGather result %d", b[r]);
     RANK_EXPECT(braidStreamDestroy(stream) == ncclSuccess, "destroy");
     RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "comm destroy");
+    return problems;
+  });
+  EXPECT_EQ(failures, "");
+}
+
+// A group whose calls were given two host streams runs after what each stream had queued before it, and what
+// each queues after it runs after the group (NCCL orders a group on all of its streams). Stream B is held by a
+// callback that writes the group's input only when released, 50 ms after the group was issued: run on stream A
+// alone, the group would reduce the old input.
+struct HeldStream {
+  std::atomic<bool> released{false};
+  std::vector<int>* input;
+  int value;
+};
+
+TEST(HostStreams, GroupIsOrderedOnEveryStreamItTouches) {
+  std::string failures = testing::forkRanks(3, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    braidStream_t a, b;
+    RANK_EXPECT(braidStreamCreate(&a) == ncclSuccess && braidStreamCreate(&b) == ncclSuccess, "streams");
+    std::vector<int> input(4096, -1), output(4096, 0), other(16, rank), seen;
+    HeldStream held{{false}, &input, rank + 1};
+    auto holdThenWrite = [](ncclResult_t, void* data) {
+      auto* h = static_cast<HeldStream*>(data);
+      while (!h->released.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      std::fill(h->input->begin(), h->input->end(), h->value);
+    };
+    RANK_EXPECT(braidStreamAddCallback(b, holdThenWrite, &held) == ncclSuccess, "callback");
+    ncclGroupStart();
+    ncclAllReduce(input.data(), output.data(), input.size(), ncclInt32, ncclSum, comm, a);
+    ncclAllReduce(other.data(), other.data(), other.size(), ncclInt32, ncclSum, comm, b);
+    RANK_EXPECT(ncclGroupEnd() == ncclSuccess, "group");
+    struct Copy {
+      std::vector<int>* from;
+      std::vector<int>* to;
+    } copy{&output, &seen};
+    // Queued on stream B after the group: must see the group's result.
+    RANK_EXPECT(
+        braidStreamAddCallback(
+            b, [](ncclResult_t, void* data) { *static_cast<Copy*>(data)->to = *static_cast<Copy*>(data)->from; },
+            &copy) == ncclSuccess,
+        "callback after");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    held.released = true;
+    RANK_EXPECT(braidStreamSynchronize(a) == ncclSuccess && braidStreamSynchronize(b) == ncclSuccess, "sync");
+    const int want = nranks * (nranks + 1) / 2;
+    const auto wrong = std::count_if(output.begin(), output.end(), [&](int v) { return v != want; });
+    RANK_EXPECT(wrong == 0, "%zd elements of the group's result are not %d (%d: the input before stream B's callback)",
+                static_cast<ssize_t>(wrong), want, -nranks);
+    RANK_EXPECT(seen == output, "stream B's later work saw the result before the group finished");
+    RANK_EXPECT(braidStreamDestroy(a) == ncclSuccess && braidStreamDestroy(b) == ncclSuccess, "destroy streams");
+    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
     return problems;
   });
   EXPECT_EQ(failures, "");
@@ -123,6 +178,57 @@ TEST(PointToPoint, SendToSelfNeedsAMatchingRecv) {
     RANK_EXPECT(ncclAllReduce(&y, &y, 1, ncclFloat32, ncclSum, comm, nullptr) == ncclSuccess, "comm still usable");
     RANK_EXPECT(y == 2, "AllReduce after error gave %g", y);
     ncclCommDestroy(comm);
+    return problems;
+  });
+  EXPECT_EQ(failures, "");
+}
+
+// NCCL's non-blocking finalize: ncclInProgress, then ncclSuccess from ncclCommGetAsyncError once the queued
+// work has drained; no new work after it.
+TEST(Lifecycle, NonBlockingFinalizeReportsInProgressThenSuccess) {
+  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    ncclComm_t comm;
+    ncclResult_t state = ncclCommInitRankConfig(&comm, nranks, id, rank, &config);
+    while (state == ncclInProgress) ncclCommGetAsyncError(comm, &state);
+    RANK_EXPECT(state == ncclSuccess, "init %d", state);
+    braidStream_t stream;
+    RANK_EXPECT(braidStreamCreate(&stream) == ncclSuccess, "stream");
+    std::vector<float> data(1 << 20, 1.0f);
+    RANK_EXPECT(ncclAllReduce(data.data(), data.data(), data.size(), ncclFloat32, ncclSum, comm, stream) == ncclSuccess,
+                "enqueue");
+    RANK_EXPECT(ncclCommFinalize(comm) == ncclInProgress, "finalize of a non-blocking communicator");
+    float x = 1;
+    RANK_EXPECT(ncclAllReduce(&x, &x, 1, ncclFloat32, ncclSum, comm, nullptr) == ncclInvalidUsage, "work after");
+    do ncclCommGetAsyncError(comm, &state);
+    while (state == ncclInProgress);
+    RANK_EXPECT(state == ncclSuccess, "finalized %d", state);
+    RANK_EXPECT(braidStreamSynchronize(stream) == ncclSuccess, "the queued work");
+    for (float v : data) RANK_EXPECT(v == nranks, "AllReduce %g", v);
+    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess && braidStreamDestroy(stream) == ncclSuccess, "destroy");
+    return problems;
+  });
+  EXPECT_EQ(failures, "");
+}
+
+// A non-blocking init whose peer never comes would wait out the bootstrap timeout (120 s); ncclCommAbort ends it
+// within a second.
+TEST(Lifecycle, AbortEndsAPendingNonBlockingInitWithinASecond) {
+  std::string failures = testing::forkRanks(1, [](int rank, int, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    ncclComm_t comm;
+    RANK_EXPECT(ncclCommInitRankConfig(&comm, 2, id, rank, &config) == ncclInProgress, "init");  // rank 1 never joins
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ncclResult_t state;
+    RANK_EXPECT(ncclCommGetAsyncError(comm, &state) == ncclSuccess && state == ncclInProgress, "still joining");
+    const auto start = std::chrono::steady_clock::now();
+    RANK_EXPECT(ncclCommAbort(comm) == ncclSuccess, "abort");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    RANK_EXPECT(seconds < 1.0, "abort took %.2f s", seconds);
     return problems;
   });
   EXPECT_EQ(failures, "");
