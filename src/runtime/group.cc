@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <exception>
 #include <memory>
 #include <mutex>
-#include <exception>
 #include <string>
 #include <thread>
 
@@ -31,7 +31,7 @@ struct GroupState {
   // The non-NULL streams the group's calls were given, in first-use order: the first runs all of it, and the
   // others (host streams) join it (StreamJoin).
   std::vector<cudaStream_t> streams;
-  std::string dropped;            // calls dropped from the group (dropFromGroup), for ncclGroupEnd's error
+  std::string dropped;  // calls dropped from the group (dropFromGroup), for ncclGroupEnd's error
 };
 
 // A thread's launch state. In a shared library every access to a thread-local costs a __tls_get_addr call,

@@ -1,2 +1,4 @@
-/* A network plugin that offers only an older ABI (ncclNetPlugin_v6), so Braid must name it, warn and fall back. */
-__attribute__((visibility("default"))) const struct { const char* name; } ncclNetPlugin_v6 = {"wrong-abi"};
+/* A network plugin that offers only ABI versions Braid does not load (ncclNetPlugin_v5, older than any Braid
+ * loads, and ncclNetPlugin_v11, newer), so Braid must name them, warn and fall back. Never called. */
+__attribute__((visibility("default"))) const struct { const char* name; } ncclNetPlugin_v5 = {"wrong-abi"};
+__attribute__((visibility("default"))) const struct { const char* name; } ncclNetPlugin_v11 = {"wrong-abi"};

@@ -19,11 +19,11 @@ constexpr int kSlots = 8;
 const param::Text kNetPlugin{"NET_PLUGIN",
                              param::kNcclAlias,
                              "name",
-                             "a plugin name (foo: libnccl-net-foo.so), a path or none",
+                             "plugin names (foo: libnccl-net-foo.so) or paths, comma-separated, or none",
                              nullptr,
                              nullptr,
-                             "NCCL network plugin to load (braid-example ships with Braid); one that does not load "
-                             "is a warning, as in NCCL, unless BRAID_NET asks for it"};
+                             "NCCL network plugins to try in order (braid-example ships with Braid; unset: "
+                             "libnccl-net.so if present); one that does not load is a warning, as in NCCL"};
 const param::Bytes kPluginSlotBytes{"NET_PLUGIN_SLOT_BYTES",
                                     param::kBraidOnly,
                                     kDefaultMessageSlotBytes,
@@ -64,32 +64,70 @@ void* openLibrary(const std::string& file) {
   return library;
 }
 
-std::shared_ptr<NetPlugin> load(const std::string& setting) {
+// Opens, adapts and initializes one library; null (with the reason at WARN, or at INFO for the quiet default
+// probe) when it cannot serve.
+std::shared_ptr<NetPlugin> load(const std::string& setting, bool quiet) {
+  const LogLevel level = quiet ? LogLevel::Info : LogLevel::Warn;
   const std::string file = libraryName(setting);
   void* library = openLibrary(file);
   if (!library) {
-    BRAID_WARN("NET", "network plugin %s not loaded (%s): using Braid's own transports", file.c_str(), dlerror());
+    if (logEnabled(level, "NET"))
+      logMessage(level, "NET", "network plugin %s not loaded (%s)", file.c_str(), dlerror());
     return nullptr;
   }
-  auto* net = static_cast<ncclNet_v8_t*>(dlsym(library, "ncclNetPlugin_v8"));
-  if (!net) {
-    const bool older = dlsym(library, "ncclNetPlugin_v7") || dlsym(library, "ncclNetPlugin_v6");
-    BRAID_WARN("NET", "network plugin %s has no ncclNetPlugin_v8 symbol%s: using Braid's own transports", file.c_str(),
-               older ? " (it offers an older ABI version only)" : "");
+  std::unique_ptr<NetAbi> abi = NetAbi::of(library);
+  if (!abi) {
+    const std::string offered = NetAbi::versionsOffered(library);
+    logMessage(level, "NET", "network plugin %s has no ABI version Braid loads (ncclNetPlugin_v%d to v%d): %s",
+               file.c_str(), NetAbi::kOldest, NetAbi::kNewest,
+               offered.empty() ? "it exports no ncclNetPlugin symbol" : ("it offers " + offered).c_str());
     dlclose(library);
     return nullptr;
   }
   int devices = 0;
-  ncclResult_t r = net->init(pluginLog);
-  if (r == ncclSuccess) r = net->devices(&devices);
-  if (r != ncclSuccess || devices < 1) {
-    BRAID_WARN("NET", "network plugin %s (%s) %s: using Braid's own transports", file.c_str(), net->name,
-               r != ncclSuccess ? "failed to initialize" : "has no devices");
+  ncclResult_t r = abi->init(pluginLog);
+  if (r == ncclSuccess) r = abi->devices(&devices);
+  std::vector<int> hostDevices;
+  std::string described;
+  for (int d = 0; r == ncclSuccess && d < devices; ++d) {
+    NetDeviceProperties props;
+    r = abi->properties(d, &props);
+    if (r != ncclSuccess) break;
+    if (props.ptrSupport & NCCL_PTR_HOST) hostDevices.push_back(d);
+    described += (described.empty() ? "" : ", ") + props.name + " " + std::to_string(props.speedMbps) + " Mb/s" +
+                 (props.ptrSupport & NCCL_PTR_HOST ? "" : " (no host buffers)");
+  }
+  if (r != ncclSuccess || hostDevices.empty()) {
+    logMessage(level, "NET", "network plugin %s (%s, ncclNet_v%d) %s", file.c_str(), abi->name(), abi->version(),
+               r != ncclSuccess ? ("failed to initialize (NCCL result " + std::to_string(r) + ")").c_str()
+               : devices < 1    ? "has no devices"
+                                : "has no device that takes host buffers (NCCL_PTR_HOST)");
     dlclose(library);
     return nullptr;
   }
-  BRAID_INFO("NET", "loaded network plugin %s from %s (%d devices)", net->name, file.c_str(), devices);
-  return std::make_shared<NetPlugin>(library, net);
+  BRAID_INFO("NET", "loaded network plugin %s (ncclNet_v%d, the newest it offers that Braid loads) from %s: %s",
+             abi->name(), abi->version(), file.c_str(), described.c_str());
+  return std::make_shared<NetPlugin>(library, std::move(abi), std::move(hostDevices));
+}
+
+// BRAID_NET_PLUGIN's libraries in order, the first that serves; unset, NCCL's default name, quietly.
+std::shared_ptr<NetPlugin> loadConfigured() {
+  const std::optional<std::string> setting = kNetPlugin.get();
+  if (!setting) return load("libnccl-net.so", true);
+  if (*setting == "none") return nullptr;
+  std::string tried;
+  for (size_t start = 0; start <= setting->size();) {
+    size_t end = setting->find(',', start);
+    if (end == std::string::npos) end = setting->size();
+    const std::string name = setting->substr(start, end - start);
+    start = end + 1;
+    if (name.empty()) continue;
+    if (auto plugin = load(name, false)) return plugin;
+    tried += (tried.empty() ? "" : ", ") + name;
+  }
+  BRAID_WARN("NET", "no network plugin of BRAID_NET_PLUGIN=%s loaded (tried %s): using Braid's own transports",
+             setting->c_str(), tried.c_str());
+  return nullptr;
 }
 
 class PluginPort : public MessagePort {
@@ -109,7 +147,7 @@ class PluginPort : public MessagePort {
     }
   }
   ~PluginPort() override {
-    ncclNet_v8_t& net = plugin_->net();
+    NetAbi& net = plugin_->net();
     for (Slot& s : slots_)
       if (s.mhandle) net.deregMr(comm_, s.mhandle);
     // Closing first: the plugin must not touch the slots once they are freed.
@@ -121,22 +159,20 @@ class PluginPort : public MessagePort {
 
   bool post(int index, size_t bytes) override {
     Slot& s = slots_[index];
-    ncclNet_v8_t& net = plugin_->net();
-    int size = static_cast<int>(bytes), tag = 0;
-    void* data = s.data.get();
-    ncclResult_t r = sending_ ? net.isend(comm_, data, size, tag, s.mhandle, &s.request)
-                              : net.irecv(comm_, 1, &data, &size, &tag, &s.mhandle, &s.request);
+    NetAbi& net = plugin_->net();
+    const int tag = 0;
+    ncclResult_t r = sending_ ? net.isend(comm_, s.data.get(), bytes, tag, s.mhandle, &s.request)
+                              : net.irecv(comm_, s.data.get(), bytes, tag, s.mhandle, &s.request);
     checkResult(r, sending_ ? "isend" : "irecv");
     return s.request != nullptr;
   }
 
   bool test(int index, size_t& bytes) override {
     Slot& s = slots_[index];
-    int done = 0, size = 0;
-    checkResult(plugin_->net().test(s.request, &done, &size), "test");
+    int done = 0;
+    checkResult(plugin_->net().test(s.request, &done, &bytes), "test");
     if (!done) return false;
     s.request = nullptr;
-    bytes = static_cast<size_t>(size);
     return true;
   }
 
@@ -168,16 +204,14 @@ std::shared_ptr<NetPlugin> NetPlugin::configured() {
   // dlopen and init once per process, as NCCL does; later communicators share the plugin.
   static std::once_flag once;
   static std::shared_ptr<NetPlugin> plugin;
-  std::call_once(once, [] {
-    if (auto setting = kNetPlugin.get(); setting && *setting != "none") plugin = load(*setting);
-  });
+  std::call_once(once, [] { plugin = loadConfigured(); });
   return plugin;
 }
 
 void NetPlugin::check(ncclResult_t result, const char* call) const {
   if (result != ncclSuccess)
     braid::fail(result == ncclRemoteError ? ncclRemoteError : ncclSystemError,
-                std::string("network plugin ") + net_->name + ": " + call + " failed with NCCL result " +
+                std::string("network plugin ") + abi_->name() + ": " + call + " failed with NCCL result " +
                     std::to_string(static_cast<int>(result)));
 }
 

@@ -1,25 +1,30 @@
-// NCCL-style network plugins: the shared library BRAID_NET_PLUGIN names (alias NCCL_NET_PLUGIN; "foo" means
-// libnccl-net-foo.so, anything with ".so" is a file name or path), loaded once per process through its
-// ncclNetPlugin_v8 symbol, and MessagePorts over the plugin's send and receive comms.
+// NCCL-style network plugins, found as NCCL 2.30 finds them: BRAID_NET_PLUGIN (alias NCCL_NET_PLUGIN) is a comma
+// list of names ("foo" means libnccl-net-foo.so) or paths, tried in order; unset, libnccl-net.so is tried
+// quietly; "none" loads nothing. A library loads through the newest ABI version it exports (net_abi.h), once
+// per process, if it initializes and has a device that takes host buffers. MessagePorts run over its comms.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "braid/net_plugin.h"
+#include <vector>
+
 #include "transports/message_connection.h"
 #include "transports/peer_watch.h"
+#include "transports/plugin/net_abi.h"
 
 namespace braid {
 
 class NetPlugin : public std::enable_shared_from_this<NetPlugin> {
  public:
-  // The configured plugin, initialized; null when none is configured, or (with a warning naming the library
-  // and the reason) when it is missing, lacks the v8 symbol, or fails to initialize.
+  // The configured plugin, initialized; null when none is configured, or (with a warning naming each library
+  // and the reason) when none is found, exports an ABI version Braid loads, initializes and takes host buffers.
   static std::shared_ptr<NetPlugin> configured();
 
-  const char* name() const { return net_->name; }
-  ncclNet_v8_t& net() const { return *net_; }
+  const char* name() const { return abi_->name(); }
+  NetAbi& net() const { return *abi_; }
+  // The device `rank` uses: the plugin's devices that take host buffers, dealt out by rank.
+  int deviceFor(int rank) const { return hostDevices_[static_cast<size_t>(rank) % hostDevices_.size()]; }
   // Throws ncclSystemError naming the plugin and the call that returned `result`, unless it succeeded.
   void check(ncclResult_t result, const char* call) const;
 
@@ -27,11 +32,13 @@ class NetPlugin : public std::enable_shared_from_this<NetPlugin> {
   std::unique_ptr<MessagePort> sendPort(void* sendComm, int peer, std::shared_ptr<const PeerWatch> watch);
   std::unique_ptr<MessagePort> recvPort(void* recvComm, int peer, std::shared_ptr<const PeerWatch> watch);
 
-  NetPlugin(void* library, ncclNet_v8_t* net) : library_(library), net_(net) {}
+  NetPlugin(void* library, std::unique_ptr<NetAbi> abi, std::vector<int> hostDevices)
+      : library_(library), abi_(std::move(abi)), hostDevices_(std::move(hostDevices)) {}
 
  private:
   void* library_;  // kept open for the process's lifetime: comms may outlive any one communicator's use
-  ncclNet_v8_t* net_;
+  std::unique_ptr<NetAbi> abi_;
+  std::vector<int> hostDevices_;
 };
 
 }  // namespace braid

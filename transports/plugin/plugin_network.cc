@@ -1,6 +1,6 @@
-// The network plugin's row: an NCCL ncclNet_v8 plugin (BRAID_NET_PLUGIN). A listen comm per (channel, peer),
-// the handles swapped through the bootstrap, then every connect and accept retried until all are up (plugins
-// may not block in either), within the bootstrap timeout.
+// The network plugin's row: an NCCL network plugin (BRAID_NET_PLUGIN, ncclNet_v6 to v10). A listen comm per (channel,
+// peer), the handles swapped through the bootstrap, then every connect and accept retried until all are up (plugins may
+// not block in either), within the bootstrap timeout.
 #include <chrono>
 #include <thread>
 
@@ -15,7 +15,9 @@ namespace {
 void connectPlugin(NetworkContext& context, const std::vector<int>& peers) {
   Bootstrap& b = context.bootstrap;
   std::shared_ptr<NetPlugin> plugin = NetPlugin::configured();
-  ncclNet_v8_t& net = plugin->net();
+  NetAbi& net = plugin->net();
+  const int device = plugin->deviceFor(b.rank());
+  const int trafficClass = context.trafficClass >= 0 ? context.trafficClass : NCCL_NET_TRAFFIC_CLASS_UNDEF;
   const int nranks = b.nranks();
   const size_t blockBytes = static_cast<size_t>(kChannelCount) * nranks * NCCL_NET_HANDLE_MAXSIZE;
   std::vector<char> handles(blockBytes * nranks);
@@ -40,16 +42,16 @@ void connectPlugin(NetworkContext& context, const std::vector<int>& peers) {
     for (int c = 0; c < kChannelCount; ++c)
       for (int peer : peers) {
         pending.push_back({c, peer});
-        plugin->check(net.listen(0, handleAt(b.rank(), c, peer), &pending.back().listen), "listen");
+        plugin->check(net.listen(device, handleAt(b.rank(), c, peer), &pending.back().listen), "listen");
       }
     b.allGather(handles.data(), blockBytes);
     const Deadline deadline = deadlineAfter(b.timeoutSeconds());
     for (size_t connected = 0; connected < pending.size();) {
       connected = 0;
       for (Pending& p : pending) {
-        ncclNetDeviceHandle_v8_t* device = nullptr;
-        if (!p.send) plugin->check(net.connect(0, handleAt(p.peer, p.channel, b.rank()), &p.send, &device), "connect");
-        if (!p.recv) plugin->check(net.accept(p.listen, &p.recv, &device), "accept");
+        if (!p.send)
+          plugin->check(net.connect(device, trafficClass, handleAt(p.peer, p.channel, b.rank()), &p.send), "connect");
+        if (!p.recv) plugin->check(net.accept(p.listen, &p.recv), "accept");
         connected += p.send && p.recv;
       }
       if (connected < pending.size() && std::chrono::steady_clock::now() > deadline)
@@ -67,7 +69,8 @@ void connectPlugin(NetworkContext& context, const std::vector<int>& peers) {
     installMessagePorts(context.channels[p.channel], p.peer, plugin->sendPort(p.send, p.peer, watches[p.peer]),
                         plugin->recvPort(p.recv, p.peer, watches[p.peer]));
   }
-  BRAID_INFO("NET", "rank %d reaches %zu peers through network plugin %s", b.rank(), peers.size(), plugin->name());
+  BRAID_INFO("NET", "rank %d reaches %zu peers through network plugin %s (ncclNet_v%d, device %d)", b.rank(),
+             peers.size(), plugin->name(), net.version(), device);
 }
 
 }  // namespace

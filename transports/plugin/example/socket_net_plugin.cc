@@ -1,5 +1,6 @@
-// An example network plugin with NCCL's ncclNet_v8 ABI, over TCP: what a vendor plugin implements, small enough
-// to read in one sitting, and the plugin Braid's tests load (BRAID_NET_PLUGIN=braid-example). It reuses Braid's
+// An example network plugin over TCP: what a vendor plugin implements, small enough to read in one sitting, and
+// the plugin Braid's tests load (BRAID_NET_PLUGIN=braid-example). This file is the plugin in ncclNet_v8's terms;
+// net_tables.cc exports it as every ABI version Braid loads. It reuses Braid's
 // socket helpers (addresses, interface choice, connect with a deadline).
 //
 // Every comm is one TCP connection. A message travels as a 4-byte length and its bytes; the requests of a comm
@@ -18,7 +19,7 @@
 
 #include "base/error.h"
 #include "base/socket.h"
-#include "braid/net_plugin.h"
+#include "socket_net_plugin.h"
 
 namespace {
 
@@ -130,6 +131,10 @@ ncclResult_t guarded(Body body) {
     return ncclInternalError;
   }
 }
+
+}  // namespace
+
+namespace example {
 
 ncclResult_t init(ncclDebugLogger_t logFunction) {
   logger = logFunction;
@@ -261,9 +266,4 @@ ncclResult_t closeListen(void* listenComm) {
 ncclResult_t getDeviceMr(void*, void*, void**) { return ncclInternalError; }
 ncclResult_t irecvConsumed(void*, int, void*) { return ncclSuccess; }
 
-}  // namespace
-
-extern "C" __attribute__((visibility("default"))) const ncclNet_v8_t ncclNetPlugin_v8 = {
-    "braid-example", init,        devices,     getProperties, listen,       connect, accept,
-    regMr,           regMrDmaBuf, deregMr,     isend,         irecv,        iflush,  test,
-    closeComm,       closeComm,   closeListen, getDeviceMr,   irecvConsumed};
+}  // namespace example
