@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Network plugins from collperf's point of view, 2 ranks on distinct host identities: Braid's example plugin is
-# loaded through its newest ABI version and used, and so is each version alone (ncclNet_v6 to v10); a comma list
+# loaded through its newest ABI version and used, and so is each version alone (ncclNet_v6 to v12); a comma list
 # goes on past a missing library; a missing plugin, one offering only versions Braid does not load and one whose
 # init fails are each named in a warning, and the ranks fall back to sockets and still get every value right;
 # BRAID_NET=plugin without a loadable plugin fails init.
@@ -31,11 +31,11 @@ expect() {  # expect NAME PATTERN: rank 0's output matches
 }
 
 run example BRAID_NET_PLUGIN=braid-example
-expect example "loaded network plugin braid-example (ncclNet_v10, the newest"
-expect example "through network plugin braid-example (ncclNet_v10"
+expect example "loaded network plugin braid-example (ncclNet_v12, the newest"
+expect example "through network plugin braid-example (ncclNet_v12"
 expect example "Out of bounds values : 0 OK"
 
-for version in 6 7 8 9 10; do
+for version in 6 7 8 9 10 11 12; do
   run v$version BRAID_NET_PLUGIN=braid-example-v$version
   expect v$version "through network plugin braid-example (ncclNet_v$version"
   expect v$version "Out of bounds values : 0 OK"
@@ -52,7 +52,7 @@ expect missing "over sockets"
 expect missing "Out of bounds values : 0 OK"
 
 run wrongabi BRAID_NET_PLUGIN=wrong-abi
-expect wrongabi "network plugin libnccl-net-wrong-abi.so has no ABI version Braid loads (ncclNetPlugin_v6 to v10): it offers v5, v11"
+expect wrongabi "network plugin libnccl-net-wrong-abi.so has no ABI version Braid loads (ncclNetPlugin_v6 to v12): it offers v5, v13"
 expect wrongabi "over sockets"
 expect wrongabi "Out of bounds values : 0 OK"
 

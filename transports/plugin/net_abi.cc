@@ -16,8 +16,29 @@ class VersionedNet : public NetAbi {
   const char* name() const override { return net_->name; }
 
   ncclResult_t init(ncclDebugLogger_t logger) override {
-    if constexpr (V >= 10) return net_->init(logger, nullptr);
-    else return net_->init(logger);
+    logger_ = logger;
+    if constexpr (V >= 11) {
+      void* context = nullptr;
+      ncclResult_t r = openContext(0, NCCL_NET_TRAFFIC_CLASS_UNDEF, &context);
+      return r == ncclSuccess ? closeContext(context) : r;
+    } else if constexpr (V >= 10) {
+      return net_->init(logger, nullptr);
+    } else {
+      return net_->init(logger);
+    }
+  }
+  ncclResult_t openContext(uint64_t communicatorId, int trafficClass, void** context) override {
+    *context = nullptr;
+    if constexpr (V >= 11) {
+      ncclNetCommConfig_v11_t config{trafficClass};
+      return net_->init(context, communicatorId, &config, logger_, nullptr);
+    } else {
+      return ncclSuccess;
+    }
+  }
+  ncclResult_t closeContext(void* context) override {
+    if constexpr (V >= 11) return net_->finalize(context);
+    else return ncclSuccess;
   }
   ncclResult_t devices(int* count) override { return net_->devices(count); }
   ncclResult_t properties(int device, NetDeviceProperties* out) override {
@@ -27,11 +48,15 @@ class VersionedNet : public NetAbi {
       *out = {props.name ? props.name : "", props.ptrSupport, props.speed, props.latency, props.maxComms};
     return r;
   }
-  ncclResult_t listen(int device, void* handle, void** listenComm) override {
-    return net_->listen(device, handle, listenComm);
+  ncclResult_t listen(void* context, int device, void* handle, void** listenComm) override {
+    if constexpr (V >= 11) return net_->listen(context, device, handle, listenComm);
+    else return net_->listen(device, handle, listenComm);
   }
-  ncclResult_t connect(int device, int trafficClass, void* handle, void** sendComm) override {
-    if constexpr (V >= 10) {
+  ncclResult_t connect(void* context, int device, int trafficClass, void* handle, void** sendComm) override {
+    if constexpr (V >= 11) {
+      ncclNetDeviceHandle_v11_t* deviceHandle = nullptr;
+      return net_->connect(context, device, handle, sendComm, &deviceHandle);
+    } else if constexpr (V >= 10) {
       ncclNetCommConfig_v10_t config{trafficClass};
       ncclNetDeviceHandle_v10_t* deviceHandle = nullptr;
       return net_->connect(device, &config, handle, sendComm, &deviceHandle);
@@ -88,6 +113,7 @@ class VersionedNet : public NetAbi {
 
  private:
   const Net* net_;
+  ncclDebugLogger_t logger_ = nullptr;
 };
 
 template <int V, class Net, class Props>
@@ -99,6 +125,8 @@ std::unique_ptr<NetAbi> adapt(void* library, const char* symbol) {
 }  // namespace
 
 std::unique_ptr<NetAbi> NetAbi::of(void* library) {
+  if (auto abi = adapt<12, ncclNet_v12_t, ncclNetProperties_v12_t>(library, "ncclNetPlugin_v12")) return abi;
+  if (auto abi = adapt<11, ncclNet_v11_t, ncclNetProperties_v11_t>(library, "ncclNetPlugin_v11")) return abi;
   if (auto abi = adapt<10, ncclNet_v10_t, ncclNetProperties_v10_t>(library, "ncclNetPlugin_v10")) return abi;
   if (auto abi = adapt<9, ncclNet_v9_t, ncclNetProperties_v9_t>(library, "ncclNetPlugin_v9")) return abi;
   if (auto abi = adapt<8, ncclNet_v8_t, ncclNetProperties_v8_t>(library, "ncclNetPlugin_v8")) return abi;

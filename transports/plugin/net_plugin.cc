@@ -132,9 +132,10 @@ std::shared_ptr<NetPlugin> loadConfigured() {
 
 class PluginPort : public MessagePort {
  public:
-  PluginPort(std::shared_ptr<NetPlugin> plugin, void* comm, bool sending, int peer,
+  PluginPort(std::shared_ptr<NetPlugin> plugin, void* comm, bool sending, int peer, std::shared_ptr<void> context,
              std::shared_ptr<const PeerWatch> watch)
       : plugin_(std::move(plugin)),
+        context_(std::move(context)),
         comm_(comm),
         sending_(sending),
         peer_(peer),
@@ -190,6 +191,7 @@ class PluginPort : public MessagePort {
     plugin_->check(r, (std::string(call) + (sending_ ? " to rank " : " from rank ") + std::to_string(peer_)).c_str());
   }
   std::shared_ptr<NetPlugin> plugin_;
+  std::shared_ptr<void> context_;  // let go after the comm is closed (members go after the destructor's body)
   void* comm_;
   bool sending_;
   int peer_;
@@ -215,12 +217,24 @@ void NetPlugin::check(ncclResult_t result, const char* call) const {
                     std::to_string(static_cast<int>(result)));
 }
 
-std::unique_ptr<MessagePort> NetPlugin::sendPort(void* sendComm, int peer, std::shared_ptr<const PeerWatch> watch) {
-  return std::make_unique<PluginPort>(shared_from_this(), sendComm, true, peer, std::move(watch));
+std::shared_ptr<void> NetPlugin::openContext(uint64_t communicatorId, int trafficClass) {
+  void* context = nullptr;
+  check(abi_->openContext(communicatorId, trafficClass, &context), "init (a communicator's context)");
+  std::shared_ptr<NetPlugin> self = shared_from_this();
+  return std::shared_ptr<void>(context, [self](void* c) {
+    if (ncclResult_t r = self->abi_->closeContext(c); r != ncclSuccess)
+      BRAID_WARN("NET", "network plugin %s: finalize failed with NCCL result %d", self->name(), static_cast<int>(r));
+  });
 }
 
-std::unique_ptr<MessagePort> NetPlugin::recvPort(void* recvComm, int peer, std::shared_ptr<const PeerWatch> watch) {
-  return std::make_unique<PluginPort>(shared_from_this(), recvComm, false, peer, std::move(watch));
+std::unique_ptr<MessagePort> NetPlugin::sendPort(void* sendComm, int peer, std::shared_ptr<void> context,
+                                                 std::shared_ptr<const PeerWatch> watch) {
+  return std::make_unique<PluginPort>(shared_from_this(), sendComm, true, peer, std::move(context), std::move(watch));
+}
+
+std::unique_ptr<MessagePort> NetPlugin::recvPort(void* recvComm, int peer, std::shared_ptr<void> context,
+                                                 std::shared_ptr<const PeerWatch> watch) {
+  return std::make_unique<PluginPort>(shared_from_this(), recvComm, false, peer, std::move(context), std::move(watch));
 }
 
 }  // namespace braid

@@ -4,6 +4,7 @@
 // per process, if it initializes and has a device that takes host buffers. MessagePorts run over its comms.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,9 +29,15 @@ class NetPlugin : public std::enable_shared_from_this<NetPlugin> {
   // Throws ncclSystemError naming the plugin and the call that returned `result`, unless it succeeded.
   void check(ncclResult_t result, const char* call) const;
 
-  // Ports over a connected comm (the port owns it and closes it); `watch` tells whether the peer is alive.
-  std::unique_ptr<MessagePort> sendPort(void* sendComm, int peer, std::shared_ptr<const PeerWatch> watch);
-  std::unique_ptr<MessagePort> recvPort(void* recvComm, int peer, std::shared_ptr<const PeerWatch> watch);
+  // A communicator's context in the plugin (NetAbi::openContext; null before v11), closed once the last port
+  // holding it is gone. Throws like check().
+  std::shared_ptr<void> openContext(uint64_t communicatorId, int trafficClass);
+  // Ports over a connected comm (the port owns it and closes it, then lets go of `context`); `watch` tells
+  // whether the peer is alive.
+  std::unique_ptr<MessagePort> sendPort(void* sendComm, int peer, std::shared_ptr<void> context,
+                                        std::shared_ptr<const PeerWatch> watch);
+  std::unique_ptr<MessagePort> recvPort(void* recvComm, int peer, std::shared_ptr<void> context,
+                                        std::shared_ptr<const PeerWatch> watch);
 
   NetPlugin(void* library, std::unique_ptr<NetAbi> abi, std::vector<int> hostDevices)
       : library_(library), abi_(std::move(abi)), hostDevices_(std::move(hostDevices)) {}

@@ -1,4 +1,4 @@
-// The network plugin's row: an NCCL network plugin (BRAID_NET_PLUGIN, ncclNet_v6 to v10). A listen comm per (channel,
+// The network plugin's row: an NCCL network plugin (BRAID_NET_PLUGIN, ncclNet_v6 to v12). A listen comm per (channel,
 // peer), the handles swapped through the bootstrap, then every connect and accept retried until all are up (plugins may
 // not block in either), within the bootstrap timeout.
 #include <chrono>
@@ -18,6 +18,8 @@ void connectPlugin(NetworkContext& context, const std::vector<int>& peers) {
   NetAbi& net = plugin->net();
   const int device = plugin->deviceFor(b.rank());
   const int trafficClass = context.trafficClass >= 0 ? context.trafficClass : NCCL_NET_TRAFFIC_CLASS_UNDEF;
+  // Declared before the comms it serves, so it is closed after them.
+  std::shared_ptr<void> netContext = plugin->openContext(b.nonce(), trafficClass);
   const int nranks = b.nranks();
   const size_t blockBytes = static_cast<size_t>(kChannelCount) * nranks * NCCL_NET_HANDLE_MAXSIZE;
   std::vector<char> handles(blockBytes * nranks);
@@ -42,7 +44,8 @@ void connectPlugin(NetworkContext& context, const std::vector<int>& peers) {
     for (int c = 0; c < kChannelCount; ++c)
       for (int peer : peers) {
         pending.push_back({c, peer});
-        plugin->check(net.listen(device, handleAt(b.rank(), c, peer), &pending.back().listen), "listen");
+        plugin->check(net.listen(netContext.get(), device, handleAt(b.rank(), c, peer), &pending.back().listen),
+                      "listen");
       }
     b.allGather(handles.data(), blockBytes);
     const Deadline deadline = deadlineAfter(b.timeoutSeconds());
@@ -50,7 +53,9 @@ void connectPlugin(NetworkContext& context, const std::vector<int>& peers) {
       connected = 0;
       for (Pending& p : pending) {
         if (!p.send)
-          plugin->check(net.connect(device, trafficClass, handleAt(p.peer, p.channel, b.rank()), &p.send), "connect");
+          plugin->check(
+              net.connect(netContext.get(), device, trafficClass, handleAt(p.peer, p.channel, b.rank()), &p.send),
+              "connect");
         if (!p.recv) plugin->check(net.accept(p.listen, &p.recv), "accept");
         connected += p.send && p.recv;
       }
@@ -66,8 +71,9 @@ void connectPlugin(NetworkContext& context, const std::vector<int>& peers) {
   auto watches = peerWatches(b, peers);
   for (Pending& p : pending) {
     net.closeListen(p.listen);
-    installMessagePorts(context.channels[p.channel], p.peer, plugin->sendPort(p.send, p.peer, watches[p.peer]),
-                        plugin->recvPort(p.recv, p.peer, watches[p.peer]));
+    installMessagePorts(context.channels[p.channel], p.peer,
+                        plugin->sendPort(p.send, p.peer, netContext, watches[p.peer]),
+                        plugin->recvPort(p.recv, p.peer, netContext, watches[p.peer]));
   }
   BRAID_INFO("NET", "rank %d reaches %zu peers through network plugin %s (ncclNet_v%d, device %d)", b.rank(),
              peers.size(), plugin->name(), net.version(), device);

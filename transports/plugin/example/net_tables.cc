@@ -1,5 +1,5 @@
 // The tables NCCL and Braid look up: the example plugin (socket_net_plugin.cc, written in ncclNet_v8's terms) as
-// ncclNetPlugin_v6 to _v10, each version's differences adapted here. Built with BRAID_EXAMPLE_NET_ABI=N, the
+// ncclNetPlugin_v6 to _v12, each version's differences adapted here. Built with BRAID_EXAMPLE_NET_ABI=N, the
 // library exports version N alone (the tests load each version that way); without it, all of them, and a loader
 // takes the newest it knows.
 #include <climits>
@@ -27,7 +27,9 @@ template <class Props>
   return ncclSuccess;
 }
 
-[[maybe_unused]] ncclResult_t propertiesV9(int device, ncclNetProperties_v9_t* props) {
+// v9 and later: a virtual device per device, and the largest message.
+template <class Props>
+[[maybe_unused]] ncclResult_t propertiesV9(int device, Props* props) {
   if (ncclResult_t r = propertiesAs(device, props); r != ncclSuccess) return r;
   props->netDeviceType = NCCL_NET_DEVICE_HOST;
   props->vProps.ndevs = 1;
@@ -51,9 +53,43 @@ template <class Props>
 [[maybe_unused]] ncclResult_t regMrInt(void* comm, void* data, int size, int type, void** mhandle) {
   return example::regMr(comm, data, static_cast<size_t>(size), type, mhandle);
 }
-[[maybe_unused]] ncclResult_t makeVDevice(int*, ncclNetVDeviceProps_v9_t*) {
-  return ncclInvalidUsage;
-}  // one device, no merging
+template <class VProps>
+[[maybe_unused]] ncclResult_t makeVDevice(int*, VProps*) {
+  return ncclInvalidUsage;  // one device: nothing to merge
+}
+
+// v10 and later: a profiler handle per message, which the example does not use.
+[[maybe_unused]] ncclResult_t isendProfiled(void* sendComm, void* data, size_t size, int tag, void* mhandle, void*,
+                                            void** request) {
+  return isendSized(sendComm, data, size, tag, mhandle, request);
+}
+[[maybe_unused]] ncclResult_t irecvProfiled(void* recvComm, int n, void** data, size_t* sizes, int* tags,
+                                            void** mhandles, void**, void** request) {
+  return irecvSized(recvComm, n, data, sizes, tags, mhandles, request);
+}
+
+// v11 and later: a context per communicator (the traffic class comes with it); the example keeps only that.
+struct Context {
+  int trafficClass;
+};
+template <class Config>
+[[maybe_unused]] ncclResult_t initContext(void** context, uint64_t, Config* config, ncclDebugLogger_t logger,
+                                          ncclProfilerCallback_t) {
+  *context = new Context{config ? config->trafficClass : NCCL_NET_TRAFFIC_CLASS_UNDEF};
+  return example::init(logger);
+}
+[[maybe_unused]] ncclResult_t finalizeContext(void* context) {
+  delete static_cast<Context*>(context);
+  return ncclSuccess;
+}
+[[maybe_unused]] ncclResult_t listenIn(void*, int device, void* handle, void** listenComm) {
+  return example::listen(device, handle, listenComm);
+}
+[[maybe_unused]] ncclResult_t connectIn(void*, int device, void* handle, void** sendComm,
+                                        ncclNetDeviceHandle_v11_t** devComm) {
+  return example::connect(device, handle, sendComm, devComm);
+}
+[[maybe_unused]] ncclResult_t setNetAttr(void*, ncclNetAttr_v11_t*) { return ncclSuccess; }  // hints: none taken
 
 }  // namespace
 
@@ -102,28 +138,88 @@ BRAID_TABLE(ncclNet_v8_t, ncclNetPlugin_v8) = {
 #endif
 
 #if BRAID_EXPORTS(9)
-BRAID_TABLE(ncclNet_v9_t, ncclNetPlugin_v9) = {
-    "braid-example",    example::init,        example::devices,     propertiesV9,           example::listen,
-    example::connect,   example::accept,      example::regMr,       example::regMrDmaBuf,   example::deregMr,
-    isendSized,         irecvSized,           example::iflush,      example::test,          example::closeComm,
-    example::closeComm, example::closeListen, example::getDeviceMr, example::irecvConsumed, makeVDevice};
+BRAID_TABLE(ncclNet_v9_t, ncclNetPlugin_v9) = {"braid-example",
+                                               example::init,
+                                               example::devices,
+                                               propertiesV9<ncclNetProperties_v9_t>,
+                                               example::listen,
+                                               example::connect,
+                                               example::accept,
+                                               example::regMr,
+                                               example::regMrDmaBuf,
+                                               example::deregMr,
+                                               isendSized,
+                                               irecvSized,
+                                               example::iflush,
+                                               example::test,
+                                               example::closeComm,
+                                               example::closeComm,
+                                               example::closeListen,
+                                               example::getDeviceMr,
+                                               example::irecvConsumed,
+                                               makeVDevice<ncclNetVDeviceProps_v9_t>};
 #endif
 
 #if BRAID_EXPORTS(10)
 BRAID_TABLE(ncclNet_v10_t, ncclNetPlugin_v10) = {
     "braid-example", [](ncclDebugLogger_t logger, ncclProfilerCallback_t) { return example::init(logger); },
-    example::devices, propertiesV9, example::listen,
+    example::devices, propertiesV9<ncclNetProperties_v10_t>, example::listen,
     // The traffic class would mark the connection's socket; the example keeps the system's.
     [](int device, ncclNetCommConfig_v10_t*, void* handle, void** sendComm, ncclNetDeviceHandle_v10_t** devComm) {
       return example::connect(device, handle, sendComm, devComm);
     },
-    example::accept, example::regMr, example::regMrDmaBuf, example::deregMr,
-    [](void* sendComm, void* data, size_t size, int tag, void* mhandle, void*, void** request) {
-      return isendSized(sendComm, data, size, tag, mhandle, request);
-    },
-    [](void* recvComm, int n, void** data, size_t* sizes, int* tags, void** mhandles, void**, void** request) {
-      return irecvSized(recvComm, n, data, sizes, tags, mhandles, request);
-    },
+    example::accept, example::regMr, example::regMrDmaBuf, example::deregMr, isendProfiled, irecvProfiled,
     example::iflush, example::test, example::closeComm, example::closeComm, example::closeListen, example::getDeviceMr,
-    example::irecvConsumed, makeVDevice};
+    example::irecvConsumed, makeVDevice<ncclNetVDeviceProps_v10_t>};
+#endif
+
+// v11 and v12 differ only in their properties and virtual devices.
+#if BRAID_EXPORTS(11)
+BRAID_TABLE(ncclNet_v11_t, ncclNetPlugin_v11) = {"braid-example",
+                                                 initContext<ncclNetCommConfig_v11_t>,
+                                                 example::devices,
+                                                 propertiesV9<ncclNetProperties_v11_t>,
+                                                 listenIn,
+                                                 connectIn,
+                                                 example::accept,
+                                                 example::regMr,
+                                                 example::regMrDmaBuf,
+                                                 example::deregMr,
+                                                 isendProfiled,
+                                                 irecvProfiled,
+                                                 example::iflush,
+                                                 example::test,
+                                                 example::closeComm,
+                                                 example::closeComm,
+                                                 example::closeListen,
+                                                 example::getDeviceMr,
+                                                 example::irecvConsumed,
+                                                 makeVDevice<ncclNetVDeviceProps_v11_t>,
+                                                 finalizeContext,
+                                                 setNetAttr};
+#endif
+
+#if BRAID_EXPORTS(12)
+BRAID_TABLE(ncclNet_v12_t, ncclNetPlugin_v12) = {"braid-example",
+                                                 initContext<ncclNetCommConfig_v12_t>,
+                                                 example::devices,
+                                                 propertiesV9<ncclNetProperties_v12_t>,
+                                                 listenIn,
+                                                 connectIn,
+                                                 example::accept,
+                                                 example::regMr,
+                                                 example::regMrDmaBuf,
+                                                 example::deregMr,
+                                                 isendProfiled,
+                                                 irecvProfiled,
+                                                 example::iflush,
+                                                 example::test,
+                                                 example::closeComm,
+                                                 example::closeComm,
+                                                 example::closeListen,
+                                                 example::getDeviceMr,
+                                                 example::irecvConsumed,
+                                                 makeVDevice<ncclNetVDeviceProps_v12_t>,
+                                                 finalizeContext,
+                                                 setNetAttr};
 #endif
