@@ -15,6 +15,7 @@
 
 #include "base/bounded_file.h"
 #include "base/byte_size.h"
+#include "base/env_plugin.h"
 #include "base/error.h"
 #include "base/text.h"
 
@@ -141,6 +142,7 @@ const Text kConfFile{"CONF_FILE",
 const char* sourceName(Source source) {
   switch (source) {
     case Source::Environment: return "environment";
+    case Source::EnvPlugin: return "environment plugin";
     case Source::ConfigFile: return "config file";
     default: return "default";
   }
@@ -159,8 +161,8 @@ std::optional<Setting> Parameter::setting() const {
   const std::string braid = name(), nccl = ncclName();
   for (const std::string& variable : {braid, nccl}) {
     if (variable.empty()) continue;
-    if (const char* v = std::getenv(variable.c_str()); v && *v)
-      return Setting{v, Source::Environment, variable, variable};
+    if (const char* v = environmentValue(variable.c_str()); v && *v)
+      return Setting{v, envPluginLoaded() ? Source::EnvPlugin : Source::Environment, variable, variable};
   }
   if (this == &kConfFile) return std::nullopt;
   const ConfigFiles config = configFiles();

@@ -24,8 +24,8 @@ enum class Alias { kBraidOnly, kNccl };
 constexpr Alias kBraidOnly = Alias::kBraidOnly;  // only BRAID_<name>
 constexpr Alias kNcclAlias = Alias::kNccl;       // NCCL_<name> too
 
-enum class Source { Default, Environment, ConfigFile };
-const char* sourceName(Source source);  // "default", "environment", "config file"
+enum class Source { Default, Environment, EnvPlugin, ConfigFile };
+const char* sourceName(Source source);  // "default", "environment", "environment plugin", "config file"
 
 // Where a set parameter's text came from.
 struct Setting {

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include "base/env_plugin.h"
 #include "base/error.h"
 #include "base/params.h"
 
@@ -28,6 +29,9 @@ void printMarkdown() {
 // The values in effect now, and a line for every malformed value or unknown BRAID_ variable.
 int printSettings() {
   int problems = 0;
+  const EnvPluginReport plugin = envPluginReport();
+  if (!plugin.message.empty()) std::cout << (plugin.loaded ? "" : "warning: ") << plugin.message << "\n";
+  problems += !plugin.loaded && !plugin.message.empty();
   std::cout << padded("variable", 30) << padded("value", 24) << "from\n";
   for (const param::Parameter* p : param::all()) {
     std::string value = orUnset(p->defaultText()), from = "default", error;

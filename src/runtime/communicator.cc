@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/cpu_affinity.h"
+#include "base/env_plugin.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/params.h"
@@ -227,12 +228,15 @@ planner::FabricModel agreedFabricModel(const ncclComm* comm, const std::vector<P
   return m;
 }
 
-// Once per process: the version line NCCL_DEBUG=VERSION/INFO asks for, and the BRAID_ variables that are no
-// parameter (typos, which would otherwise change nothing without a word).
+// Once per process: the version line NCCL_DEBUG=VERSION/INFO asks for, what became of the environment plugin,
+// and the BRAID_ variables that are no parameter (typos, which would otherwise change nothing without a word).
 void greetOnce() {
   logVersionOnce(BRAID_VERSION);
   static std::once_flag once;
   std::call_once(once, [] {
+    const EnvPluginReport plugin = envPluginReport();
+    if (plugin.loaded) BRAID_INFO("ENV", "%s", plugin.message.c_str());
+    else if (!plugin.message.empty()) BRAID_WARN("ENV", "%s", plugin.message.c_str());
     for (const std::string& unknown : param::unknownVariables())
       BRAID_WARN("ENV", "%s is set but is no Braid parameter (`braid env` lists them)", unknown.c_str());
   });

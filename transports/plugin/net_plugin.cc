@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/params.h"
+#include "base/plugin_library.h"
 
 namespace braid {
 namespace {
@@ -50,26 +51,12 @@ std::string libraryName(const std::string& setting) {
   return setting.find(".so") != std::string::npos ? setting : "libnccl-net-" + setting + ".so";
 }
 
-// The library path first, as NCCL searches; then the folder Braid itself was loaded from, where Braid's own
-// plugins are installed.
-void* openLibrary(const std::string& file) {
-  void* library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  Dl_info self;
-  if (!library && file.find('/') == std::string::npos && dladdr(reinterpret_cast<void*>(&openLibrary), &self) &&
-      self.dli_fname) {
-    std::string folder = self.dli_fname;
-    folder.erase(folder.find_last_of('/') + 1);
-    if (!folder.empty()) library = dlopen((folder + file).c_str(), RTLD_NOW | RTLD_LOCAL);
-  }
-  return library;
-}
-
 // Opens, adapts and initializes one library; null (with the reason at WARN, or at INFO for the quiet default
 // probe) when it cannot serve.
 std::shared_ptr<NetPlugin> load(const std::string& setting, bool quiet) {
   const LogLevel level = quiet ? LogLevel::Info : LogLevel::Warn;
   const std::string file = libraryName(setting);
-  void* library = openLibrary(file);
+  void* library = openPluginLibrary(file);
   if (!library) {
     if (logEnabled(level, "NET"))
       logMessage(level, "NET", "network plugin %s not loaded (%s)", file.c_str(), dlerror());
