@@ -10,6 +10,7 @@ const char* choiceSourceName(ChoiceSource source) {
     case ChoiceSource::Model: return "cost model";
     case ChoiceSource::TuningFile: return "tuning file";
     case ChoiceSource::Override: return "BRAID_ALGO/BRAID_PROTO";
+    case ChoiceSource::TunerPlugin: return "tuner plugin";
   }
   return "?";
 }
@@ -20,8 +21,14 @@ std::atomic<uint64_t> plannersMade{0};
 
 Planner::Planner() : id_(++plannersMade) {}
 
-Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols)
-    : model_(model), filter_(filter), protocols_(protocols), rules_(std::move(rules)), id_(++plannersMade) {}
+Planner::Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols,
+                 std::shared_ptr<TunerSession> tuner)
+    : model_(model),
+      filter_(filter),
+      protocols_(protocols),
+      rules_(std::move(rules)),
+      tuner_(std::move(tuner)),
+      id_(++plannersMade) {}
 
 std::vector<Prediction> Planner::candidates(CollectiveKind kind, size_t bytes) const {
   std::vector<Prediction> out;
@@ -57,6 +64,8 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
       return {rule->algorithm, ChoiceSource::TuningFile, p.timeUs, p.protocol, p.foldedRails};
     }
   }
+  if (tuner_)
+    if (const std::optional<Choice> tuned = tunerChoice(kind, bytes)) return *tuned;
   const std::vector<Prediction> ranked = candidates(kind, bytes);
   const bool overridden =
       filter_.restricts(kind) || !protocols_.lowLatency || !protocols_.simple || !protocols_.crossMemory;
@@ -64,6 +73,61 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
   if (ranked.empty()) return {Algorithm::Default, source, 0};  // the overrides exclude everything
   const Prediction& best = ranked.front();
   return {best.algorithm, source, best.timeUs, best.protocol, best.foldedRails};
+}
+
+namespace {
+
+// NCCL's name of a collective, for tuners; AlltoAllv has none.
+std::optional<ncclFunc_t> ncclFuncOf(CollectiveKind kind) {
+  switch (kind) {
+    case CollectiveKind::AllReduce: return ncclFuncAllReduce;
+    case CollectiveKind::Broadcast: return ncclFuncBroadcast;
+    case CollectiveKind::Reduce: return ncclFuncReduce;
+    case CollectiveKind::AllGather: return ncclFuncAllGather;
+    case CollectiveKind::ReduceScatter: return ncclFuncReduceScatter;
+    case CollectiveKind::AlltoAll: return ncclFuncAlltoAll;
+    case CollectiveKind::Gather: return ncclFuncGather;
+    case CollectiveKind::Scatter: return ncclFuncScatter;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
+// Braid offers the cells of NCCL's table it runs: Ring and Tree with Simple, and its LL exchange (in the Ring
+// row), each at the model's price. The tuner's cheapest offered cell wins, unless it changed nothing.
+std::optional<Choice> Planner::tunerChoice(CollectiveKind kind, size_t bytes) const {
+  const std::optional<ncclFunc_t> func = ncclFuncOf(kind);
+  if (!func) return std::nullopt;
+  CostTable table;
+  for (auto& row : table)
+    for (float& cell : row) cell = NCCL_ALGO_PROTO_IGNORE;
+  Prediction offered[NCCL_NUM_ALGORITHMS][NCCL_NUM_PROTOCOLS] = {};
+  const std::vector<Algorithm> runnable = modelledAlgorithms(kind, model_);
+  auto offer = [&](int algo, int proto, const Prediction& p) {
+    table[algo][proto] = static_cast<float>(p.timeUs);
+    offered[algo][proto] = p;
+  };
+  const std::pair<Algorithm, int> simpleCells[] = {{Algorithm::Ring, NCCL_ALGO_RING},
+                                                   {Algorithm::Tree, NCCL_ALGO_TREE}};
+  for (const auto& [algorithm, cell] : simpleCells)
+    if (protocols_.simple && filter_.allows(kind, algorithm) &&
+        std::find(runnable.begin(), runnable.end(), algorithm) != runnable.end())
+      offer(cell, NCCL_PROTO_SIMPLE, predict(kind, algorithm, bytes, model_));
+  if (lowLatencyApplies(kind, bytes)) offer(NCCL_ALGO_RING, NCCL_PROTO_LL, predictLowLatency(kind, bytes, model_));
+  CostTable asOffered;
+  std::copy(&table[0][0], &table[0][0] + NCCL_NUM_ALGORITHMS * NCCL_NUM_PROTOCOLS, &asOffered[0][0]);
+  tuner_->consult(*func, bytes, table);
+  if (std::equal(&table[0][0], &table[0][0] + NCCL_NUM_ALGORITHMS * NCCL_NUM_PROTOCOLS, &asOffered[0][0]))
+    return std::nullopt;
+  const Prediction* best = nullptr;
+  float bestCost = 0;
+  for (int a = 0; a < NCCL_NUM_ALGORITHMS; ++a)
+    for (int p = 0; p < NCCL_NUM_PROTOCOLS; ++p)
+      if (asOffered[a][p] != NCCL_ALGO_PROTO_IGNORE && table[a][p] >= 0 && (!best || table[a][p] < bestCost))
+        best = &offered[a][p], bestCost = table[a][p];
+  if (!best) return std::nullopt;  // it ignored all Braid offers: the model decides
+  return Choice{best->algorithm, ChoiceSource::TunerPlugin, best->timeUs, best->protocol, best->foldedRails};
 }
 
 // LL is a one-shot exchange, so an algorithm override keeps it only where it allows mesh.

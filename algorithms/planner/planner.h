@@ -1,20 +1,24 @@
 // The planner: per collective and size, the cheapest algorithm by the cost model among those the overrides
-// allow (BRAID_ALGO), unless a tuning file names one; and the protocol: LL or CMA where the model has it,
-// BRAID_PROTO allows it and it is cheaper than the best Simple plan. Decisions are cached per communicator.
+// allow (BRAID_ALGO), unless a tuning file names one or a tuner plugin (tuner_plugin.h) prefers one of those it
+// can name; and the protocol: LL or CMA where the model has it, BRAID_PROTO allows it and it is cheaper than
+// the best Simple plan. Decisions are cached per communicator.
 #pragma once
 
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "algorithms/planner/algorithm_filter.h"
 #include "algorithms/planner/cost_model.h"
 #include "algorithms/planner/protocol_filter.h"
+#include "algorithms/planner/tuner_plugin.h"
 #include "algorithms/planner/tuning_file.h"
 
 namespace braid::planner {
 
-enum class ChoiceSource { Model, TuningFile, Override };
+enum class ChoiceSource { Model, TuningFile, Override, TunerPlugin };
 const char* choiceSourceName(ChoiceSource source);
 
 struct Choice {
@@ -28,7 +32,8 @@ struct Choice {
 class Planner {
  public:
   Planner();
-  Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols = {});
+  Planner(FabricModel model, AlgorithmFilter filter, std::vector<TuningRule> rules, ProtocolFilter protocols = {},
+          std::shared_ptr<TunerSession> tuner = nullptr);
 
   // What to run. `fresh` tells whether this call decided (not cached).
   Choice choose(CollectiveKind kind, size_t bytes, bool* fresh = nullptr) const;
@@ -39,6 +44,8 @@ class Planner {
 
  private:
   Choice decide(CollectiveKind kind, size_t bytes) const;
+  // The tuner's pick among the cells of NCCL's cost table Braid can run; nothing when it changed no cell.
+  std::optional<Choice> tunerChoice(CollectiveKind kind, size_t bytes) const;
   Choice lookUp(CollectiveKind kind, size_t bytes, uint64_t key, bool* fresh) const;  // the shared cache
   bool lowLatencyApplies(CollectiveKind kind, size_t bytes) const;
   bool crossMemoryApplies(CollectiveKind kind, size_t bytes) const;
@@ -47,6 +54,7 @@ class Planner {
   AlgorithmFilter filter_;
   ProtocolFilter protocols_;
   std::vector<TuningRule> rules_;
+  std::shared_ptr<TunerSession> tuner_;
   uint64_t id_;  // unique per planner made in this process
   mutable std::mutex cacheMutex_;
   mutable std::unordered_map<uint64_t, Choice> cache_;

@@ -54,17 +54,13 @@ void initLogger(ncclDebugLogLevel level, unsigned long, const char*, int, const 
   va_end(args);
 }
 
-std::string libraryName(const std::string& setting) {
-  return setting.find(".so") != std::string::npos ? setting : "libnccl-env-" + setting + ".so";
-}
-
 Loaded load() {
   Loaded loaded;
   const char* named = std::getenv(kEnvPlugin.name().c_str());
   if (!named || !*named) named = std::getenv(kEnvPlugin.ncclName().c_str());
   if (named && std::string(named) == "none") return loaded;
   const bool quiet = !named || !*named;  // NCCL's default name: its absence is no news
-  const std::string file = quiet ? "libnccl-env.so" : libraryName(named);
+  const std::string file = quiet ? "libnccl-env.so" : pluginFileName("env", named);
   void* library = openPluginLibrary(file);
   if (!library) {
     if (!quiet) loaded.report.message = "environment plugin " + file + " not loaded (" + dlerror() + ")";

@@ -2,7 +2,15 @@
 
 #include <dlfcn.h>
 
+#include <cstdio>
+
+#include "base/log.h"
+
 namespace braid {
+
+std::string pluginFileName(const char* kind, const std::string& setting) {
+  return setting.find(".so") != std::string::npos ? setting : std::string("libnccl-") + kind + "-" + setting + ".so";
+}
 
 void* openPluginLibrary(const std::string& file) {
   void* library = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -14,6 +22,17 @@ void* openPluginLibrary(const std::string& file) {
     if (!folder.empty()) library = dlopen((folder + file).c_str(), RTLD_NOW | RTLD_LOCAL);
   }
   return library;
+}
+
+void logPluginLine(const char* subsys, ncclDebugLogLevel level, const char* file, int line, const char* fmt,
+                   va_list args) {
+  const LogLevel braidLevel = level <= NCCL_LOG_WARN   ? LogLevel::Warn
+                              : level == NCCL_LOG_INFO ? LogLevel::Info
+                                                       : LogLevel::Trace;
+  if (level == NCCL_LOG_NONE || !logEnabled(braidLevel, subsys)) return;
+  char text[1024];
+  std::vsnprintf(text, sizeof text, fmt, args);
+  logMessage(braidLevel, subsys, "plugin: %s (%s:%d)", text, file ? file : "?", line);
 }
 
 }  // namespace braid

@@ -237,6 +237,9 @@ void greetOnce() {
     const EnvPluginReport plugin = envPluginReport();
     if (plugin.loaded) BRAID_INFO("ENV", "%s", plugin.message.c_str());
     else if (!plugin.message.empty()) BRAID_WARN("ENV", "%s", plugin.message.c_str());
+    const planner::TunerReport tuner = planner::tunerReport();
+    if (tuner.loaded) BRAID_INFO("TUNING", "%s", tuner.message.c_str());
+    else if (!tuner.message.empty()) BRAID_WARN("TUNING", "%s", tuner.message.c_str());
     for (const std::string& unknown : param::unknownVariables())
       BRAID_WARN("ENV", "%s is set but is no Braid parameter (`braid env` lists them)", unknown.c_str());
   });
@@ -313,7 +316,9 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   planner::FabricModel model = agreedFabricModel(comm, placements);
   // The same on every rank: all share this host, or none has a mailbox.
   if (!comm->mailbox || !enableDirectAccess(comm)) model.crossMemory.bandwidthGBps = 0;  // no CMA
-  comm->planner = std::make_unique<planner::Planner>(model, algorithmFilter, std::move(tuningRules), protocolFilter);
+  comm->planner = std::make_unique<planner::Planner>(
+      model, algorithmFilter, std::move(tuningRules), protocolFilter,
+      planner::openTunerSession(comm->bootstrap->nonce(), nranks, comm->nodes->members.size()));
   NetworkContext network{*comm->bootstrap, comm->channels, comm->config.netName, comm->config.trafficClass,
                          comm->config.channelsPerNetPeer};
   connectRemotePeers(network, remotePeers);

@@ -33,29 +33,19 @@ const param::Bytes kPluginSlotBytes{"NET_PLUGIN_SLOT_BYTES",
                                     64,
                                     "bytes per message slot over a network plugin"};
 
-// Plugins log through NCCL's logger signature; their lines join Braid's under the NET subsystem.
+// Network plugins' log lines join Braid's under the NET subsystem.
 void pluginLog(ncclDebugLogLevel level, unsigned long, const char* file, int line, const char* fmt, ...) {
-  LogLevel braidLevel = level <= NCCL_LOG_WARN   ? LogLevel::Warn
-                        : level == NCCL_LOG_INFO ? LogLevel::Info
-                                                 : LogLevel::Trace;
-  if (level == NCCL_LOG_NONE || !logEnabled(braidLevel, "NET")) return;
-  char text[1024];
   va_list args;
   va_start(args, fmt);
-  std::vsnprintf(text, sizeof text, fmt, args);
+  logPluginLine("NET", level, file, line, fmt, args);
   va_end(args);
-  logMessage(braidLevel, "NET", "plugin: %s (%s:%d)", text, file ? file : "?", line);
-}
-
-std::string libraryName(const std::string& setting) {
-  return setting.find(".so") != std::string::npos ? setting : "libnccl-net-" + setting + ".so";
 }
 
 // Opens, adapts and initializes one library; null (with the reason at WARN, or at INFO for the quiet default
 // probe) when it cannot serve.
 std::shared_ptr<NetPlugin> load(const std::string& setting, bool quiet) {
   const LogLevel level = quiet ? LogLevel::Info : LogLevel::Warn;
-  const std::string file = libraryName(setting);
+  const std::string file = pluginFileName("net", setting);
   void* library = openPluginLibrary(file);
   if (!library) {
     if (logEnabled(level, "NET"))
