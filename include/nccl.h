@@ -219,6 +219,12 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclCommCuDevice, (const ncclComm_t comm, int* 
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommUserRank, (const ncclComm_t comm, int* rank));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommRegister, (const ncclComm_t comm, void* buff, size_t size, void** handle));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommDeregister, (const ncclComm_t comm, void* handle));
+/* Memory windows, collective on every rank (NCCL_WIN_* flags; NCCL_WIN_COLL_SYMMETRIC needs equal sizes). The
+ * buffer becomes peer-mappable as registered buffers are; not allowed inside a group. */
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommWindowRegister,
+                   (ncclComm_t comm, void* buff, size_t size, ncclWindow_t* win, int winFlags));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommWindowDeregister, (ncclComm_t comm, ncclWindow_t win));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclWinGetUserPtr, (ncclComm_t comm, ncclWindow_t win, void** outUserPtr));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclRedOpCreatePreMulSum,
                    (ncclRedOp_t * op, void* scalar, ncclDataType_t datatype, ncclScalarResidence_t residence,
                     ncclComm_t comm));

@@ -19,13 +19,9 @@ const param::Text kTunerPlugin{"TUNER_PLUGIN",
                                nullptr,
                                "NCCL tuner plugin the planner consults (unset: libnccl-tuner.so if present)"};
 
-// Tuner plugins' log lines join Braid's under the TUNING subsystem.
-void tunerLog(ncclDebugLogLevel level, unsigned long, const char* file, int line, const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  logPluginLine("TUNING", level, file, line, fmt, args);
-  va_end(args);
-}
+// Its log lines join Braid's under the TUNING subsystem.
+constexpr char kTuningSubsystem[] = "TUNING";
+constexpr auto tunerLog = pluginLogger<kTuningSubsystem>;
 
 // A loaded library through one version's table; sessions hold it (and so the library) alive.
 class Tuner {

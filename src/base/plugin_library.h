@@ -19,4 +19,13 @@ void* openPluginLibrary(const std::string& file);
 void logPluginLine(const char* subsys, ncclDebugLogLevel level, const char* file, int line, const char* fmt,
                    va_list args);
 
+// The logger handed to a kind of plugin whose lines go under `Subsys` (a namespace-scope char array).
+template <const char* Subsys>
+void pluginLogger(ncclDebugLogLevel level, unsigned long, const char* file, int line, const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  logPluginLine(Subsys, level, file, line, fmt, args);
+  va_end(args);
+}
+
 }  // namespace braid

@@ -5,10 +5,10 @@
  * usage: conformance NRANKS
  * Forks NRANKS ranks that join with a config setting every field, then run every collective with every data
  * type and reduction op, in place and out of place, with counts 0, 1, odd and larger than any internal buffer;
- * groups of collectives; all-pairs send/recv of uneven sizes in one group; ncclGroupSimulateEnd; ncclCommSplit
- * alongside its parent; parameters; argument errors. The parent then builds a clique with ncclCommInitAll,
- * drives it from one thread with a group, and splits all of its communicators in one group. Every element is
- * checked. */
+ * groups of collectives; all-pairs send/recv of uneven sizes in one group; ncclGroupSimulateEnd; a memory window;
+ * ncclCommSplit alongside its parent; parameters; argument errors. The parent then builds a clique with
+ * ncclCommInitAll, drives it from one thread with a group, and splits all of its communicators in one group. Every
+ * element is checked. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -382,6 +382,31 @@ static void checkSimulate(ncclComm_t comm, int nranks, int rank) {
   free(buf);
 }
 
+/* ---- a memory window (NCCL 2.27+) that an AllReduce then uses in place ---- */
+
+static void checkWindow(ncclComm_t comm, int nranks, int rank) {
+  const size_t count = 1u << 16;
+  float* buf = xalloc(count * sizeof(float));
+  void* user = NULL;
+  ncclWindow_t win;
+  size_t i;
+  for (i = 0; i < count; ++i) buf[i] = (float)(rank + 1);
+  CHECK(ncclCommWindowRegister(comm, buf, count * sizeof(float), &win, NCCL_WIN_COLL_SYMMETRIC));
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 29, 0)
+  CHECK(ncclWinGetUserPtr(comm, win, &user));
+  if (user != buf) report("ncclWinGetUserPtr", 0, 0, 1);
+#endif
+  (void)user;
+  CHECK(ncclAllReduce(buf, buf, count, ncclFloat32, ncclSum, comm, NULL));
+  for (i = 0; i < count; ++i)
+    if (buf[i] != (float)(nranks * (nranks + 1) / 2)) {
+      report("AllReduce in a window", i, buf[i], nranks * (nranks + 1) / 2);
+      break;
+    }
+  CHECK(ncclCommWindowDeregister(comm, win));
+  free(buf);
+}
+
 #if NCCL_VERSION_CODE >= NCCL_VERSION(2, 30, 0)
 /* ---- parameters by handle and by key (NCCL 2.30) ---- */
 
@@ -489,6 +514,7 @@ static int runRank(ncclUniqueId id, int nranks, int rank) {
   checkMovement(comm, nranks, rank, ncclUint8, 3u << 20, 0);
   checkGroups(comm, nranks, rank);
   checkSimulate(comm, nranks, rank);
+  checkWindow(comm, nranks, rank);
   checkSplit(comm, nranks, rank);
 #if NCCL_VERSION_CODE >= NCCL_VERSION(2, 30, 0)
   checkParameters();

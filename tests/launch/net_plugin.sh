@@ -9,26 +9,10 @@ collperf=$1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-run() {  # run NAME ENV...: 2 ranks; returns non-zero when either fails
-  local name=$1 port=$((20000 + RANDOM % 12000)) pids=() status=0
-  shift
-  for r in 0 1; do
-    env "$@" BRAID_HOSTID="host$r" BRAID_RANK=$r BRAID_NRANKS=2 BRAID_COMM_ID=127.0.0.1:$port BRAID_DEBUG=INFO \
-      BRAID_DEBUG_SUBSYS=NET timeout 60 "$collperf" allreduce -b 8 -e 1M -f 32 -n 2 -w 1 -c 1 \
-      > "$out/$name$r.txt" 2>&1 &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid" || status=1; done
-  return $status
-}
-
-expect() {  # expect NAME PATTERN: rank 0's output matches
-  if ! grep -q "$2" "$out/${1}0.txt"; then
-    echo "failed: $1: expected '$2' in rank 0's output"
-    cat "$out/${1}0.txt"
-    exit 1
-  fi
-}
+nranks=2 separate_hosts=1
+rank_env=(BRAID_DEBUG=INFO BRAID_DEBUG_SUBSYS=NET)
+collperf_args=(allreduce -b 8 -e 1M -f 32 -n 2 -w 1 -c 1)
+source "$(dirname "$0")/ranks.sh"
 
 run example BRAID_NET_PLUGIN=braid-example
 expect example "loaded network plugin braid-example (ncclNet_v12, the newest"

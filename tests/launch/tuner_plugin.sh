@@ -12,25 +12,10 @@ trap 'rm -rf "$out"' EXIT
 printf '# collective,minBytes,maxBytes,algorithm,protocol\nallreduce,0,-1,tree,simple\n' > "$out/tree.csv"
 printf 'allreduce,0,-1,nvls,simple\nnot a rule\n' > "$out/nvls.csv"
 
-run() {  # run NAME ENV...: 4 ranks of AllReduce 8 B to 32 KiB
-  local name=$1 port=$((20000 + RANDOM % 12000)) pids=() status=0
-  shift
-  for r in 0 1 2 3; do
-    env "$@" BRAID_RANK=$r BRAID_NRANKS=4 BRAID_COMM_ID=127.0.0.1:$port BRAID_DEBUG=INFO BRAID_DEBUG_SUBSYS=TUNING \
-      timeout 60 "$collperf" allreduce -b 8 -e 32K -f 64 -n 2 -w 1 -c 1 > "$out/$name$r.txt" 2>&1 &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid" || status=1; done
-  return $status
-}
-
-expect() {  # expect NAME PATTERN: rank 0's output matches
-  if ! grep -q "$2" "$out/${1}0.txt"; then
-    echo "failed: $1: expected '$2' in rank 0's output"
-    cat "$out/${1}0.txt"
-    exit 1
-  fi
-}
+nranks=4 separate_hosts=0
+rank_env=(BRAID_DEBUG=INFO BRAID_DEBUG_SUBSYS=TUNING)
+collperf_args=(allreduce -b 8 -e 32K -f 64 -n 2 -w 1 -c 1)
+source "$(dirname "$0")/ranks.sh"
 
 run model
 expect model "AllReduce of 8 bytes on 4 ranks: [a-z]*/[A-Za-z]* (cost model"

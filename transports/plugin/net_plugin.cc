@@ -33,13 +33,9 @@ const param::Bytes kPluginSlotBytes{"NET_PLUGIN_SLOT_BYTES",
                                     64,
                                     "bytes per message slot over a network plugin"};
 
-// Network plugins' log lines join Braid's under the NET subsystem.
-void pluginLog(ncclDebugLogLevel level, unsigned long, const char* file, int line, const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  logPluginLine("NET", level, file, line, fmt, args);
-  va_end(args);
-}
+// Its log lines join Braid's under the NET subsystem.
+constexpr char kNetSubsystem[] = "NET";
+constexpr auto pluginLog = pluginLogger<kNetSubsystem>;
 
 // Opens, adapts and initializes one library; null (with the reason at WARN, or at INFO for the quiet default
 // probe) when it cannot serve.

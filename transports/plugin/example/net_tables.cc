@@ -173,53 +173,38 @@ BRAID_TABLE(ncclNet_v10_t, ncclNetPlugin_v10) = {
     example::irecvConsumed, makeVDevice<ncclNetVDeviceProps_v10_t>};
 #endif
 
-// v11 and v12 differ only in their properties and virtual devices.
-#if BRAID_EXPORTS(11)
-BRAID_TABLE(ncclNet_v11_t, ncclNetPlugin_v11) = {"braid-example",
-                                                 initContext<ncclNetCommConfig_v11_t>,
-                                                 example::devices,
-                                                 propertiesV9<ncclNetProperties_v11_t>,
-                                                 listenIn,
-                                                 connectIn,
-                                                 example::accept,
-                                                 example::regMr,
-                                                 example::regMrDmaBuf,
-                                                 example::deregMr,
-                                                 isendProfiled,
-                                                 irecvProfiled,
-                                                 example::iflush,
-                                                 example::test,
-                                                 example::closeComm,
-                                                 example::closeComm,
-                                                 example::closeListen,
-                                                 example::getDeviceMr,
-                                                 example::irecvConsumed,
-                                                 makeVDevice<ncclNetVDeviceProps_v11_t>,
-                                                 finalizeContext,
-                                                 setNetAttr};
-#endif
+// v11 and v12 differ only in their properties and virtual devices: one table for both.
+template <class Table, class Config, class Props, class VProps>
+[[maybe_unused]] constexpr Table contextTable() {
+  return {"braid-example",
+          initContext<Config>,
+          example::devices,
+          propertiesV9<Props>,
+          listenIn,
+          connectIn,
+          example::accept,
+          example::regMr,
+          example::regMrDmaBuf,
+          example::deregMr,
+          isendProfiled,
+          irecvProfiled,
+          example::iflush,
+          example::test,
+          example::closeComm,
+          example::closeComm,
+          example::closeListen,
+          example::getDeviceMr,
+          example::irecvConsumed,
+          makeVDevice<VProps>,
+          finalizeContext,
+          setNetAttr};
+}
 
+#if BRAID_EXPORTS(11)
+BRAID_TABLE(ncclNet_v11_t, ncclNetPlugin_v11) =
+    contextTable<ncclNet_v11_t, ncclNetCommConfig_v11_t, ncclNetProperties_v11_t, ncclNetVDeviceProps_v11_t>();
+#endif
 #if BRAID_EXPORTS(12)
-BRAID_TABLE(ncclNet_v12_t, ncclNetPlugin_v12) = {"braid-example",
-                                                 initContext<ncclNetCommConfig_v12_t>,
-                                                 example::devices,
-                                                 propertiesV9<ncclNetProperties_v12_t>,
-                                                 listenIn,
-                                                 connectIn,
-                                                 example::accept,
-                                                 example::regMr,
-                                                 example::regMrDmaBuf,
-                                                 example::deregMr,
-                                                 isendProfiled,
-                                                 irecvProfiled,
-                                                 example::iflush,
-                                                 example::test,
-                                                 example::closeComm,
-                                                 example::closeComm,
-                                                 example::closeListen,
-                                                 example::getDeviceMr,
-                                                 example::irecvConsumed,
-                                                 makeVDevice<ncclNetVDeviceProps_v12_t>,
-                                                 finalizeContext,
-                                                 setNetAttr};
+BRAID_TABLE(ncclNet_v12_t, ncclNetPlugin_v12) =
+    contextTable<ncclNet_v12_t, ncclNetCommConfig_v12_t, ncclNetProperties_v12_t, ncclNetVDeviceProps_v12_t>();
 #endif
