@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "api/api_call.h"
@@ -71,18 +72,23 @@ struct SplitMembership {
 };
 
 // The split's exchange over the parent's bootstrap ring: every rank's color and key, then the id each color's
-// first member creates. Nothing for a rank that gave NCCL_SPLIT_NOCOLOR.
-std::optional<SplitMembership> exchangeSplit(ncclComm* comm, int color, int key) {
+// first member creates. Nothing for a rank that gave NCCL_SPLIT_NOCOLOR. A rank whose config was refused
+// (`problem`) still takes part in the first exchange, then every rank fails, naming it: none waits for it.
+std::optional<SplitMembership> exchangeSplit(ncclComm* comm, int color, int key, const std::string& problem) {
   struct Entry {
-    int32_t color, key;
+    int32_t color, key, refused;
   };
   std::vector<Entry> entries(comm->nranks);
   std::vector<ncclUniqueId> ids(comm->nranks);
   std::vector<int> members;
   {
     std::lock_guard<std::mutex> lock(comm->executionMutex);  // the bootstrap ring is shared with launches
-    entries[comm->rank] = {color, key};
+    entries[comm->rank] = {color, key, problem.empty() ? 0 : 1};
     comm->bootstrap->allGather(entries.data(), sizeof(Entry));
+    if (!problem.empty()) fail(ncclInvalidArgument, problem);
+    for (int r = 0; r < comm->nranks; ++r)
+      if (entries[r].refused)
+        fail(ncclInvalidArgument, "ncclCommSplit: rank " + std::to_string(r) + " gave a config that was refused");
     for (int r = 0; r < comm->nranks; ++r)
       if (entries[r].color == color && color != NCCL_SPLIT_NOCOLOR) members.push_back(r);
     std::stable_sort(members.begin(), members.end(), [&](int a, int b) { return entries[a].key < entries[b].key; });
@@ -178,25 +184,30 @@ BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclCo
     if (color < 0 && color != NCCL_SPLIT_NOCOLOR)
       fail(ncclInvalidArgument, "ncclCommSplit: color must be >= 0 or NCCL_SPLIT_NOCOLOR");
     std::unique_ptr<ncclComm> fresh;
+    std::string problem;  // a refused config still takes part in the exchange (exchangeSplit)
     if (color != NCCL_SPLIT_NOCOLOR) {
       fresh = std::make_unique<ncclComm>();
-      fresh->config = braid::splitConfig(comm->config, config);  // a NULL config inherits the parent's
+      try {
+        fresh->config = braid::splitConfig(comm->config, config);  // a NULL config inherits the parent's
+      } catch (const braid::Error& e) {
+        problem = e.what();
+      }
       fresh->device = comm->device;
     }
     if (braid::inGroup()) {
       // As in NCCL, the split happens at the group's end, so that one thread can split several communicators
       // in one group (each exchange waits for the other ranks of its parent).
-      ncclComm* child = fresh.release();
+      ncclComm* child = problem.empty() ? fresh.release() : nullptr;
       *newcomm = child;
-      braid::enqueueInit(child ? child : comm, [comm, color, key, child] {
-        std::optional<SplitMembership> m = exchangeSplit(comm, color, key);
+      braid::enqueueInit(child ? child : comm, [comm, color, key, child, problem] {
+        std::optional<SplitMembership> m = exchangeSplit(comm, color, key, problem);
         if (!m) return;
         child->membersGone = std::move(m->membersGone);
         braid::initCommunicator(child, m->id, m->nranks, m->rank);
       });
       return ncclSuccess;
     }
-    std::optional<SplitMembership> m = exchangeSplit(comm, color, key);
+    std::optional<SplitMembership> m = exchangeSplit(comm, color, key, problem);
     if (!m) {
       *newcomm = nullptr;
       return ncclSuccess;

@@ -116,6 +116,31 @@ TEST(Config, InvalidFieldsAreRefusedNamingThem) {
   EXPECT_EQ(failures, "");
 }
 
+// A config refused on one rank of a split fails every rank at once, naming the rank (none waits for it), alone
+// and inside a group; the parent goes on.
+TEST(Config, ARefusedSplitConfigOnOneRankFailsEveryRankAtOnce) {
+  std::string failures = testing::forkRanks(
+      3,
+      [](int rank, int nranks, const ncclUniqueId& id) {
+        int problems = 0;
+        ncclComm_t comm, child = nullptr;
+        RANK_EXPECT(ncclCommInitRank(&comm, nranks, id, rank) == ncclSuccess, "init");
+        ncclConfig_t config = defaults();
+        if (rank == 1) config.maxP2pPeers = -1;
+        RANK_EXPECT(ncclCommSplit(comm, 0, rank, &child, &config) == ncclInvalidArgument, "split");
+        RANK_EXPECT(std::strstr(ncclGetLastError(comm), rank == 1 ? "maxP2pPeers" : "rank 1 gave a config"),
+                    "message '%s'", ncclGetLastError(comm));
+        ncclGroupStart();
+        ncclCommSplit(comm, 0, rank, &child, &config);
+        RANK_EXPECT(ncclGroupEnd() == ncclInvalidArgument, "split in a group");
+        problems += allReduceWorks(comm, rank, nranks);
+        RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+        return problems;
+      },
+      60);
+  EXPECT_EQ(failures, "");
+}
+
 // A program built against NCCL 2.28 passes its struct's size and version: what lies beyond (or what 2.28 did not
 // have) is never read, whatever it holds.
 TEST(Config, OlderLayoutsAreReadByTheirSizeAndVersion) {
