@@ -219,6 +219,18 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclCommCuDevice, (const ncclComm_t comm, int* 
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommUserRank, (const ncclComm_t comm, int* rank));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommRegister, (const ncclComm_t comm, void* buff, size_t size, void** handle));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommDeregister, (const ncclComm_t comm, void* handle));
+/* Suspending: no work until ncclCommResume; NCCL_SUSPEND_MEM also gives back the memory allocated on demand.
+ * ncclCommMemStats reports it (on the host device the "GPU memory" is host memory). docs/nccl-api.md. */
+#define NCCL_SUSPEND_MEM 0x01
+typedef enum {
+  ncclStatGpuMemSuspend = 0,   /* bytes a suspend with NCCL_SUSPEND_MEM gives back */
+  ncclStatGpuMemSuspended = 1, /* 1 while suspended */
+  ncclStatGpuMemPersist = 2,   /* bytes held until destroy */
+  ncclStatGpuMemTotal = 3
+} ncclCommMemStat_t;
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommSuspend, (ncclComm_t comm, int flags));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommResume, (ncclComm_t comm));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommMemStats, (ncclComm_t comm, ncclCommMemStat_t stat, uint64_t* value));
 /* Memory windows, collective on every rank (NCCL_WIN_* flags; NCCL_WIN_COLL_SYMMETRIC needs equal sizes). The
  * buffer becomes peer-mappable as registered buffers are; not allowed inside a group. */
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommWindowRegister,

@@ -44,6 +44,7 @@ class MessageSendConnection : public SendConnection {
   size_t trySend(const void* data, size_t bytes) override;
   void checkPeer() override { port_->checkPeer(); }
   bool flush() override;
+  size_t heldBytes() const override { return port_->slotCount() * port_->slotBytes(); }
 
  private:
   std::unique_ptr<MessagePort> port_;
@@ -57,6 +58,7 @@ class MessageRecvConnection : public RecvConnection {
   Chunk peek() override;
   void release(size_t bytes) override;
   void checkPeer() override { port_->checkPeer(); }
+  size_t heldBytes() const override { return port_->slotCount() * port_->slotBytes(); }
 
  private:
   // Posts up to `most` released slots again, oldest first; false when the network was busy before all were.

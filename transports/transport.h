@@ -36,6 +36,8 @@ class SendConnection {
   // Pushes along sends already taken; true once none of them still needs this process. Message networks
   // (libfabric, plugins) may progress only when asked, so a finished schedule waits for this.
   virtual bool flush() { return true; }
+  // Host memory this end of the connection holds (rings, slots, staging), for ncclCommMemStats.
+  virtual size_t heldBytes() const = 0;
 
  private:
   std::vector<char> staged_;
@@ -49,6 +51,8 @@ class RecvConnection {
   // Marks the first `bytes` of the last peeked chunk as consumed.
   virtual void release(size_t bytes) = 0;
   virtual void checkPeer() = 0;
+  // Host memory this end of the connection holds (rings, slots, staging), for ncclCommMemStats.
+  virtual size_t heldBytes() const = 0;
 };
 
 // The connections of one channel of a communicator, indexed by peer rank (null for self). Shared pointers

@@ -29,11 +29,6 @@ void checkRankArgs(ncclComm_t* comm, int nranks, int rank, const char* call) {
          std::string(call) + ": rank " + std::to_string(rank) + " is not in [0, " + std::to_string(nranks) + ")");
 }
 
-// Waits until no queued stream work refers to the communicator.
-void drain(ncclComm* comm) {
-  while (comm->inflight.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
-}
-
 // Joins the clique now, or (non-blocking communicators) in a thread whose outcome ncclCommGetAsyncError reports.
 // ncclCommAbort ends a pending one within the bootstrap's check interval (0.1 s): its waits ask whether to stop.
 ncclResult_t startInit(ncclComm* comm, const braid::UniqueIdContents& id, int nranks, int rank) {
@@ -230,12 +225,12 @@ BRAID_API ncclResult_t ncclCommFinalize(ncclComm_t comm) {
     comm->finalized = true;
     ncclResult_t healthy = ncclSuccess;
     if (comm->config.blocking || !comm->asyncError.compare_exchange_strong(healthy, ncclInProgress)) {
-      drain(comm);  // blocking, or failed earlier (its error stays what ncclCommGetAsyncError says)
+      comm->awaitQueuedWork();  // blocking, or failed earlier (its error stays what ncclCommGetAsyncError says)
       return ncclSuccess;
     }
     if (comm->background.joinable()) comm->background.join();  // its init, which has finished
     comm->background = std::thread([comm] {
-      drain(comm);
+      comm->awaitQueuedWork();
       ncclResult_t finalizing = ncclInProgress;
       comm->asyncError.compare_exchange_strong(finalizing, ncclSuccess);
     });
@@ -255,7 +250,7 @@ static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char*
   // Calls on other threads leave first (they are the only ones that can queue more stream work), then the
   // queued work drains.
   while (comm->users.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
-  drain(comm);
+  comm->awaitQueuedWork();
   if (comm->background.joinable()) comm->background.join();
   braid::unregisterForStatus(comm->bootstrap.get());
   comm->magic = 0;

@@ -1,9 +1,11 @@
 #include "runtime/communicator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "base/cpu_affinity.h"
 #include "base/env_plugin.h"
@@ -43,12 +45,38 @@ void ncclComm::checkUsable() const {
   if (aborting.load()) braid::fail(ncclInvalidUsage, "communicator is being aborted");
   if (finalized.load())
     braid::fail(ncclInvalidUsage, "communicator was finalized (ncclCommFinalize): only ncclCommDestroy may follow");
+  if (suspended.load())
+    braid::fail(ncclInvalidUsage, "communicator is suspended (ncclCommSuspend): call ncclCommResume first");
   ncclResult_t state = asyncError.load();
   if (state == ncclInProgress) braid::fail(ncclInvalidUsage, "communicator is still initializing (non-blocking init)");
   if (state != ncclSuccess) {
     std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(errorMutex));
     braid::fail(state, "communicator failed earlier and must be aborted: " + asyncMessage);
   }
+}
+
+void ncclComm::awaitQueuedWork() const {
+  while (inflight.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
+size_t ncclComm::suspendableBytes() const {
+  return workspace.capacity() + (crossMemoryScratch ? braid::DirectRun::kCrossMemoryScratchBytes : 0);
+}
+
+size_t ncclComm::persistentBytes() const {
+  size_t bytes = mailbox ? mailbox->heldBytes() : 0;
+  auto add = [&bytes](const braid::ChannelConnections& c) {
+    // One socket may serve both directions of a peer: count each connection object once.
+    std::vector<const void*> seen;
+    for (const auto& s : c.send)
+      if (s) bytes += s->heldBytes(), seen.push_back(dynamic_cast<const void*>(s.get()));
+    for (const auto& r : c.recv)
+      if (r && std::find(seen.begin(), seen.end(), dynamic_cast<const void*>(r.get())) == seen.end())
+        bytes += r->heldBytes();
+  };
+  for (const braid::ChannelConnections& c : channels) add(c);
+  for (const braid::ChannelConnections& c : extraCollectiveChannels) add(c);
+  return bytes;
 }
 
 namespace braid {

@@ -72,6 +72,10 @@ struct ncclComm {
   std::atomic<int> users{0};     // API calls under way on this communicator (see CommUse)
   std::atomic<bool> aborting{false};
   std::atomic<bool> finalized{false};  // ncclCommFinalize returned: no new work, only destroy
+  // ncclCommSuspend: no work until ncclCommResume. With NCCL_SUSPEND_MEM the memory it can give back was
+  // released (heldBytes' suspendable share); `scratchReleased`: the CMA scratch, which resume restores.
+  std::atomic<bool> suspended{false};
+  bool scratchReleased = false;  // guarded by executionMutex
   // ncclInProgress while a non-blocking init or finalize runs; then ncclSuccess or the first failure, which
   // sticks.
   std::atomic<ncclResult_t> asyncError{ncclSuccess};
@@ -101,8 +105,15 @@ struct ncclComm {
   void recordError(ncclResult_t code, const std::string& message, bool breaksCommunicator = false);
   // What this rank answers peers' status queries with (bootstrap/status_service.h).
   braid::StatusReply status();
-  // Throws unless new work may be issued: not aborting or finalized, initialized, no earlier failure.
+  // Throws unless new work may be issued: not aborting, finalized or suspended, initialized, no earlier failure.
   void checkUsable() const;
+  // Waits until no queued stream work refers to the communicator.
+  void awaitQueuedWork() const;
+  // Host memory the communicator holds, for ncclCommMemStats: what ncclCommSuspend(NCCL_SUSPEND_MEM) gives
+  // back (workspace, CMA scratch), and what it keeps (connections' rings and slots, LL
+  // mailboxes). Call with executionMutex held.
+  size_t suspendableBytes() const;
+  size_t persistentBytes() const;
 };
 
 namespace braid {

@@ -234,6 +234,61 @@ TEST(Lifecycle, AbortEndsAPendingNonBlockingInitWithinASecond) {
   EXPECT_EQ(failures, "");
 }
 
+// ncclCommSuspend/Resume and ncclCommMemStats: the memory held shows in the statistics; a suspend with
+// NCCL_SUSPEND_MEM gives back what was allocated on demand and refuses work until resume; after it, collectives
+// give exact results again. Over shared memory and over sockets between emulated hosts.
+class Suspend : public ::testing::TestWithParam<testing::Wiring> {};
+
+TEST_P(Suspend, GivesBackOnDemandMemoryAndRefusesWorkUntilResumed) {
+  const testing::Wiring wiring = GetParam();
+  std::string failures = testing::forkRanks(3, [wiring](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    testing::useWiring(wiring, rank);
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    auto stat = [&](ncclCommMemStat_t which) {
+      uint64_t value = ~0ull;
+      RANK_EXPECT(ncclCommMemStats(comm, which, &value) == ncclSuccess, "stat %d", static_cast<int>(which));
+      return value;
+    };
+    std::vector<float> data(1 << 20, 1.0f);
+    RANK_EXPECT(
+        ncclAllReduce(data.data(), data.data(), data.size(), ncclFloat32, ncclSum, comm, nullptr) == ncclSuccess,
+        "AllReduce");
+    const uint64_t persist = stat(ncclStatGpuMemPersist);
+    RANK_EXPECT(persist > 0, "persistent bytes %llu", static_cast<unsigned long long>(persist));
+    RANK_EXPECT(stat(ncclStatGpuMemTotal) == persist + stat(ncclStatGpuMemSuspend), "total");
+    RANK_EXPECT(stat(ncclStatGpuMemSuspended) == 0, "suspended before the suspend");
+    RANK_EXPECT(ncclCommSuspend(comm, 0x10) == ncclInvalidArgument, "unknown flag");
+    RANK_EXPECT(ncclCommSuspend(comm, NCCL_SUSPEND_MEM) == ncclSuccess, "suspend: %s", ncclGetLastError(comm));
+    RANK_EXPECT(stat(ncclStatGpuMemSuspended) == 1, "suspended");
+    RANK_EXPECT(stat(ncclStatGpuMemSuspend) == 0, "on-demand bytes left %llu",
+                static_cast<unsigned long long>(stat(ncclStatGpuMemSuspend)));
+    RANK_EXPECT(stat(ncclStatGpuMemPersist) == persist, "persistent bytes changed");
+    RANK_EXPECT(
+        ncclAllReduce(data.data(), data.data(), data.size(), ncclFloat32, ncclSum, comm, nullptr) == ncclInvalidUsage,
+        "work while suspended");
+    RANK_EXPECT(std::string(ncclGetLastError(comm)).find("ncclCommResume") != std::string::npos, "message '%s'",
+                ncclGetLastError(comm));
+    RANK_EXPECT(ncclCommResume(comm) == ncclSuccess, "resume");
+    RANK_EXPECT(ncclCommResume(comm) == ncclInvalidUsage, "resume twice");
+    RANK_EXPECT(stat(ncclStatGpuMemSuspended) == 0, "resumed");
+    RANK_EXPECT(
+        ncclAllReduce(data.data(), data.data(), data.size(), ncclFloat32, ncclSum, comm, nullptr) == ncclSuccess,
+        "AllReduce after resume");
+    const auto wrong = std::count_if(data.begin(), data.end(), [&](float v) { return v != nranks * nranks; });
+    RANK_EXPECT(wrong == 0, "%zd wrong elements", static_cast<ssize_t>(wrong));
+    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+    return problems;
+  });
+  EXPECT_EQ(failures, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Wirings, Suspend, ::testing::Values(testing::Wiring::SharedMemory, testing::Wiring::Sockets),
+                         [](const ::testing::TestParamInfo<testing::Wiring>& info) {
+                           return std::string(testing::wiringName(info.param));
+                         });
+
 TEST(Init, RankCountMismatchIsAClearError) {
   std::string failures = testing::forkRanks(
       3,

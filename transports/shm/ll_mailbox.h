@@ -92,6 +92,12 @@ class LlMailbox {
   bool crossMemoryReaches(int rank) const;
   Doorbell& doorbell(int rank) const { return *reinterpret_cast<Doorbell*>(boxes_[rank].data() + 128); }
   Doorbell& ownDoorbell() const { return doorbell(rank_); }
+  // Shared memory mapped here (this rank's box and its peers'), for ncclCommMemStats.
+  size_t heldBytes() const {
+    size_t bytes = 0;
+    for (const SharedSegment& box : boxes_) bytes += box.bytes();
+    return bytes;
+  }
   // After this rank made progress: wakes the peers that sleep (a load per peer when none does).
   void wakeSleepingPeers() const {
     for (int r = 0; r < nranks(); ++r)

@@ -32,6 +32,7 @@ class ShmFifo {
   struct Header;
   Header* header() const { return reinterpret_cast<Header*>(segment_.data()); }
   char* slot(uint64_t index) const;
+  size_t bytes() const { return segment_.bytes(); }  // the mapped segment
 
  private:
   explicit ShmFifo(SharedSegment segment) : segment_(std::move(segment)) {}
@@ -53,6 +54,7 @@ class ShmSendConnection : public SendConnection {
   size_t trySend(const void* data, size_t bytes) override;
   size_t trySendAfter(const void* prefix, size_t prefixBytes, const void* data, size_t bytes) override;
   void checkPeer() override;
+  size_t heldBytes() const override { return fifo_.bytes(); }
 
  private:
   size_t put(const void* prefix, size_t prefixBytes, const void* data, size_t bytes);
@@ -66,6 +68,7 @@ class ShmRecvConnection : public RecvConnection {
   Chunk peek() override;
   void release(size_t bytes) override;
   void checkPeer() override;
+  size_t heldBytes() const override { return fifo_.bytes(); }
 
  private:
   ShmFifo fifo_;

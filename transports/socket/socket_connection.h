@@ -17,6 +17,7 @@ class SocketConnection : public SendConnection, public RecvConnection {
   Chunk peek() override;
   void release(size_t bytes) override;
   void checkPeer() override;
+  size_t heldBytes() const override { return staging_.capacity(); }  // sends go straight from the caller's buffer
 
  private:
   Socket socket_;

@@ -219,4 +219,6 @@ void StripedSocketConnection::serve(Helper& helper) {
   }
 }
 
+size_t StripedSocketConnection::heldBytes() const { return 2 * ringBytes_ + kMirrorBytes; }
+
 }  // namespace braid

@@ -32,6 +32,7 @@ class StripedSocketConnection : public SendConnection, public RecvConnection {
   Chunk peek() override;
   void release(size_t bytes) override;
   void checkPeer() override;
+  size_t heldBytes() const override;  // the send ring and the receive ring
 
   static constexpr size_t kStripeBytes = 64 << 10;
 
