@@ -275,6 +275,26 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclRecv,
                    (void* recvbuff, size_t count, ncclDataType_t datatype, int peer, ncclComm_t comm,
                     cudaStream_t stream));
 
+/* One-sided calls (NCCL 2.29) into windows registered with ncclCommWindowRegister: ncclPutSignal writes count
+ * elements into rank peer's part of peerWin at byte offset peerWinOffset, then signals it; ncclSignal signals
+ * alone; ncclWaitSignal returns (on the stream) once each descriptor's opCnt signals from its peer on its context
+ * have arrived, the data of their puts in place. Between one pair of ranks on one context, data and signals
+ * arrive in program order. sigIdx and flags must be 0; ctx is below the config's numRmaCtx (default 1). */
+typedef struct {
+  int opCnt;
+  int peer;
+  int sigIdx;
+  int ctx;
+} ncclWaitSignalDesc_t;
+BRAID_NCCL_DECLARE(ncclResult_t, ncclPutSignal,
+                   (const void* localbuff, size_t count, ncclDataType_t datatype, int peer, ncclWindow_t peerWin,
+                    size_t peerWinOffset, int sigIdx, int ctx, unsigned int flags, ncclComm_t comm,
+                    cudaStream_t stream));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclSignal,
+                   (int peer, int sigIdx, int ctx, unsigned int flags, ncclComm_t comm, cudaStream_t stream));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclWaitSignal,
+                   (int nDesc, ncclWaitSignalDesc_t* signalDescs, ncclComm_t comm, cudaStream_t stream));
+
 /* Parameters (NCCL 2.30's parameter access) over Braid's parameter registry: keys are Braid's BRAID_ names
  * (`braid env` lists them) or their NCCL_ aliases. Values are those in effect: set, or the default; text is ""
  * when unset and without a default. Returned strings and tables stay valid until the calling thread's next call

@@ -1,8 +1,10 @@
 // Memory windows (NCCL 2.27+): ncclCommWindowRegister and ncclCommWindowDeregister are collective. Registering
 // makes the buffer peer-mappable, as ncclCommRegister does (transports/shm/shared_buffers.h: collectives on it
-// can run in place in the peers' buffers), and the ranks exchange what they registered, so that a mismatch
-// (different flags, or sizes under NCCL_WIN_COLL_SYMMETRIC) fails every rank at once. Deregistering waits for
-// every rank, so no rank lets go of a window a peer may still use.
+// can run in place in the peers' buffers), opens it to one-sided puts (runtime/one_sided.h; the first
+// registration builds the communicator's one-sided mesh), and the ranks exchange what they registered, so that a
+// mismatch (different flags, or sizes under NCCL_WIN_COLL_SYMMETRIC) fails every rank at once. Deregistering
+// first lets every peer's puts into it land (a fence), then waits for every rank, so no rank lets go of a window
+// a peer may still use.
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -10,22 +12,14 @@
 #include <vector>
 
 #include "api/api_call.h"
+#include "api/window.h"
+#include "device/device.h"
 #include "runtime/communicator.h"
 #include "runtime/group.h"
 #include "transports/shm/shared_buffers.h"
 
 using braid::apiCall;
 using braid::fail;
-
-struct ncclWindow_vidmem {
-  static constexpr uint64_t kMagic = 0x776f646e69776462ull;
-  uint64_t magic = kMagic;
-  const ncclComm* comm;
-  void* buffer;
-  size_t size;
-  int flags;
-  bool shared;  // share() succeeded: deregistering undoes it
-};
 
 namespace {
 
@@ -35,7 +29,10 @@ constexpr int kKnownFlags = NCCL_WIN_COLL_SYMMETRIC | NCCL_WIN_STRICT_ORDERING;
 struct Offer {
   uint64_t size;
   int32_t flags;
-  int32_t problem;  // 1: this rank's own arguments failed, after which it still takes part in the exchange
+  int32_t problem;     // 1: this rank's own arguments failed, after which it still takes part in the exchange
+  uint64_t address;    // of the buffer in the registering process, for cross-memory puts
+  int32_t hostMemory;  // puts can land in it (the one-sided mesh writes host memory)
+  int32_t reserved;
 };
 
 void checkUsableOutsideGroup(ncclComm* comm, const char* call) {
@@ -53,13 +50,29 @@ std::vector<Offer> exchange(ncclComm* comm, const Offer& mine) {
   return all;
 }
 
+// The communicator's one-sided mesh, built by every rank at its first registration.
+braid::OneSidedMesh& oneSidedMesh(ncclComm* comm) {
+  if (!comm->oneSided) {
+    braid::OneSidedMesh::Options options;
+    const int contexts = comm->config.fields.numRmaCtx;
+    options.contexts = contexts == NCCL_CONFIG_UNDEF_INT || contexts < 1 ? 1 : contexts;
+    options.trafficClass = comm->config.trafficClass;
+    options.crossMemory = comm->crossMemoryScratch != nullptr;
+    options.timeoutSeconds = comm->timeoutSeconds;
+    options.aborting = &comm->aborting;
+    std::lock_guard<std::mutex> lock(comm->executionMutex);  // the bootstrap ring
+    comm->oneSided = std::make_unique<braid::OneSidedMesh>(*comm->bootstrap, options);
+  }
+  return *comm->oneSided;
+}
+
+}  // namespace
+
 ncclWindow_vidmem* windowOf(ncclComm* comm, ncclWindow_t win, const char* call) {
   if (!win || win->magic != ncclWindow_vidmem::kMagic || win->comm != comm)
     fail(ncclInvalidArgument, std::string(call) + ": win was not registered with this communicator");
   return win;
 }
-
-}  // namespace
 
 BRAID_API ncclResult_t ncclCommWindowRegister(ncclComm_t comm, void* buff, size_t size, ncclWindow_t* win,
                                               int winFlags) {
@@ -71,7 +84,21 @@ BRAID_API ncclResult_t ncclCommWindowRegister(ncclComm_t comm, void* buff, size_
     else if (winFlags & ~kKnownFlags)
       problem = "winFlags " + std::to_string(winFlags) +
                 " has unknown bits; accepted: NCCL_WIN_DEFAULT, NCCL_WIN_COLL_SYMMETRIC, NCCL_WIN_STRICT_ORDERING";
-    const std::vector<Offer> all = exchange(comm, {size, winFlags, problem.empty() ? 0 : 1});
+    braid::OneSidedMesh& mesh = oneSidedMesh(comm);
+    const bool hostMemory = problem.empty() && !braid::device::acceleratorOfPointer(buff);
+    // Open to puts before any peer learns of it (a peer may put as soon as its own registration returns); every
+    // rank numbers its windows alike, so even a registration that fails takes a number, then gives it back.
+    const uint64_t id = mesh.addWindow(problem.empty() ? static_cast<char*>(buff) : nullptr, size);
+    struct CloseUnlessRegistered {
+      braid::OneSidedMesh& mesh;
+      uint64_t id;
+      bool registered = false;
+      ~CloseUnlessRegistered() {
+        if (!registered) mesh.removeWindow(id);
+      }
+    } open{mesh, id};
+    const std::vector<Offer> all =
+        exchange(comm, {size, winFlags, problem.empty() ? 0 : 1, reinterpret_cast<uintptr_t>(buff), hostMemory, 0});
     if (!problem.empty()) fail(ncclInvalidArgument, "ncclCommWindowRegister: " + problem);
     for (int r = 0; r < comm->nranks; ++r) {
       if (all[r].problem)
@@ -91,6 +118,9 @@ BRAID_API ncclResult_t ncclCommWindowRegister(ncclComm_t comm, void* buff, size_
     window->buffer = buff;
     window->size = size;
     window->flags = winFlags;
+    for (const Offer& o : all) window->peers.push_back({o.address, o.size, o.hostMemory != 0});
+    window->id = id;
+    open.registered = true;
     if (comm->peerBuffers) window->shared = braid::shared_buffers::share(buff, size).empty();
     *win = window.release();
   });
@@ -107,14 +137,17 @@ BRAID_API ncclResult_t ncclCommWindowDeregister(ncclComm_t comm, ncclWindow_t wi
     } catch (const braid::Error& e) {
       problem = e.what();
     }
-    // Every rank arrives before any lets go (a peer may still be using this one's window).
-    const std::vector<Offer> all = exchange(comm, {window ? window->size : 0, 0, problem.empty() ? 0 : 1});
+    // Puts already sent land first; then every rank arrives before any lets go (a peer may still be using this
+    // one's window in a collective).
+    if (comm->oneSided) comm->oneSided->fence();
+    const std::vector<Offer> all = exchange(comm, {window ? window->size : 0, 0, problem.empty() ? 0 : 1, 0, 0, 0});
     if (!problem.empty()) fail(ncclInvalidArgument, problem);
     for (int r = 0; r < comm->nranks; ++r)
       if (all[r].problem)
         fail(ncclInvalidUsage, "ncclCommWindowDeregister: rank " + std::to_string(r) + " passed an invalid window");
     window->magic = 0;
     std::unique_ptr<ncclWindow_vidmem> owned(window);
+    comm->oneSided->removeWindow(window->id);
     if (window->shared) braid::shared_buffers::unshare(window->buffer, window->size);
   });
 }

@@ -90,7 +90,7 @@ void check(const ncclConfig_t& c) {
           "0 or 1");
 }
 
-// Fields that steer GPU kernels, NVLink SHARP, CUDA graphs or one-sided contexts, which the host device does not
+// Fields that steer GPU kernels, NVLink SHARP or CUDA graphs, which the host device does not
 // have: accepted when valid, and said once per process at INFO.
 void noteFieldsWithoutMeaningHere(const ncclConfig_t& c) {
   const std::pair<const char*, int> fields[] = {{"cgaClusterSize", c.cgaClusterSize},
@@ -98,7 +98,6 @@ void noteFieldsWithoutMeaningHere(const ncclConfig_t& c) {
                                                 {"nvlsCTAs", c.nvlsCTAs},
                                                 {"nvlinkCentricSched", c.nvlinkCentricSched},
                                                 {"graphUsageMode", c.graphUsageMode},
-                                                {"numRmaCtx", c.numRmaCtx},
                                                 {"maxP2pPeers", c.maxP2pPeers},
                                                 {"graphStreamOrdering", c.graphStreamOrdering},
                                                 {"splitShare", c.splitShare},

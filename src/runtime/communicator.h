@@ -22,6 +22,7 @@
 #include "exec/direct_run.h"
 #include "exec/schedule_cache.h"
 #include "runtime/comm_config.h"
+#include "runtime/one_sided.h"
 #include "runtime/red_op.h"
 #include "topology/xml_tree.h"
 #include "transports/shm/ll_mailbox.h"
@@ -93,6 +94,10 @@ struct ncclComm {
   std::atomic<bool> inLaunch{false};
   std::mutex waitingMutex;
   std::string waiting;  // what a stalled launch waits for, refreshed about every 100 ms
+
+  // Puts and signals into windows (one_sided.h), from the first ncclCommWindowRegister on. Its service thread
+  // uses only the mesh itself (and reads `aborting`, declared before it).
+  std::unique_ptr<braid::OneSidedMesh> oneSided;
 
   braid::ChannelConnections& channel(braid::Channel c) { return channels[static_cast<int>(c)]; }
   braid::CollectiveChannels collectiveChannels() {

@@ -49,7 +49,7 @@ CommWork& workFor(ncclComm* comm) {
   GroupState& group = threadLaunches().group;
   for (CommWork& w : group.work)
     if (w.comm == comm) return w;
-  group.work.push_back({comm, {}, {}, {}});
+  group.work.push_back({comm, {}, {}, {}, {}});
   return group.work.back();
 }
 
@@ -205,7 +205,7 @@ void dropFromGroup(ncclComm* comm, const char* call) {
   size_t calls = 0;
   for (auto w = group.work.begin(); w != group.work.end(); ++w)
     if (w->comm == comm) {
-      calls = w->collectives.size() + w->pointToPoint.size();
+      calls = w->collectives.size() + w->pointToPoint.size() + w->oneSided.size();
       group.work.erase(w);
       break;
     }
@@ -242,6 +242,15 @@ void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cu
   CommWork& w = workFor(comm);
   w.pointToPoint.push_back(call);
   w.pointToPointBuffers.push_back(static_cast<char*>(buffer));
+  groupEnd();
+}
+
+void enqueueOneSided(ncclComm* comm, OneSidedCall call, cudaStream_t stream) {
+  comm->checkUsable();
+  checkStream(stream);
+  groupStart();
+  noteStream(stream);
+  workFor(comm).oneSided.push_back(std::move(call));
   groupEnd();
 }
 

@@ -18,6 +18,8 @@ double groupSimulateEnd();
 
 void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t stream);
 void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream);
+// Puts, signals and waits (runtime/one_sided.h); inside a group, puts and signals run first, waits last.
+void enqueueOneSided(ncclComm* comm, OneSidedCall call, cudaStream_t stream);
 // Outside groups only: the sender is known only once its first bytes arrive. Sets *source when done.
 void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* source, cudaStream_t stream);
 // Communicator inits inside a group run concurrently at group end (one thread may init several ranks).

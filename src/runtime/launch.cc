@@ -303,9 +303,26 @@ struct LaunchScope {
   }
 };
 
-}  // namespace
+// The puts and signals of a launch (`waits` false) or its waits, in the order they were issued. They need no
+// executionMutex: the one-sided mesh has its own connections and locks.
+void runOneSided(std::vector<CommWork>& work, bool waits) {
+  for (CommWork& w : work)
+    for (const OneSidedCall& c : w.oneSided) {
+      if ((c.kind == OneSidedCall::Wait) != waits) continue;
+      try {
+        LogRankScope rank(w.comm->rank);
+        OneSidedMesh& mesh = *w.comm->oneSided;
+        if (c.kind == OneSidedCall::Wait) mesh.wait(c.waits);
+        else if (c.kind == OneSidedCall::PutSignal) mesh.put(c.peer, c.target, c.data, c.bytes, c.context);
+        else mesh.signal(c.peer, c.context);
+      } catch (const Error& e) {
+        w.comm->recordError(e.code(), e.what());
+        throw;
+      }
+    }
+}
 
-void executeWork(std::vector<CommWork>& work) {
+void executeTwoSided(std::vector<CommWork>& work) {
   // Communicators are locked in address order, a fixed order across threads; the order they run in is free.
   if (work.size() > 1)
     std::sort(work.begin(), work.end(), [](const CommWork& x, const CommWork& y) { return x.comm < y.comm; });
@@ -344,6 +361,18 @@ void executeWork(std::vector<CommWork>& work) {
   drive(active, waiter);
 }
 
+}  // namespace
+
+// Puts and signals first, waits last: a put never waits for its target, so a group that puts to a peer and
+// waits for it (or holds a collective with it) cannot deadlock on one whose group does the same.
+void executeWork(std::vector<CommWork>& work) {
+  runOneSided(work, false);
+  if (std::any_of(work.begin(), work.end(),
+                  [](const CommWork& w) { return !w.collectives.empty() || !w.pointToPoint.empty(); }))
+    executeTwoSided(work);
+  runOneSided(work, true);
+}
+
 int receiveFromAnySource(ncclComm* comm, void* buffer, size_t bytes) {
   int peer;
   try {
@@ -353,7 +382,7 @@ int receiveFromAnySource(ncclComm* comm, void* buffer, size_t bytes) {
     comm->recordError(e.code(), e.what());
     throw;
   }
-  std::vector<CommWork> work{{comm, {}, {{false, peer, bytes}}, {static_cast<char*>(buffer)}}};
+  std::vector<CommWork> work{{comm, {}, {{false, peer, bytes}}, {static_cast<char*>(buffer)}, {}}};
   executeWork(work);
   return peer;
 }

@@ -100,6 +100,8 @@ bool launchOnDevice(std::vector<CommWork>& work, cudaStream_t stream) {
     }
     for (size_t i = 0; i < w.pointToPoint.size(); ++i)
       regions.add(w.pointToPointBuffers[i], w.pointToPoint[i].bytes, !w.pointToPoint[i].isSend);
+    for (OneSidedCall& c : w.oneSided)
+      if (c.kind == OneSidedCall::PutSignal) regions.add(c.data, c.bytes, false);
   }
   device::Device* streamDevice = device::acceleratorOfStream(stream);
   if (regions.blocks.empty() && !streamDevice) return false;
@@ -120,6 +122,7 @@ bool launchOnDevice(std::vector<CommWork>& work, cudaStream_t stream) {
       redirect(c.recvbuff, staged->blocks);
     }
     for (char*& p : w.pointToPointBuffers) redirect(p, staged->blocks);
+    for (OneSidedCall& c : w.oneSided) redirect(c.data, staged->blocks);
   }
   staged->work = std::move(work);
   // NULL is the runtime's default stream: ordered after earlier work on the device, asynchronous to the host.

@@ -7,6 +7,7 @@
 #include "algorithms/collective.h"
 #include "algorithms/direct.h"
 #include "nccl.h"
+#include "runtime/one_sided.h"
 #include "runtime/red_op.h"
 
 struct ncclComm;
@@ -26,11 +27,24 @@ struct CollectiveCall {
   size_t recvSpan = 0;     // start of each): what staging device memory through the host must cover
 };
 
+// A one-sided call (runtime/one_sided.h): a put with its signal, a signal alone, or a wait for signals.
+struct OneSidedCall {
+  enum Kind { PutSignal, Signal, Wait } kind = PutSignal;
+  int peer = 0;
+  int context = 0;
+  const void* data = nullptr;  // a put's
+  size_t bytes = 0;
+  PutTarget target;
+  std::vector<ncclWaitSignalDesc_t> waits;  // a wait's
+};
+
 struct CommWork {
   ncclComm* comm;
   std::vector<CollectiveCall> collectives;
   std::vector<PointToPointCall> pointToPoint;
   std::vector<char*> pointToPointBuffers;
+  // Puts and signals run before the collectives and point-to-point calls, waits after them (launch.h).
+  std::vector<OneSidedCall> oneSided;
 };
 
 }  // namespace braid

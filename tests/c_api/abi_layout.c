@@ -111,5 +111,12 @@ int main(void) {
     SHOW("simInitializer.magic", info.magic);
     SHOW("simInitializer.estimatedTime", info.estimatedTime);
   }
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 29, 0)
+  SHOW("sizeof(ncclWaitSignalDesc_t)", sizeof(ncclWaitSignalDesc_t));
+  FIELD(ncclWaitSignalDesc_t, opCnt);
+  FIELD(ncclWaitSignalDesc_t, peer);
+  FIELD(ncclWaitSignalDesc_t, sigIdx);
+  FIELD(ncclWaitSignalDesc_t, ctx);
+#endif
   return 0;
 }

@@ -384,6 +384,39 @@ static void checkSimulate(ncclComm_t comm, int nranks, int rank) {
 
 /* ---- a memory window (NCCL 2.27+) that an AllReduce then uses in place ---- */
 
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 29, 0)
+/* One-sided (NCCL 2.29): a barrier by signals (every rank has checked its window), then an all-to-all by puts:
+ * rank r's value for peer p lands at element r of p's window. */
+static void checkOneSided(ncclComm_t comm, int nranks, int rank, ncclWindow_t win, const float* window) {
+  ncclWaitSignalDesc_t* each = xalloc((size_t)nranks * sizeof(ncclWaitSignalDesc_t));
+  float* values = xalloc((size_t)nranks * sizeof(float));
+  int r;
+  for (r = 0; r < nranks; ++r) {
+    each[r].opCnt = 1;
+    each[r].peer = r;
+    each[r].sigIdx = 0;
+    each[r].ctx = 0;
+    values[r] = (float)(rank * 100 + r);
+  }
+  CHECK(ncclGroupStart());
+  for (r = 0; r < nranks; ++r) CHECK(ncclSignal(r, 0, 0, 0, comm, NULL));
+  CHECK(ncclGroupEnd());
+  CHECK(ncclWaitSignal(nranks, each, comm, NULL));
+  CHECK(ncclGroupStart());
+  for (r = 0; r < nranks; ++r)
+    CHECK(ncclPutSignal(&values[r], 1, ncclFloat32, r, win, (size_t)rank * sizeof(float), 0, 0, 0, comm, NULL));
+  CHECK(ncclGroupEnd());
+  CHECK(ncclWaitSignal(nranks, each, comm, NULL));
+  for (r = 0; r < nranks; ++r)
+    if (window[r] != (float)(r * 100 + rank)) {
+      report("ncclPutSignal all-to-all", (size_t)r, window[r], r * 100 + rank);
+      break;
+    }
+  free(values);
+  free(each);
+}
+#endif
+
 static void checkWindow(ncclComm_t comm, int nranks, int rank) {
   const size_t count = 1u << 16;
   float* buf = xalloc(count * sizeof(float));
@@ -403,6 +436,9 @@ static void checkWindow(ncclComm_t comm, int nranks, int rank) {
       report("AllReduce in a window", i, buf[i], nranks * (nranks + 1) / 2);
       break;
     }
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 29, 0)
+  checkOneSided(comm, nranks, rank, win, buf);
+#endif
   CHECK(ncclCommWindowDeregister(comm, win));
   free(buf);
 }
