@@ -5,12 +5,15 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "api/api_call.h"
 #include "base/log.h"
 #include "braid/braid.h"
 #include "device/datatype.h"
+#include "device/device.h"
 #include "device/host/host_stream.h"
 #include "runtime/communicator.h"
 #include "transports/shm/shared_buffers.h"
@@ -64,13 +67,27 @@ BRAID_API const char* ncclGetLastError(ncclComm_t comm) {
 }
 BRAID_PROFILING_ALIAS(ncclGetLastError);
 
+namespace {
+// What ncclMemAlloc took from an accelerator, so that ncclMemFree gives back only those.
+std::mutex deviceAllocationsMutex;
+std::map<void*, braid::device::Device*> deviceAllocations;
+}  // namespace
+
 BRAID_API ncclResult_t ncclMemAlloc(void** ptr, size_t size) {
   return apiCall(nullptr, [&] {
     if (!ptr) fail(ncclInvalidArgument, "ncclMemAlloc: ptr is NULL");
     if (size == 0) fail(ncclInvalidArgument, "ncclMemAlloc: size is 0");
     if (size > PTRDIFF_MAX)
       fail(ncclInvalidArgument, "ncclMemAlloc: size " + std::to_string(size) + " is larger than any buffer can be");
-    // Shared memory that peers on this host map, so collectives on it need no staging copy.
+    // As NCCL's: memory of the calling thread's current GPU where one is present (collectives on it are staged
+    // through host memory). Otherwise shared memory that peers on this host map, so collectives on it need no
+    // staging copy.
+    if (braid::device::Device* accelerator = braid::device::firstAccelerator()) {
+      *ptr = accelerator->allocate(size);
+      std::lock_guard<std::mutex> lock(deviceAllocationsMutex);
+      deviceAllocations[*ptr] = accelerator;
+      return;
+    }
     *ptr = braid::shared_buffers::allocate(size);
   });
 }
@@ -78,6 +95,14 @@ BRAID_PROFILING_ALIAS(ncclMemAlloc);
 
 BRAID_API ncclResult_t ncclMemFree(void* ptr) {
   return apiCall(nullptr, [&] {
+    {
+      std::lock_guard<std::mutex> lock(deviceAllocationsMutex);
+      if (auto allocation = deviceAllocations.find(ptr); allocation != deviceAllocations.end()) {
+        allocation->second->release(ptr);
+        deviceAllocations.erase(allocation);
+        return;
+      }
+    }
     if (ptr && !braid::shared_buffers::release(ptr))
       fail(ncclInvalidArgument, "ncclMemFree: pointer was not returned by ncclMemAlloc");
   });

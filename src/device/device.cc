@@ -46,10 +46,15 @@ bool acceleratorsAvailable() {
   return any;
 }
 
-int currentAcceleratorDevice() {
+Device* firstAccelerator() {
   for (Device* d : registry())
-    if (d != &host() && d->available()) return d->currentDevice();
-  return 0;
+    if (d != &host() && d->available()) return d;
+  return nullptr;
+}
+
+int currentAcceleratorDevice() {
+  Device* accelerator = firstAccelerator();
+  return accelerator ? accelerator->currentDevice() : 0;
 }
 
 }  // namespace braid::device

@@ -77,6 +77,8 @@ Device* acceleratorOfPointer(const void* pointer);
 Device* acceleratorOfStream(Stream stream);
 // Whether any accelerator is available (calls may then involve device memory).
 bool acceleratorsAvailable();
+// The first accelerator that is available (built in and with a device present), or null.
+Device* firstAccelerator();
 // The calling thread's current device on the first available accelerator (what a new communicator records and
 // ncclCommCuDevice reports); 0 where there is none.
 int currentAcceleratorDevice();

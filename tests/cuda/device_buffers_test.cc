@@ -93,6 +93,36 @@ TEST_P(DeviceBuffers, EveryCollectiveOnRanksSharingOneGpu) {
   }
 }
 
+// ncclMemAlloc gives memory of the current GPU, as NCCL's does; collectives take it, ncclMemFree gives it back.
+TEST(DeviceBuffers, MemAllocGivesMemoryOfTheCurrentGpu) {
+  if (!gpuVisible()) GTEST_SKIP() << "no CUDA device visible: ncclMemAlloc gives host memory there";
+  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    RANK_EXPECT(cudaSetDevice(0) == cudaSuccess, "cudaSetDevice");
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    const size_t count = 1 << 18;
+    void* buffer = nullptr;
+    RANK_EXPECT(ncclMemAlloc(&buffer, count * sizeof(float)) == ncclSuccess, "ncclMemAlloc");
+    cudaPointerAttributes attributes{};
+    RANK_EXPECT(cudaPointerGetAttributes(&attributes, buffer) == cudaSuccess &&
+                    attributes.type == cudaMemoryTypeDevice && attributes.device == 0,
+                "not memory of GPU 0 (type %d)", static_cast<int>(attributes.type));
+    std::vector<float> values(count, static_cast<float>(rank + 1));
+    cudaMemcpy(buffer, values.data(), count * sizeof(float), cudaMemcpyHostToDevice);
+    RANK_EXPECT(ncclAllReduce(buffer, buffer, count, ncclFloat32, ncclSum, comm, nullptr) == ncclSuccess,
+                "AllReduce: %s", ncclGetLastError(comm));
+    cudaMemcpy(values.data(), buffer, count * sizeof(float), cudaMemcpyDeviceToHost);
+    size_t wrong = 0;
+    for (float v : values) wrong += v != 3.0f;
+    RANK_EXPECT(wrong == 0, "%zu wrong elements", wrong);
+    RANK_EXPECT(ncclMemFree(buffer) == ncclSuccess, "ncclMemFree");
+    RANK_EXPECT(ncclCommDestroy(comm) == ncclSuccess, "destroy");
+    return problems;
+  });
+  EXPECT_EQ(failures, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Wirings, DeviceBuffers,
                          ::testing::Values(testing::Wiring::SharedMemory, testing::Wiring::Sockets),
                          [](const ::testing::TestParamInfo<testing::Wiring>& info) {
