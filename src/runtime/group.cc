@@ -234,24 +234,27 @@ void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t strea
   groupEnd();
 }
 
-void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream) {
+// Records a call on `comm` in this thread's group (a group of one outside any): `add` puts it in the
+// communicator's work.
+template <class Add>
+void record(ncclComm* comm, cudaStream_t stream, Add&& add) {
   comm->checkUsable();
   checkStream(stream);
   groupStart();
   noteStream(stream);
-  CommWork& w = workFor(comm);
-  w.pointToPoint.push_back(call);
-  w.pointToPointBuffers.push_back(static_cast<char*>(buffer));
+  add(workFor(comm));
   groupEnd();
 }
 
+void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream) {
+  record(comm, stream, [&](CommWork& w) {
+    w.pointToPoint.push_back(call);
+    w.pointToPointBuffers.push_back(static_cast<char*>(buffer));
+  });
+}
+
 void enqueueOneSided(ncclComm* comm, OneSidedCall call, cudaStream_t stream) {
-  comm->checkUsable();
-  checkStream(stream);
-  groupStart();
-  noteStream(stream);
-  workFor(comm).oneSided.push_back(std::move(call));
-  groupEnd();
+  record(comm, stream, [&](CommWork& w) { w.oneSided.push_back(std::move(call)); });
 }
 
 void enqueueAnySourceReceive(ncclComm* comm, void* buffer, size_t bytes, int* source, cudaStream_t stream) {
