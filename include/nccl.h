@@ -93,6 +93,13 @@ typedef enum {
 #define NCCL_CTA_POLICY_EFFICIENCY 0x01
 #define NCCL_CTA_POLICY_ZERO 0x02
 
+/* ncclCommShrink flags: DEFAULT on a healthy communicator; ABORT after a failure (the work under way on the
+ * parent fails first, and dead ranks are never waited for). */
+#define NCCL_SHRINK_DEFAULT 0x00
+#define NCCL_SHRINK_ABORT 0x01
+/* ncclCommRevoke flags: must be NCCL_REVOKE_DEFAULT. */
+#define NCCL_REVOKE_DEFAULT 0x00
+
 /* Communicator configuration (NCCL 2.30 layout). The library reads only the fields that fit in `size` and that
  * the NCCL version in `version` had, so programs built against older layouts keep working. What each field does
  * in Braid: docs/nccl-api.md. */
@@ -196,6 +203,13 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclCommDestroy, (ncclComm_t comm));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommAbort, (ncclComm_t comm));
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommSplit,
                    (ncclComm_t comm, int color, int key, ncclComm_t* newcomm, ncclConfig_t* config));
+/* Fault tolerance (docs/fault-tolerance.md). Revoke: every call under way fails promptly, every later one at
+ * once; returns once the communicator is quiescent. Shrink: every rank not in excludeRanksList calls it; the new
+ * communicator numbers them in order and depends on no excluded rank. */
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommRevoke, (ncclComm_t comm, int revokeFlags));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommShrink,
+                   (ncclComm_t comm, int* excludeRanksList, int excludeRanksCount, ncclComm_t* newcomm,
+                    ncclConfig_t* config, int shrinkFlags));
 BRAID_NCCL_DECLARE(const char*, ncclGetErrorString, (ncclResult_t result));
 BRAID_NCCL_DECLARE(const char*, ncclGetLastError, (ncclComm_t comm));
 /* Re-reads the logging variables (BRAID_DEBUG, BRAID_DEBUG_SUBSYS, BRAID_DEBUG_FILE and their NCCL_ names).

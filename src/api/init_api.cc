@@ -29,35 +29,6 @@ void checkRankArgs(ncclComm_t* comm, int nranks, int rank, const char* call) {
          std::string(call) + ": rank " + std::to_string(rank) + " is not in [0, " + std::to_string(nranks) + ")");
 }
 
-// Joins the clique now, or (non-blocking communicators) in a thread whose outcome ncclCommGetAsyncError reports.
-// ncclCommAbort ends a pending one within the bootstrap's check interval (0.1 s): its waits ask whether to stop.
-ncclResult_t startInit(ncclComm* comm, const braid::UniqueIdContents& id, int nranks, int rank) {
-  if (comm->config.blocking) {
-    braid::initCommunicator(comm, id, nranks, rank);
-    return ncclSuccess;
-  }
-  comm->membersGone = [comm, members = std::move(comm->membersGone)] {
-    if (comm->aborting.load()) return std::string("the communicator was aborted (ncclCommAbort) during its init");
-    return members ? members() : std::string();
-  };
-  comm->asyncError = ncclInProgress;
-  comm->background = std::thread([comm, id, nranks, rank] {
-    try {
-      braid::initCommunicator(comm, id, nranks, rank);
-      ncclResult_t initializing = ncclInProgress;
-      comm->asyncError.compare_exchange_strong(initializing, ncclSuccess);
-    } catch (const braid::Error& e) {
-      {
-        std::lock_guard<std::mutex> lock(comm->errorMutex);
-        comm->lastError = comm->asyncMessage = e.what();
-      }
-      comm->asyncError = e.code();
-      BRAID_WARN("INIT", "non-blocking init of rank %d failed: %s", rank, e.what());
-    }
-  });
-  return ncclInProgress;
-}
-
 // This rank's place in a split: the new communicator's id, size and rank, and a watch on its members (they are
 // still the parent's ranks until they join).
 struct SplitMembership {
@@ -132,7 +103,7 @@ BRAID_API ncclResult_t ncclCommInitRankConfig(ncclComm_t* comm, int nranks, nccl
       braid::enqueueInit(c, [c, id, nranks, rank] { braid::initCommunicator(c, id, nranks, rank); });
       return ncclSuccess;
     }
-    ncclResult_t started = startInit(fresh.get(), id, nranks, rank);
+    ncclResult_t started = braid::startInit(fresh.get(), id, nranks, rank);
     *comm = fresh.release();
     return started;
   });
@@ -208,7 +179,7 @@ BRAID_API ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclCo
       return ncclSuccess;
     }
     fresh->membersGone = std::move(m->membersGone);
-    ncclResult_t started = startInit(fresh.get(), m->id, m->nranks, m->rank);
+    ncclResult_t started = braid::startInit(fresh.get(), m->id, m->nranks, m->rank);
     *newcomm = fresh.release();
     return started;
   });
@@ -246,7 +217,7 @@ static ncclResult_t releaseCommunicator(ncclComm_t comm, bool abort, const char*
   ncclResult_t result = apiCall(nullptr, [&] { braid::checkCommunicator(comm, call); });
   if (result != ncclSuccess) return result;
   braid::dropFromGroup(comm, call);  // what this thread's open group recorded on it must not outlive it
-  if (abort) comm->aborting = true;
+  if (abort) comm->stopping = true;
   // Calls on other threads leave first (they are the only ones that can queue more stream work), then the
   // queued work drains.
   while (comm->users.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));

@@ -59,7 +59,7 @@ braid::OneSidedMesh& oneSidedMesh(ncclComm* comm) {
     options.trafficClass = comm->config.trafficClass;
     options.crossMemory = comm->crossMemoryScratch != nullptr;
     options.timeoutSeconds = comm->timeoutSeconds;
-    options.aborting = &comm->aborting;
+    options.stopping = &comm->stopping;
     std::lock_guard<std::mutex> lock(comm->executionMutex);  // the bootstrap ring
     comm->oneSided = std::make_unique<braid::OneSidedMesh>(*comm->bootstrap, options);
   }

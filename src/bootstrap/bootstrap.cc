@@ -1,8 +1,10 @@
 #include "bootstrap/bootstrap.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <future>
 #include <mutex>
@@ -139,14 +141,10 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
   }
 }
 
-}  // namespace
-
-void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
+// Serves one communicator's init on `listener` from a thread of its own. Returns once the root holds the fork
+// lock, so that a fork right after ncclGetUniqueId never copies a thread that is half-way through starting up.
+void startRootOn(Socket listener, uint64_t secret) {
   const double seconds = kBootstrapTimeout.get();
-  Socket listener = Socket::listenOn(address);
-  BRAID_INFO("BOOTSTRAP", "root listening on %s", address.toString().c_str());
-  // Returns once the root holds the fork lock, so that a fork right after ncclGetUniqueId never copies a
-  // thread that is half-way through starting up.
   auto ready = std::make_shared<std::promise<void>>();
   std::future<void> started = ready->get_future();
   std::thread([l = std::move(listener), secret, seconds, ready]() mutable {
@@ -158,6 +156,27 @@ void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
     }
   }).detach();
   started.wait();
+}
+
+// Mixes the words into one (splitmix64's finalizer per word): the derived communicator's secret.
+uint64_t mix(std::initializer_list<uint64_t> words) {
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (uint64_t w : words) {
+    h ^= w + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    h ^= h >> 31;
+  }
+  return h;
+}
+
+}  // namespace
+
+void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
+  kBootstrapTimeout.get();  // a malformed value fails here, in the caller, rather than in the root's thread
+  Socket listener = Socket::listenOn(address);
+  BRAID_INFO("BOOTSTRAP", "root listening on %s", address.toString().c_str());
+  startRootOn(std::move(listener), secret);
 }
 
 Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGone membersGone)
@@ -174,6 +193,9 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGo
   SocketAddress mine = localInterfaceAddress();
   mine.v4.sin_port = 0;
   listener_ = Socket::listenOn(mine);
+  SocketAddress spare = localInterfaceAddress();
+  spare.v4.sin_port = 0;
+  spareRootListener_ = Socket::listenOn(spare);
   peerListener_ = std::make_unique<HandshakeListener<PeerHello>>(listener_, kHandshakeSeconds);
   peerListener_->checkWhileWaiting([this] { failIfMemberGone(); });
 
@@ -186,12 +208,26 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGo
   hello.info.pidNamespace = pidNamespace();
   hello.info.rank = rank;
   hello.info.listen = mine;
+  hello.info.spareRoot = spare;
   gethostname(hello.info.hostname, sizeof hello.info.hostname - 1);
-  Socket root = Socket::connectTo(id.root, deadline);
-  root.sendAll(&hello, sizeof hello, deadline);
+  // A derived communicator's root runs in one of its members (Bootstrap::hostDerivedRoot): its connection
+  // failing means that member has gone, which the error says.
+  auto withRoot = [&](auto step) {
+    try {
+      step();
+    } catch (const Error& e) {
+      if (!id.rootListening) throw;
+      fail(e.code(), "the member hosting the bootstrap root at " + id.root.toString() + " has gone: " + e.what());
+    }
+  };
+  Socket root;
+  withRoot([&] {
+    root = Socket::connectTo(id.root, deadline, !id.rootListening);
+    root.sendAll(&hello, sizeof hello, deadline);
+  });
   RootReply reply;
   awaitReadable(root, deadline);  // the reply waits for every rank: one known gone will never come
-  root.recvAll(&reply, sizeof reply, deadline);
+  withRoot([&] { root.recvAll(&reply, sizeof reply, deadline); });
   if (std::string problem = checkRootReply(reply, secret_, nranks); !problem.empty())
     fail(ncclSystemError, "bootstrap root at " + id.root.toString() + ": " + problem);
   if (reply.status != ncclSuccess) fail(static_cast<ncclResult_t>(reply.status), reply.message);
@@ -256,13 +292,29 @@ Bootstrap::Accepted Bootstrap::acceptWhere(Wanted wanted) {
 
 Bootstrap::~Bootstrap() = default;
 
+UniqueIdContents Bootstrap::derivedId(int host, uint64_t sequence) const {
+  UniqueIdContents id;
+  id.root = peers_.at(host).spareRoot;
+  id.secret = mix({secret_, nonce_, sequence});
+  id.rootListening = true;
+  return id;
+}
+
+void Bootstrap::hostDerivedRoot(uint64_t sequence) {
+  // The root gets a duplicate: the spare listener stays open for the next derived communicator, and connections
+  // that arrive before the root runs wait in its backlog.
+  const int fd = ::fcntl(spareRootListener_.fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) fail(ncclSystemError, std::string("duplicating the spare root listener: ") + std::strerror(errno));
+  startRootOn(Socket(fd), derivedId(rank_, sequence).secret);
+}
+
 std::vector<Bootstrap::Accepted> Bootstrap::acceptFrom(size_t count) {
   std::vector<Accepted> result;
   while (result.size() < count) result.push_back(acceptWhere([](int, int channel) { return channel >= 0; }));
   return result;
 }
 
-void Bootstrap::answerStatusQuery(const StatusReply& report) {
+void Bootstrap::serveListener(const StatusReply& report, const FailureHandler& onFailure) {
   int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) return;
   Socket s(fd);
@@ -270,12 +322,37 @@ void Bootstrap::answerStatusQuery(const StatusReply& report) {
     // A short deadline: this runs on the status thread, which a silent stranger must not hold up for long.
     PeerHello hello;
     s.recvAll(&hello, sizeof hello, deadlineAfter(0.2));
-    if (!checkPeerHello(hello, secret_, nonce_, nranks_).empty() || hello.channel != kStatusChannel) return;
-    StatusReply reply = report;
-    reply.header = makeHeader(kStatusReply, secret_);
-    s.sendAll(&reply, sizeof reply, deadlineAfter(0.2));
+    if (!checkPeerHello(hello, secret_, nonce_, nranks_).empty()) return;
+    if (hello.channel == kStatusChannel) {
+      StatusReply reply = report;
+      reply.header = makeHeader(kStatusReply, secret_);
+      s.sendAll(&reply, sizeof reply, deadlineAfter(0.2));
+    } else if (hello.channel == kFailureChannel) {
+      FailureNotice notice;
+      s.recvAll(&notice, sizeof notice, deadlineAfter(0.2));
+      if (std::string problem = checkFailureNotice(notice, secret_, hello.rank); !problem.empty())
+        fail(ncclSystemError, problem);
+      onFailure(notice.rank, notice.reason);
+    }
   } catch (const Error& e) {
-    BRAID_WARN("BOOTSTRAP", "rank %d dropped a status query: %s", rank_, e.what());
+    BRAID_WARN("BOOTSTRAP", "rank %d dropped a status query or failure notice: %s", rank_, e.what());
+  }
+}
+
+void Bootstrap::tellPeersOfFailure(const std::string& reason) {
+  FailureNotice notice{};
+  notice.header = makeHeader(kFailureNotice, secret_);
+  notice.rank = rank_;
+  std::snprintf(notice.reason, sizeof notice.reason, "%s", reason.c_str());
+  for (int peer = 0; peer < nranks_; ++peer) {
+    if (peer == rank_) continue;
+    try {
+      const Deadline deadline = deadlineAfter(0.2);
+      Socket s = introduce(peer, kFailureChannel, deadline);
+      s.sendAll(&notice, sizeof notice, deadline);
+    } catch (const Error& e) {
+      BRAID_INFO("BOOTSTRAP", "rank %d could not tell rank %d of its failure: %s", rank_, peer, e.what());
+    }
   }
 }
 

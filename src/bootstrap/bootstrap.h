@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/socket.h"
@@ -28,6 +29,10 @@ struct PeerInfo {
   int32_t rank;
   uint64_t pidNamespace;  // with pid, names the shared memory this rank creates (transports/shm/segment_names.h)
   SocketAddress listen;
+  // A second listener, idle until this rank hosts the root of a communicator derived from this one without its
+  // excluded ranks (ncclCommShrink): every member knows where it is from the table, so no exchange that an
+  // excluded (perhaps dead) rank would have to take part in is needed to find the new root.
+  SocketAddress spareRoot;
   char hostname[64];
 };
 
@@ -66,11 +71,23 @@ class Bootstrap {
   };
   std::vector<Accepted> acceptFrom(size_t count);
 
-  // Status queries (after init the listener serves only these): the listening socket to poll, answering one
-  // waiting query with `report` (a StatusReply), and asking a peer for its own.
+  // A communicator derived from this one (ncclCommShrink): its id when `host` (a rank of this one) hosts its root
+  // on its spare listener, the same on every member for the same `sequence` (how many this rank has derived
+  // before). The host starts that root with hostDerivedRoot before joining.
+  UniqueIdContents derivedId(int host, uint64_t sequence) const;
+  void hostDerivedRoot(uint64_t sequence);
+
+  // After init the listener serves only peers' status queries and failure notices: the listening socket to
+  // poll; serving one waiting connection (a query is answered with `report`, a notice handed to `onFailure` with
+  // the failed rank and its reason); asking a peer for its status.
+  using FailureHandler = std::function<void(int rank, const std::string& reason)>;
   int listenerFd() const { return listener_.fd(); }
-  void answerStatusQuery(const StatusReply& report);
+  void serveListener(const StatusReply& report, const FailureHandler& onFailure);
   StatusReply queryStatus(int peer, double seconds);
+  // Tells every peer that this rank's communicator failed and why, so that peers waiting on this rank (which
+  // is alive but will not go on) fail too instead of waiting for their timeout. One connection per peer with a
+  // short deadline; peers that are gone are skipped.
+  void tellPeersOfFailure(const std::string& reason);
 
  private:
   template <class Wanted>
@@ -85,6 +102,7 @@ class Bootstrap {
   uint64_t nonce_ = 0;
   std::vector<PeerInfo> peers_;
   Socket listener_;
+  Socket spareRootListener_;  // PeerInfo::spareRoot
   std::unique_ptr<HandshakeListener<PeerHello>> peerListener_;
   Socket next_, prev_;
   double timeoutSeconds_;

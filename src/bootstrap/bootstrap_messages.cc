@@ -18,8 +18,9 @@ std::string checkRootHello(const RootHello& hello, uint64_t secret) {
   if (hello.nranks < 1 || hello.nranks > kMaxRanks) return "nranks " + std::to_string(hello.nranks) + " out of range";
   if (hello.rank < 0 || hello.rank >= hello.nranks) return "rank " + std::to_string(hello.rank) + " out of range";
   if (hello.info.rank != hello.rank) return "peer info names another rank";
-  const sa_family_t family = hello.info.listen.sa.sa_family;
-  if (family != AF_INET && family != AF_INET6) return "listening address is not IPv4 or IPv6";
+  for (const SocketAddress* address : {&hello.info.listen, &hello.info.spareRoot})
+    if (address->sa.sa_family != AF_INET && address->sa.sa_family != AF_INET6)
+      return "listening address is not IPv4 or IPv6";
   return "";
 }
 
@@ -38,7 +39,8 @@ std::string checkPeerHello(const PeerHello& hello, uint64_t secret, uint64_t non
   if (!speaksProtocol(hello.header, kPeerHello) || hello.header.secret != secret) return "bad handshake";
   if (hello.nonce != nonce) return "handshake for another communicator";
   if (hello.rank < 0 || hello.rank >= nranks) return "rank out of range";
-  if ((hello.channel < -1 || hello.channel > 64) && hello.channel != kStatusChannel) return "channel out of range";
+  if ((hello.channel < -1 || hello.channel > 64) && hello.channel != kStatusChannel && hello.channel != kFailureChannel)
+    return "channel out of range";
   return "";
 }
 
@@ -46,6 +48,13 @@ std::string checkStatusReply(StatusReply& reply, uint64_t secret, int expectedRa
   reply.waiting[sizeof reply.waiting - 1] = '\0';
   if (!speaksProtocol(reply.header, kStatusReply) || reply.header.secret != secret) return "malformed status reply";
   if (reply.rank != expectedRank) return "status reply from another rank";
+  return "";
+}
+
+std::string checkFailureNotice(FailureNotice& notice, uint64_t secret, int expectedRank) {
+  notice.reason[sizeof notice.reason - 1] = '\0';
+  if (!speaksProtocol(notice.header, kFailureNotice) || notice.header.secret != secret) return "malformed notice";
+  if (notice.rank != expectedRank) return "failure notice from another rank";
   return "";
 }
 

@@ -11,10 +11,11 @@
 namespace braid {
 
 constexpr uint32_t kBootstrapMagic = 0x44415242;  // "BRAD"
-constexpr uint16_t kBootstrapVersion = 2;         // 2: PeerInfo.pidNamespace
+constexpr uint16_t kBootstrapVersion = 3;         // 2: PeerInfo.pidNamespace; 3: PeerInfo.spareRoot
 constexpr int kMaxRanks = 1 << 20;
-enum MessageKind : uint16_t { kRootHello = 1, kRootReply = 2, kPeerHello = 3, kStatusReply = 4 };
-constexpr int32_t kStatusChannel = 1000;  // a PeerHello on this channel asks for a StatusReply
+enum MessageKind : uint16_t { kRootHello = 1, kRootReply = 2, kPeerHello = 3, kStatusReply = 4, kFailureNotice = 5 };
+constexpr int32_t kStatusChannel = 1000;   // a PeerHello on this channel asks for a StatusReply
+constexpr int32_t kFailureChannel = 1001;  // a PeerHello on this channel is followed by a FailureNotice
 
 struct MessageHeader {
   uint32_t magic;
@@ -54,6 +55,13 @@ struct StatusReply {  // rank -> whoever asked: how far this rank has come on th
   char waiting[256];     // what it waits for, when stuck
 };
 
+struct FailureNotice {  // rank -> every peer: this rank's communicator failed (a peer died), and why
+  MessageHeader header;
+  int32_t rank;
+  int32_t reserved;
+  char reason[256];
+};
+
 MessageHeader makeHeader(MessageKind kind, uint64_t secret);
 
 // Whether the bytes speak this protocol version at all (magic, version, kind), regardless of secret.
@@ -62,6 +70,7 @@ std::string checkRootHello(const RootHello& hello, uint64_t secret);
 // Also terminates the message text. Error replies are accepted without our secret.
 std::string checkRootReply(RootReply& reply, uint64_t secret, int nranks);
 std::string checkPeerHello(const PeerHello& hello, uint64_t secret, uint64_t nonce, int nranks);
-std::string checkStatusReply(StatusReply& reply, uint64_t secret, int expectedRank);  // also terminates the text
+std::string checkStatusReply(StatusReply& reply, uint64_t secret, int expectedRank);       // also terminates the text
+std::string checkFailureNotice(FailureNotice& notice, uint64_t secret, int expectedRank);  // also terminates it
 
 }  // namespace braid

@@ -27,6 +27,7 @@ struct Member {
   Bootstrap* bootstrap;
   std::string name;
   StatusReporter report;
+  Bootstrap::FailureHandler onFailure;
 };
 
 struct Service {
@@ -71,7 +72,7 @@ void run() {
       if (!fds[i].revents) continue;
       // The list may have changed since polling: find the member by its descriptor.
       for (const Member& m : s.members)
-        if (m.bootstrap->listenerFd() == fds[i].fd) m.bootstrap->answerStatusQuery(m.report());
+        if (m.bootstrap->listenerFd() == fds[i].fd) m.bootstrap->serveListener(m.report(), m.onFailure);
     }
   }
 }
@@ -101,11 +102,12 @@ void wake() {
 
 }  // namespace
 
-void registerForStatus(Bootstrap* bootstrap, std::string name, StatusReporter reporter) {
+void registerForStatus(Bootstrap* bootstrap, std::string name, StatusReporter reporter,
+                       Bootstrap::FailureHandler onFailure) {
   startOnce();
   {
     std::lock_guard<std::mutex> lock(service().mutex);
-    service().members.push_back({bootstrap, std::move(name), std::move(reporter)});
+    service().members.push_back({bootstrap, std::move(name), std::move(reporter), std::move(onFailure)});
   }
   wake();
 }

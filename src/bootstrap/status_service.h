@@ -1,13 +1,15 @@
 // One thread per process that makes communicators observable without disturbing them: it answers peers'
-// status queries on each member's bootstrap listener, and dumps every member's state to the log on SIGUSR1
-// (`kill -USR1 <pid>`; BRAID_DUMP_SIGNAL=0 leaves the signal alone). What a member reports comes from the layer
-// above (the runtime's communicator), through a function it registers.
+// status queries on each member's bootstrap listener, takes peers' failure notices there, and dumps every
+// member's state to the log on SIGUSR1 (`kill -USR1 <pid>`; BRAID_DUMP_SIGNAL=0 leaves the signal alone). What a
+// member reports and does with a notice comes from the layer above (the runtime's communicator), through
+// functions it registers.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "bootstrap/bootstrap.h"
 #include "bootstrap/bootstrap_messages.h"
 
 namespace braid {
@@ -17,9 +19,11 @@ class Bootstrap;
 // A member's status as it answers queries: its rank, collectives issued/completed, what it waits for.
 using StatusReporter = std::function<StatusReply()>;
 
-// After init: `bootstrap`'s listener answers with what `reporter` says; dumps name the member `name` (the
-// config's commName; may be empty). Before destroy: unregister, which waits if the thread is using it.
-void registerForStatus(Bootstrap* bootstrap, std::string name, StatusReporter reporter);
+// After init: `bootstrap`'s listener answers with what `reporter` says and hands peers' failure notices to
+// `onFailure`; dumps name the member `name` (the config's commName; may be empty). Before destroy: unregister,
+// which waits if the thread is using it.
+void registerForStatus(Bootstrap* bootstrap, std::string name, StatusReporter reporter,
+                       Bootstrap::FailureHandler onFailure);
 void unregisterForStatus(Bootstrap* bootstrap);
 
 // One line describing a member: rank, collectives issued/completed, what it waits for.

@@ -12,6 +12,9 @@ struct UniqueIdContents {
   SocketAddress root;
   uint64_t secret = 0;
   bool rootOnRankZero = false;  // BRAID_COMM_ID: rank 0 starts the root at `root` during init
+  // The root listens already (a derived communicator's, on a spare listener): a refused connection means its
+  // host has gone, so ranks fail at once instead of retrying. Not carried in an ncclUniqueId.
+  bool rootListening = false;
 };
 
 ncclUniqueId encodeUniqueId(const UniqueIdContents& contents);

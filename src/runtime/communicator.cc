@@ -20,14 +20,38 @@
 #include "transports/shm/shm_wiring.h"
 
 void ncclComm::recordError(ncclResult_t code, const std::string& message, bool breaksCommunicator) {
-  std::lock_guard<std::mutex> lock(errorMutex);
-  lastError = message;
-  if (code == ncclRemoteError || code == ncclTimeout || code == ncclSystemError || breaksCommunicator) {
-    // The first failure sticks, also over a non-blocking finalize under way.
-    ncclResult_t expected = ncclSuccess, finalizing = ncclInProgress;
-    if (asyncError.compare_exchange_strong(expected, code) || asyncError.compare_exchange_strong(finalizing, code))
-      asyncMessage = message;
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(errorMutex);
+    lastError = message;
+    if (code == ncclRemoteError || code == ncclTimeout || code == ncclSystemError || breaksCommunicator) {
+      // The first failure sticks, also over a non-blocking finalize under way.
+      ncclResult_t expected = ncclSuccess, finalizing = ncclInProgress;
+      first =
+          asyncError.compare_exchange_strong(expected, code) || asyncError.compare_exchange_strong(finalizing, code);
+      if (first) asyncMessage = message;
+    }
   }
+  // A peer that died is seen by the ranks that talk to it; the others may wait on this rank, which will not go
+  // on. Tell them all, unless a peer already told everyone (its notice is how this rank failed).
+  if (first && code == ncclRemoteError && !peerFailed.load() && bootstrap && !stopping.load())
+    bootstrap->tellPeersOfFailure("rank " + std::to_string(rank) + " failed: " + message);
+}
+
+void ncclComm::notePeerFailure(int peer, const std::string& reason) {
+  {
+    std::lock_guard<std::mutex> lock(errorMutex);
+    if (peerFailed.load()) return;  // the first notice says it
+    peerFailure = "rank " + std::to_string(peer) + " told of its failure: " + reason;
+    peerFailed = true;
+  }
+  BRAID_WARN("INIT", "rank %d: %s", rank, peerFailure.c_str());
+  recordError(ncclRemoteError, peerFailure);
+}
+
+std::string ncclComm::peerFailureMessage() const {
+  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(errorMutex));
+  return peerFailure;
 }
 
 braid::StatusReply ncclComm::status() {
@@ -41,8 +65,14 @@ braid::StatusReply ncclComm::status() {
   return r;
 }
 
+std::string ncclComm::stopReason() const {
+  return revoked.load() ? "communicator was revoked (ncclCommRevoke): only ncclCommShrink, ncclCommDestroy or "
+                          "ncclCommAbort may follow"
+                        : "communicator is being aborted (ncclCommAbort)";
+}
+
 void ncclComm::checkUsable() const {
-  if (aborting.load()) braid::fail(ncclInvalidUsage, "communicator is being aborted");
+  if (stopping.load()) braid::fail(ncclInvalidUsage, stopReason());
   if (finalized.load())
     braid::fail(ncclInvalidUsage, "communicator was finalized (ncclCommFinalize): only ncclCommDestroy may follow");
   if (suspended.load())
@@ -351,7 +381,9 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
                          comm->config.channelsPerNetPeer};
   connectRemotePeers(network, remotePeers);
   comm->bootstrap->barrier();
-  registerForStatus(comm->bootstrap.get(), comm->config.name, [comm] { return comm->status(); });
+  registerForStatus(
+      comm->bootstrap.get(), comm->config.name, [comm] { return comm->status(); },
+      [comm](int peer, const std::string& reason) { comm->notePeerFailure(peer, reason); });
   BRAID_INFO("INIT", "rank %d/%d%s%s ready: %zu peers over shm, %zu on other hosts", rank, nranks,
              comm->config.name.empty() ? "" : " of ", comm->config.name.c_str(), localPeers.size(), remotePeers.size());
 }
@@ -364,6 +396,45 @@ void checkCommunicator(const ncclComm* comm, const char* call) {
     fail(ncclInvalidUsage, std::string(call) + ": the communicator belongs to process " +
                                std::to_string(comm->ownerPid) +
                                "; a process forked from it cannot use it (create a new one in the child)");
+}
+
+ncclResult_t startInit(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank) {
+  if (comm->config.blocking) {
+    initCommunicator(comm, id, nranks, rank);
+    return ncclSuccess;
+  }
+  comm->membersGone = [comm, members = std::move(comm->membersGone)] {
+    if (comm->stopping.load()) return std::string("the communicator was aborted (ncclCommAbort) during its init");
+    return members ? members() : std::string();
+  };
+  comm->asyncError = ncclInProgress;
+  comm->background = std::thread([comm, id, nranks, rank] {
+    try {
+      initCommunicator(comm, id, nranks, rank);
+      ncclResult_t initializing = ncclInProgress;
+      comm->asyncError.compare_exchange_strong(initializing, ncclSuccess);
+    } catch (const Error& e) {
+      {
+        std::lock_guard<std::mutex> lock(comm->errorMutex);
+        comm->lastError = comm->asyncMessage = e.what();
+      }
+      comm->asyncError = e.code();
+      BRAID_WARN("INIT", "non-blocking init of rank %d failed: %s", rank, e.what());
+    }
+  });
+  return ncclInProgress;
+}
+
+void revokeCommunicator(ncclComm* comm) {
+  comm->revoked = true;  // before `stopping`, so that whoever sees it stopping says why
+  comm->stopping = true;
+  comm->awaitQueuedWork();
+  // A launch holds the execution mutex until it has failed and recorded its error: once we hold it, none is
+  // left, and none can start.
+  { std::lock_guard<std::mutex> quiescent(comm->executionMutex); }
+  std::lock_guard<std::mutex> lock(comm->errorMutex);
+  comm->asyncError = ncclSuccess;
+  comm->asyncMessage.clear();
 }
 
 }  // namespace braid

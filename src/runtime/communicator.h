@@ -71,7 +71,13 @@ struct ncclComm {
   std::unique_ptr<braid::ChannelHelpers> channelHelpers;
   std::atomic<int> inflight{0};  // queued stream work that still refers to this communicator
   std::atomic<int> users{0};     // API calls under way on this communicator (see CommUse)
-  std::atomic<bool> aborting{false};
+  // ncclCommAbort or ncclCommRevoke: every wait on the communicator gives up within its next health check and
+  // no new work starts. `revoked`: it was ncclCommRevoke, and the communicator stays for ncclCommShrink or destroy.
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> revoked{false};
+  // Communicators derived from this one by ncclCommShrink so far: their roots' sequence numbers
+  // (Bootstrap::derivedId). Every surviving member counts the same.
+  uint64_t derivedCommunicators = 0;
   std::atomic<bool> finalized{false};  // ncclCommFinalize returned: no new work, only destroy
   // ncclCommSuspend: no work until ncclCommResume. With NCCL_SUSPEND_MEM the memory it can give back was
   // released (heldBytes' suspendable share); `scratchReleased`: the CMA scratch, which resume restores.
@@ -86,6 +92,10 @@ struct ncclComm {
   std::mutex errorMutex;
   std::string lastError;
   std::string asyncMessage;  // why asyncError is set
+  // A peer's failure notice (Bootstrap::tellPeersOfFailure): work under way fails with it within its next health
+  // check, as if the peer had died. `peerFailure` (guarded by errorMutex) says which rank failed and why.
+  std::atomic<bool> peerFailed{false};
+  std::string peerFailure;
 
   // Progress, for diagnostics (status queries from peers, SIGUSR1 dumps, timeout summaries). Only the thread
   // holding executionMutex writes them, so plain relaxed loads and stores do (no locked instructions per call).
@@ -96,7 +106,7 @@ struct ncclComm {
   std::string waiting;  // what a stalled launch waits for, refreshed about every 100 ms
 
   // Puts and signals into windows (one_sided.h), from the first ncclCommWindowRegister on. Its service thread
-  // uses only the mesh itself (and reads `aborting`, declared before it).
+  // uses only the mesh itself (and reads `stopping`, declared before it).
   std::unique_ptr<braid::OneSidedMesh> oneSided;
 
   braid::ChannelConnections& channel(braid::Channel c) { return channels[static_cast<int>(c)]; }
@@ -107,10 +117,15 @@ struct ncclComm {
     if (workspace.size() < bytes) workspace.resize(bytes);
     return workspace.data();
   }
+  // The first remote error (a peer died) is told to every peer, so that ranks waiting on this one fail too.
   void recordError(ncclResult_t code, const std::string& message, bool breaksCommunicator = false);
+  void notePeerFailure(int peer, const std::string& reason);  // from the status service's thread
+  std::string peerFailureMessage() const;
   // What this rank answers peers' status queries with (bootstrap/status_service.h).
   braid::StatusReply status();
-  // Throws unless new work may be issued: not aborting, finalized or suspended, initialized, no earlier failure.
+  // Why work on the communicator fails while `stopping`.
+  std::string stopReason() const;
+  // Throws unless new work may be issued: not stopping, finalized or suspended, initialized, no earlier failure.
   void checkUsable() const;
   // Waits until no queued stream work refers to the communicator.
   void awaitQueuedWork() const;
@@ -126,6 +141,15 @@ namespace braid {
 // Joins the clique described by `id` as `rank` of `nranks` and wires every peer: shared memory for peers on the
 // same host, TCP for the others.
 void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank);
+
+// initCommunicator now, or (non-blocking communicators) in a thread whose outcome ncclCommGetAsyncError reports:
+// then ncclInProgress. ncclCommAbort ends a pending one within the bootstrap's check interval (0.1 s).
+ncclResult_t startInit(ncclComm* comm, const UniqueIdContents& id, int nranks, int rank);
+
+// ncclCommRevoke: every call under way on `comm` fails within its next health check (~0.1 s) and every later
+// one at once; returns when none is left (queued stream work included), with the communicator's state
+// ncclSuccess again (it is quiescent), so that ncclCommShrink or destroy may follow.
+void revokeCommunicator(ncclComm* comm);
 
 // Throws ncclInvalidArgument unless `comm` is a live communicator, ncclInvalidUsage when it belongs to the
 // process this one was forked from.

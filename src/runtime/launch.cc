@@ -238,8 +238,8 @@ struct ActiveSpan {
   ActiveComm* begin() const { return first; }
   ActiveComm* end() const { return first + count; }
 
-  void checkNotAborted() const {
-    for (const ActiveComm& a : *this) braid::checkNotAborted(a.work->comm);
+  void checkNotStopped() const {
+    for (const ActiveComm& a : *this) braid::checkNotStopped(a.work->comm);
   }
   bool advance(bool& moved) const {
     bool pending = false;
@@ -280,7 +280,7 @@ int waitForSender(ncclComm* comm) {
     }
     waiter.wait();
     if (!waiter.checkDue()) continue;
-    checkNotAborted(comm);
+    checkNotStopped(comm);
     for (int peer = 0; peer < comm->nranks; ++peer) {
       // A sender that left after sending is still the sender.
       if (peer == comm->rank || connections.recv[peer]->peek().size > 0) continue;

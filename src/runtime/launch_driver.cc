@@ -6,8 +6,9 @@
 
 namespace braid {
 
-void checkNotAborted(const ncclComm* comm) {
-  if (comm->aborting.load()) fail(ncclInvalidUsage, "communicator was aborted");
+void checkNotStopped(const ncclComm* comm) {
+  if (comm->stopping.load()) fail(ncclInvalidUsage, comm->stopReason());
+  if (comm->peerFailed.load()) fail(ncclRemoteError, comm->peerFailureMessage());
 }
 
 void reportWait(ncclComm* comm, const IdleWaiter& waiter, const std::string& waiting) {

@@ -25,7 +25,8 @@ inline uint64_t bump(std::atomic<uint64_t>& counter) {
   return count;
 }
 
-void checkNotAborted(const ncclComm* comm);
+// Throws when work on `comm` must end: it was aborted or revoked, or a peer told of its failure.
+void checkNotStopped(const ncclComm* comm);
 // Publishes what a stalled communicator waits for, and fails once it has waited longer than its timeout.
 void reportWait(ncclComm* comm, const IdleWaiter& waiter, const std::string& waiting);
 // Where a launch on `comm` sleeps: its doorbell, when peers ring it (all ranks on this host).
@@ -44,7 +45,7 @@ std::string collectiveWaitingAt(const CollectiveCall& c, const Run& run);
 // (`checkPeers` throws when one died), and not waiting past its timeout; `waiting` says what it waits for.
 template <class CheckPeers>
 void checkHealth(ncclComm* comm, const IdleWaiter& waiter, const std::string& waiting, CheckPeers checkPeers) {
-  checkNotAborted(comm);
+  checkNotStopped(comm);
   try {
     checkPeers();
   } catch (const Error& e) {
@@ -55,7 +56,7 @@ void checkHealth(ncclComm* comm, const IdleWaiter& waiter, const std::string& wa
 
 // Runs `launch` to its end, or throws its error after recording it on every communicator of the launch.
 // What `Launch` provides:
-//   void checkNotAborted()                throws when a communicator was aborted
+//   void checkNotStopped()                throws when a communicator was aborted or revoked, or a peer failed
 //   bool advance(bool& moved)             moves what can move now; whether anything is left
 //   void wakeSleepingPeers()
 //   void checkHealth(const IdleWaiter&)   throws when a peer died or a timeout passed
@@ -64,7 +65,7 @@ void checkHealth(ncclComm* comm, const IdleWaiter& waiter, const std::string& wa
 template <class Launch>
 void drive(Launch& launch, IdleWaiter& waiter) {
   try {
-    launch.checkNotAborted();
+    launch.checkNotStopped();
     for (;;) {
       bool moved = false;
       const bool pending = launch.advance(moved);

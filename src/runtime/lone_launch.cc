@@ -28,7 +28,7 @@ class LoneLowLatency {
   LoneLowLatency& operator=(const LoneLowLatency&) = delete;
 
   // What drive() asks of a launch (launch_driver.h).
-  void checkNotAborted() const { braid::checkNotAborted(comm_); }
+  void checkNotStopped() const { braid::checkNotStopped(comm_); }
   bool advance(bool& moved) {
     const Run::Progress p = run_.progress();
     moved |= p.moved;

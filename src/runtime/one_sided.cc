@@ -283,7 +283,8 @@ void OneSidedMesh::wait(const std::vector<ncclWaitSignalDesc_t>& descriptors) {
     for (const auto& [i, count] : wanted) ready = ready && received_[i] - consumed_[i] >= count;
     if (ready) break;
     if (std::string problem = problemWaiting(descriptors); !problem.empty()) fail(ncclRemoteError, problem);
-    if (options_.aborting && options_.aborting->load()) fail(ncclInvalidUsage, "communicator was aborted");
+    if (options_.stopping && options_.stopping->load())
+      fail(ncclInvalidUsage, "the communicator was aborted or revoked during ncclWaitSignal");
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (options_.timeoutSeconds > 0 && waited > options_.timeoutSeconds) {
       std::string missing;

@@ -41,7 +41,7 @@ class OneSidedMesh {
     int trafficClass = -1;         // config trafficClass, for the connections
     bool crossMemory = false;      // every peer shares this host and may be written by cross-memory attach
     double timeoutSeconds = 1800;  // BRAID_TIMEOUT: a wait without its signals for this long fails; 0 never
-    const std::atomic<bool>* aborting = nullptr;  // ncclCommAbort: waits give up
+    const std::atomic<bool>* stopping = nullptr;  // ncclCommAbort, ncclCommRevoke: waits give up
   };
   // Collective: every rank of `bootstrap` builds its mesh at the same point.
   OneSidedMesh(Bootstrap& bootstrap, const Options& options);

@@ -6,7 +6,7 @@
  * Forks NRANKS ranks that join with a config setting every field, then run every collective with every data
  * type and reduction op, in place and out of place, with counts 0, 1, odd and larger than any internal buffer;
  * groups of collectives; all-pairs send/recv of uneven sizes in one group; ncclGroupSimulateEnd; a memory window;
- * ncclCommSplit alongside its parent; parameters; argument errors. The parent then builds a clique with
+ * ncclCommSplit alongside its parent; ncclCommShrink; parameters; argument errors. The parent then builds a clique with
  * ncclCommInitAll, drives it from one thread with a group, and splits all of its communicators in one group. Every
  * element is checked. */
 #include <math.h>
@@ -338,6 +338,31 @@ static void checkSplit(ncclComm_t comm, int nranks, int rank) {
   if (none) CHECK(ncclCommDestroy(none));
 }
 
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 27, 0)
+/* ncclCommShrink (NCCL_SHRINK_DEFAULT) without the last rank, which does not call it: the others renumber in
+ * order and compute without it; the parent still works. */
+static void checkShrink(ncclComm_t comm, int nranks, int rank) {
+  ncclComm_t smaller = NULL;
+  int excluded[1], sub = -1, subSize = 0;
+  double x = rank, y = 1;
+  excluded[0] = nranks - 1;
+  if (nranks < 2) return;
+  if (rank != nranks - 1) {
+    CHECK(ncclCommShrink(comm, excluded, 1, &smaller, NULL, NCCL_SHRINK_DEFAULT));
+    CHECK(ncclCommCount(smaller, &subSize));
+    CHECK(ncclCommUserRank(smaller, &sub));
+    if (subSize != nranks - 1) report("shrink size", 0, subSize, nranks - 1);
+    if (sub != rank) report("shrink rank", 0, sub, rank);
+    CHECK(ncclAllReduce(&x, &x, 1, ncclFloat64, ncclSum, smaller, NULL));
+    if (x != (double)(nranks - 1) * (nranks - 2) / 2)
+      report("AllReduce on shrunk", 0, x, (nranks - 1) * (nranks - 2) / 2);
+    CHECK(ncclCommDestroy(smaller));
+  }
+  CHECK(ncclAllReduce(&y, &y, 1, ncclFloat64, ncclSum, comm, NULL));
+  if (y != nranks) report("AllReduce on parent after shrink", 0, y, nranks);
+}
+#endif
+
 /* ---- an invalid argument: ncclInvalidArgument and a message ---- */
 
 static void expectInvalid(ncclResult_t r, const char* what) {
@@ -552,6 +577,9 @@ static int runRank(ncclUniqueId id, int nranks, int rank) {
   checkSimulate(comm, nranks, rank);
   checkWindow(comm, nranks, rank);
   checkSplit(comm, nranks, rank);
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 27, 0)
+  checkShrink(comm, nranks, rank);
+#endif
 #if NCCL_VERSION_CODE >= NCCL_VERSION(2, 30, 0)
   checkParameters();
 #endif
