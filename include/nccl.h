@@ -210,6 +210,13 @@ BRAID_NCCL_DECLARE(ncclResult_t, ncclCommRevoke, (ncclComm_t comm, int revokeFla
 BRAID_NCCL_DECLARE(ncclResult_t, ncclCommShrink,
                    (ncclComm_t comm, int* excludeRanksList, int excludeRanksCount, ncclComm_t* newcomm,
                     ncclConfig_t* config, int shrinkFlags));
+/* Grow (2.29): existing ranks pass comm and rank -1 (the one that made the id with ncclCommGetUniqueId passes
+ * it, the others NULL) and keep their numbers; new ranks pass comm NULL, the id and a rank from the old size up
+ * to nRanks - 1. */
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommGetUniqueId, (ncclComm_t comm, ncclUniqueId* uniqueId));
+BRAID_NCCL_DECLARE(ncclResult_t, ncclCommGrow,
+                   (ncclComm_t comm, int nRanks, const ncclUniqueId* uniqueId, int rank, ncclComm_t* newcomm,
+                    ncclConfig_t* config));
 BRAID_NCCL_DECLARE(const char*, ncclGetErrorString, (ncclResult_t result));
 BRAID_NCCL_DECLARE(const char*, ncclGetLastError, (ncclComm_t comm));
 /* Re-reads the logging variables (BRAID_DEBUG, BRAID_DEBUG_SUBSYS, BRAID_DEBUG_FILE and their NCCL_ names).

@@ -118,3 +118,73 @@ BRAID_API ncclResult_t ncclCommShrink(ncclComm_t comm, int* excludeRanksList, in
   });
 }
 BRAID_PROFILING_ALIAS(ncclCommShrink);
+
+// An id for ncclCommGrow, made by one existing rank and handed to the new ranks; the other existing ranks learn
+// it from that rank inside ncclCommGrow. Its root serves one init: the id is spent by the grow.
+BRAID_API ncclResult_t ncclCommGetUniqueId(ncclComm_t comm, ncclUniqueId* uniqueId) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "ncclCommGetUniqueId");
+    comm->checkUsable();
+    if (!uniqueId) fail(ncclInvalidArgument, "ncclCommGetUniqueId: uniqueId is NULL");
+    *uniqueId = braid::encodeUniqueId(braid::createUniqueId());
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommGetUniqueId);
+
+// Existing ranks (comm, rank -1; the one that made the id passes it, the others NULL) keep their numbers; new
+// ranks (comm NULL, the id, their rank) take the numbers from the old size up to nRanks. The existing ranks
+// agree on the id over their communicator first, which also checks that exactly one of them gave it.
+BRAID_API ncclResult_t ncclCommGrow(ncclComm_t comm, int nRanks, const ncclUniqueId* uniqueId, int rank,
+                                    ncclComm_t* newcomm, ncclConfig_t* config) {
+  if (!comm) {
+    if (!uniqueId)
+      return apiCall(nullptr, [] { fail(ncclInvalidArgument, "ncclCommGrow: a new rank (comm NULL) needs the id"); });
+    return ncclCommInitRankConfig(newcomm, nRanks, *uniqueId, rank, config);
+  }
+  return apiCall(comm, [&]() -> ncclResult_t {
+    braid::checkCommunicator(comm, "ncclCommGrow");
+    comm->checkUsable();
+    if (!newcomm) fail(ncclInvalidArgument, "ncclCommGrow: newcomm is NULL");
+    if (rank != -1)
+      fail(ncclInvalidArgument,
+           "ncclCommGrow: an existing rank passes rank -1 (it keeps its number), not " + std::to_string(rank));
+    if (nRanks <= comm->nranks)
+      fail(ncclInvalidArgument, "ncclCommGrow: nRanks " + std::to_string(nRanks) +
+                                    " must exceed the communicator's size " + std::to_string(comm->nranks));
+    if (braid::inGroup()) fail(ncclInvalidUsage, "ncclCommGrow: not inside a group (call it after ncclGroupEnd)");
+    auto fresh = std::make_unique<ncclComm>();
+    fresh->config = braid::splitConfig(comm->config, config);
+    fresh->device = comm->device;
+    struct Offer {
+      int32_t given, nRanks;
+      ncclUniqueId id;
+    };
+    std::vector<Offer> offers(comm->nranks);
+    offers[comm->rank] = {uniqueId ? 1 : 0, nRanks, uniqueId ? *uniqueId : ncclUniqueId{}};
+    {
+      std::lock_guard<std::mutex> lock(comm->executionMutex);  // the bootstrap ring is shared with launches
+      comm->awaitQueuedWork();
+      comm->bootstrap->allGather(offers.data(), sizeof(Offer));
+    }
+    std::vector<int> givers;
+    for (int r = 0; r < comm->nranks; ++r) {
+      if (offers[r].given) givers.push_back(r);
+      if (offers[r].nRanks != nRanks)
+        fail(ncclInvalidArgument, "ncclCommGrow: rank " + std::to_string(r) + " asked for " +
+                                      std::to_string(offers[r].nRanks) + " ranks, this rank for " +
+                                      std::to_string(nRanks));
+    }
+    if (givers.size() != 1)
+      fail(ncclInvalidArgument, "ncclCommGrow: exactly one existing rank passes the id from ncclCommGetUniqueId; " +
+                                    std::to_string(givers.size()) + " did");
+    std::vector<int> existing(static_cast<size_t>(comm->nranks));
+    for (int r = 0; r < comm->nranks; ++r) existing[r] = r;
+    fresh->membersGone =
+        braid::watchLocalMembers(comm->bootstrap->peers(), comm->rank, existing, " of the parent communicator");
+    const ncclResult_t started =
+        braid::startInit(fresh.get(), braid::decodeUniqueId(offers[givers.front()].id), nRanks, comm->rank);
+    *newcomm = fresh.release();
+    return started;
+  });
+}
+BRAID_PROFILING_ALIAS(ncclCommGrow);

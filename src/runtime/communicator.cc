@@ -35,7 +35,7 @@ void ncclComm::recordError(ncclResult_t code, const std::string& message, bool b
   // A peer that died is seen by the ranks that talk to it; the others may wait on this rank, which will not go
   // on. Tell them all, unless a peer already told everyone (its notice is how this rank failed).
   if (first && code == ncclRemoteError && !peerFailed.load() && bootstrap && !stopping.load())
-    bootstrap->tellPeersOfFailure("rank " + std::to_string(rank) + " failed: " + message);
+    bootstrap->tellPeersOfFailure(message);
 }
 
 void ncclComm::notePeerFailure(int peer, const std::string& reason) {
@@ -45,8 +45,9 @@ void ncclComm::notePeerFailure(int peer, const std::string& reason) {
     peerFailure = "rank " + std::to_string(peer) + " told of its failure: " + reason;
     peerFailed = true;
   }
-  BRAID_WARN("INIT", "rank %d: %s", rank, peerFailure.c_str());
+  BRAID_WARN("COLL", "rank %d: %s", rank, peerFailure.c_str());
   recordError(ncclRemoteError, peerFailure);
+  if (mailbox) mailbox->ownDoorbell().ringIfSleeping();  // a launch asleep on it sees the notice now
 }
 
 std::string ncclComm::peerFailureMessage() const {

@@ -76,6 +76,8 @@ void drive(Launch& launch, IdleWaiter& waiter) {
         continue;
       }
       waiter.wait();
+      // Abort, revoke and peers' failure notices are flags: seen after every wait, not only at health checks.
+      launch.checkNotStopped();
       if (!waiter.checkDue()) continue;
       try {
         launch.checkHealth(waiter);

@@ -2,7 +2,7 @@
 // revoke, shrink with NCCL_SHRINK_ABORT and run 100 collectives with exact results over shared memory, sockets
 // between emulated hosts and libfabric tcp, leaving no shared memory, descriptors or threads behind.
 // NCCL_SHRINK_DEFAULT on a healthy communicator gives what a split gives; a second failure during the shrink is
-// an error, never a hang; bad arguments are refused naming what is wrong.
+// an error, never a hang; bad arguments are refused naming what is wrong. ncclCommGrow admits a new process.
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -127,9 +127,9 @@ TEST_P(ShrinkAfterKill, SurvivorsRevokeShrinkAndGoOn) {
         const auto detected = std::chrono::steady_clock::now();
         RANK_EXPECT(failed == ncclRemoteError, "the stream ended at step %d with %d: %s", step, failed,
                     ncclGetLastError(comm));
-        // Ranks that talk to the victim fail in its step; the others when a peer's failure notice reaches them,
-        // a step or two later.
-        RANK_EXPECT(step - 1 >= kStepOfDeath && step - 1 <= kStepOfDeath + 2, "failed at step %d", step - 1);
+        // Ranks that talk to the victim fail in the step it never reached; the others when a peer's failure
+        // notice reaches them: a step or two later, or in the step before when they had not finished it yet.
+        RANK_EXPECT(step - 1 >= kStepOfDeath - 1 && step - 1 <= kStepOfDeath + 2, "failed at step %d", step - 1);
 
         RANK_EXPECT(ncclCommRevoke(comm, NCCL_REVOKE_DEFAULT) == ncclSuccess, "revoke: %s", ncclGetLastError(comm));
         int x = 0;
@@ -262,6 +262,68 @@ TEST(Shrink, BadArgumentsAreRefusedNamingWhatIsWrong) {
     // Refusals touch nothing: the communicator still works.
     int x = rank + 1;
     RANK_EXPECT(ncclAllReduce(&x, &x, 1, ncclInt32, ncclSum, comm, nullptr) == ncclSuccess && x == 3, "x = %d", x);
+    ncclCommDestroy(comm);
+    return problems;
+  });
+  EXPECT_EQ(failures, "");
+}
+
+// ncclCommGrow: a fourth process joins a 3-rank communicator (the id travels from rank 0 through a pipe, as a
+// launcher would hand it over); all four run every collective kind with exact results, and the old communicator
+// still works beside the new one.
+TEST(Grow, ANewProcessJoinsAThreeRankCommunicator) {
+  int pipeFds[2];
+  ASSERT_EQ(pipe(pipeFds), 0);
+  std::string failures = testing::forkRanks(4, [&pipeFds](int rank, int, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclComm_t comm = nullptr, grown = nullptr;
+    ncclUniqueId growId;
+    if (rank == 3) {
+      if (read(pipeFds[0], &growId, sizeof growId) != static_cast<ssize_t>(sizeof growId)) return 1;
+      RANK_EXPECT(ncclCommGrow(nullptr, 4, &growId, 3, &grown, nullptr) == ncclSuccess, "%s",
+                  ncclGetLastError(nullptr));
+    } else {
+      if (ncclCommInitRank(&comm, 3, id, rank) != ncclSuccess) return 1;
+      if (rank == 0) {
+        RANK_EXPECT(ncclCommGetUniqueId(comm, &growId) == ncclSuccess, "%s", ncclGetLastError(comm));
+        if (write(pipeFds[1], &growId, sizeof growId) != static_cast<ssize_t>(sizeof growId)) return 1;
+      }
+      RANK_EXPECT(ncclCommGrow(comm, 4, rank == 0 ? &growId : nullptr, -1, &grown, nullptr) == ncclSuccess, "%s",
+                  ncclGetLastError(comm));
+    }
+    if (!grown) return problems + 1;
+    int newRank = -1, newCount = -1;
+    ncclCommUserRank(grown, &newRank);
+    ncclCommCount(grown, &newCount);
+    RANK_EXPECT(newRank == rank && newCount == 4, "rank %d of %d", newRank, newCount);
+    std::vector<int32_t> send(4 * 4096), recv(4 * 4096);
+    problems += testing::runEveryKind({1, 4096}, 1, send.data(), recv.data(), grown, rank, 4);
+    if (comm) {
+      problems += testing::runEveryKind({100}, 1, send.data(), recv.data(), comm, rank, 3);
+      ncclCommDestroy(comm);
+    }
+    ncclCommDestroy(grown);
+    return problems;
+  });
+  close(pipeFds[0]);
+  close(pipeFds[1]);
+  EXPECT_EQ(failures, "");
+}
+
+// Grow refuses what it cannot serve, on every existing rank at once: two ranks giving an id, no rank giving one.
+TEST(Grow, ExactlyOneExistingRankGivesTheId) {
+  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclComm_t comm, grown = nullptr;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    ncclUniqueId growId;
+    RANK_EXPECT(ncclCommGetUniqueId(comm, &growId) == ncclSuccess, "%s", ncclGetLastError(comm));
+    RANK_EXPECT(ncclCommGrow(comm, 3, &growId, -1, &grown, nullptr) == ncclInvalidArgument, "two ids");
+    RANK_EXPECT(lastErrorHas(comm, "exactly one existing rank"), "%s", ncclGetLastError(comm));
+    RANK_EXPECT(ncclCommGrow(comm, 3, nullptr, -1, &grown, nullptr) == ncclInvalidArgument, "no id");
+    RANK_EXPECT(ncclCommGrow(comm, 2, nullptr, -1, &grown, nullptr) == ncclInvalidArgument, "not larger");
+    RANK_EXPECT(lastErrorHas(comm, "must exceed"), "%s", ncclGetLastError(comm));
+    RANK_EXPECT(ncclCommGrow(comm, 3, nullptr, 0, &grown, nullptr) == ncclInvalidArgument, "rank 0");
     ncclCommDestroy(comm);
     return problems;
   });
