@@ -10,7 +10,10 @@ namespace py = pybind11;
 PYBIND11_MODULE(_C, module) {
   module.doc() = "Braid collectives as a torch.distributed backend";
   py::class_<torch_braid::ProcessGroupBraid, torch_braid::BackendBase,
-             c10::intrusive_ptr<torch_braid::ProcessGroupBraid>>(module, "ProcessGroupBraid");
+             c10::intrusive_ptr<torch_braid::ProcessGroupBraid>>(module, "ProcessGroupBraid")
+      // Waits for the other survivors: let other Python threads run meanwhile.
+      .def("shrink", &torch_braid::ProcessGroupBraid::shrink, py::arg("exclude_ranks"),
+           py::call_guard<py::gil_scoped_release>());
   // Joining the communicator waits for the other ranks: let other Python threads run meanwhile.
   module.def("create_process_group", &torch_braid::createProcessGroupBraid, py::arg("store"), py::arg("rank"),
              py::arg("size"), py::arg("timeout"), py::call_guard<py::gil_scoped_release>());

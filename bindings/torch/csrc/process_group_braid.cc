@@ -83,12 +83,26 @@ ncclComm_t joinCommunicator(const c10::intrusive_ptr<c10d::Store>& store, int ra
 
 size_t count(const at::Tensor& t) { return static_cast<size_t>(t.numel()); }
 
+int rankIn(ncclComm_t comm) {
+  int rank = -1;
+  ncclCommUserRank(comm, &rank);
+  return rank;
+}
+
+int sizeOf(ncclComm_t comm) {
+  int size = 0;
+  ncclCommCount(comm, &size);
+  return size;
+}
+
 }  // namespace
 
 ProcessGroupBraid::ProcessGroupBraid(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
                                      std::chrono::milliseconds timeout)
-    : BackendBase(rank, size) {
-  ncclComm_t comm = joinCommunicator(store, rank, size);
+    : ProcessGroupBraid(joinCommunicator(store, rank, size), timeout) {}
+
+ProcessGroupBraid::ProcessGroupBraid(ncclComm_t comm, std::chrono::milliseconds timeout)
+    : BackendBase(rankIn(comm), sizeOf(comm)), timeout_(timeout) {
   braidStream_t stream = nullptr;
   if (braidStreamCreate(&stream) != ncclSuccess) {
     ncclCommDestroy(comm);
@@ -110,6 +124,21 @@ ProcessGroupBraid::~ProcessGroupBraid() {
   } else {
     queue_.reset();
   }
+}
+
+c10::intrusive_ptr<ProcessGroupBraid> ProcessGroupBraid::shrink(const std::vector<int64_t>& excludeRanks) {
+  std::vector<int> excluded;
+  for (int64_t r : excludeRanks) {
+    checkRank(static_cast<int>(r), "excluded rank", "shrink");
+    excluded.push_back(static_cast<int>(r));
+  }
+  ncclComm_t comm = queue_->comm();
+  ncclComm_t smaller = nullptr;
+  TORCH_CHECK(ncclCommRevoke(comm, NCCL_REVOKE_DEFAULT) == ncclSuccess, "braid shrink: ", ncclGetLastError(comm));
+  TORCH_CHECK(ncclCommShrink(comm, excluded.data(), static_cast<int>(excluded.size()), &smaller, nullptr,
+                             NCCL_SHRINK_ABORT) == ncclSuccess,
+              "braid shrink: ", ncclGetLastError(comm));
+  return c10::make_intrusive<ProcessGroupBraid>(smaller, timeout_);
 }
 
 void ProcessGroupBraid::checkRank(int rank, const char* what, const char* op) const {

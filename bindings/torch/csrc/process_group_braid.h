@@ -32,6 +32,8 @@ class ProcessGroupBraid : public BackendBase {
  public:
   ProcessGroupBraid(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
                     std::chrono::milliseconds timeout);
+  // Over a communicator that already exists (one ncclCommShrink made); takes ownership of it.
+  ProcessGroupBraid(ncclComm_t comm, std::chrono::milliseconds timeout);
   ~ProcessGroupBraid() override;
 
   const std::string getBackendName() const override { return "braid"; }
@@ -73,6 +75,11 @@ class ProcessGroupBraid : public BackendBase {
   c10::intrusive_ptr<c10d::Work> recvAnysource(std::vector<at::Tensor>& tensors, int tag) override;
   c10::intrusive_ptr<c10d::Work> barrier(const c10d::BarrierOptions& opts = c10d::BarrierOptions()) override;
 
+  // torch_braid.shrink: revokes this group's communicator (its operations under way fail at once) and returns a
+  // group of the other ranks over ncclCommShrink(NCCL_SHRINK_ABORT), numbered in their order. Every rank not in
+  // `excludeRanks` calls it with the same list. This group is then only good for being dropped.
+  c10::intrusive_ptr<ProcessGroupBraid> shrink(const std::vector<int64_t>& excludeRanks);
+
   void startCoalescing() override;
 #if TORCH_VERSION_MAJOR >= 2
   c10::intrusive_ptr<c10d::Work> endCoalescing() override;
@@ -87,6 +94,7 @@ class ProcessGroupBraid : public BackendBase {
   void checkRank(int rank, const char* what, const char* op) const;
 
   std::shared_ptr<OpQueue> queue_;
+  std::chrono::milliseconds timeout_;
 };
 
 // The creator registered with torch.distributed.Backend.register_backend.

@@ -2,14 +2,32 @@
 
     import torch_braid                                  # registers backend "braid"
     torch.distributed.init_process_group("braid", ...)
+    smaller = torch_braid.shrink(group, [dead_rank])    # after a rank died: the survivors' group
 """
 import torch
 import torch.distributed as dist
 
 from . import _C
 
-__all__ = ["ProcessGroupBraid"]
+__all__ = ["ProcessGroupBraid", "shrink"]
 ProcessGroupBraid = _C.ProcessGroupBraid
+
+
+def shrink(group, exclude_ranks):
+    """The group of the ranks of `group` not in `exclude_ranks`, numbered in their order (ncclCommShrink with
+    NCCL_SHRINK_ABORT: operations under way on `group` fail at once, dead ranks are never waited for).
+
+    Every rank not excluded calls it with the same list. `group` is a "braid" process group (torch 1.x) or a
+    ProcessGroup whose CPU backend is Braid's (torch 2.x); afterwards it is only good for being dropped. The result
+    is a ProcessGroupBraid: call its operations directly (``smaller.allreduce([t]).wait()``), or hand it to
+    DistributedDataParallel(process_group=...) on torch 1.x. See docs/fault-tolerance.md.
+    """
+    backend = group
+    if not isinstance(group, ProcessGroupBraid):  # torch 2.x wraps backends in a ProcessGroup
+        backend = group._get_backend(torch.device("cpu"))
+    if not isinstance(backend, ProcessGroupBraid):
+        raise TypeError(f"torch_braid.shrink needs a group of backend \"braid\", not {type(backend).__name__}")
+    return backend.shrink(sorted(int(r) for r in exclude_ranks))
 
 if getattr(dist.Backend, "BRAID", None) is None:
     import inspect
