@@ -86,7 +86,9 @@ BRAID_API ncclResult_t ncclCommShrink(ncclComm_t comm, int* excludeRanksList, in
       fail(ncclInvalidArgument, "ncclCommShrink: shrinkFlags " + std::to_string(shrinkFlags) +
                                     " is not accepted; accepted: NCCL_SHRINK_DEFAULT (0), NCCL_SHRINK_ABORT (1)");
     if (braid::inGroup()) fail(ncclInvalidUsage, "ncclCommShrink: not inside a group (call it after ncclGroupEnd)");
-    if (!comm->bootstrap) fail(ncclInvalidUsage, "ncclCommShrink: the communicator is still initializing");
+    if (comm->asyncError.load() == ncclInProgress)
+      fail(ncclInvalidUsage, "ncclCommShrink: the communicator is still initializing or finalizing");
+    if (!comm->bootstrap) fail(ncclInvalidUsage, "ncclCommShrink: the communicator's init failed; it has no members");
     const std::vector<int> survivors = survivorsOf(comm, excludeRanksList, excludeRanksCount);
     auto fresh = std::make_unique<ncclComm>();
     fresh->config = braid::splitConfig(comm->config, config);  // a NULL config inherits the parent's
@@ -161,9 +163,9 @@ BRAID_API ncclResult_t ncclCommGrow(ncclComm_t comm, int nRanks, const ncclUniqu
     };
     std::vector<Offer> offers(comm->nranks);
     offers[comm->rank] = {uniqueId ? 1 : 0, nRanks, uniqueId ? *uniqueId : ncclUniqueId{}};
+    comm->awaitQueuedWork();  // stream work needs the execution mutex: drained before we take it
     {
       std::lock_guard<std::mutex> lock(comm->executionMutex);  // the bootstrap ring is shared with launches
-      comm->awaitQueuedWork();
       comm->bootstrap->allGather(offers.data(), sizeof(Offer));
     }
     std::vector<int> givers;

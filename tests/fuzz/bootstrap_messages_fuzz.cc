@@ -23,7 +23,7 @@ Message fromBytes(const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const uint64_t secret = 0x0123456789abcdefull, nonce = 42;
-  const uint8_t kind = data[0] % 5;
+  const uint8_t kind = data[0] % 6;
   ++data, --size;
   switch (kind) {
     case 0: braid::checkRootHello(fromBytes<braid::RootHello>(data, size), secret); break;
@@ -38,6 +38,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto status = fromBytes<braid::StatusReply>(data, size);
       braid::checkStatusReply(status, secret, 1);
       if (std::strlen(status.waiting) >= sizeof status.waiting) __builtin_trap();
+      break;
+    }
+    case 5: {
+      auto notice = fromBytes<braid::FailureNotice>(data, size);
+      braid::checkFailureNotice(notice, secret, 2);
+      if (std::strlen(notice.reason) >= sizeof notice.reason) __builtin_trap();
       break;
     }
     default:

@@ -2,7 +2,8 @@
 // revoke, shrink with NCCL_SHRINK_ABORT and run 100 collectives with exact results over shared memory, sockets
 // between emulated hosts and libfabric tcp, leaving no shared memory, descriptors or threads behind.
 // NCCL_SHRINK_DEFAULT on a healthy communicator gives what a split gives; a second failure during the shrink is
-// an error, never a hang; bad arguments are refused naming what is wrong. ncclCommGrow admits a new process.
+// an error, never a hang; bad arguments are refused naming what is wrong; revoke unblocks a call on another
+// thread. ncclCommGrow admits a new process.
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "direct_collectives.h"
@@ -262,6 +264,49 @@ TEST(Shrink, BadArgumentsAreRefusedNamingWhatIsWrong) {
     // Refusals touch nothing: the communicator still works.
     int x = rank + 1;
     RANK_EXPECT(ncclAllReduce(&x, &x, 1, ncclInt32, ncclSum, comm, nullptr) == ncclSuccess && x == 3, "x = %d", x);
+    ncclCommDestroy(comm);
+    return problems;
+  });
+  EXPECT_EQ(failures, "");
+}
+
+// Revoke from another thread unblocks a call that waits on a live peer that will never take part (rank 1 idles),
+// within a fraction of a second; then both ranks shrink without excluding anyone, rank 0 non-blocking
+// (ncclInProgress until ncclCommGetAsyncError says ncclSuccess), and the new communicator works.
+TEST(Revoke, UnblocksACallOnAnotherThreadAndShrinkFollows) {
+  std::string failures = testing::forkRanks(2, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    ncclComm_t comm, shrunk = nullptr;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    if (rank == 0) {
+      std::thread revoker([&] {
+        usleep(300000);
+        RANK_EXPECT(ncclCommRevoke(comm, NCCL_REVOKE_DEFAULT) == ncclSuccess, "%s", ncclGetLastError(comm));
+      });
+      std::vector<float> x(1 << 16, 1.0f);
+      const auto start = std::chrono::steady_clock::now();
+      ncclResult_t r = ncclAllReduce(x.data(), x.data(), x.size(), ncclFloat32, ncclSum, comm, nullptr);
+      RANK_EXPECT(r == ncclInvalidUsage, "the blocked AllReduce returned %d", r);
+      RANK_EXPECT(secondsSince(start) < 2, "it returned after %.2f s", secondsSince(start));
+      revoker.join();
+      RANK_EXPECT(lastErrorHas(comm, "revoked"), "%s", ncclGetLastError(comm));
+      ncclResult_t state = ncclInternalError;
+      ncclCommGetAsyncError(comm, &state);
+      RANK_EXPECT(state == ncclSuccess, "state after revoke: %d", state);
+    } else {
+      usleep(600000);  // alive, but never in rank 0's AllReduce
+      RANK_EXPECT(ncclCommRevoke(comm, NCCL_REVOKE_DEFAULT) == ncclSuccess, "%s", ncclGetLastError(comm));
+    }
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = rank == 0 ? 0 : 1;
+    ncclResult_t r = ncclCommShrink(comm, nullptr, 0, &shrunk, &config, NCCL_SHRINK_ABORT);
+    RANK_EXPECT(r == (rank == 0 ? ncclInProgress : ncclSuccess), "shrink returned %d: %s", r, ncclGetLastError(comm));
+    ncclResult_t state = ncclInProgress;
+    while (shrunk && state == ncclInProgress) ncclCommGetAsyncError(shrunk, &state);
+    RANK_EXPECT(state == ncclSuccess, "the shrunk communicator's state is %d", state);
+    int x = rank + 1;
+    RANK_EXPECT(ncclAllReduce(&x, &x, 1, ncclInt32, ncclSum, shrunk, nullptr) == ncclSuccess && x == 3, "x = %d", x);
+    ncclCommDestroy(shrunk);
     ncclCommDestroy(comm);
     return problems;
   });
