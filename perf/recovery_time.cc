@@ -3,7 +3,9 @@
 // AllReduce on the shrunk communicator. Per round: the time from the kill to the last survivor's first
 // successful collective, and its parts (kill to last error seen, revoke + shrink, first collective). Prints the
 // median over ROUNDS rounds. WIRING: shm (one host) or sockets (one emulated host per rank, BRAID_HOSTID).
-// usage: recovery_time [shm|sockets] [NRANKS=4] [ROUNDS=10]
+// MODE reinit is the way without shrink, for comparison: the survivors abort and join a fresh communicator
+// through an id made before the job started (what a job must otherwise do, minus restarting its processes).
+// usage: recovery_time [shm|sockets] [NRANKS=4] [ROUNDS=10] [shrink|reinit]
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -32,7 +34,8 @@ struct Shared {  // one round's times, written by the ranks (MAP_SHARED)
   double firstCollective[64];
 };
 
-int runRank(int rank, int nranks, const ncclUniqueId& id, bool sockets, Shared* times) {
+int runRank(int rank, int nranks, const ncclUniqueId& id, const ncclUniqueId& spareId, bool sockets, bool reinit,
+            Shared* times) {
   if (sockets) setenv("BRAID_HOSTID", ("host" + std::to_string(rank)).c_str(), 1);
   ncclComm_t comm, shrunk;
   if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
@@ -47,8 +50,15 @@ int runRank(int rank, int nranks, const ncclUniqueId& id, bool sockets, Shared* 
   }
   times->errorSeen[rank] = nowMs();
   int excluded[] = {victim};
-  if (ncclCommRevoke(comm, NCCL_REVOKE_DEFAULT) != ncclSuccess ||
-      ncclCommShrink(comm, excluded, 1, &shrunk, nullptr, NCCL_SHRINK_ABORT) != ncclSuccess) {
+  if (reinit) {
+    ncclCommAbort(comm);
+    comm = nullptr;
+    if (ncclCommInitRank(&shrunk, nranks - 1, spareId, rank) != ncclSuccess) {
+      std::fprintf(stderr, "rank %d: %s\n", rank, ncclGetLastError(nullptr));
+      return 1;
+    }
+  } else if (ncclCommRevoke(comm, NCCL_REVOKE_DEFAULT) != ncclSuccess ||
+             ncclCommShrink(comm, excluded, 1, &shrunk, nullptr, NCCL_SHRINK_ABORT) != ncclSuccess) {
     std::fprintf(stderr, "rank %d: %s\n", rank, ncclGetLastError(comm));
     return 1;
   }
@@ -56,7 +66,7 @@ int runRank(int rank, int nranks, const ncclUniqueId& id, bool sockets, Shared* 
   if (ncclAllReduce(&x, &x, 1, ncclInt32, ncclSum, shrunk, nullptr) != ncclSuccess) return 1;
   times->firstCollective[rank] = nowMs();
   ncclCommDestroy(shrunk);
-  ncclCommDestroy(comm);
+  if (comm) ncclCommDestroy(comm);
   return 0;
 }
 
@@ -71,8 +81,9 @@ int main(int argc, char** argv) {
   const bool sockets = argc > 1 && std::strcmp(argv[1], "sockets") == 0;
   const int nranks = argc > 2 ? std::atoi(argv[2]) : 4;
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 10;
+  const bool reinit = argc > 4 && std::strcmp(argv[4], "reinit") == 0;
   if (nranks < 2 || nranks > 64 || rounds < 1) {
-    std::fprintf(stderr, "usage: recovery_time [shm|sockets] [NRANKS=4 (2..64)] [ROUNDS=10]\n");
+    std::fprintf(stderr, "usage: recovery_time [shm|sockets] [NRANKS=4 (2..64)] [ROUNDS=10] [shrink|reinit]\n");
     return 2;
   }
   auto* times =
@@ -80,12 +91,12 @@ int main(int argc, char** argv) {
   std::vector<double> total, detect, shrink, first;
   for (int round = 0; round < rounds; ++round) {
     std::memset(times, 0, sizeof *times);
-    ncclUniqueId id;
-    if (ncclGetUniqueId(&id) != ncclSuccess) return 1;
+    ncclUniqueId id, spareId;
+    if (ncclGetUniqueId(&id) != ncclSuccess || ncclGetUniqueId(&spareId) != ncclSuccess) return 1;
     std::vector<pid_t> pids;
     for (int r = 0; r < nranks; ++r) {
       const pid_t pid = fork();
-      if (pid == 0) _exit(runRank(r, nranks, id, sockets, times));
+      if (pid == 0) _exit(runRank(r, nranks, id, spareId, sockets, reinit, times));
       pids.push_back(pid);
     }
     int failed = 0;
@@ -110,9 +121,11 @@ int main(int argc, char** argv) {
     shrink.push_back(longestShrink);
     first.push_back(lastFirst - lastShrink);
   }
+  const char* way = reinit ? "abort + fresh init" : "revoke + shrink";
   std::printf(
-      "%s, %d ranks, one killed, median of %d rounds (ms): kill to first collective %.1f; kill to the "
-      "last survivor's error %.1f; revoke + shrink %.1f; first collective %.2f\n",
-      sockets ? "sockets" : "shm", nranks, rounds, median(total), median(detect), median(shrink), median(first));
+      "%s, %s, %d ranks, one killed, median of %d rounds (ms): kill to first collective %.1f; kill to the "
+      "last survivor's error %.1f; %s %.1f; first collective %.2f\n",
+      way, sockets ? "sockets" : "shm", nranks, rounds, median(total), median(detect), way, median(shrink),
+      median(first));
   return 0;
 }

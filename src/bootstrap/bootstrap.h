@@ -82,6 +82,7 @@ class Bootstrap {
   // the failed rank and its reason); asking a peer for its status.
   using FailureHandler = std::function<void(int rank, const std::string& reason)>;
   int listenerFd() const { return listener_.fd(); }
+  std::vector<int> ringFds() const;  // the ring's connections to this rank's neighbours (none for one rank)
   void serveListener(const StatusReply& report, const FailureHandler& onFailure);
   StatusReply queryStatus(int peer, double seconds);
   // Tells every peer that this rank's communicator failed and why, so that peers waiting on this rank (which
