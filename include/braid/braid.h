@@ -29,6 +29,14 @@ ncclResult_t braidStreamAddCallback(braidStream_t stream, braidStreamCallback_t 
 ncclResult_t braidCommSetTimeout(ncclComm_t comm, double seconds);
 ncclResult_t braidCommSetCheckCollectives(ncclComm_t comm, int enable);
 
+/* Which ranks of comm are gone, for the exclusion list of ncclCommShrink: this rank asks every peer's process
+ * directly (its bootstrap listener, which answers whatever its communicator is doing), so no central service is
+ * needed and every survivor asks on its own. A peer whose process has exited (its connection is refused or reset)
+ * or that does not answer within `seconds` is gone. One peer after another: a round trip each, `seconds` for each
+ * silent one. Fills ranks[0..*count) in increasing order; `ranks` holds
+ * room for nranks - 1. Works on a failed or revoked communicator. docs/fault-tolerance.md. */
+ncclResult_t braidCommFailedRanks(ncclComm_t comm, double seconds, int* ranks, int* count);
+
 /* Receives count elements from whichever peer sends to this rank first (MPI_ANY_SOURCE); *source is set to that
  * peer's rank when the receive completes. Not allowed inside a group; count must be positive, since a zero-byte
  * send cannot be seen. */

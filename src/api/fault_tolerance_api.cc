@@ -1,6 +1,7 @@
 // Going on without dead ranks (NCCL 2.27–2.29): ncclCommRevoke stops the work under way on a communicator,
 // ncclCommShrink derives one without the excluded ranks that depends on none of them, ncclCommGrow admits new
-// ranks (ids from ncclCommGetUniqueId). docs/fault-tolerance.md describes the model.
+// ranks (ids from ncclCommGetUniqueId); braidCommFailedRanks finds who is gone without a central service.
+// docs/fault-tolerance.md describes the model.
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "base/log.h"
 #include "bootstrap/member_watch.h"
 #include "bootstrap/unique_id.h"
+#include "braid/braid.h"
 #include "runtime/communicator.h"
 #include "runtime/group.h"
 
@@ -95,6 +97,14 @@ BRAID_API ncclResult_t ncclCommShrink(ncclComm_t comm, int* excludeRanksList, in
     fresh->device = comm->device;
 
     const auto start = std::chrono::steady_clock::now();
+    std::string seen;  // how long ago this rank saw the failure that led here
+    {
+      std::lock_guard<std::mutex> lock(comm->errorMutex);
+      if (comm->failedAt != std::chrono::steady_clock::time_point{})
+        seen = "; the failure was seen " +
+               std::to_string(std::chrono::duration<double, std::milli>(start - comm->failedAt).count()) +
+               " ms before: " + comm->asyncMessage;
+    }
     if (shrinkFlags == NCCL_SHRINK_ABORT) {
       braid::revokeCommunicator(comm);  // the work under way fails; dead peers are never waited for
     } else {
@@ -104,9 +114,9 @@ BRAID_API ncclResult_t ncclCommShrink(ncclComm_t comm, int* excludeRanksList, in
     const uint64_t sequence = ++comm->derivedCommunicators;
     const int newRank = static_cast<int>(std::find(survivors.begin(), survivors.end(), comm->rank) - survivors.begin());
     const int nranks = static_cast<int>(survivors.size());
-    BRAID_INFO("INIT", "ncclCommShrink%s: rank %d of %d goes on as rank %d of %d without %s",
+    BRAID_INFO("INIT", "ncclCommShrink%s: rank %d of %d goes on as rank %d of %d without %s%s",
                shrinkFlags == NCCL_SHRINK_ABORT ? " (abort)" : "", comm->rank, comm->nranks, newRank, nranks,
-               describeExcluded(comm, survivors).c_str());
+               describeExcluded(comm, survivors).c_str(), seen.c_str());
     if (newRank == 0) comm->bootstrap->hostDerivedRoot(sequence);
     fresh->membersGone =
         braid::watchLocalMembers(comm->bootstrap->peers(), comm->rank, survivors, " of the parent communicator");
@@ -190,3 +200,17 @@ BRAID_API ncclResult_t ncclCommGrow(ncclComm_t comm, int nRanks, const ncclUniqu
   });
 }
 BRAID_PROFILING_ALIAS(ncclCommGrow);
+
+BRAID_API ncclResult_t braidCommFailedRanks(ncclComm_t comm, double seconds, int* ranks, int* count) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "braidCommFailedRanks");
+    if (!ranks || !count) fail(ncclInvalidArgument, "braidCommFailedRanks: ranks or count is NULL");
+    if (!(seconds > 0 && seconds <= 3600))
+      fail(ncclInvalidArgument, "braidCommFailedRanks: seconds must be in (0, 3600], not " + std::to_string(seconds));
+    if (!comm->bootstrap) fail(ncclInvalidUsage, "braidCommFailedRanks: the communicator's init failed");
+    const std::vector<int> gone = comm->bootstrap->unreachablePeers(seconds);
+    std::copy(gone.begin(), gone.end(), ranks);
+    *count = static_cast<int>(gone.size());
+    BRAID_INFO("INIT", "braidCommFailedRanks: rank %d of %d finds %d gone", comm->rank, comm->nranks, *count);
+  });
+}

@@ -346,6 +346,20 @@ void Bootstrap::serveListener(const StatusReply& report, const FailureHandler& o
   }
 }
 
+std::vector<int> Bootstrap::unreachablePeers(double seconds) {
+  std::vector<int> gone;
+  for (int peer = 0; peer < nranks_; ++peer) {
+    if (peer == rank_) continue;
+    try {
+      queryStatus(peer, seconds);
+    } catch (const Error& e) {
+      BRAID_INFO("BOOTSTRAP", "rank %d finds rank %d gone: %s", rank_, peer, e.what());
+      gone.push_back(peer);
+    }
+  }
+  return gone;
+}
+
 void Bootstrap::tellPeersOfFailure(const std::string& reason) {
   FailureNotice notice{};
   notice.header = makeHeader(kFailureNotice, secret_);

@@ -85,6 +85,8 @@ class Bootstrap {
   std::vector<int> ringFds() const;  // the ring's connections to this rank's neighbours (none for one rank)
   void serveListener(const StatusReply& report, const FailureHandler& onFailure);
   StatusReply queryStatus(int peer, double seconds);
+  // The peers whose process does not answer a status query within `seconds` (refused or reset: it has exited).
+  std::vector<int> unreachablePeers(double seconds);
   // Tells every peer that this rank's communicator failed and why, so that peers waiting on this rank (which
   // is alive but will not go on) fail too instead of waiting for their timeout. One connection per peer with a
   // short deadline; peers that are gone are skipped.

@@ -29,7 +29,7 @@ void ncclComm::recordError(ncclResult_t code, const std::string& message, bool b
       ncclResult_t expected = ncclSuccess, finalizing = ncclInProgress;
       first =
           asyncError.compare_exchange_strong(expected, code) || asyncError.compare_exchange_strong(finalizing, code);
-      if (first) asyncMessage = message;
+      if (first) asyncMessage = message, failedAt = std::chrono::steady_clock::now();
     }
   }
   // A peer that died is seen by the ranks that talk to it; the others may wait on this rank, which will not go
@@ -438,8 +438,7 @@ void revokeCommunicator(ncclComm* comm) {
   // left, and none can start.
   { std::lock_guard<std::mutex> quiescent(comm->executionMutex); }
   std::lock_guard<std::mutex> lock(comm->errorMutex);
-  comm->asyncError = ncclSuccess;
-  comm->asyncMessage.clear();
+  comm->asyncError = ncclSuccess;  // asyncMessage keeps the failure, for ncclCommShrink's log
 }
 
 }  // namespace braid

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -91,7 +92,8 @@ struct ncclComm {
 
   std::mutex errorMutex;
   std::string lastError;
-  std::string asyncMessage;  // why asyncError is set
+  std::string asyncMessage;                          // why asyncError is set
+  std::chrono::steady_clock::time_point failedAt{};  // when asyncError became a failure (for the shrink's log)
   // A peer's failure notice (Bootstrap::tellPeersOfFailure): work under way fails with it within its next health
   // check, as if the peer had died. `peerFailure` (guarded by errorMutex) says which rank failed and why.
   std::atomic<bool> peerFailed{false};

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "braid/braid.h"
 #include "direct_collectives.h"
 #include "fork_ranks.h"
 #include "nccl.h"
@@ -137,9 +138,14 @@ TEST_P(ShrinkAfterKill, SurvivorsRevokeShrinkAndGoOn) {
         int x = 0;
         RANK_EXPECT(ncclAllReduce(&x, &x, 1, ncclInt32, ncclSum, comm, nullptr) == ncclInvalidUsage, "after revoke");
         RANK_EXPECT(lastErrorHas(comm, "ncclCommRevoke"), "%s", ncclGetLastError(comm));
-        int excluded[] = {c.victim};
+        // Each survivor finds the dead rank on its own, asking every peer.
+        std::vector<int> excluded(nranks);
+        int gone = -1;
+        RANK_EXPECT(braidCommFailedRanks(comm, 1.0, excluded.data(), &gone) == ncclSuccess, "%s",
+                    ncclGetLastError(comm));
+        RANK_EXPECT(gone == 1 && excluded[0] == c.victim, "%d ranks gone, the first %d", gone, excluded[0]);
         ncclComm_t shrunk = nullptr;
-        ncclResult_t r = ncclCommShrink(comm, excluded, 1, &shrunk, nullptr, NCCL_SHRINK_ABORT);
+        ncclResult_t r = ncclCommShrink(comm, excluded.data(), gone, &shrunk, nullptr, NCCL_SHRINK_ABORT);
         RANK_EXPECT(r == ncclSuccess, "shrink: %s", ncclGetLastError(comm));
         if (r != ncclSuccess) return problems;
         int newRank = -1, newCount = -1;

@@ -13,6 +13,8 @@ PYBIND11_MODULE(_C, module) {
              c10::intrusive_ptr<torch_braid::ProcessGroupBraid>>(module, "ProcessGroupBraid")
       // Waits for the other survivors: let other Python threads run meanwhile.
       .def("shrink", &torch_braid::ProcessGroupBraid::shrink, py::arg("exclude_ranks"),
+           py::call_guard<py::gil_scoped_release>())
+      .def("failed_ranks", &torch_braid::ProcessGroupBraid::failedRanks, py::arg("seconds") = 1.0,
            py::call_guard<py::gil_scoped_release>());
   // Joining the communicator waits for the other ranks: let other Python threads run meanwhile.
   module.def("create_process_group", &torch_braid::createProcessGroupBraid, py::arg("store"), py::arg("rank"),

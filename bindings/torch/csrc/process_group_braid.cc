@@ -141,6 +141,14 @@ c10::intrusive_ptr<ProcessGroupBraid> ProcessGroupBraid::shrink(const std::vecto
   return c10::make_intrusive<ProcessGroupBraid>(smaller, timeout_);
 }
 
+std::vector<int64_t> ProcessGroupBraid::failedRanks(double seconds) const {
+  std::vector<int> ranks(static_cast<size_t>(getSize()));
+  int count = 0;
+  TORCH_CHECK(braidCommFailedRanks(queue_->comm(), seconds, ranks.data(), &count) == ncclSuccess,
+              "braid failed_ranks: ", ncclGetLastError(queue_->comm()));
+  return std::vector<int64_t>(ranks.begin(), ranks.begin() + count);
+}
+
 void ProcessGroupBraid::checkRank(int rank, const char* what, const char* op) const {
   TORCH_CHECK(rank >= 0 && rank < getSize(), "braid ", op, ": ", what, " ", rank, " is not in [0, ", getSize(), ")");
 }

@@ -79,6 +79,8 @@ class ProcessGroupBraid : public BackendBase {
   // group of the other ranks over ncclCommShrink(NCCL_SHRINK_ABORT), numbered in their order. Every rank not in
   // `excludeRanks` calls it with the same list. This group is then only good for being dropped.
   c10::intrusive_ptr<ProcessGroupBraid> shrink(const std::vector<int64_t>& excludeRanks);
+  // torch_braid.failed_ranks: the ranks whose process does not answer within `seconds` (braidCommFailedRanks).
+  std::vector<int64_t> failedRanks(double seconds) const;
 
   void startCoalescing() override;
 #if TORCH_VERSION_MAJOR >= 2

@@ -1,7 +1,8 @@
 """Elastic training over Braid: the ranks train a small model; one is SIGKILLed in the middle; the survivors see
-their all-reduce fail, agree through torch's store on who is gone, shrink the group (torch_braid.shrink), reload
-the in-memory checkpoint of the step that failed and finish with the ranks that are left. Rank 0 prints what
-happened and the loss curve.
+their all-reduce fail, each finds on its own who is gone (torch_braid.failed_ranks asks every peer's process: no
+store or other central service, so any rank may die, rank 0 included), shrink the group (torch_braid.shrink),
+reload the in-memory checkpoint of the step that failed and finish with the ranks that are left. The new rank 0
+prints what happened and the loss curve.
 
     python bindings/torch/tests/launch.py --nranks 4 --expect-exit 3=-9 bindings/torch/examples/elastic_train.py
 
@@ -65,20 +66,13 @@ def restore(model, optimizer, checkpoint):
     optimizer.load_state_dict(checkpoint["optimizer"])
 
 
-def agree_on_the_living(store, generation, me, members, grace):
-    """Every survivor marks itself alive in the store, waits `grace` seconds for the others, then reads who did:
-    the same answer on every survivor that arrives within the grace period."""
-    store.add(f"elastic/{generation}/alive/{me}", 1)
-    time.sleep(grace)
-    return [m for m in members if store.add(f"elastic/{generation}/alive/{m}", 0) > 0]  # add 0: read, never wait
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--kill-rank", type=int, default=3, help="the rank that SIGKILLs itself (-1: none)")
     parser.add_argument("--kill-step", type=int, default=12)
-    parser.add_argument("--grace", type=float, default=2.0, help="seconds survivors wait for each other")
+    parser.add_argument("--probe-seconds", type=float, default=1.0,
+                        help="how long a peer may take to answer before it counts as gone")
     parser.add_argument("--save-checkpoint", help="rank 0 saves the checkpoint it reloads after the shrink here")
     parser.add_argument("--resume-from", help="start from a checkpoint saved with --save-checkpoint")
     parser.add_argument("--save-final", help="rank 0 saves the final model here")
@@ -86,8 +80,7 @@ def main():
 
     dist.init_process_group("braid")
     group = dist.group.WORLD
-    store = dist.distributed_c10d._get_default_store()
-    me = dist.get_rank()  # the rank at start: names this process in the store and the log
+    me = dist.get_rank()  # the rank at start: names this process in the log
     members = list(range(dist.get_world_size()))  # the starting ranks still in the group, in group order
     model = make_model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -96,7 +89,7 @@ def main():
         checkpoint = torch.load(options.resume_from)
         restore(model, optimizer, checkpoint)
         step = checkpoint["step"]
-    losses, generation = {}, 0
+    losses = {}
     while step < options.steps:
         checkpoint = snapshot(model, optimizer, step)
         if me == options.kill_rank and step == options.kill_step:
@@ -107,18 +100,17 @@ def main():
         except RuntimeError as error:
             detected = time.monotonic()
             reason = str(error).splitlines()[0]
-            living = agree_on_the_living(store, generation, me, members, options.grace)
-            gone = [m for m in members if m not in living]
-            shrink_start = time.monotonic()
-            group = torch_braid.shrink(group, [members.index(m) for m in gone])
-            shrink_ms = (time.monotonic() - shrink_start) * 1000
-            members, generation = living, generation + 1
+            failed = torch_braid.failed_ranks(group, options.probe_seconds)  # in this group's numbering
+            found = time.monotonic()
+            group = torch_braid.shrink(group, failed)
+            shrunk = time.monotonic()
+            gone = [members[r] for r in failed]
+            members = [m for i, m in enumerate(members) if i not in failed]
             restore(model, optimizer, checkpoint)
             if group.rank() == 0:
-                print(f"step {step}: the all-reduce failed ({reason}); rank(s) {gone} gone; the survivors agreed "
-                      f"in {options.grace:.1f} s and shrank to {group.size()} ranks in {shrink_ms:.1f} ms "
-                      f"({(time.monotonic() - detected):.1f} s from detection); reloaded the checkpoint of step "
-                      f"{step}", flush=True)
+                print(f"step {step}: the all-reduce failed ({reason}); starting rank(s) {gone} gone (found in "
+                      f"{(found - detected) * 1000:.1f} ms); shrank to {group.size()} ranks in "
+                      f"{(shrunk - found) * 1000:.1f} ms; reloaded the checkpoint of step {step}", flush=True)
                 if options.save_checkpoint:
                     torch.save(checkpoint, options.save_checkpoint)
     if group.rank() == 0:

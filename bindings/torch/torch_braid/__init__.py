@@ -2,15 +2,32 @@
 
     import torch_braid                                  # registers backend "braid"
     torch.distributed.init_process_group("braid", ...)
-    smaller = torch_braid.shrink(group, [dead_rank])    # after a rank died: the survivors' group
+    gone = torch_braid.failed_ranks(group)              # after a failure: the ranks whose process is gone
+    smaller = torch_braid.shrink(group, gone)           # the survivors' group
 """
 import torch
 import torch.distributed as dist
 
 from . import _C
 
-__all__ = ["ProcessGroupBraid", "shrink"]
+__all__ = ["ProcessGroupBraid", "failed_ranks", "shrink"]
 ProcessGroupBraid = _C.ProcessGroupBraid
+
+
+def _braid_backend(group, call):
+    if isinstance(group, ProcessGroupBraid):
+        return group
+    backend = group._get_backend(torch.device("cpu"))  # torch 2.x wraps backends in a ProcessGroup
+    if not isinstance(backend, ProcessGroupBraid):
+        raise TypeError(f"torch_braid.{call} needs a group of backend \"braid\", not {type(backend).__name__}")
+    return backend
+
+
+def failed_ranks(group, seconds=1.0):
+    """The ranks of `group` whose process is gone: this rank asks each peer's process directly (no store or other
+    central service), and one that has exited or does not answer within `seconds` is gone. For the list that
+    `shrink` takes; every survivor asks on its own and, after a crash, finds the same ranks."""
+    return _braid_backend(group, "failed_ranks").failed_ranks(float(seconds))
 
 
 def shrink(group, exclude_ranks):
@@ -22,12 +39,9 @@ def shrink(group, exclude_ranks):
     is a ProcessGroupBraid: call its operations directly (``smaller.allreduce([t]).wait()``), or hand it to
     DistributedDataParallel(process_group=...) on torch 1.x. See docs/fault-tolerance.md.
     """
-    backend = group
-    if not isinstance(group, ProcessGroupBraid):  # torch 2.x wraps backends in a ProcessGroup
-        backend = group._get_backend(torch.device("cpu"))
-    if not isinstance(backend, ProcessGroupBraid):
-        raise TypeError(f"torch_braid.shrink needs a group of backend \"braid\", not {type(backend).__name__}")
+    backend = _braid_backend(group, "shrink")
     return backend.shrink(sorted(int(r) for r in exclude_ranks))
+
 
 if getattr(dist.Backend, "BRAID", None) is None:
     import inspect
