@@ -4,6 +4,7 @@
 // docs/fault-tolerance.md describes the model.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,8 +52,8 @@ std::string describeExcluded(const ncclComm* comm, const std::vector<int>& survi
   for (int r = 0; r < comm->nranks; ++r) {
     if (std::binary_search(survivors.begin(), survivors.end(), r)) continue;
     const braid::PeerInfo& p = comm->bootstrap->peers()[r];
-    text += (text.empty() ? "" : ", ") + std::string("rank ") + std::to_string(r) + " (" + p.hostname + ", pid " +
-            std::to_string(p.pid) + ")";
+    text += (text.empty() ? "" : ", ") + std::string("rank ") + std::to_string(r) + " (" +
+            std::string(p.hostname, strnlen(p.hostname, sizeof p.hostname)) + ", pid " + std::to_string(p.pid) + ")";
   }
   return text.empty() ? "none" : text;
 }

@@ -1,5 +1,7 @@
 #include "bootstrap/bootstrap_messages.h"
 
+#include <cstring>
+
 #include "nccl.h"
 
 namespace braid {
@@ -18,6 +20,7 @@ std::string checkRootHello(const RootHello& hello, uint64_t secret) {
   if (hello.nranks < 1 || hello.nranks > kMaxRanks) return "nranks " + std::to_string(hello.nranks) + " out of range";
   if (hello.rank < 0 || hello.rank >= hello.nranks) return "rank " + std::to_string(hello.rank) + " out of range";
   if (hello.info.rank != hello.rank) return "peer info names another rank";
+  if (!std::memchr(hello.info.hostname, '\0', sizeof hello.info.hostname)) return "host name is not terminated";
   for (const SocketAddress* address : {&hello.info.listen, &hello.info.spareRoot})
     if (address->sa.sa_family != AF_INET && address->sa.sa_family != AF_INET6)
       return "listening address is not IPv4 or IPv6";

@@ -41,7 +41,7 @@ void ncclComm::recordError(ncclResult_t code, const std::string& message, bool b
 void ncclComm::notePeerFailure(int peer, const std::string& reason) {
   {
     std::lock_guard<std::mutex> lock(errorMutex);
-    if (peerFailed.load()) return;  // the first notice says it
+    if (peerFailed.load() || stopping.load()) return;  // the first notice says it; a revoked one stays quiescent
     peerFailure = "rank " + std::to_string(peer) + " told of its failure: " + reason;
     peerFailed = true;
   }
