@@ -181,7 +181,8 @@ INSTANTIATE_TEST_SUITE_P(Wirings, ShrinkAfterKill,
                                            Case{testing::Wiring::Sockets, 4, 0, Stream::AllReduces},
                                            Case{testing::Wiring::Sockets, 8, 3, Stream::AllReduces},
                                            Case{testing::Wiring::Sockets, 4, 3, Stream::SendRecvGroups},
-                                           Case{testing::Wiring::OfiTcp, 4, 1, Stream::AllReduces}),
+                                           Case{testing::Wiring::OfiTcp, 4, 1, Stream::AllReduces},
+                                           Case{testing::Wiring::OfiTcp, 8, 6, Stream::AllReduces}),
                          nameOf);
 
 // NCCL_SHRINK_DEFAULT on a healthy communicator: the members get the ranks a split with the same members gives,
