@@ -16,6 +16,7 @@
 #include "device/device.h"
 #include "device/host/host_stream.h"
 #include "runtime/communicator.h"
+#include "runtime/group.h"
 #include "transports/shm/shared_buffers.h"
 
 using braid::apiCall;
@@ -29,6 +30,7 @@ thread_local std::string lastErrorOfThread;
 void noteApiError(ncclComm* comm, ncclResult_t code, const std::string& message) {
   lastErrorOfThread = message;
   if (comm && comm->magic == ncclComm::kMagic) comm->recordError(code, message);
+  failGroup(code, message);  // a call that fails inside an open group spoils it, as in NCCL
   BRAID_WARN("API", "%s (%s)", message.c_str(), ncclGetErrorString(code));
 }
 

@@ -31,7 +31,9 @@ struct GroupState {
   // The non-NULL streams the group's calls were given, in first-use order: the first runs all of it, and the
   // others (host streams) join it (StreamJoin).
   std::vector<cudaStream_t> streams;
-  std::string dropped;  // calls dropped from the group (dropFromGroup), for ncclGroupEnd's error
+  std::string dropped;                 // calls dropped from the group (dropFromGroup), for ncclGroupEnd's error
+  ncclResult_t failure = ncclSuccess;  // the first call that failed inside the group (failGroup)
+  std::string failureMessage;
 };
 
 // A thread's launch state. In a shared library every access to a thread-local costs a __tls_get_addr call,
@@ -182,8 +184,18 @@ void groupEnd() {
   GroupState taken = std::move(group);
   group = GroupState{};
   if (!taken.inits.empty()) runInits(std::move(taken.inits));
+  if (taken.failure != ncclSuccess)
+    fail(taken.failure,
+         "ncclGroupEnd: none of the group's calls ran, because one failed inside it: " + taken.failureMessage);
   if (!taken.work.empty()) launch(taken.work, taken.streams);
   if (!taken.dropped.empty()) fail(ncclInvalidUsage, "ncclGroupEnd: " + taken.dropped);
+}
+
+void failGroup(ncclResult_t code, const std::string& message) {
+  GroupState& group = threadLaunches().group;
+  if (group.depth == 0 || group.failure != ncclSuccess) return;
+  group.failure = code;
+  group.failureMessage = message;
 }
 
 double groupSimulateEnd() {
@@ -194,6 +206,8 @@ double groupSimulateEnd() {
   group = GroupState{};
   if (!taken.inits.empty()) runInits(std::move(taken.inits));
   double us = 0;
+  if (taken.failure != ncclSuccess)
+    fail(taken.failure, "ncclGroupSimulateEnd: a call failed inside the group: " + taken.failureMessage);
   for (const CommWork& w : taken.work) us = std::max(us, predictedMicroseconds(*w.comm, w));
   if (!taken.dropped.empty()) fail(ncclInvalidUsage, "ncclGroupSimulateEnd: " + taken.dropped);
   return us;

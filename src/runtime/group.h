@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "nccl.h"
 #include "runtime/work.h"
@@ -27,5 +28,8 @@ void enqueueInit(ncclComm* comm, std::function<void()> init);
 // `comm` is being destroyed or aborted (by `call`) inside this thread's group: what the group recorded on it
 // (calls, a pending init) is dropped, as NCCL drops them, and the group's ncclGroupEnd fails saying so.
 void dropFromGroup(ncclComm* comm, const char* call);
+// A call failed while this thread's group is open: as in NCCL, the group is spoiled. Its ncclGroupEnd runs none
+// of its calls (a peer would otherwise get half of an exchange) and fails with this error; deferred inits run.
+void failGroup(ncclResult_t code, const std::string& message);
 
 }  // namespace braid

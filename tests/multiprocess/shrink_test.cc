@@ -41,6 +41,21 @@ int entriesIn(const char* dir) {
   return n;
 }
 
+// What this process's descriptors point to ("3:socket:[123] 4:pipe:[45] ..."), for a failure message.
+std::string descriptorTargets() {
+  std::string text;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (const dirent* e = readdir(d)) {
+      char target[256] = {};
+      const std::string path = std::string("/proc/self/fd/") + e->d_name;
+      if (e->d_name[0] != '.' && readlink(path.c_str(), target, sizeof target - 1) > 0)
+        text += std::string(e->d_name) + ":" + target + " ";
+    }
+    closedir(d);
+  }
+  return text;
+}
+
 // Shared-memory segments this process created (transports/shm/segment_names.h: braid-<space>-<pid>-...).
 int ownSegments() {
   int n = 0;
@@ -95,6 +110,8 @@ ncclResult_t streamStep(const Case& c, ncclComm_t comm, int rank, int nranks, in
     return r;
   }
   // Each rank sends to the next and receives from the previous, in one group.
+  // A send or receive refused inside the group (the communicator failed since the last step) spoils the group:
+  // ncclGroupEnd runs nothing and returns that error.
   ncclGroupStart();
   ncclSend(send.data(), send.size(), ncclInt32, (rank + 1) % nranks, comm, nullptr);
   ncclRecv(recv.data(), recv.size(), ncclInt32, (rank + nranks - 1) % nranks, comm, nullptr);
@@ -162,8 +179,10 @@ TEST_P(ShrinkAfterKill, SurvivorsRevokeShrinkAndGoOn) {
         RANK_EXPECT(ownSegments() == 0, "%d shared-memory segments left", ownSegments());
         // The derived root's thread leaves once its ranks have joined; allow it a moment.
         for (int wait = 0; wait < 50 && entriesIn("/proc/self/task") > threads; ++wait) usleep(20000);
-        RANK_EXPECT(entriesIn("/proc/self/fd") == fds, "%d descriptors open, %d before", entriesIn("/proc/self/fd"),
-                    fds);
+        // Over libfabric's tcp (rxm) an endpoint whose sends are stuck behind the dead peer is left open on purpose
+        // (libfabric 1.17 crashes closing it; transports/ofi/ofi_endpoint.cc): its descriptors stay.
+        RANK_EXPECT(c.wiring == testing::Wiring::OfiTcp || entriesIn("/proc/self/fd") == fds,
+                    "%d descriptors open, %d before: %s", entriesIn("/proc/self/fd"), fds, descriptorTargets().c_str());
         RANK_EXPECT(entriesIn("/proc/self/task") == threads, "%d threads, %d before", entriesIn("/proc/self/task"),
                     threads);
         return problems;
