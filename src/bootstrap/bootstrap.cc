@@ -292,13 +292,6 @@ Bootstrap::Accepted Bootstrap::acceptWhere(Wanted wanted) {
 
 Bootstrap::~Bootstrap() = default;
 
-std::vector<int> Bootstrap::ringFds() const {
-  std::vector<int> fds;
-  if (next_.valid()) fds.push_back(next_.fd());
-  if (prev_.valid()) fds.push_back(prev_.fd());
-  return fds;
-}
-
 UniqueIdContents Bootstrap::derivedId(int host, uint64_t sequence) const {
   UniqueIdContents id;
   id.root = peers_.at(host).spareRoot;

@@ -82,7 +82,6 @@ class Bootstrap {
   // the failed rank and its reason); asking a peer for its status.
   using FailureHandler = std::function<void(int rank, const std::string& reason)>;
   int listenerFd() const { return listener_.fd(); }
-  std::vector<int> ringFds() const;  // the ring's connections to this rank's neighbours (none for one rank)
   void serveListener(const StatusReply& report, const FailureHandler& onFailure);
   StatusReply queryStatus(int peer, double seconds);
   // The peers whose process does not answer a status query within `seconds` (refused or reset: it has exited).

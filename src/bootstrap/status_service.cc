@@ -26,8 +26,8 @@ const param::Flag kDumpSignal{"DUMP_SIGNAL", param::kBraidOnly, true,
 struct Member {
   Bootstrap* bootstrap;
   std::string name;
-  StatusHooks hooks;
-  bool neighbourClosed = false;  // told once; its ring is not polled any more
+  StatusReporter report;
+  Bootstrap::FailureHandler onFailure;
 };
 
 struct Service {
@@ -56,10 +56,6 @@ void run() {
       std::lock_guard<std::mutex> lock(s.mutex);
       fds.assign(1, {s.wakePipe[0], POLLIN, 0});
       for (const Member& m : s.members) fds.push_back({m.bootstrap->listenerFd(), POLLIN, 0});
-      // Not POLLIN: the ring's data is the bootstrap's to read; only its end is of interest here.
-      for (const Member& m : s.members)
-        if (!m.neighbourClosed)
-          for (int fd : m.bootstrap->ringFds()) fds.push_back({fd, POLLRDHUP, 0});
     }
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
     std::lock_guard<std::mutex> lock(s.mutex);
@@ -69,20 +65,14 @@ void run() {
         BRAID_WARN("STATUS", "SIGUSR1: %zu communicator(s) in this process", s.members.size());
         for (const Member& m : s.members)
           BRAID_WARN("STATUS", "%s%s", m.name.empty() ? "" : ("\"" + m.name + "\" ").c_str(),
-                     describeStatus(m.hooks.report(), m.bootstrap->nranks()).c_str());
+                     describeStatus(m.report(), m.bootstrap->nranks()).c_str());
       }
     }
     for (size_t i = 1; i < fds.size(); ++i) {
       if (!fds[i].revents) continue;
       // The list may have changed since polling: find the member by its descriptor.
-      for (Member& m : s.members) {
-        if (m.bootstrap->listenerFd() == fds[i].fd) m.bootstrap->serveListener(m.hooks.report(), m.hooks.onFailure);
-        const std::vector<int> ring = m.bootstrap->ringFds();
-        if (!m.neighbourClosed && std::find(ring.begin(), ring.end(), fds[i].fd) != ring.end()) {
-          m.neighbourClosed = true;
-          m.hooks.onNeighbourClosed();
-        }
-      }
+      for (const Member& m : s.members)
+        if (m.bootstrap->listenerFd() == fds[i].fd) m.bootstrap->serveListener(m.report(), m.onFailure);
     }
   }
 }
@@ -112,11 +102,12 @@ void wake() {
 
 }  // namespace
 
-void registerForStatus(Bootstrap* bootstrap, std::string name, StatusHooks hooks) {
+void registerForStatus(Bootstrap* bootstrap, std::string name, StatusReporter reporter,
+                       Bootstrap::FailureHandler onFailure) {
   startOnce();
   {
     std::lock_guard<std::mutex> lock(service().mutex);
-    service().members.push_back({bootstrap, std::move(name), std::move(hooks)});
+    service().members.push_back({bootstrap, std::move(name), std::move(reporter), std::move(onFailure)});
   }
   wake();
 }

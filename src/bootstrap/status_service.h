@@ -16,19 +16,14 @@ namespace braid {
 
 class Bootstrap;
 
-// What the service does for a member: answer status queries with `report` (its rank, collectives issued and
-// completed, what it waits for), hand peers' failure notices to `onFailure`, and call `onNeighbourClosed` once when
-// a bootstrap-ring neighbour's connection closes (the neighbour exited, died or destroyed its communicator), so
-// that a launch waiting on a dead rank checks its peers at once rather than at its next periodic check.
-struct StatusHooks {
-  std::function<StatusReply()> report;
-  Bootstrap::FailureHandler onFailure;
-  std::function<void()> onNeighbourClosed;
-};
+// A member's status as it answers queries: its rank, collectives issued/completed, what it waits for.
+using StatusReporter = std::function<StatusReply()>;
 
-// After init: `bootstrap`'s listener and ring serve `hooks`; dumps name the member `name` (the config's commName;
-// may be empty). Before destroy: unregister, which waits if the thread is using it.
-void registerForStatus(Bootstrap* bootstrap, std::string name, StatusHooks hooks);
+// After init: `bootstrap`'s listener answers with what `reporter` says and hands peers' failure notices to
+// `onFailure`; dumps name the member `name` (the config's commName; may be empty). Before destroy: unregister,
+// which waits if the thread is using it.
+void registerForStatus(Bootstrap* bootstrap, std::string name, StatusReporter reporter,
+                       Bootstrap::FailureHandler onFailure);
 void unregisterForStatus(Bootstrap* bootstrap);
 
 // One line describing a member: rank, collectives issued/completed, what it waits for.

@@ -382,13 +382,9 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
                          comm->config.channelsPerNetPeer};
   connectRemotePeers(network, remotePeers);
   comm->bootstrap->barrier();
-  registerForStatus(comm->bootstrap.get(), comm->config.name,
-                    {[comm] { return comm->status(); },
-                     [comm](int peer, const std::string& reason) { comm->notePeerFailure(peer, reason); },
-                     [comm] {
-                       comm->healthCheckRequested = true;
-                       if (comm->mailbox) comm->mailbox->ownDoorbell().ringIfSleeping();
-                     }});
+  registerForStatus(
+      comm->bootstrap.get(), comm->config.name, [comm] { return comm->status(); },
+      [comm](int peer, const std::string& reason) { comm->notePeerFailure(peer, reason); });
   BRAID_INFO("INIT", "rank %d/%d%s%s ready: %zu peers over shm, %zu on other hosts", rank, nranks,
              comm->config.name.empty() ? "" : " of ", comm->config.name.c_str(), localPeers.size(), remotePeers.size());
 }

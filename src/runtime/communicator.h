@@ -98,9 +98,6 @@ struct ncclComm {
   // check, as if the peer had died. `peerFailure` (guarded by errorMutex) says which rank failed and why.
   std::atomic<bool> peerFailed{false};
   std::string peerFailure;
-  // A bootstrap-ring neighbour's connection closed (the status service saw it): the next wait of a launch checks
-  // its peers at once, so a rank that died is found in milliseconds rather than at the next periodic check.
-  std::atomic<bool> healthCheckRequested{false};
 
   // Progress, for diagnostics (status queries from peers, SIGUSR1 dumps, timeout summaries). Only the thread
   // holding executionMutex writes them, so plain relaxed loads and stores do (no locked instructions per call).

@@ -249,11 +249,6 @@ struct ActiveSpan {
   void wakeSleepingPeers() const {
     for (const ActiveComm& a : *this) wakeSleepingPeersOf(a.work->comm);
   }
-  bool healthCheckRequested() const {
-    bool requested = false;
-    for (const ActiveComm& a : *this) requested |= takeHealthCheckRequest(a.work->comm);
-    return requested;
-  }
   void checkHealth(const IdleWaiter& waiter) const {
     for (ActiveComm& a : *this)
       braid::checkHealth(a.work->comm, waiter, describeWait(a), [&] {

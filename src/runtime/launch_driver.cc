@@ -11,10 +11,6 @@ void checkNotStopped(const ncclComm* comm) {
   if (comm->peerFailed.load()) fail(ncclRemoteError, comm->peerFailureMessage());
 }
 
-bool takeHealthCheckRequest(ncclComm* comm) {
-  return comm->healthCheckRequested.load(std::memory_order_relaxed) && comm->healthCheckRequested.exchange(false);
-}
-
 void reportWait(ncclComm* comm, const IdleWaiter& waiter, const std::string& waiting) {
   {
     std::lock_guard<std::mutex> lock(comm->waitingMutex);

@@ -27,8 +27,6 @@ inline uint64_t bump(std::atomic<uint64_t>& counter) {
 
 // Throws when work on `comm` must end: it was aborted or revoked, or a peer told of its failure.
 void checkNotStopped(const ncclComm* comm);
-// Whether someone asked for a health check of `comm` now (ncclComm::healthCheckRequested); clears the request.
-bool takeHealthCheckRequest(ncclComm* comm);
 // Publishes what a stalled communicator waits for, and fails once it has waited longer than its timeout.
 void reportWait(ncclComm* comm, const IdleWaiter& waiter, const std::string& waiting);
 // Where a launch on `comm` sleeps: its doorbell, when peers ring it (all ranks on this host).
@@ -61,7 +59,6 @@ void checkHealth(ncclComm* comm, const IdleWaiter& waiter, const std::string& wa
 //   void checkNotStopped()                throws when a communicator was aborted or revoked, or a peer failed
 //   bool advance(bool& moved)             moves what can move now; whether anything is left
 //   void wakeSleepingPeers()
-//   bool healthCheckRequested()           whether a communicator asks for checkHealth now (takes the request)
 //   void checkHealth(const IdleWaiter&)   throws when a peer died or a timeout passed
 //   void recordError(const Error&)        on every communicator of the launch
 //   int rank()                            for the log
@@ -81,7 +78,7 @@ void drive(Launch& launch, IdleWaiter& waiter) {
       waiter.wait();
       // Abort, revoke and peers' failure notices are flags: seen after every wait, not only at health checks.
       launch.checkNotStopped();
-      if (!waiter.checkDue() && !launch.healthCheckRequested()) continue;
+      if (!waiter.checkDue()) continue;
       try {
         launch.checkHealth(waiter);
       } catch (const Error& e) {

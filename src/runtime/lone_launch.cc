@@ -35,7 +35,6 @@ class LoneLowLatency {
     return !p.finished;
   }
   void wakeSleepingPeers() const { wakeSleepingPeersOf(comm_); }
-  bool healthCheckRequested() const { return takeHealthCheckRequest(comm_); }
   void checkHealth(const IdleWaiter& waiter) const {
     braid::checkHealth(comm_, waiter, rankPrefix(comm_) + collectiveWaitingAt(call_, run_), [&] { run_.checkPeers(); });
   }
