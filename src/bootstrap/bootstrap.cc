@@ -141,10 +141,10 @@ void serveRoot(Socket listenerSocket, uint64_t secret, double seconds, std::prom
   }
 }
 
-// Serves one communicator's init on `listener` from a thread of its own. Returns once the root holds the fork
-// lock, so that a fork right after ncclGetUniqueId never copies a thread that is half-way through starting up.
-void startRootOn(Socket listener, uint64_t secret) {
-  const double seconds = kBootstrapTimeout.get();
+// Serves one communicator's init on `listener` from a thread of its own, for at most `seconds` (the bootstrap
+// timeout, read by the caller, where a bad value can fail the call). Returns once the root holds the fork lock, so
+// that a fork right after ncclGetUniqueId never copies a thread that is half-way through starting up.
+void startRootOn(Socket listener, uint64_t secret, double seconds) {
   auto ready = std::make_shared<std::promise<void>>();
   std::future<void> started = ready->get_future();
   std::thread([l = std::move(listener), secret, seconds, ready]() mutable {
@@ -173,10 +173,10 @@ uint64_t mix(std::initializer_list<uint64_t> words) {
 }  // namespace
 
 void startBootstrapRoot(SocketAddress& address, uint64_t secret) {
-  kBootstrapTimeout.get();  // a malformed value fails here, in the caller, rather than in the root's thread
+  const double seconds = kBootstrapTimeout.get();
   Socket listener = Socket::listenOn(address);
   BRAID_INFO("BOOTSTRAP", "root listening on %s", address.toString().c_str());
-  startRootOn(std::move(listener), secret);
+  startRootOn(std::move(listener), secret, seconds);
 }
 
 Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGone membersGone)
@@ -192,9 +192,8 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGo
   }
   SocketAddress mine = localInterfaceAddress();
   mine.v4.sin_port = 0;
+  SocketAddress spare = mine;  // the same interface, another port
   listener_ = Socket::listenOn(mine);
-  SocketAddress spare = localInterfaceAddress();
-  spare.v4.sin_port = 0;
   spareRootListener_ = Socket::listenOn(spare);
   peerListener_ = std::make_unique<HandshakeListener<PeerHello>>(listener_, kHandshakeSeconds);
   peerListener_->checkWhileWaiting([this] { failIfMemberGone(); });
@@ -305,7 +304,7 @@ void Bootstrap::hostDerivedRoot(uint64_t sequence) {
   // that arrive before the root runs wait in its backlog.
   const int fd = ::fcntl(spareRootListener_.fd(), F_DUPFD_CLOEXEC, 0);
   if (fd < 0) fail(ncclSystemError, std::string("duplicating the spare root listener: ") + std::strerror(errno));
-  startRootOn(Socket(fd), derivedId(rank_, sequence).secret);
+  startRootOn(Socket(fd), derivedId(rank_, sequence).secret, timeoutSeconds_);
 }
 
 std::vector<Bootstrap::Accepted> Bootstrap::acceptFrom(size_t count) {
