@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing on Debian 12 (apt packages by name) and builds Braid in ./build.
+# Installs what is missing on Debian 12 (apt packages by name; torch 2.x from PyPI, scripts/setup_torch2.sh) and
+# builds Braid in ./build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,5 +19,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+# torch_braid is built for Debian's torch 1.13 and, in a virtual environment outside the clone, torch 2.x from PyPI.
+torch2_python=""
+[ "${BRAID_TORCH2:-1}" = 0 ] || torch2_python=$(bash scripts/setup_torch2.sh)
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBRAID_TORCH2_PYTHON="$torch2_python" > /dev/null
 cmake --build build

@@ -1,11 +1,27 @@
 #include "tensor_types.h"
 
+#include <type_traits>
+#include <utility>
+
 #include <c10/util/Exception.h>
 #include <torch/csrc/utils/tensor_dtypes.h>
 
 namespace torch_braid {
 
-std::string dtypeName(at::ScalarType type) { return "torch." + torch::utils::getDtypeNames(type).first; }
+namespace {
+// Later torch has c10::getDtypeNames (found here by argument-dependent lookup) and no longer exports
+// torch::utils::getDtypeNames, the only one torch 1.x has.
+template <typename Type>
+auto dtypeNames(Type type, int) -> decltype(getDtypeNames(type)) {
+  return getDtypeNames(type);
+}
+template <typename Type>
+auto dtypeNames(Type type, long) {
+  return torch::utils::getDtypeNames(type);
+}
+}  // namespace
+
+std::string dtypeName(at::ScalarType type) { return "torch." + std::string(dtypeNames(type, 0).first); }
 
 void checkHostTensor(const at::Tensor& t, const char* op) {
   TORCH_CHECK(t.defined(), "braid ", op, ": tensor is undefined");
@@ -63,6 +79,28 @@ Transfer transferOf(const at::Tensor& t) {
   return {ncclUint8, static_cast<size_t>(t.element_size())};
 }
 
+namespace {
+
+// torch 1.x keeps PREMUL_SUM's tensor factor in a list (tensor_factors), later torch in one tensor (tensor_factor).
+template <typename Supplement, typename = void>
+struct HasFactorList : std::false_type {};
+template <typename Supplement>
+struct HasFactorList<Supplement, std::void_t<decltype(std::declval<Supplement>().tensor_factors)>> : std::true_type {};
+
+template <typename Supplement>
+at::Tensor factorOf(const Supplement& supplement, const at::TensorOptions& options) {
+  at::Tensor tensor;
+  if constexpr (HasFactorList<Supplement>::value) {
+    if (!supplement.tensor_factors.empty()) tensor = supplement.tensor_factors.front();
+  } else {
+    tensor = supplement.tensor_factor;
+  }
+  if (!tensor.defined()) return at::scalar_tensor(supplement.double_factor, options);
+  return tensor.to(options).reshape({});
+}
+
+}  // namespace
+
 ReduceOperator::ReduceOperator(const c10d::ReduceOp& op, const at::Tensor& t, ncclComm_t comm, const char* opName) {
   const bool logical = t.scalar_type() == at::kBool;  // sum is "any", product is "all"
   switch (op.op_) {
@@ -79,9 +117,7 @@ ReduceOperator::ReduceOperator(const c10d::ReduceOp& op, const at::Tensor& t, nc
       auto* supplement = dynamic_cast<c10d::NCCLPreMulSumSupplement*>(op.supplement_.get());
       TORCH_CHECK(supplement, "braid ", opName, ": PREMUL_SUM without its factor");
       // The factor, converted to the tensor's dtype, as a host scalar that Braid copies when the call is issued.
-      at::Tensor factor = supplement->tensor_factors.empty()
-                              ? at::scalar_tensor(supplement->double_factor, t.options())
-                              : supplement->tensor_factors.front().to(t.options()).reshape({});
+      at::Tensor factor = factorOf(*supplement, t.options());
       TORCH_CHECK(ncclRedOpCreatePreMulSum(&op_, factor.data_ptr(), reductionType(t, opName), ncclScalarHostImmediate,
                                            comm) == ncclSuccess,
                   "braid ", opName, ": ", ncclGetLastError(comm));
