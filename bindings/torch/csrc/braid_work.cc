@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include <c10/util/Exception.h>
+#include <torch/version.h>
+
 #include "op_queue.h"
 
 namespace torch_braid {
@@ -36,8 +39,23 @@ int WorkBraid::sourceRank() const {
   return source_;
 }
 
+namespace {
+
+// What wait() raises: torch 2.x's DistBackendError (a RuntimeError in Python), as ProcessGroupNCCL raises.
+std::exception_ptr backendError(const std::string& message) {
+#if TORCH_VERSION_MAJOR >= 2
+  return std::make_exception_ptr(c10::DistBackendError(c10::SourceLocation{__func__, __FILE__, __LINE__}, message));
+#else
+  return std::make_exception_ptr(std::runtime_error(message));
+#endif
+}
+
+}  // namespace
+
 void WorkBraid::complete(ncclResult_t status, const std::string& braidMessage) {
   std::string error = issueError_;
+  // A timeout says "Timed out" first, in the words torch's own backends use and its tests look for.
+  if (error.empty() && status == ncclTimeout) error = "Timed out (the group's timeout): " + braidMessage;
   if (error.empty() && status != ncclSuccess)
     error = std::string(ncclGetErrorString(status)) + (braidMessage.empty() ? "" : ": " + braidMessage);
   if (error.empty() && copyBack_) {
@@ -53,7 +71,7 @@ void WorkBraid::complete(ncclResult_t status, const std::string& braidMessage) {
     future_->markCompleted(c10::IValue(outputs_));
     return;
   }
-  auto exception = std::make_exception_ptr(std::runtime_error("braid " + name_ + " failed: " + error));
+  auto exception = backendError("braid " + name_ + " failed: " + error);
   finish(exception);
   future_->setError(exception);
 }

@@ -12,8 +12,13 @@ PYBIND11_MODULE(_C, module) {
   py::class_<torch_braid::ProcessGroupBraid, torch_braid::BackendBase,
              c10::intrusive_ptr<torch_braid::ProcessGroupBraid>>(module, "ProcessGroupBraid")
       // Waits for the other survivors: let other Python threads run meanwhile.
-      .def("shrink", &torch_braid::ProcessGroupBraid::shrink, py::arg("exclude_ranks"),
-           py::call_guard<py::gil_scoped_release>())
+      // Also what torch 2.x's shrink_group calls, with its flags and options (None: the parent's).
+      .def(
+          "shrink",
+          [](torch_braid::ProcessGroupBraid& self, const std::vector<int64_t>& excludeRanks, int flags,
+             const py::object&) { return self.shrinkGroup(excludeRanks, flags); },
+          py::arg("exclude_ranks"), py::arg("shrink_flags") = NCCL_SHRINK_ABORT, py::arg("pg_options") = py::none(),
+          py::call_guard<py::gil_scoped_release>())
       .def("failed_ranks", &torch_braid::ProcessGroupBraid::failedRanks, py::arg("seconds") = 1.0,
            py::call_guard<py::gil_scoped_release>());
   // Joining the communicator waits for the other ranks: let other Python threads run meanwhile.

@@ -1,5 +1,6 @@
 #include "op_queue.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace torch_braid {
@@ -12,31 +13,81 @@ struct Completion {
 };
 }  // namespace
 
-OpQueue::OpQueue(ncclComm_t comm, braidStream_t stream) : comm_(comm), stream_(stream) {}
+OpQueue::OpQueue(ncclComm_t comm, braidStream_t stream, double timeoutSeconds)
+    : comm_(comm), stream_(stream), defaultTimeout_(timeoutSeconds) {
+  check(braidCommSetTimeout(comm_, timeoutSeconds));
+}
 
-OpQueue::~OpQueue() {
-  flush();
-  const ncclResult_t streamResult = braidStreamSynchronize(stream_);
+OpQueue::~OpQueue() { close(Closing::Finish); }
+
+ncclComm_t OpQueue::comm() const {
+  TORCH_CHECK(!closedBy_, "braid: the process group was ", closedBy_);
+  return comm_;
+}
+
+void OpQueue::close(Closing how) {
+  std::vector<Pending> held;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closedBy_) return;
+    closedBy_ = how == Closing::Abort ? "aborted" : "shut down";
+    if (how == Closing::Finish) issuePending();
+    held.swap(pending_);
+  }
+  for (Pending& op : held) op.work->complete(ncclInvalidUsage, "the process group was aborted before it was issued");
+  bool failed = how == Closing::Abort;
+  if (failed) ncclCommRevoke(comm_, NCCL_REVOKE_DEFAULT);  // work under way fails instead of waiting for peers
+  if (braidStreamSynchronize(stream_) != ncclSuccess) failed = true;
   ncclResult_t asyncError = ncclSuccess;
   ncclCommGetAsyncError(comm_, &asyncError);
-  if (streamResult != ncclSuccess || asyncError != ncclSuccess) ncclCommAbort(comm_);
+  if (failed || asyncError != ncclSuccess) ncclCommAbort(comm_);
   else ncclCommDestroy(comm_);
   braidStreamDestroy(stream_);
+}
+
+ncclResult_t OpQueue::synchronize() { return braidStreamSynchronize(stream_); }
+
+void OpQueue::setDefaultTimeout(double seconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  TORCH_CHECK(!closedBy_, "braid setTimeout: the process group was ", closedBy_);
+  issuePending();
+  defaultTimeout_ = seconds;
+  timeoutFromHere(seconds);
+}
+
+namespace {
+struct TimeoutSetting {
+  ncclComm_t comm;
+  double seconds;
+};
+}  // namespace
+
+void OpQueue::timeoutFromHere(double seconds) {
+  auto* setting = new TimeoutSetting{comm_, seconds};
+  const auto apply = [](ncclResult_t, void* userData) {
+    std::unique_ptr<TimeoutSetting> s(static_cast<TimeoutSetting*>(userData));
+    braidCommSetTimeout(s->comm, s->seconds);
+  };
+  if (braidStreamAddCallback(stream_, apply, setting) != ncclSuccess) {
+    delete setting;
+    check(ncclInternalError);
+  }
 }
 
 void OpQueue::check(ncclResult_t result) const {
   if (result != ncclSuccess) throw std::runtime_error(ncclGetLastError(comm_));
 }
 
-void OpQueue::submit(const c10::intrusive_ptr<WorkBraid>& work, Issue issue, Kind kind) {
+void OpQueue::submit(const c10::intrusive_ptr<WorkBraid>& work, Issue issue, Kind kind, double timeoutSeconds) {
   std::string error;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    TORCH_CHECK(!closedBy_, "braid ", work->name(), ": the process group was ", closedBy_);
     if (kind == Kind::AnySource)
       TORCH_CHECK(!coalescing_, "braid ", work->name(), ": a receive from any source cannot be coalesced");
     if (coalescing_ || kind == Kind::PointToPoint) {
       if (!coalescing_) work->setQueue(weak_from_this());
-      pending_.push_back({work, std::move(issue)});
+      pending_.push_back({work, std::move(issue), timeoutSeconds});
       return;
     }
     issuePending();
@@ -48,7 +99,7 @@ void OpQueue::submit(const c10::intrusive_ptr<WorkBraid>& work, Issue issue, Kin
       }
       queueCompletion(work, std::move(issue));
     } else {
-      error = issueGroup({{work, std::move(issue)}});
+      error = issueGroup({{work, std::move(issue), timeoutSeconds}});
     }
   }
   TORCH_CHECK(error.empty(), "braid ", work->name(), ": ", error);
@@ -81,6 +132,10 @@ void OpQueue::issuePending() {
 
 std::string OpQueue::issueGroup(std::vector<Pending> ops) {
   if (ops.empty()) return "";
+  // Operations with a timeout of their own: the group runs under the longest of them.
+  double timeout = -1;
+  for (const Pending& op : ops) timeout = std::max(timeout, op.timeoutSeconds);
+  if (timeout >= 0) timeoutFromHere(timeout);
   std::string firstError;
   ncclGroupStart();
   for (Pending& op : ops) {
@@ -98,6 +153,7 @@ std::string OpQueue::issueGroup(std::vector<Pending> ops) {
   }
   // Every work completes on the stream, even a failed one: what was queued may still use its tensors.
   for (Pending& op : ops) queueCompletion(op.work, std::move(op.issue));
+  if (timeout >= 0) timeoutFromHere(defaultTimeout_);
   return firstError;
 }
 

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <utility>
 
+#include "gil.h"
 #include "tensor_types.h"
 
 namespace torch_braid {
@@ -99,34 +100,33 @@ int sizeOf(ncclComm_t comm) {
 
 ProcessGroupBraid::ProcessGroupBraid(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
                                      std::chrono::milliseconds timeout)
-    : ProcessGroupBraid(joinCommunicator(store, rank, size), timeout) {}
+    : ProcessGroupBraid(joinCommunicator(store, rank, size), timeout, store) {}
 
-ProcessGroupBraid::ProcessGroupBraid(ncclComm_t comm, std::chrono::milliseconds timeout)
-    : BackendBase(rankIn(comm), sizeOf(comm)), timeout_(timeout) {
+ProcessGroupBraid::ProcessGroupBraid(ncclComm_t comm, std::chrono::milliseconds timeout,
+                                     c10::intrusive_ptr<c10d::Store> store)
+    : BackendBase(rankIn(comm), sizeOf(comm)), timeout_(timeout), store_(std::move(store)) {
+#if TORCH_VERSION_MAJOR >= 2
+  options_ = c10::make_intrusive<Options>("braid", timeout);
+#endif
   braidStream_t stream = nullptr;
   if (braidStreamCreate(&stream) != ncclSuccess) {
     ncclCommDestroy(comm);
     TORCH_CHECK(false, "braid: cannot create a host stream: ", ncclGetLastError(nullptr));
   }
-  queue_ = std::make_shared<OpQueue>(comm, stream);
-  queue_->check(braidCommSetTimeout(comm, std::chrono::duration<double>(timeout).count()));
+  queue_ = std::make_shared<OpQueue>(comm, stream, std::chrono::duration<double>(timeout).count());
   // Ranks that disagree about a collective get an error naming the difference rather than a hang or wrong
   // data; BRAID_CHECK_COLLECTIVES=0 turns the check off.
   if (!std::getenv("BRAID_CHECK_COLLECTIVES")) queue_->check(braidCommSetCheckCollectives(comm, 1));
 }
 
 ProcessGroupBraid::~ProcessGroupBraid() {
-  // Python may drop the last reference with the GIL held, while the stream's thread needs the GIL to free the
-  // tensors of the operations it finishes: wait for them without the GIL.
-  if (Py_IsInitialized() && PyGILState_Check()) {
-    pybind11::gil_scoped_release withoutGil;
-    queue_.reset();
-  } else {
-    queue_.reset();
-  }
+  withoutGil([this] { queue_.reset(); });
 }
 
-c10::intrusive_ptr<ProcessGroupBraid> ProcessGroupBraid::shrink(const std::vector<int64_t>& excludeRanks) {
+c10::intrusive_ptr<ProcessGroupBraid> ProcessGroupBraid::shrinkGroup(const std::vector<int64_t>& excludeRanks,
+                                                                     int flags) {
+  TORCH_CHECK(flags == NCCL_SHRINK_DEFAULT || flags == NCCL_SHRINK_ABORT, "braid shrink: flags must be ",
+              NCCL_SHRINK_DEFAULT, " (SHRINK_DEFAULT) or ", NCCL_SHRINK_ABORT, " (SHRINK_ABORT), got ", flags);
   std::vector<int> excluded;
   for (int64_t r : excludeRanks) {
     checkRank(static_cast<int>(r), "excluded rank", "shrink");
@@ -134,12 +134,68 @@ c10::intrusive_ptr<ProcessGroupBraid> ProcessGroupBraid::shrink(const std::vecto
   }
   ncclComm_t comm = queue_->comm();
   ncclComm_t smaller = nullptr;
-  TORCH_CHECK(ncclCommRevoke(comm, NCCL_REVOKE_DEFAULT) == ncclSuccess, "braid shrink: ", ncclGetLastError(comm));
-  TORCH_CHECK(ncclCommShrink(comm, excluded.data(), static_cast<int>(excluded.size()), &smaller, nullptr,
-                             NCCL_SHRINK_ABORT) == ncclSuccess,
-              "braid shrink: ", ncclGetLastError(comm));
+  ncclResult_t result = ncclSuccess;
+  withoutGil([&] {
+    if (flags == NCCL_SHRINK_ABORT) {
+      result = ncclCommRevoke(comm, NCCL_REVOKE_DEFAULT);
+    } else {
+      queue_->flush();
+      result = queue_->synchronize();
+    }
+    if (result == ncclSuccess)
+      result = ncclCommShrink(comm, excluded.data(), static_cast<int>(excluded.size()), &smaller, nullptr, flags);
+  });
+  TORCH_CHECK(result == ncclSuccess, "braid shrink: ", ncclGetLastError(comm));
   return c10::make_intrusive<ProcessGroupBraid>(smaller, timeout_);
 }
+
+#if TORCH_VERSION_MAJOR >= 2
+c10::intrusive_ptr<c10d::Backend> ProcessGroupBraid::shrink(const std::vector<int64_t>& ranksToExclude,
+                                                            int shrinkFlags, const c10::intrusive_ptr<Options>&) {
+  return shrinkGroup(ranksToExclude, shrinkFlags);
+}
+
+c10::intrusive_ptr<c10d::Backend> ProcessGroupBraid::split(const c10::intrusive_ptr<c10d::Store>& store,
+                                                           const std::vector<int>& ranks,
+                                                           const c10::intrusive_ptr<Options>& opts) {
+  // Groups that torch splits off at once are disjoint, so each one's lowest rank tells it apart; the order of
+  // `ranks` is the new numbering.
+  const auto position = std::find(ranks.begin(), ranks.end(), getRank());
+  const bool member = position != ranks.end();
+  const int color = member ? *std::min_element(ranks.begin(), ranks.end()) : NCCL_SPLIT_NOCOLOR;
+  const int key = member ? static_cast<int>(position - ranks.begin()) : 0;
+  for (int r : ranks) checkRank(r, "rank", "split");
+  ncclComm_t parent = queue_->comm();
+  ncclComm_t child = nullptr;
+  ncclResult_t result = ncclSuccess;
+  withoutGil([&] { result = ncclCommSplit(parent, color, key, &child, nullptr); });
+  TORCH_CHECK(result == ncclSuccess, "braid split: ", ncclGetLastError(parent));
+  if (!member) return nullptr;
+  auto group = c10::make_intrusive<ProcessGroupBraid>(child, opts ? opts->timeout : timeout_, store);
+  if (opts) group->options_ = opts;
+  return group;
+}
+
+void ProcessGroupBraid::setTimeout(std::chrono::milliseconds timeout) {
+  timeout_ = timeout;
+  options_->timeout = timeout;
+  queue_->setDefaultTimeout(std::chrono::duration<double>(timeout).count());
+}
+
+void ProcessGroupBraid::abort() {
+  withoutGil([this] { queue_->close(OpQueue::Closing::Abort); });
+}
+
+void ProcessGroupBraid::shutdown() {
+  withoutGil([this] { queue_->close(OpQueue::Closing::Finish); });
+}
+
+c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce_sparse(std::vector<at::Tensor>& tensors,
+                                                                   const c10d::AllreduceOptions& opts) {
+  TORCH_CHECK(tensors.size() == 1, "braid allreduce_sparse: expects one tensor per process, got ", tensors.size());
+  return sparseAllreduce(tensors[0], opts);
+}
+#endif
 
 std::vector<int64_t> ProcessGroupBraid::failedRanks(double seconds) const {
   std::vector<int> ranks(static_cast<size_t>(getSize()));
@@ -155,10 +211,13 @@ void ProcessGroupBraid::checkRank(int rank, const char* what, const char* op) co
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::submit(c10d::OpType type, const char* name,
                                                          std::vector<at::Tensor> outputs, Staging& staging,
-                                                         OpQueue::Issue issue, OpQueue::Kind kind) {
+                                                         OpQueue::Issue issue, OpQueue::Kind kind,
+                                                         std::chrono::milliseconds timeout) {
   auto work = c10::make_intrusive<WorkBraid>(getRank(), type, name, std::move(outputs));
   work->setCopyBack(staging.copyBack());
-  queue_->submit(work, std::move(issue), kind);
+  if (kind == OpQueue::Kind::Collective) ++sequenceNumber_;
+  const double seconds = timeout == c10d::kUnsetTimeout ? -1 : std::chrono::duration<double>(timeout).count();
+  queue_->submit(work, std::move(issue), kind, seconds);
   return work;
 }
 
@@ -174,11 +233,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::broadcast(std::vector<at::Tens
                 [this, buffer, root, transfer](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclBroadcast(buffer.data_ptr(), buffer.data_ptr(), transferCount(buffer),
                                               transfer.type, root, comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce(std::vector<at::Tensor>& tensors,
                                                             const c10d::AllreduceOptions& opts) {
+  if (tensors.size() == 1 && tensors[0].defined() && tensors[0].is_sparse()) return sparseAllreduce(tensors[0], opts);
   at::Tensor& t = singleTensor(tensors, "allreduce");
   Staging staging;
   at::Tensor buffer = staging.inPlace(t);
@@ -188,7 +249,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce(std::vector<at::Tens
                 [this, buffer, type, op](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), count(buffer), type, op->get(),
                                               comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce_coalesced(std::vector<at::Tensor>& tensors,
@@ -209,7 +271,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce_coalesced(std::vecto
         for (size_t i = 0; i < buffers.size(); ++i)
           queue_->check(ncclAllReduce(buffers[i].data_ptr(), buffers[i].data_ptr(), count(buffers[i]),
                                       reductionType(buffers[i], "allreduce_coalesced"), ops[i]->get(), comm, stream));
-      });
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce(std::vector<at::Tensor>& tensors,
@@ -225,12 +288,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce(std::vector<at::Tensor>
                 [this, buffer, type, op, root](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclReduce(buffer.data_ptr(), buffer.data_ptr(), count(buffer), type, op->get(), root,
                                            comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather(std::vector<std::vector<at::Tensor>>& outputs,
                                                             std::vector<at::Tensor>& inputs,
-                                                            const c10d::AllgatherOptions&) {
+                                                            const c10d::AllgatherOptions& opts) {
   at::Tensor& in = singleTensor(inputs, "allgather");
   TORCH_CHECK(outputs.size() == 1 && static_cast<int>(outputs[0].size()) == getSize(), "braid allgather: expects one ",
               "list of ", getSize(), " output tensors");
@@ -242,11 +306,12 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather(std::vector<std::vec
                 [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input),
                                               transferOf(input).type, comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_allgather_base(at::Tensor& output, at::Tensor& in,
-                                                                  const c10d::AllgatherOptions&) {
+                                                                  const c10d::AllgatherOptions& opts) {
   checkHostTensor(in, "_allgather_base");
   checkSameShape({output}, in, in.numel() * getSize(), "_allgather_base");
   Staging staging;
@@ -256,12 +321,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_allgather_base(at::Tensor& ou
                 [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input),
                                               transferOf(input).type, comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather_coalesced(std::vector<std::vector<at::Tensor>>& outputLists,
                                                                       std::vector<at::Tensor>& inputs,
-                                                                      const c10d::AllgatherOptions&) {
+                                                                      const c10d::AllgatherOptions& opts) {
   // One AllGather of all inputs laid end to end; rank r's block lands in outputLists[r].
   TORCH_CHECK(!inputs.empty(), "braid allgather_coalesced: no input tensors");
   TORCH_CHECK(static_cast<int>(outputLists.size()) == getSize(), "braid allgather_coalesced: expects ", getSize(),
@@ -283,7 +349,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather_coalesced(std::vecto
                 [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input),
                                               transferOf(input).type, comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::gather(std::vector<std::vector<at::Tensor>>& outputs,
@@ -310,7 +377,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::gather(std::vector<std::vector
                 [this, input, gathered, root](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclGather(input.data_ptr(), gathered.defined() ? gathered.data_ptr() : nullptr,
                                            transferCount(input), transferOf(input).type, root, comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::scatter(std::vector<at::Tensor>& outputs,
@@ -335,7 +403,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::scatter(std::vector<at::Tensor
                 [this, input, received, root](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclScatter(input.defined() ? input.data_ptr() : nullptr, received.data_ptr(),
                                             transferCount(received), transferOf(received).type, root, comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce_scatter(std::vector<at::Tensor>& outputs,
@@ -354,7 +423,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce_scatter(std::vector<at:
                 [this, input, reduced, type, op](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type, op->get(),
                                                   comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_reduce_scatter_base(at::Tensor& output, at::Tensor& in,
@@ -370,7 +440,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_reduce_scatter_base(at::Tenso
                 [this, input, reduced, type, op](ncclComm_t comm, braidStream_t stream) {
                   queue_->check(ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type, op->get(),
                                                   comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 namespace {
@@ -411,7 +482,7 @@ Exchange exchangeOf(const at::Tensor& t, const std::vector<int64_t>& splits, int
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::alltoall_base(at::Tensor& output, at::Tensor& in,
                                                                 std::vector<int64_t>& outputSplits,
                                                                 std::vector<int64_t>& inputSplits,
-                                                                const c10d::AllToAllOptions&) {
+                                                                const c10d::AllToAllOptions& opts) {
   checkHostTensor(in, "alltoall_base");
   checkHostTensor(output, "alltoall_base");
   TORCH_CHECK(output.scalar_type() == in.scalar_type(), "braid alltoall_base: output dtype ",
@@ -426,12 +497,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::alltoall_base(at::Tensor& outp
                   queue_->check(braidAlltoAllv(input.data_ptr(), sends.counts.data(), sends.displs.data(),
                                                received.data_ptr(), receives.counts.data(), receives.displs.data(),
                                                transferOf(input).type, comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::alltoall(std::vector<at::Tensor>& outputs,
                                                            std::vector<at::Tensor>& inputs,
-                                                           const c10d::AllToAllOptions&) {
+                                                           const c10d::AllToAllOptions& opts) {
   TORCH_CHECK(static_cast<int>(inputs.size()) == getSize() && static_cast<int>(outputs.size()) == getSize(),
               "braid alltoall: expects ", getSize(), " input and ", getSize(), " output tensors");
   Exchange sends, receives;
@@ -454,7 +526,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::alltoall(std::vector<at::Tenso
                   queue_->check(braidAlltoAllv(input.data_ptr(), sends.counts.data(), sends.displs.data(),
                                                gathered.data_ptr(), receives.counts.data(), receives.displs.data(),
                                                transferOf(input).type, comm, stream));
-                });
+                },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 // Tags are not matched: like NCCL, Braid pairs a rank's sends to a peer with that peer's receives in order.
@@ -504,12 +577,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::recvAnysource(std::vector<at::
   return work;
 }
 
-c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::barrier(const c10d::BarrierOptions&) {
+c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::barrier(const c10d::BarrierOptions& opts) {
   at::Tensor token = at::zeros({1}, at::kByte);
   Staging staging;
   return submit(c10d::OpType::BARRIER, "barrier", {}, staging, [this, token](ncclComm_t comm, braidStream_t stream) {
     queue_->check(ncclAllReduce(token.data_ptr(), token.data_ptr(), 1, ncclUint8, ncclMax, comm, stream));
-  });
+  },
+                OpQueue::Kind::Collective, opts.timeout);
 }
 
 void ProcessGroupBraid::startCoalescing() { queue_->startCoalescing(); }

@@ -32,8 +32,10 @@ class ProcessGroupBraid : public BackendBase {
  public:
   ProcessGroupBraid(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
                     std::chrono::milliseconds timeout);
-  // Over a communicator that already exists (one ncclCommShrink made); takes ownership of it.
-  ProcessGroupBraid(ncclComm_t comm, std::chrono::milliseconds timeout);
+  // Over a communicator that already exists (one ncclCommSplit or ncclCommShrink made); takes ownership of it.
+  // `store` (may be null) serves monitoredBarrier.
+  ProcessGroupBraid(ncclComm_t comm, std::chrono::milliseconds timeout,
+                    c10::intrusive_ptr<c10d::Store> store = {});
   ~ProcessGroupBraid() override;
 
   const std::string getBackendName() const override { return "braid"; }
@@ -75,16 +77,45 @@ class ProcessGroupBraid : public BackendBase {
   c10::intrusive_ptr<c10d::Work> recvAnysource(std::vector<at::Tensor>& tensors, int tag) override;
   c10::intrusive_ptr<c10d::Work> barrier(const c10d::BarrierOptions& opts = c10d::BarrierOptions()) override;
 
-  // torch_braid.shrink: revokes this group's communicator (its operations under way fail at once) and returns a
-  // group of the other ranks over ncclCommShrink(NCCL_SHRINK_ABORT), numbered in their order. Every rank not in
-  // `excludeRanks` calls it with the same list. This group is then only good for being dropped.
-  c10::intrusive_ptr<ProcessGroupBraid> shrink(const std::vector<int64_t>& excludeRanks);
+  // The group of the ranks not in `excludeRanks`, numbered in their order, over ncclCommShrink; every rank not
+  // excluded calls it with the same list. With NCCL_SHRINK_ABORT (torch_braid.shrink's) this group's communicator
+  // is revoked first, so operations under way fail at once and dead ranks are never waited for; this group is
+  // then only good for being dropped. NCCL_SHRINK_DEFAULT waits for this group's operations first.
+  c10::intrusive_ptr<ProcessGroupBraid> shrinkGroup(const std::vector<int64_t>& excludeRanks, int flags);
   // torch_braid.failed_ranks: the ranks whose process does not answer within `seconds` (braidCommFailedRanks).
   std::vector<int64_t> failedRanks(double seconds) const;
+
+  // As Gloo's, which torch's tests and users know: rank 0 names the ranks that did not arrive within the timeout;
+  // the others learn whether rank 0 let them pass. It goes through the group's c10d store, not the communicator,
+  // so a rank that is stuck in a collective is named rather than waited for. (A group made by shrink has no store.)
+  void monitoredBarrier(const c10d::BarrierOptions& opts, bool waitAllRanks = false) override;
+  // Numbers this group's collectives from 0 on every rank (torch's debug wrapper compares them between ranks).
+  void setSequenceNumberForGroup() override { sequenceNumber_ = 0; }
+  uint64_t getSequenceNumberForGroup() override { return sequenceNumber_; }
 
   void startCoalescing() override;
 #if TORCH_VERSION_MAJOR >= 2
   c10::intrusive_ptr<c10d::Work> endCoalescing() override;
+  bool supportsCoalescing() const override { return true; }
+
+  // split_group, new_subgroups and DeviceMesh: an ncclCommSplit of this group's communicator, called by every rank
+  // of this group; a rank not in `ranks` takes part without a color and gets no group (nullptr).
+  bool supportsSplitting() const override { return true; }
+  c10::intrusive_ptr<c10d::Backend> split(const c10::intrusive_ptr<c10d::Store>& store, const std::vector<int>& ranks,
+                                          const c10::intrusive_ptr<Options>& opts) override;
+  // torch.distributed.shrink_group.
+  bool supportsShrinking() const override { return true; }
+  c10::intrusive_ptr<c10d::Backend> shrink(const std::vector<int64_t>& ranksToExclude, int shrinkFlags,
+                                           const c10::intrusive_ptr<Options>& opts) override;
+  c10::intrusive_ptr<Options> getBackendOptions() override { return options_; }
+  // Later operations wait for their peers at most this long without progress (ones already queued keep theirs).
+  void setTimeout(std::chrono::milliseconds timeout) override;
+  // abort: operations under way fail at once and the communicator is aborted; shutdown: they finish first and
+  // the communicator is destroyed. Either way later operations fail, naming which of the two ended the group.
+  void abort() override;
+  void shutdown() override;
+  c10::intrusive_ptr<c10d::Work> allreduce_sparse(std::vector<at::Tensor>& tensors,
+                                                  const c10d::AllreduceOptions& opts = c10d::AllreduceOptions()) override;
 #else
   void endCoalescing(std::vector<c10::intrusive_ptr<c10d::Work>>& works) override;
 #endif
@@ -92,11 +123,21 @@ class ProcessGroupBraid : public BackendBase {
  private:
   c10::intrusive_ptr<c10d::Work> submit(c10d::OpType type, const char* name, std::vector<at::Tensor> outputs,
                                         Staging& staging, OpQueue::Issue issue,
-                                        OpQueue::Kind kind = OpQueue::Kind::Collective);
+                                        OpQueue::Kind kind = OpQueue::Kind::Collective,
+                                        std::chrono::milliseconds timeout = c10d::kUnsetTimeout);
+  // SUM of sparse COO tensors, as Gloo does it: every rank's indices and values gathered, added up and coalesced.
+  // It waits for its steps, so its Work is complete when it returns.
+  c10::intrusive_ptr<c10d::Work> sparseAllreduce(at::Tensor& t, const c10d::AllreduceOptions& opts);
   void checkRank(int rank, const char* what, const char* op) const;
 
   std::shared_ptr<OpQueue> queue_;
   std::chrono::milliseconds timeout_;
+  c10::intrusive_ptr<c10d::Store> store_;
+  uint64_t sequenceNumber_ = 0;         // collectives submitted
+  uint64_t monitoredBarriersCalled_ = 0;  // names each barrier's keys in the store
+#if TORCH_VERSION_MAJOR >= 2
+  c10::intrusive_ptr<Options> options_;
+#endif
 };
 
 // The creator registered with torch.distributed.Backend.register_backend.

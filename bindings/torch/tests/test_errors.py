@@ -32,7 +32,9 @@ def local_mistakes(rank, n):
     expect_raises(lambda: dist.all_to_all_single(torch.zeros(3 * n), torch.ones(3 * n), input_split_sizes=[1] * n),
                   "braid alltoall_base", "splits add up to")
     expect_raises(lambda: dist.recv(torch.zeros(0)), "braid recvAnysource", "empty")
-    expect_raises(lambda: dist.all_reduce(torch.ones(2, 2).to_sparse()), "only dense tensors")
+    expect_raises(lambda: dist.all_reduce(torch.ones(2, 2).to_sparse(), op=dist.ReduceOp.MAX),
+                  "sparse tensors are reduced with SUM only")
+    expect_raises(lambda: backend.broadcast([torch.ones(2, 2).to_sparse()]).wait(), "only dense tensors")
     # Nothing was sent: the group still works.
     t = torch.ones(8)
     dist.all_reduce(t)

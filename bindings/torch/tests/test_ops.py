@@ -98,6 +98,23 @@ def test_allreduce_coalesced(rank, n, gloo):
         check_reduction(t, dist.ReduceOp.SUM, torch.float32, range(n), f"all_reduce_coalesced #{i}", 10 + i, i)
 
 
+def test_sparse_allreduce(rank, n, gloo):
+    # Rank r contributes rows r and r + 1 (neighbours overlap) and an element at a row of its own, with repeated
+    # indices in its input: the sum must match the dense sum and Gloo's sparse all_reduce.
+    def sparse_input(r):
+        rows = torch.tensor([r, r + 1, r, 2 * n + r])
+        cols = torch.tensor([0, 1, 0, 2])
+        return torch.sparse_coo_tensor(torch.stack([rows, cols]), torch.tensor([1.0, 2.0, 3.0, float(r + 1)]),
+                                       (3 * n, 3))
+    expected = sum(sparse_input(r).to_dense() for r in range(n))
+    t = sparse_input(rank)
+    dist.all_reduce(t)
+    expect_equal(t.to_dense(), expected, "sparse all_reduce")
+    via_gloo = sparse_input(rank)
+    dist.all_reduce(via_gloo, group=gloo)
+    expect_equal(t.to_dense(), via_gloo.to_dense(), "sparse all_reduce against Gloo")
+
+
 def test_broadcast_and_reduce(rank, n, gloo):
     for dtype in MOVE_TYPES:
         for root in range(n):
@@ -278,8 +295,8 @@ def test_subgroups(rank, n, gloo):
     expect_equal(t, values(torch.int64, 0), "broadcast in a second group of everyone")
 
 
-TESTS = [test_allreduce, test_allreduce_coalesced, test_broadcast_and_reduce, test_allgather, test_gather_scatter,
-         test_reduce_scatter, test_alltoall, test_point_to_point, test_async_and_futures, test_subgroups]
+TESTS = [test_allreduce, test_allreduce_coalesced, test_sparse_allreduce, test_broadcast_and_reduce, test_allgather,
+         test_gather_scatter, test_reduce_scatter, test_alltoall, test_point_to_point, test_async_and_futures, test_subgroups]
 
 if __name__ == "__main__":
     rank, n = init()

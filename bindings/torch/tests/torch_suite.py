@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Runs PyTorch's own distributed test suite, as shipped in the installed torch
+(torch/testing/_internal/distributed/distributed_test.py), on backend "braid" or, for comparison, "gloo".
+
+    torch_suite.py --backend braid [--world-size 2] [--results FILE] [--compare GLOO_RESULTS] [-k PATTERN ...]
+
+The test bodies are PyTorch's. Where the suite lets a CPU test run only for backends it names, the harness opens
+the gate for braid, and nothing else:
+  - "braid" joins the suite's feature sets for DDP, subgroups and plugin backends (DistTestCases.backend_feature);
+  - the suite's BACKEND, read when it is imported, is the name "braid" that also compares equal to "gloo", so a
+    test written for Gloo's CPU path ("if BACKEND == 'gloo'", "requires one of {'gloo'}") runs that path on Braid. The
+    process group is still created with backend "braid" (torch turns the name into a plain string).
+Ranks are forked (as torch's CI did with test_distributed_fork), which saves re-importing torch per rank.
+
+--results writes one line per test: "<test> <ok|skipped|failed> <reason>". --compare takes gloo's results file of
+the same torch and exits 1 when a test that passes with gloo does not pass here; without it, 1 when any test fails.
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+import unittest
+
+
+class GlooGate(str):
+    """"braid", equal to "gloo" as well: opens the suite's gates written for Gloo's CPU path. It hashes as "gloo",
+    so that it is found in the suite's sets of backend names that hold "gloo"."""
+
+    def __eq__(self, other):
+        return str.__eq__(self, other) or str.__eq__("gloo", other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash("gloo")
+
+
+def import_suite(backend):
+    """distributed_test, imported with BACKEND as the gate-opening name when the backend is braid."""
+    real_environ = os.environ
+    if backend == "braid":
+        import torch_braid  # noqa: F401  (registers the backend)
+        from torch.testing._internal import common_distributed
+        for feature in ("ddp", "subgroup", "plugin"):
+            common_distributed.DistTestCases.backend_feature[feature].add("braid")
+        os.environ = dict(real_environ, BACKEND=GlooGate("braid"))  # only while the module reads it
+    try:
+        from torch.testing._internal.distributed import distributed_test
+    finally:
+        os.environ = real_environ
+    return distributed_test
+
+
+class Recorder(unittest.TextTestResult):
+    """Keeps each test's outcome and how long it took."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcomes = {}
+        self._started = {}
+
+    def startTest(self, test):
+        self._started[test.id()] = time.monotonic()
+        super().startTest(test)
+
+    def _record(self, test, outcome, reason=""):
+        name = test.id().rsplit(".", 1)[-1]
+        seconds = time.monotonic() - self._started.get(test.id(), time.monotonic())
+        reason = " ".join(str(reason).split())
+        if len(reason) > 400:  # a failure's exception is at the end of the traceback
+            reason = "... " + reason[-400:]
+        self.outcomes[name] = (outcome, reason, seconds)
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self._record(test, "ok")
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self._record(test, "skipped", reason)
+
+    def addExpectedFailure(self, test, err):
+        super().addExpectedFailure(test, err)
+        self._record(test, "ok", "expected failure")
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._record(test, "failed", err[1])
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._record(test, "failed", err[1])
+
+
+def read_results(path):
+    outcomes = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, outcome, *reason = line.rstrip("\n").split(" ", 2)
+                outcomes[name] = (outcome, reason[0] if reason else "")
+    return outcomes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["braid", "gloo"], default="braid")
+    parser.add_argument("--world-size", type=int, default=3)  # as torch's CI runs it on CPU
+    parser.add_argument("--results", help="write each test's outcome here")
+    parser.add_argument("--compare", help="gloo's results file: fail when a test that passes there does not here")
+    parser.add_argument("-k", action="append", default=[], help="run only tests whose name contains this")
+    options = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="torch_suite_")
+    os.environ.update(BACKEND=options.backend, WORLD_SIZE=str(options.world_size), TEMP_DIR=scratch,
+                      INIT_METHOD="env://", OMP_NUM_THREADS="1")
+    suite_module = import_suite(options.backend)
+    import torch
+
+    class SuiteWithForkedRanks(suite_module.TestDistBackend, suite_module.DistributedTest._DistTestBase):
+        def setUp(self):
+            super().setUp()
+            self._start_processes(torch.multiprocessing.get_context("fork").Process)
+
+    loader = unittest.TestLoader()
+    if options.k:
+        loader.testNamePatterns = [f"*{pattern}*" for pattern in options.k]
+    tests = loader.loadTestsFromTestCase(SuiteWithForkedRanks)
+    runner = unittest.TextTestRunner(resultclass=Recorder, verbosity=1, stream=sys.stderr)
+    started = time.monotonic()
+    result = runner.run(tests)
+    outcomes = result.outcomes
+
+    counts = {k: sum(1 for o in outcomes.values() if o[0] == k) for k in ("ok", "skipped", "failed")}
+    print(f"torch {torch.__version__}, backend {options.backend}, world size {options.world_size}: "
+          f"{counts['ok']} ok, {counts['skipped']} skipped, {counts['failed']} failed "
+          f"in {time.monotonic() - started:.0f} s")
+    if options.results:
+        with open(options.results, "w") as f:
+            f.write(f"# torch {torch.__version__}, backend {options.backend}, world size {options.world_size}\n")
+            for name in sorted(outcomes):
+                outcome, reason, _ = outcomes[name]
+                f.write(f"{name} {outcome} {reason}".rstrip() + "\n")
+
+    if options.compare:
+        reference = read_results(options.compare)
+        worse = [name for name, (outcome, _) in reference.items()
+                 if outcome == "ok" and name in outcomes and outcomes[name][0] != "ok"]
+        for name in worse:
+            print(f"passes with gloo, {outcomes[name][0]} with {options.backend}: {name}: {outcomes[name][1]}")
+        return 1 if worse else 0
+    return 1 if counts["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
