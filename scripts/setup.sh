@@ -23,5 +23,8 @@ fi
 torch2_python=""
 [ "${BRAID_TORCH2:-1}" = 0 ] || torch2_python=$(bash scripts/setup_torch2.sh)
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBRAID_TORCH2_PYTHON="$torch2_python" > /dev/null
+suite_path=""
+[ -z "$torch2_python" ] || suite_path="$(dirname "$(dirname "$torch2_python")")/debian-python-path"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBRAID_TORCH2_PYTHON="$torch2_python" \
+  -DBRAID_TORCH_SUITE_PYTHONPATH="$suite_path" > /dev/null
 cmake --build build

@@ -353,6 +353,81 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather_coalesced(std::vecto
                 OpQueue::Kind::Collective, opts.timeout);
 }
 
+#if TORCH_VERSION_MAJOR >= 2
+c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather_into_tensor_coalesced(std::vector<at::Tensor>& outputs,
+                                                                                  std::vector<at::Tensor>& inputs,
+                                                                                  const c10d::AllgatherOptions& opts) {
+  TORCH_CHECK(outputs.size() == inputs.size(), "braid allgather_into_tensor_coalesced: ", outputs.size(),
+              " outputs for ", inputs.size(), " inputs");
+  Staging staging;
+  std::vector<at::Tensor> sources, targets;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    checkHostTensor(inputs[i], "allgather_into_tensor_coalesced");
+    checkSameShape({outputs[i]}, inputs[i], inputs[i].numel() * getSize(), "allgather_into_tensor_coalesced");
+    sources.push_back(inputs[i].contiguous());
+    targets.push_back(staging.output(outputs[i]));
+  }
+  return submit(
+      c10d::OpType::COALESCED, "allgather_into_tensor_coalesced", outputs, staging,
+      [this, sources, targets](ncclComm_t comm, braidStream_t stream) {
+        for (size_t i = 0; i < sources.size(); ++i)
+          queue_->check(ncclAllGather(sources[i].data_ptr(), targets[i].data_ptr(), transferCount(sources[i]),
+                                      transferOf(sources[i]).type, comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
+}
+
+c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce_scatter_tensor_coalesced(
+    std::vector<at::Tensor>& outputs, std::vector<at::Tensor>& inputs, const c10d::ReduceScatterOptions& opts) {
+  TORCH_CHECK(outputs.size() == inputs.size(), "braid reduce_scatter_tensor_coalesced: ", outputs.size(),
+              " outputs for ", inputs.size(), " inputs");
+  Staging staging;
+  std::vector<at::Tensor> sources, targets;
+  std::vector<std::shared_ptr<ReduceOperator>> ops;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    checkHostTensor(outputs[i], "reduce_scatter_tensor_coalesced");
+    checkSameShape({inputs[i]}, outputs[i], outputs[i].numel() * getSize(), "reduce_scatter_tensor_coalesced");
+    reductionType(outputs[i], "reduce_scatter_tensor_coalesced");
+    ops.push_back(std::make_shared<ReduceOperator>(opts.reduceOp, outputs[i], queue_->comm(),
+                                                   "reduce_scatter_tensor_coalesced"));
+    sources.push_back(inputs[i].contiguous());
+    targets.push_back(staging.output(outputs[i]));
+  }
+  return submit(
+      c10d::OpType::COALESCED, "reduce_scatter_tensor_coalesced", outputs, staging,
+      [this, sources, targets, ops](ncclComm_t comm, braidStream_t stream) {
+        for (size_t i = 0; i < sources.size(); ++i)
+          queue_->check(ncclReduceScatter(sources[i].data_ptr(), targets[i].data_ptr(), count(targets[i]),
+                                          reductionType(targets[i], "reduce_scatter_tensor_coalesced"),
+                                          ops[i]->get(), comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
+}
+
+c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::gather_into_tensor(at::Tensor& output, at::Tensor& in,
+                                                                     const c10d::GatherOptions& opts) {
+  checkHostTensor(in, "gather_into_tensor");
+  const int root = static_cast<int>(opts.rootRank);
+  checkRank(root, "root", "gather_into_tensor");
+  Staging staging;
+  at::Tensor input = in.contiguous();
+  at::Tensor gathered;
+  std::vector<at::Tensor> results;
+  if (getRank() == root) {
+    checkSameShape({output}, in, in.numel() * getSize(), "gather_into_tensor");
+    gathered = staging.output(output);
+    results = {output};
+  }
+  return submit(
+      c10d::OpType::GATHER, "gather_into_tensor", results, staging,
+      [this, input, gathered, root](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(ncclGather(input.data_ptr(), gathered.defined() ? gathered.data_ptr() : nullptr,
+                                 transferCount(input), transferOf(input).type, root, comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
+}
+#endif
+
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::gather(std::vector<std::vector<at::Tensor>>& outputs,
                                                          std::vector<at::Tensor>& inputs,
                                                          const c10d::GatherOptions& opts) {

@@ -114,6 +114,16 @@ class ProcessGroupBraid : public BackendBase {
   // the communicator is destroyed. Either way later operations fail, naming which of the two ended the group.
   void abort() override;
   void shutdown() override;
+  // Several _allgather_base / _reduce_scatter_base pairs as one Braid group (FSDP2 and DTensor issue these).
+  c10::intrusive_ptr<c10d::Work> allgather_into_tensor_coalesced(
+      std::vector<at::Tensor>& outputs, std::vector<at::Tensor>& inputs,
+      const c10d::AllgatherOptions& opts = c10d::AllgatherOptions()) override;
+  c10::intrusive_ptr<c10d::Work> reduce_scatter_tensor_coalesced(
+      std::vector<at::Tensor>& outputs, std::vector<at::Tensor>& inputs,
+      const c10d::ReduceScatterOptions& opts = c10d::ReduceScatterOptions()) override;
+  // gather into one flat tensor on the root.
+  c10::intrusive_ptr<c10d::Work> gather_into_tensor(at::Tensor& output, at::Tensor& input,
+                                                    const c10d::GatherOptions& opts = c10d::GatherOptions()) override;
   c10::intrusive_ptr<c10d::Work> allreduce_sparse(std::vector<at::Tensor>& tensors,
                                                   const c10d::AllreduceOptions& opts = c10d::AllreduceOptions()) override;
 #else

@@ -2,7 +2,7 @@
 """Runs PyTorch's own distributed test suite, as shipped in the installed torch
 (torch/testing/_internal/distributed/distributed_test.py), on backend "braid" or, for comparison, "gloo".
 
-    torch_suite.py --backend braid [--world-size 2] [--results FILE] [--compare GLOO_RESULTS] [-k PATTERN ...]
+    torch_suite.py [--backend braid|gloo] [--world-size 3] [--results FILE] [--against-gloo] [-k PATTERN ...]
 
 The test bodies are PyTorch's. Where the suite lets a CPU test run only for backends it names, the harness opens
 the gate for braid, and nothing else:
@@ -12,15 +12,31 @@ the gate for braid, and nothing else:
     process group is still created with backend "braid" (torch turns the name into a plain string).
 Ranks are forked (as torch's CI did with test_distributed_fork), which saves re-importing torch per rank.
 
---results writes one line per test: "<test> <ok|skipped|failed> <reason>". --compare takes gloo's results file of
-the same torch and exits 1 when a test that passes with gloo does not pass here; without it, 1 when any test fails.
+--results writes one line per test: "<test> <ok|skipped|failed> <reason>". --against-gloo first runs the suite on
+gloo (in a child process, its results in FILE.gloo) and exits 1 when a test that passes with gloo does not pass with
+braid, except the ones in KNOWN_GAPS, which torch itself keeps from passing on any backend but its own; without it,
+the exit code is 1 when any test fails.
 """
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
 import unittest
+
+
+# Tests that pass with Gloo and cannot with a third-party backend, because of code in torch outside the test:
+# {name: (torch major version, why)}.
+KNOWN_GAPS = {
+    "test_ddp_logging_data_cpu": (2, "torch's ProcessGroup names every third-party backend \"custom\" "
+                                     "(ProcessGroup::getBackendName gives the BackendType), so DDP logs \"custom\" "
+                                     "where the test expects dist.get_backend()'s \"braid\""),
+}
+for _name in ("test_monitored_barrier_gloo", "test_monitored_barrier_gloo_subgroup",
+              "test_monitored_barrier_failure_order", "test_monitored_barrier_wait_all_ranks"):
+    KNOWN_GAPS[_name] = (1, "torch 1.13's dist.monitored_barrier() raises for any backend but Gloo before it "
+                            "reaches the backend (torch 2.x calls the backend, and Braid passes these there)")
 
 
 class GlooGate(str):
@@ -109,11 +125,18 @@ def main():
     parser.add_argument("--backend", choices=["braid", "gloo"], default="braid")
     parser.add_argument("--world-size", type=int, default=3)  # as torch's CI runs it on CPU
     parser.add_argument("--results", help="write each test's outcome here")
-    parser.add_argument("--compare", help="gloo's results file: fail when a test that passes there does not here")
+    parser.add_argument("--against-gloo", action="store_true",
+                        help="run on gloo first; fail when a test that passes there does not with braid")
     parser.add_argument("-k", action="append", default=[], help="run only tests whose name contains this")
     options = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="torch_suite_")
+    gloo_results = None
+    if options.against_gloo:
+        gloo_results = (options.results or os.path.join(scratch, "results")) + ".gloo"
+        command = [sys.executable, __file__, "--backend", "gloo", "--world-size", str(options.world_size),
+                   "--results", gloo_results] + [f"-k{pattern}" for pattern in options.k]
+        subprocess.run(command, check=False)  # its failures are torch's; only braid's outcomes decide
     os.environ.update(BACKEND=options.backend, WORLD_SIZE=str(options.world_size), TEMP_DIR=scratch,
                       INIT_METHOD="env://", OMP_NUM_THREADS="1")
     suite_module = import_suite(options.backend)
@@ -144,13 +167,23 @@ def main():
                 outcome, reason, _ = outcomes[name]
                 f.write(f"{name} {outcome} {reason}".rstrip() + "\n")
 
-    if options.compare:
-        reference = read_results(options.compare)
-        worse = [name for name, (outcome, _) in reference.items()
+    if gloo_results:
+        reference = read_results(gloo_results)
+        major = int(torch.__version__.split(".")[0])
+        worse = [name for name, (outcome, _) in sorted(reference.items())
                  if outcome == "ok" and name in outcomes and outcomes[name][0] != "ok"]
+        unexplained = 0
         for name in worse:
-            print(f"passes with gloo, {outcomes[name][0]} with {options.backend}: {name}: {outcomes[name][1]}")
-        return 1 if worse else 0
+            gap = KNOWN_GAPS.get(name)
+            if gap and gap[0] == major:
+                print(f"known gap, passes with gloo only: {name}: {gap[1]}")
+            else:
+                unexplained += 1
+                print(f"FAILED: passes with gloo, {outcomes[name][0]} with braid: {name}: {outcomes[name][1]}")
+        gloo_ok = sum(1 for outcome, _ in reference.values() if outcome == "ok")
+        print(f"gloo {gloo_ok} ok; braid {counts['ok']} ok; {len(worse)} pass with gloo only "
+              f"({len(worse) - unexplained} known, {unexplained} not)")
+        return 1 if unexplained else 0
     return 1 if counts["failed"] else 0
 
 
