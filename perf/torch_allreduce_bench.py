@@ -17,6 +17,13 @@ def run(rank, backend, nranks, min_bytes, max_bytes, iters, port):
     if backend == "braid":
         import torch_braid  # noqa: F401  (registers the backend)
     dist.init_process_group(backend, rank=rank, world_size=nranks)
+    # A fresh process runs its first calls 2-4x slower for about a second (the first sizes of a sweep showed
+    # it): warm up for a second before timing anything. Rank 0 decides when, so every rank makes as many calls.
+    warm = torch.zeros(1)
+    start = time.perf_counter()
+    while warm.item() == 0:
+        warm.fill_(1.0 if rank == 0 and time.perf_counter() - start > 1.0 else 0.0)
+        dist.all_reduce(warm)
     size = min_bytes
     while size <= max_bytes:
         count = max(1, size // 4)

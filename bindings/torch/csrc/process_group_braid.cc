@@ -150,8 +150,8 @@ c10::intrusive_ptr<ProcessGroupBraid> ProcessGroupBraid::shrinkGroup(const std::
 }
 
 #if TORCH_VERSION_MAJOR >= 2
-c10::intrusive_ptr<c10d::Backend> ProcessGroupBraid::shrink(const std::vector<int64_t>& ranksToExclude,
-                                                            int shrinkFlags, const c10::intrusive_ptr<Options>&) {
+c10::intrusive_ptr<c10d::Backend> ProcessGroupBraid::shrink(const std::vector<int64_t>& ranksToExclude, int shrinkFlags,
+                                                            const c10::intrusive_ptr<Options>&) {
   return shrinkGroup(ranksToExclude, shrinkFlags);
 }
 
@@ -229,12 +229,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::broadcast(std::vector<at::Tens
   at::Tensor buffer = staging.inPlace(t);
   const int root = static_cast<int>(opts.rootRank);
   const Transfer transfer = transferOf(t);
-  return submit(c10d::OpType::BROADCAST, "broadcast", tensors, staging,
-                [this, buffer, root, transfer](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclBroadcast(buffer.data_ptr(), buffer.data_ptr(), transferCount(buffer),
-                                              transfer.type, root, comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::BROADCAST, "broadcast", tensors, staging,
+      [this, buffer, root, transfer](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(ncclBroadcast(buffer.data_ptr(), buffer.data_ptr(), transferCount(buffer), transfer.type, root,
+                                    comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce(std::vector<at::Tensor>& tensors,
@@ -245,12 +246,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce(std::vector<at::Tens
   at::Tensor buffer = staging.inPlace(t);
   const ncclDataType_t type = reductionType(t, "allreduce");
   auto op = std::make_shared<ReduceOperator>(opts.reduceOp, t, queue_->comm(), "allreduce");
-  return submit(c10d::OpType::ALLREDUCE, "allreduce", tensors, staging,
-                [this, buffer, type, op](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), count(buffer), type, op->get(),
-                                              comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::ALLREDUCE, "allreduce", tensors, staging,
+      [this, buffer, type, op](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(
+            ncclAllReduce(buffer.data_ptr(), buffer.data_ptr(), count(buffer), type, op->get(), comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allreduce_coalesced(std::vector<at::Tensor>& tensors,
@@ -284,12 +286,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce(std::vector<at::Tensor>
   at::Tensor buffer = staging.inPlace(t);
   const ncclDataType_t type = reductionType(t, "reduce");
   auto op = std::make_shared<ReduceOperator>(opts.reduceOp, t, queue_->comm(), "reduce");
-  return submit(c10d::OpType::REDUCE, "reduce", tensors, staging,
-                [this, buffer, type, op, root](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclReduce(buffer.data_ptr(), buffer.data_ptr(), count(buffer), type, op->get(), root,
-                                           comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::REDUCE, "reduce", tensors, staging,
+      [this, buffer, type, op, root](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(
+            ncclReduce(buffer.data_ptr(), buffer.data_ptr(), count(buffer), type, op->get(), root, comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather(std::vector<std::vector<at::Tensor>>& outputs,
@@ -302,12 +305,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather(std::vector<std::vec
   Staging staging;
   at::Tensor input = in.contiguous();
   at::Tensor gathered = staging.outputs(outputs[0], in);
-  return submit(c10d::OpType::ALLGATHER, "allgather", outputs[0], staging,
-                [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input),
-                                              transferOf(input).type, comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::ALLGATHER, "allgather", outputs[0], staging,
+      [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input), transferOf(input).type,
+                                    comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_allgather_base(at::Tensor& output, at::Tensor& in,
@@ -317,12 +321,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_allgather_base(at::Tensor& ou
   Staging staging;
   at::Tensor input = in.contiguous();
   at::Tensor gathered = staging.output(output);
-  return submit(c10d::OpType::_ALLGATHER_BASE, "_allgather_base", {output}, staging,
-                [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input),
-                                              transferOf(input).type, comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::_ALLGATHER_BASE, "_allgather_base", {output}, staging,
+      [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input), transferOf(input).type,
+                                    comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather_coalesced(std::vector<std::vector<at::Tensor>>& outputLists,
@@ -345,12 +350,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::allgather_coalesced(std::vecto
   Staging staging;
   at::Tensor input = Staging::concatenated(inputs);
   at::Tensor gathered = staging.outputs(targets, input);
-  return submit(c10d::OpType::ALLGATHER_COALESCED, "allgather_coalesced", targets, staging,
-                [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input),
-                                              transferOf(input).type, comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::ALLGATHER_COALESCED, "allgather_coalesced", targets, staging,
+      [this, input, gathered](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(ncclAllGather(input.data_ptr(), gathered.data_ptr(), transferCount(input), transferOf(input).type,
+                                    comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 #if TORCH_VERSION_MAJOR >= 2
@@ -388,8 +394,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce_scatter_tensor_coalesce
     checkHostTensor(outputs[i], "reduce_scatter_tensor_coalesced");
     checkSameShape({inputs[i]}, outputs[i], outputs[i].numel() * getSize(), "reduce_scatter_tensor_coalesced");
     reductionType(outputs[i], "reduce_scatter_tensor_coalesced");
-    ops.push_back(std::make_shared<ReduceOperator>(opts.reduceOp, outputs[i], queue_->comm(),
-                                                   "reduce_scatter_tensor_coalesced"));
+    ops.push_back(
+        std::make_shared<ReduceOperator>(opts.reduceOp, outputs[i], queue_->comm(), "reduce_scatter_tensor_coalesced"));
     sources.push_back(inputs[i].contiguous());
     targets.push_back(staging.output(outputs[i]));
   }
@@ -398,8 +404,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce_scatter_tensor_coalesce
       [this, sources, targets, ops](ncclComm_t comm, braidStream_t stream) {
         for (size_t i = 0; i < sources.size(); ++i)
           queue_->check(ncclReduceScatter(sources[i].data_ptr(), targets[i].data_ptr(), count(targets[i]),
-                                          reductionType(targets[i], "reduce_scatter_tensor_coalesced"),
-                                          ops[i]->get(), comm, stream));
+                                          reductionType(targets[i], "reduce_scatter_tensor_coalesced"), ops[i]->get(),
+                                          comm, stream));
       },
       OpQueue::Kind::Collective, opts.timeout);
 }
@@ -448,12 +454,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::gather(std::vector<std::vector
     TORCH_CHECK(outputs.empty() || (outputs.size() == 1 && outputs[0].empty()),
                 "braid gather: only the root takes output tensors");
   }
-  return submit(c10d::OpType::GATHER, "gather", results, staging,
-                [this, input, gathered, root](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclGather(input.data_ptr(), gathered.defined() ? gathered.data_ptr() : nullptr,
-                                           transferCount(input), transferOf(input).type, root, comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::GATHER, "gather", results, staging,
+      [this, input, gathered, root](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(ncclGather(input.data_ptr(), gathered.defined() ? gathered.data_ptr() : nullptr,
+                                 transferCount(input), transferOf(input).type, root, comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::scatter(std::vector<at::Tensor>& outputs,
@@ -474,12 +481,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::scatter(std::vector<at::Tensor
   }
   Staging staging;
   at::Tensor received = staging.output(out);
-  return submit(c10d::OpType::SCATTER, "scatter", outputs, staging,
-                [this, input, received, root](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclScatter(input.defined() ? input.data_ptr() : nullptr, received.data_ptr(),
-                                            transferCount(received), transferOf(received).type, root, comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::SCATTER, "scatter", outputs, staging,
+      [this, input, received, root](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(ncclScatter(input.defined() ? input.data_ptr() : nullptr, received.data_ptr(),
+                                  transferCount(received), transferOf(received).type, root, comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce_scatter(std::vector<at::Tensor>& outputs,
@@ -494,12 +502,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::reduce_scatter(std::vector<at:
   Staging staging;
   at::Tensor input = Staging::concatenated(inputs[0]);
   at::Tensor reduced = staging.output(out);
-  return submit(c10d::OpType::REDUCE_SCATTER, "reduce_scatter", outputs, staging,
-                [this, input, reduced, type, op](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type, op->get(),
-                                                  comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::REDUCE_SCATTER, "reduce_scatter", outputs, staging,
+      [this, input, reduced, type, op](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(
+            ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type, op->get(), comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_reduce_scatter_base(at::Tensor& output, at::Tensor& in,
@@ -511,12 +520,13 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::_reduce_scatter_base(at::Tenso
   Staging staging;
   at::Tensor input = in.contiguous();
   at::Tensor reduced = staging.output(output);
-  return submit(c10d::OpType::_REDUCE_SCATTER_BASE, "_reduce_scatter_base", {output}, staging,
-                [this, input, reduced, type, op](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type, op->get(),
-                                                  comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::_REDUCE_SCATTER_BASE, "_reduce_scatter_base", {output}, staging,
+      [this, input, reduced, type, op](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(
+            ncclReduceScatter(input.data_ptr(), reduced.data_ptr(), count(reduced), type, op->get(), comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 namespace {
@@ -567,13 +577,14 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::alltoall_base(at::Tensor& outp
   Staging staging;
   at::Tensor input = in.contiguous();
   at::Tensor received = staging.output(output);
-  return submit(c10d::OpType::ALLTOALL_BASE, "alltoall_base", {output}, staging,
-                [this, input, received, sends, receives](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(braidAlltoAllv(input.data_ptr(), sends.counts.data(), sends.displs.data(),
-                                               received.data_ptr(), receives.counts.data(), receives.displs.data(),
-                                               transferOf(input).type, comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::ALLTOALL_BASE, "alltoall_base", {output}, staging,
+      [this, input, received, sends, receives](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(braidAlltoAllv(input.data_ptr(), sends.counts.data(), sends.displs.data(), received.data_ptr(),
+                                     receives.counts.data(), receives.displs.data(), transferOf(input).type, comm,
+                                     stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::alltoall(std::vector<at::Tensor>& outputs,
@@ -596,13 +607,14 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::alltoall(std::vector<at::Tenso
   Staging staging;
   at::Tensor input = Staging::concatenated(inputs);
   at::Tensor gathered = staging.outputs(outputs, input);
-  return submit(c10d::OpType::ALLTOALL, "alltoall", outputs, staging,
-                [this, input, gathered, sends, receives](ncclComm_t comm, braidStream_t stream) {
-                  queue_->check(braidAlltoAllv(input.data_ptr(), sends.counts.data(), sends.displs.data(),
-                                               gathered.data_ptr(), receives.counts.data(), receives.displs.data(),
-                                               transferOf(input).type, comm, stream));
-                },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::ALLTOALL, "alltoall", outputs, staging,
+      [this, input, gathered, sends, receives](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(braidAlltoAllv(input.data_ptr(), sends.counts.data(), sends.displs.data(), gathered.data_ptr(),
+                                     receives.counts.data(), receives.displs.data(), transferOf(input).type, comm,
+                                     stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 // Tags are not matched: like NCCL, Braid pairs a rank's sends to a peer with that peer's receives in order.
@@ -655,10 +667,12 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::recvAnysource(std::vector<at::
 c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::barrier(const c10d::BarrierOptions& opts) {
   at::Tensor token = at::zeros({1}, at::kByte);
   Staging staging;
-  return submit(c10d::OpType::BARRIER, "barrier", {}, staging, [this, token](ncclComm_t comm, braidStream_t stream) {
-    queue_->check(ncclAllReduce(token.data_ptr(), token.data_ptr(), 1, ncclUint8, ncclMax, comm, stream));
-  },
-                OpQueue::Kind::Collective, opts.timeout);
+  return submit(
+      c10d::OpType::BARRIER, "barrier", {}, staging,
+      [this, token](ncclComm_t comm, braidStream_t stream) {
+        queue_->check(ncclAllReduce(token.data_ptr(), token.data_ptr(), 1, ncclUint8, ncclMax, comm, stream));
+      },
+      OpQueue::Kind::Collective, opts.timeout);
 }
 
 void ProcessGroupBraid::startCoalescing() { queue_->startCoalescing(); }

@@ -34,8 +34,7 @@ class ProcessGroupBraid : public BackendBase {
                     std::chrono::milliseconds timeout);
   // Over a communicator that already exists (one ncclCommSplit or ncclCommShrink made); takes ownership of it.
   // `store` (may be null) serves monitoredBarrier.
-  ProcessGroupBraid(ncclComm_t comm, std::chrono::milliseconds timeout,
-                    c10::intrusive_ptr<c10d::Store> store = {});
+  ProcessGroupBraid(ncclComm_t comm, std::chrono::milliseconds timeout, c10::intrusive_ptr<c10d::Store> store = {});
   ~ProcessGroupBraid() override;
 
   const std::string getBackendName() const override { return "braid"; }
@@ -124,8 +123,8 @@ class ProcessGroupBraid : public BackendBase {
   // gather into one flat tensor on the root.
   c10::intrusive_ptr<c10d::Work> gather_into_tensor(at::Tensor& output, at::Tensor& input,
                                                     const c10d::GatherOptions& opts = c10d::GatherOptions()) override;
-  c10::intrusive_ptr<c10d::Work> allreduce_sparse(std::vector<at::Tensor>& tensors,
-                                                  const c10d::AllreduceOptions& opts = c10d::AllreduceOptions()) override;
+  c10::intrusive_ptr<c10d::Work> allreduce_sparse(
+      std::vector<at::Tensor>& tensors, const c10d::AllreduceOptions& opts = c10d::AllreduceOptions()) override;
 #else
   void endCoalescing(std::vector<c10::intrusive_ptr<c10d::Work>>& works) override;
 #endif
@@ -143,7 +142,7 @@ class ProcessGroupBraid : public BackendBase {
   std::shared_ptr<OpQueue> queue_;
   std::chrono::milliseconds timeout_;
   c10::intrusive_ptr<c10d::Store> store_;
-  uint64_t sequenceNumber_ = 0;         // collectives submitted
+  uint64_t sequenceNumber_ = 0;           // collectives submitted
   uint64_t monitoredBarriersCalled_ = 0;  // names each barrier's keys in the store
 #if TORCH_VERSION_MAJOR >= 2
   c10::intrusive_ptr<Options> options_;

@@ -51,11 +51,11 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupBraid::sparseAllreduce(at::Tensor& t,
     valueParts.push_back(allValues[r].narrow(0, 0, count));
   }
   const at::Tensor sum =
-      at::sparse_coo_tensor(at::cat(indexParts, 1), at::cat(valueParts, 0), input.sizes(), input.options())
-          .coalesce();
+      at::sparse_coo_tensor(at::cat(indexParts, 1), at::cat(valueParts, 0), input.sizes(), input.options()).coalesce();
   t.copy_(sum);
 
-  auto work = c10::make_intrusive<WorkBraid>(getRank(), c10d::OpType::ALLREDUCE, "allreduce", std::vector<at::Tensor>{t});
+  auto work =
+      c10::make_intrusive<WorkBraid>(getRank(), c10d::OpType::ALLREDUCE, "allreduce", std::vector<at::Tensor>{t});
   work->complete(ncclSuccess, "");
   return work;
 }
