@@ -27,7 +27,7 @@ for nranks in 2 4; do
   done
 done
 {
-  echo "torch $("$python" -c 'import torch; print(torch.__version__)'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+  echo "torch $("$python" -c 'import torch; print(torch.__version__)'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores"
   for nranks in 2 4; do
     echo
     "$python" perf/summarize_torch_compare.py "$base/${nranks}ranks" "$nranks"
