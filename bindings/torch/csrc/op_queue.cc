@@ -21,7 +21,8 @@ OpQueue::OpQueue(ncclComm_t comm, braidStream_t stream, double timeoutSeconds)
 OpQueue::~OpQueue() { close(Closing::Finish); }
 
 ncclComm_t OpQueue::comm() const {
-  TORCH_CHECK(!closedBy_, "braid: the process group was ", closedBy_);
+  const char* closedBy = closedBy_.load();
+  TORCH_CHECK(!closedBy, "braid: the process group was ", closedBy);
   return comm_;
 }
 
@@ -49,7 +50,7 @@ ncclResult_t OpQueue::synchronize() { return braidStreamSynchronize(stream_); }
 
 void OpQueue::setDefaultTimeout(double seconds) {
   std::lock_guard<std::mutex> lock(mutex_);
-  TORCH_CHECK(!closedBy_, "braid setTimeout: the process group was ", closedBy_);
+  TORCH_CHECK(!closedBy_.load(), "braid setTimeout: the process group was ", closedBy_.load());
   issuePending();
   defaultTimeout_ = seconds;
   timeoutFromHere(seconds);
@@ -82,7 +83,7 @@ void OpQueue::submit(const c10::intrusive_ptr<WorkBraid>& work, Issue issue, Kin
   std::string error;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    TORCH_CHECK(!closedBy_, "braid ", work->name(), ": the process group was ", closedBy_);
+    TORCH_CHECK(!closedBy_.load(), "braid ", work->name(), ": the process group was ", closedBy_.load());
     if (kind == Kind::AnySource)
       TORCH_CHECK(!coalescing_, "braid ", work->name(), ": a receive from any source cannot be coalesced");
     if (coalescing_ || kind == Kind::PointToPoint) {

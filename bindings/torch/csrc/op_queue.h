@@ -4,6 +4,7 @@
 // isend and irecv of an exchange progress together instead of the send blocking the stream.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -69,7 +70,7 @@ class OpQueue : public std::enable_shared_from_this<OpQueue> {
   std::mutex mutex_;
   std::vector<Pending> pending_;
   bool coalescing_ = false;
-  const char* closedBy_ = nullptr;  // "shut down" or "aborted" once closed
+  std::atomic<const char*> closedBy_{nullptr};  // "shut down" or "aborted" once closed (read without mutex_)
 };
 
 }  // namespace torch_braid
