@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ ninja-build pkg-config clang-format libgtest-dev libcli11-dev nlohmann-json3-dev libfp16-dev
           libopenmpi-dev openmpi-bin clang libclang-rt-14-dev libhwloc-dev libpugixml-dev
-          libibverbs-dev libfabric-dev libfabric-bin nftables graphviz python3-dev python3-torch libtorch-dev pybind11-dev)
+          libibverbs-dev libfabric-dev libfabric-bin nftables graphviz python3-dev python3-torch libtorch-dev pybind11-dev
+          python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
