@@ -18,7 +18,9 @@ braid, except the ones in KNOWN_GAPS, which torch itself keeps from passing on a
 the exit code is 1 when any test fails.
 """
 import argparse
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -131,6 +133,7 @@ def main():
     options = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="torch_suite_")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     gloo_results = None
     if options.against_gloo:
         gloo_results = (options.results or os.path.join(scratch, "results")) + ".gloo"
@@ -181,6 +184,9 @@ def main():
                 unexplained += 1
                 print(f"FAILED: passes with gloo, {outcomes[name][0]} with braid: {name}: {outcomes[name][1]}")
         gloo_ok = sum(1 for outcome, _ in reference.values() if outcome == "ok")
+        if gloo_ok == 0:
+            print("FAILED: no test passed with gloo, so the comparison would prove nothing")
+            return 1
         print(f"gloo {gloo_ok} ok; braid {counts['ok']} ok; {len(worse)} pass with gloo only "
               f"({len(worse) - unexplained} known, {unexplained} not)")
         return 1 if unexplained else 0
