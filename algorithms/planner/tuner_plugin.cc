@@ -118,30 +118,10 @@ std::unique_ptr<Tuner> newestTuner(void* library) {
   return adapt<2, ncclTuner_v2_t>(library, "ncclTunerPlugin_v2");
 }
 
-struct Loaded {
-  std::unique_ptr<Tuner> tuner;  // the library stays open for the process's life
-  TunerReport report;
-};
+using Loaded = LoadedPlugin<Tuner>;
 
 Loaded load() {
-  Loaded loaded;
-  const std::optional<std::string> setting = kTunerPlugin.get();
-  if (setting && *setting == "none") return loaded;
-  const std::string file = setting ? pluginFileName("tuner", *setting) : "libnccl-tuner.so";
-  void* library = openPluginLibrary(file);
-  if (!library) {
-    if (setting) loaded.report.message = "tuner plugin " + file + " not loaded (" + dlerror() + ")";
-    return loaded;
-  }
-  loaded.tuner = newestTuner(library);
-  if (!loaded.tuner) {
-    loaded.report.message = "tuner plugin " + file + " exports none of ncclTunerPlugin_v2 to v6";
-    dlclose(library);
-    return loaded;
-  }
-  loaded.report = {true, "loaded tuner plugin " + std::string(loaded.tuner->name()) + " (ncclTuner_v" +
-                             std::to_string(loaded.tuner->version()) + ") from " + file};
-  return loaded;
+  return loadNewestPlugin<Tuner>("tuner", kTunerPlugin.get(), "ncclTuner_v", "ncclTunerPlugin_v2 to v6", newestTuner);
 }
 
 const Loaded& loadedOnce() {
@@ -153,9 +133,9 @@ const Loaded& loadedOnce() {
 
 std::shared_ptr<TunerSession> openTunerSession(uint64_t communicatorId, size_t nranks, size_t nodes) {
   const Loaded& loaded = loadedOnce();
-  return loaded.tuner ? loaded.tuner->open(communicatorId, nranks, nodes) : nullptr;
+  return loaded.plugin ? loaded.plugin->open(communicatorId, nranks, nodes) : nullptr;
 }
 
-TunerReport tunerReport() { return loadedOnce().report; }
+PluginReport tunerReport() { return loadedOnce().report; }
 
 }  // namespace braid::planner

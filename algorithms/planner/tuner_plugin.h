@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "base/plugin_library.h"
 #include "braid/tuner_plugin.h"
 
 namespace braid::planner {
@@ -28,11 +29,7 @@ class TunerSession {
 // when the plugin fails to open one.
 std::shared_ptr<TunerSession> openTunerSession(uint64_t communicatorId, size_t nranks, size_t nodes);
 
-// What loading found, for the log at init: the plugin loaded, or why one that was named was not.
-struct TunerReport {
-  bool loaded = false;
-  std::string message;
-};
-TunerReport tunerReport();
+// What loading found, for the log at init.
+PluginReport tunerReport();
 
 }  // namespace braid::planner

@@ -35,7 +35,7 @@ struct EnvPlugin {
 
 struct Loaded {
   EnvPlugin plugin;  // getEnv null: none, values come from the process environment
-  EnvPluginReport report;
+  PluginReport report;
 };
 
 // True on the thread loading the plugin: what it reads meanwhile (its own logging reads parameters) comes from
@@ -111,7 +111,7 @@ const char* environmentValue(const char* name) {
   return plugin.getEnv ? plugin.getEnv(name) : std::getenv(name);
 }
 
-EnvPluginReport envPluginReport() { return loadedOnce().report; }
+PluginReport envPluginReport() { return loadedOnce().report; }
 
 bool envPluginLoaded() { return !loading && loadedOnce().report.loaded; }
 

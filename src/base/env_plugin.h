@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "base/plugin_library.h"
+
 namespace braid {
 
 // The value of environment variable `name` as the plugin (or the process environment) gives it; null when unset.
@@ -14,10 +16,6 @@ bool envPluginLoaded();
 
 // What loading found, for the log at communicator init (the loading itself cannot log: logging reads
 // parameters): the plugin loaded, or why one that was named was not; "" when none was asked for or found.
-struct EnvPluginReport {
-  bool loaded = false;
-  std::string message;
-};
-EnvPluginReport envPluginReport();
+PluginReport envPluginReport();
 
 }  // namespace braid

@@ -24,6 +24,11 @@ void* openPluginLibrary(const std::string& file) {
   return library;
 }
 
+void logPluginReport(const char* subsys, const PluginReport& report) {
+  if (report.loaded) BRAID_INFO(subsys, "%s", report.message.c_str());
+  else if (!report.message.empty()) BRAID_WARN(subsys, "%s", report.message.c_str());
+}
+
 void logPluginLine(const char* subsys, ncclDebugLogLevel level, const char* file, int line, const char* fmt,
                    va_list args) {
   const LogLevel braidLevel = level <= NCCL_LOG_WARN   ? LogLevel::Warn

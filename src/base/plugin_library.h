@@ -3,7 +3,11 @@
 // its log lines joining Braid's.
 #pragma once
 
+#include <dlfcn.h>
+
 #include <cstdarg>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "braid/plugin_log.h"
@@ -14,6 +18,47 @@ namespace braid {
 std::string pluginFileName(const char* kind, const std::string& setting);
 // The dlopen handle, or null (dlerror() says why).
 void* openPluginLibrary(const std::string& file);
+
+// What loading a kind of plugin found, for the log at communicator init: the plugin loaded, or why one that was
+// named was not; "" when none was asked for or found.
+struct PluginReport {
+  bool loaded = false;
+  std::string message;
+};
+// Logs a report under `subsys`: INFO when loaded, WARN when a named plugin was not, nothing otherwise.
+void logPluginReport(const char* subsys, const PluginReport& report);
+
+// A plugin library's newest ABI, or why there is none. The library stays open for the process's life.
+template <class Plugin>
+struct LoadedPlugin {
+  std::unique_ptr<Plugin> plugin;
+  PluginReport report;
+};
+
+// Loads the plugin of `kind` that `setting` names ("none": no plugin; unset: libnccl-KIND.so if present) through
+// `newest(library)`, which returns its newest ABI Braid speaks or null; `abi` names the versions for messages
+// ("ncclTuner_v", "ncclTunerPlugin_v2 to v6"). Plugin has name() and version().
+template <class Plugin, class Newest>
+LoadedPlugin<Plugin> loadNewestPlugin(const char* kind, const std::optional<std::string>& setting, const char* abi,
+                                      const char* exportedSymbols, Newest newest) {
+  LoadedPlugin<Plugin> loaded;
+  if (setting && *setting == "none") return loaded;
+  const std::string file = setting ? pluginFileName(kind, *setting) : std::string("libnccl-") + kind + ".so";
+  void* library = openPluginLibrary(file);
+  if (!library) {
+    if (setting) loaded.report.message = std::string(kind) + " plugin " + file + " not loaded (" + dlerror() + ")";
+    return loaded;
+  }
+  loaded.plugin = newest(library);
+  if (!loaded.plugin) {
+    loaded.report.message = std::string(kind) + " plugin " + file + " exports none of " + exportedSymbols;
+    dlclose(library);
+    return loaded;
+  }
+  loaded.report = {true, "loaded " + std::string(kind) + " plugin " + loaded.plugin->name() + " (" + abi +
+                             std::to_string(loaded.plugin->version()) + ") from " + file};
+  return loaded;
+}
 
 // A line a plugin logged through NCCL's logger signature, as Braid logs `subsys` lines ("plugin: ...").
 void logPluginLine(const char* subsys, ncclDebugLogLevel level, const char* file, int line, const char* fmt,

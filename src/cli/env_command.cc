@@ -29,7 +29,7 @@ void printMarkdown() {
 // The values in effect now, and a line for every malformed value or unknown BRAID_ variable.
 int printSettings() {
   int problems = 0;
-  const EnvPluginReport plugin = envPluginReport();
+  const PluginReport plugin = envPluginReport();
   if (!plugin.message.empty()) std::cout << (plugin.loaded ? "" : "warning: ") << plugin.message << "\n";
   problems += !plugin.loaded && !plugin.message.empty();
   std::cout << padded("variable", 30) << padded("value", 24) << "from\n";

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/params.h"
+#include "base/plugin_library.h"
 #include "bootstrap/status_service.h"
 #include "exec/channels_run.h"
 #include "runtime/algorithm_selection.h"
@@ -293,12 +294,8 @@ void greetOnce() {
   logVersionOnce(BRAID_VERSION);
   static std::once_flag once;
   std::call_once(once, [] {
-    const EnvPluginReport plugin = envPluginReport();
-    if (plugin.loaded) BRAID_INFO("ENV", "%s", plugin.message.c_str());
-    else if (!plugin.message.empty()) BRAID_WARN("ENV", "%s", plugin.message.c_str());
-    const planner::TunerReport tuner = planner::tunerReport();
-    if (tuner.loaded) BRAID_INFO("TUNING", "%s", tuner.message.c_str());
-    else if (!tuner.message.empty()) BRAID_WARN("TUNING", "%s", tuner.message.c_str());
+    logPluginReport("ENV", envPluginReport());
+    logPluginReport("TUNING", planner::tunerReport());
     for (const std::string& unknown : param::unknownVariables())
       BRAID_WARN("ENV", "%s is set but is no Braid parameter (`braid env` lists them)", unknown.c_str());
   });
