@@ -75,9 +75,6 @@ Choice Planner::decide(CollectiveKind kind, size_t bytes) const {
   return {best.algorithm, source, best.timeUs, best.protocol, best.foldedRails};
 }
 
-namespace {
-
-// NCCL's name of a collective, for tuners; AlltoAllv has none.
 std::optional<ncclFunc_t> ncclFuncOf(CollectiveKind kind) {
   switch (kind) {
     case CollectiveKind::AllReduce: return ncclFuncAllReduce;
@@ -91,8 +88,6 @@ std::optional<ncclFunc_t> ncclFuncOf(CollectiveKind kind) {
     default: return std::nullopt;
   }
 }
-
-}  // namespace
 
 // Braid offers the cells of NCCL's table it runs: Ring and Tree with Simple, and its LL exchange (in the Ring
 // row), each at the model's price. The tuner's cheapest offered cell wins, unless it changed nothing.

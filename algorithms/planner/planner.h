@@ -21,6 +21,9 @@ namespace braid::planner {
 enum class ChoiceSource { Model, TuningFile, Override, TunerPlugin };
 const char* choiceSourceName(ChoiceSource source);
 
+// NCCL's name of a collective (for tuner and profiler plugins); AlltoAllv has none.
+std::optional<ncclFunc_t> ncclFuncOf(CollectiveKind kind);
+
 struct Choice {
   Algorithm algorithm;
   ChoiceSource source;

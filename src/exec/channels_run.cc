@@ -54,6 +54,7 @@ void ChannelsRun::start(const char* input, char* output, char* scratch, ReduceFn
     const std::vector<char*> buffers = {input ? const_cast<char*>(input) + offset : nullptr,
                                         output ? output + offset : nullptr, scratch + scratchOffset_[c]};
     ChannelConnections& connections = c == 0 ? *first_ : (*extra_)[c - 1];
+    runs_[c].observe(c < static_cast<int>(observers_.size()) ? observers_[c] : nullptr);
     runs_[c].start(*schedules_[c], buffers, elementSize_, reduce, connections, tag);
   }
   ownFinished_ = false;

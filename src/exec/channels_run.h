@@ -48,6 +48,8 @@ class ChannelsRun : public Run {
   // Starts every part on the planned schedules, `scratch` holding plan()'s bytes; `tag`: the call's
   // (exec/call_tag.h), on every part's streams.
   void start(const char* input, char* output, char* scratch, ReduceFn reduce, uint64_t tag);
+  // Tells observers[c] (none where the vector is shorter) of part c's traffic in the runs started from now on.
+  void observe(std::vector<StepObserver*> observers) { observers_ = std::move(observers); }
   // Stops the helpers' parts (a failed or abandoned launch) and waits until they let go of the buffers.
   void stop();
 
@@ -63,6 +65,7 @@ class ChannelsRun : public Run {
   std::vector<std::shared_ptr<const Schedule>> schedules_;
   std::vector<size_t> firstElement_, scratchOffset_;
   std::vector<ScheduleRun> runs_;
+  std::vector<StepObserver*> observers_;
   std::vector<uint64_t> helperMoves_;
   bool ownFinished_ = false, helpersRunning_ = false;
 };

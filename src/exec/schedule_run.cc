@@ -60,6 +60,23 @@ void ScheduleRun::start(const Schedule& schedule, const std::vector<char*>& buff
     if (std::find(activePeers_.begin(), activePeers_.end(), s.peer) == activePeers_.end())
       activePeers_.push_back(s.peer);
   }
+  if (!observer_) return;
+  for (int peer : activePeers_)
+    for (bool isSend : {true, false}) {
+      const Queue& q = (isSend ? sendQueues_ : recvQueues_)[peer];
+      if (q.steps.empty()) continue;
+      const size_t firstBytes = schedule.steps[q.steps.front()].count * elementSize;
+      observer_->trafficStarted(peer, isSend, static_cast<int>(q.steps.size()), firstBytes);
+      observer_->stepStarted(peer, isSend, 0, firstBytes);
+    }
+}
+
+void ScheduleRun::stepDone(int peer, bool isSend, const Queue& q) {
+  const bool last = q.head + 1 == q.steps.size();
+  observer_->stepFinished(peer, isSend, last);
+  if (!last)
+    observer_->stepStarted(peer, isSend, static_cast<int>(q.head + 1),
+                           steps()[q.steps[q.head + 1]].count * elementSize_);
 }
 
 size_t ScheduleRun::limitBytes(const Step& step) const {
@@ -133,10 +150,12 @@ bool ScheduleRun::advanceSend(int peer) {
     while (done < limit) {
       size_t n = connections_->send[peer]->trySend(src + done, limit - done);
       if (n == 0) break;
+      if (observer_ && done == 0) observer_->stepMoving(peer, true);
       done += n;
       moved = true;
     }
     if (done < step.count * elementSize_) return moved;
+    if (observer_) stepDone(peer, true, q);
     ++q.head, ++finishedSteps_;
   }
   return moved;
@@ -174,10 +193,12 @@ bool ScheduleRun::advanceRecv(int peer) {
         std::memcpy(address(step.dst) + done, chunk.data, take);
       }
       if (take == 0) return moved;
+      if (observer_ && done == 0) observer_->stepMoving(peer, false);
       conn.release(take);
       done += take;
       moved = true;
     }
+    if (observer_) stepDone(peer, false, q);
     ++q.head, ++finishedSteps_;
   }
   return moved;

@@ -11,6 +11,7 @@
 #include "algorithms/schedule.h"
 #include "device/host/host_reduce.h"
 #include "exec/run.h"
+#include "exec/step_observer.h"
 #include "transports/transport.h"
 
 namespace braid {
@@ -27,6 +28,9 @@ class ScheduleRun : public Run {
   // purpose allocates nothing. `schedule` and `connections` must outlive the run.
   void start(const Schedule& schedule, const std::vector<char*>& buffers, size_t elementSize, ReduceFn reduce,
              ChannelConnections& connections, uint64_t tag);
+
+  // Tells `observer` (null: nobody) of the traffic of the runs started from now on.
+  void observe(StepObserver* observer) { observer_ = observer; }
 
   Progress progress() override;
   std::string describeWait() const override;  // the first unfinished step
@@ -45,6 +49,8 @@ class ScheduleRun : public Run {
   bool sendTag(int peer, Queue& q, bool& moved);
   bool recvTag(int peer, Queue& q, bool& moved);
   bool advanceLocal(int index);
+  // The step at the head of `q` is done: tells the observer, and of the next step.
+  void stepDone(int peer, bool isSend, const Queue& q);
   size_t limitBytes(const Step& step) const;  // bytes this step may process now
   char* address(const Region& region) const { return buffers_[region.buffer] + region.offset * elementSize_; }
   const std::vector<Step>& steps() const { return schedule_->steps; }
@@ -54,6 +60,7 @@ class ScheduleRun : public Run {
   size_t elementSize_ = 1;
   ReduceFn reduce_ = nullptr;
   ChannelConnections* connections_ = nullptr;
+  StepObserver* observer_ = nullptr;
   uint64_t tag_ = 0;
   // The tag goes as a 64-byte block (the rest zeros), so that the data after it stays as aligned in a transport's
   // slot as without it: reductions then read whole cache lines.

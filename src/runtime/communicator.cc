@@ -296,6 +296,7 @@ void greetOnce() {
   std::call_once(once, [] {
     logPluginReport("ENV", envPluginReport());
     logPluginReport("TUNING", planner::tunerReport());
+    logPluginReport("PROFILE", profilerReport());
     for (const std::string& unknown : param::unknownVariables())
       BRAID_WARN("ENV", "%s is set but is no Braid parameter (`braid env` lists them)", unknown.c_str());
   });
@@ -375,6 +376,8 @@ void initCommunicator(ncclComm* comm, const UniqueIdContents& id, int nranks, in
   comm->planner = std::make_unique<planner::Planner>(
       model, algorithmFilter, std::move(tuningRules), protocolFilter,
       planner::openTunerSession(comm->bootstrap->nonce(), nranks, comm->nodes->members.size()));
+  comm->profiler = openProfilerSession(
+      {comm->bootstrap->nonce(), comm->config.name, static_cast<int>(comm->nodes->members.size()), nranks, rank});
   NetworkContext network{*comm->bootstrap, comm->channels, comm->config.netName, comm->config.trafficClass,
                          comm->config.channelsPerNetPeer};
   connectRemotePeers(network, remotePeers);

@@ -24,6 +24,7 @@
 #include "exec/schedule_cache.h"
 #include "runtime/comm_config.h"
 #include "runtime/one_sided.h"
+#include "runtime/profiler.h"
 #include "runtime/red_op.h"
 #include "topology/xml_tree.h"
 #include "transports/shm/ll_mailbox.h"
@@ -54,6 +55,7 @@ struct ncclComm {
   braid::RedOpTable redOps;
   std::shared_ptr<const braid::topo::XmlElement> topology;  // the fused cluster, when requested (cluster_topology.h)
   std::unique_ptr<braid::planner::Planner> planner;         // which algorithm each collective uses
+  std::unique_ptr<braid::ProfilerSession> profiler;         // a profiler plugin's session, when one is loaded
   std::shared_ptr<const braid::NodeLayout> nodes;           // which ranks share a host (same on every rank)
   std::unique_ptr<braid::LlMailbox> mailbox;                // LL protocol, when all ranks share this host
   uint64_t lowLatencyIssued = 0;                            // LL collectives started: their sequence numbers, from 1

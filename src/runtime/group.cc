@@ -14,6 +14,7 @@
 #include "runtime/call_plan.h"
 #include "runtime/communicator.h"
 #include "runtime/launch.h"
+#include "runtime/profiler.h"
 #include "runtime/staging.h"
 
 namespace braid {
@@ -34,6 +35,9 @@ struct GroupState {
   std::string dropped;                 // calls dropped from the group (dropFromGroup), for ncclGroupEnd's error
   ncclResult_t failure = ncclSuccess;  // the first call that failed inside the group (failGroup)
   std::string failureMessage;
+  // The GroupApi event (profiler plugins), from the group's first call on a communicator whose plugin wants it.
+  ProfilerSession* apiProfiler = nullptr;
+  void* apiEvent = nullptr;
 };
 
 // A thread's launch state. In a shared library every access to a thread-local costs a __tls_get_addr call,
@@ -51,7 +55,7 @@ CommWork& workFor(ncclComm* comm) {
   GroupState& group = threadLaunches().group;
   for (CommWork& w : group.work)
     if (w.comm == comm) return w;
-  group.work.push_back({comm, {}, {}, {}, {}});
+  group.work.push_back({comm, {}, {}, {}, {}, {}});
   return group.work.back();
 }
 
@@ -92,6 +96,75 @@ class StreamJoin {
   bool done_ = false;
 };
 
+// The GroupApi event of this thread's group: started at its first call, as NCCL does, by that call's
+// communicator's profiler session (if its plugin wants the event).
+void* groupApiEvent(ncclComm* comm) {
+  GroupState& group = threadLaunches().group;
+  ProfilerSession* profiler = comm->profiler.get();
+  if (group.apiProfiler || !profiler || !profiler->wants(ncclProfileGroupApi)) return group.apiEvent;
+  ProfilerEvent e;
+  e.type = ncclProfileGroupApi;
+  e.groupDepth = group.depth;
+  group.apiProfiler = profiler;
+  group.apiEvent = profiler->start(e);
+  profiler->record(group.apiEvent, ncclProfilerGroupStartApiStop, 0);
+  return group.apiEvent;
+}
+
+// Ends a group's GroupApi event when its ncclGroupEnd returns (or fails).
+struct GroupApiEnd {
+  ProfilerSession* profiler;
+  void* event;
+  ~GroupApiEnd() {
+    if (profiler) profiler->stop(event);
+  }
+};
+
+// A call's CollApi or P2pApi event (profiler plugins), from the call's start until it is queued.
+class CallApiEvent {
+ public:
+  CallApiEvent(ncclComm* comm, ProfilerEvent e) {
+    ProfilerSession* profiler = comm->profiler.get();
+    if (!profiler || !profiler->wants(e.type)) return;
+    e.parent = groupApiEvent(comm);
+    profiler_ = profiler;
+    handle_ = profiler->start(e);
+  }
+  ~CallApiEvent() {
+    if (profiler_) profiler_->stop(handle_);
+  }
+  void* handle() const { return handle_; }
+
+ private:
+  ProfilerSession* profiler_ = nullptr;
+  void* handle_ = nullptr;
+};
+
+// KernelLaunch events (profiler plugins): handing each communicator's share of a group to its stream, until
+// it is queued there or, on the NULL stream, starts running.
+class LaunchEvents {
+ public:
+  LaunchEvents(const std::vector<CommWork>& work, cudaStream_t stream, void* groupApi) {
+    for (const CommWork& w : work) {
+      ProfilerSession* profiler = w.comm->profiler.get();
+      if (!profiler || !profiler->wants(ncclProfileKernelLaunch)) continue;
+      ProfilerEvent e;
+      e.type = ncclProfileKernelLaunch;
+      e.parent = groupApi;
+      e.stream = stream;
+      started_.push_back({profiler, profiler->start(e)});
+    }
+  }
+  ~LaunchEvents() { stop(); }
+  void stop() {
+    for (auto& [profiler, handle] : started_) profiler->stop(handle);
+    started_.clear();
+  }
+
+ private:
+  std::vector<std::pair<ProfilerSession*, void*>> started_;
+};
+
 // Runs deferred inits, each in its own thread since they wait for one another.
 void runInits(std::vector<PendingInit> inits) {
   if (inits.size() == 1) return inits.front().run();
@@ -128,10 +201,14 @@ void runOn(cudaStream_t stream, std::vector<ncclComm*> comms, std::function<void
 
 // Runs or queues `work` on the group's streams; the queued paths take it over (move from it). Device streams
 // beyond the first are not joined (the staging path runs on the first).
-void launch(std::vector<CommWork>& work, const std::vector<cudaStream_t>& streams) {
+void launch(std::vector<CommWork>& work, const std::vector<cudaStream_t>& streams, void* groupApiEvent) {
   const cudaStream_t stream = streams.empty() ? nullptr : streams.front();
+  LaunchEvents launchEvents(work, stream, groupApiEvent);
   if (launchOnDevice(work, stream)) return;  // device memory or an accelerator's stream
-  if (!stream) return executeWork(work);     // the NULL stream: now, with nothing to wrap
+  if (!stream) {                             // the NULL stream: now, with nothing to wrap
+    launchEvents.stop();
+    return executeWork(work);
+  }
   std::vector<ncclComm*> comms;
   for (CommWork& w : work) comms.push_back(w.comm);
   std::vector<HostStream*> others;
@@ -163,7 +240,7 @@ void launchAlone(std::vector<CommWork>& alone, ncclComm* comm, CollectiveCall&& 
       if (!list.empty()) list.front().collectives.clear();  // keeps the capacity
     }
   } reset{alone};
-  launch(alone, {});
+  launch(alone, {}, nullptr);
 }
 
 // Validates the handle before anything is recorded: a host stream, or an accelerator's.
@@ -183,11 +260,13 @@ void groupEnd() {
   if (--group.depth > 0) return;
   GroupState taken = std::move(group);
   group = GroupState{};
+  GroupApiEnd apiEnd{taken.apiProfiler, taken.apiEvent};
+  if (taken.apiProfiler) taken.apiProfiler->record(taken.apiEvent, ncclProfilerGroupEndApiStart, 0);
   if (!taken.inits.empty()) runInits(std::move(taken.inits));
   if (taken.failure != ncclSuccess)
     fail(taken.failure,
          "ncclGroupEnd: none of the group's calls ran, because one failed inside it: " + taken.failureMessage);
-  if (!taken.work.empty()) launch(taken.work, taken.streams);
+  if (!taken.work.empty()) launch(taken.work, taken.streams, taken.apiEvent);
   if (!taken.dropped.empty()) fail(ncclInvalidUsage, "ncclGroupEnd: " + taken.dropped);
 }
 
@@ -204,6 +283,7 @@ double groupSimulateEnd() {
   if (group.depth > 1) fail(ncclInvalidUsage, "ncclGroupSimulateEnd must end the outermost group");
   GroupState taken = std::move(group);
   group = GroupState{};
+  GroupApiEnd apiEnd{taken.apiProfiler, taken.apiEvent};
   if (!taken.inits.empty()) runInits(std::move(taken.inits));
   double us = 0;
   if (taken.failure != ncclSuccess)
@@ -238,13 +318,25 @@ void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t strea
   checkStream(stream);
   planCall(comm, call);
   ThreadLaunches& thread = threadLaunches();
-  if (thread.group.depth == 0 && !stream) {
+  // A profiled call goes the group's way, where its events are.
+  if (thread.group.depth == 0 && !stream && !comm->profiler) {
     if (executeAlone(comm, call)) return;
     return launchAlone(thread.alone, comm, std::move(call));
   }
   groupStart();
   noteStream(stream);
-  workFor(comm).collectives.push_back(std::move(call));
+  ProfilerEvent api;
+  api.type = ncclProfileCollApi;
+  api.funcName = collectiveName(call.shape.kind);
+  api.count = call.shape.count;
+  api.datatype = call.type;
+  api.root = call.shape.root;
+  api.stream = stream;
+  {
+    const CallApiEvent apiEvent(comm, api);  // ends when the call is queued, before the group's end (as NCCL's)
+    call.apiEvent = apiEvent.handle();
+    workFor(comm).collectives.push_back(std::move(call));
+  }
   groupEnd();
 }
 
@@ -261,9 +353,19 @@ void record(ncclComm* comm, cudaStream_t stream, Add&& add) {
 }
 
 void enqueuePointToPoint(ncclComm* comm, PointToPointCall call, void* buffer, cudaStream_t stream) {
+  ProfilerEvent api;
+  api.type = ncclProfileP2pApi;
+  api.funcName = call.isSend ? "Send" : "Recv";
+  api.count = call.bytes;  // as its P2p event (launch_profile.cc)
+  api.stream = stream;
   record(comm, stream, [&](CommWork& w) {
+    const CallApiEvent apiEvent(comm, api);  // ends when the call is queued, before the group's end (as NCCL's)
     w.pointToPoint.push_back(call);
     w.pointToPointBuffers.push_back(static_cast<char*>(buffer));
+    if (apiEvent.handle()) {
+      w.pointToPointApiEvents.resize(w.pointToPoint.size() - 1, nullptr);
+      w.pointToPointApiEvents.push_back(apiEvent.handle());
+    }
   });
 }
 

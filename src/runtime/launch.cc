@@ -21,6 +21,7 @@
 #include "runtime/collective_check.h"
 #include "runtime/communicator.h"
 #include "runtime/launch_driver.h"
+#include "runtime/launch_profile.h"
 
 namespace braid {
 namespace {
@@ -49,9 +50,11 @@ struct ActiveComm {
   int channelCount = 1;     // of the collective now running
   Schedule pointToPointSchedule;
   std::unique_ptr<ScheduleRun> pointToPoint;
+  LaunchProfile profile;  // events for a profiler plugin, when the communicator has a session
 
   // Lets the communicator go and drops what the launch left, but keeps the runs' memory for the next launch.
   void endLaunch() {
+    profile.end();
     check.reset();
     railCounts.reset();
     collective = nullptr;
@@ -72,11 +75,14 @@ size_t alignUp(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 // The planner's schedule over the transports, on the buffers startCollective chose.
 void startScheduled(ActiveComm& a, size_t elementSize, ReduceFn reduce, uint64_t tag) {
   ncclComm* comm = a.work->comm;
+  std::vector<StepObserver*> observers = a.profile.collectiveObservers(a.channelCount);
   if (a.channelCount > 1) {
+    a.channelsRun.observe(std::move(observers));
     a.channelsRun.start(a.scheduledBuffers[0], a.scheduledBuffers[1], a.scheduledBuffers[2], reduce, tag);
     a.collective = &a.channelsRun;
     return;
   }
+  a.scheduled.observe(observers.empty() ? nullptr : observers.front());
   a.scheduled.start(*a.collectiveSchedule, a.scheduledBuffers, elementSize, reduce, comm->channel(Channel::Collective),
                     tag);
   a.collective = &a.scheduled;
@@ -98,6 +104,7 @@ void startCollective(ActiveComm& a) {
     return;
   }
   const RunPlan plan = planRun(*comm, c);
+  a.profile.collectiveStarted(c, plan, comm->collectivesIssued.load(std::memory_order_relaxed));
   const bool lowLatency = plan.kind == RunPlan::LowLatency;
   const size_t elementSize = dataTypeSize(c.type);
   a.channelCount = plan.channels;
@@ -165,6 +172,7 @@ void finishCollective(ActiveComm& a) {
   a.collective = nullptr;
   a.lowLatency.reset();
   a.direct.reset();
+  a.profile.collectiveFinished();
   ++a.nextCollective;
   bump(a.work->comm->collectivesCompleted);
 }
@@ -213,7 +221,7 @@ bool advance(ActiveComm& a, bool& moved) {
   if (a.pointToPoint) {
     Run::Progress p = a.pointToPoint->progress();
     moved |= p.moved;
-    if (p.finished) a.pointToPoint.reset();
+    if (p.finished) a.pointToPoint.reset(), a.profile.pointToPointFinished();
   }
   return a.check || a.railCounts || a.collective || a.pointToPoint;
 }
@@ -341,6 +349,7 @@ void executeTwoSided(std::vector<CommWork>& work) {
     ActiveComm& a = list[i];
     a.work = &work[i];
     a.lock = std::unique_lock<std::mutex>(a.work->comm->executionMutex);
+    a.profile.begin(*a.work);
     if (!a.work->pointToPoint.empty()) {
       try {
         a.pointToPointSchedule = pointToPointGroup(a.work->comm->rank, a.work->pointToPoint);
@@ -349,8 +358,10 @@ void executeTwoSided(std::vector<CommWork>& work) {
       }
       std::vector<char*> buffers(kFirstUserBuffer, nullptr);
       buffers.insert(buffers.end(), a.work->pointToPointBuffers.begin(), a.work->pointToPointBuffers.end());
-      a.pointToPoint = std::make_unique<ScheduleRun>(a.pointToPointSchedule, std::move(buffers), 1, nullptr,
-                                                     a.work->comm->channel(Channel::PointToPoint), kNoCallTag);
+      a.pointToPoint = std::make_unique<ScheduleRun>();
+      a.pointToPoint->observe(a.profile.pointToPointObserver());
+      a.pointToPoint->start(a.pointToPointSchedule, buffers, 1, nullptr, a.work->comm->channel(Channel::PointToPoint),
+                            kNoCallTag);
     }
   }
   LaunchScope scope(work);
@@ -382,7 +393,7 @@ int receiveFromAnySource(ncclComm* comm, void* buffer, size_t bytes) {
     comm->recordError(e.code(), e.what());
     throw;
   }
-  std::vector<CommWork> work{{comm, {}, {{false, peer, bytes}}, {static_cast<char*>(buffer)}, {}}};
+  std::vector<CommWork> work{{comm, {}, {{false, peer, bytes}}, {static_cast<char*>(buffer)}, {}, {}}};
   executeWork(work);
   return peer;
 }

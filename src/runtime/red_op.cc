@@ -39,6 +39,7 @@ void RedOpTable::destroy(ncclRedOp_t op) {
 
 ResolvedOp RedOpTable::resolve(ncclRedOp_t op, ncclDataType_t type, int nranks) const {
   ResolvedOp r;
+  r.requested = op;
   switch (op) {
     case ncclSum: return r;
     case ncclProd: r.kind = ReduceKind::Prod; return r;
@@ -62,7 +63,9 @@ ResolvedOp RedOpTable::resolve(ncclRedOp_t op, ncclDataType_t type, int nranks) 
   if (ops_[index].type != type)
     fail(ncclInvalidArgument, std::string("PreMulSum op was created for ") + dataTypeName(ops_[index].type) +
                                   " but the collective uses " + dataTypeName(type));
-  return ops_[index].resolved;
+  ResolvedOp premulSum = ops_[index].resolved;
+  premulSum.requested = op;
+  return premulSum;
 }
 
 const char* redOpName(ncclRedOp_t op) {

@@ -12,6 +12,7 @@
 namespace braid {
 
 struct ResolvedOp {
+  ncclRedOp_t requested = ncclSum;  // what the caller passed (profiler plugins report it)
   ReduceKind kind = ReduceKind::Sum;
   bool scaleInputs = false;            // PreMulSum, and Avg on floating types (scalar 1/nranks)
   const void* scalarSource = nullptr;  // ncclScalarDevice: read when the collective runs

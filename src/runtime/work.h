@@ -21,10 +21,11 @@ struct CollectiveCall {
   ncclDataType_t type;
   ResolvedOp op;
   Protocol protocol = Protocol::Simple;
-  size_t inputCount = 0;   // elements read from sendbuff (what PreMulSum scales)
-  size_t outputCount = 0;  // elements of recvbuff holding a reduction result (what integer Avg divides)
-  size_t sendSpan = 0;     // elements of sendbuff the call may read, and of recvbuff it may write (from the
-  size_t recvSpan = 0;     // start of each): what staging device memory through the host must cover
+  size_t inputCount = 0;     // elements read from sendbuff (what PreMulSum scales)
+  size_t outputCount = 0;    // elements of recvbuff holding a reduction result (what integer Avg divides)
+  size_t sendSpan = 0;       // elements of sendbuff the call may read, and of recvbuff it may write (from the
+  size_t recvSpan = 0;       // start of each): what staging device memory through the host must cover
+  void* apiEvent = nullptr;  // its CollApi event's handle, when a profiler plugin wants it (runtime/profiler.h)
 };
 
 // A one-sided call (runtime/one_sided.h): a put with its signal, a signal alone, or a wait for signals.
@@ -43,6 +44,7 @@ struct CommWork {
   std::vector<CollectiveCall> collectives;
   std::vector<PointToPointCall> pointToPoint;
   std::vector<char*> pointToPointBuffers;
+  std::vector<void*> pointToPointApiEvents;  // their P2pApi events' handles (profiler plugins), when wanted
   // Puts and signals run before the collectives and point-to-point calls, waits after them (launch.h).
   std::vector<OneSidedCall> oneSided;
 };
