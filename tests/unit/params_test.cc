@@ -20,8 +20,8 @@ namespace braid {
 namespace {
 
 // Parameters whose every text is acceptable: a name, a secret, a plugin that may or may not load (NCCL warns).
-const std::set<std::string> kFreeForm = {"BRAID_COMM_SECRET", "BRAID_ENV_PLUGIN", "BRAID_HOSTID", "BRAID_NET_PLUGIN",
-                                         "BRAID_TUNER_PLUGIN"};
+const std::set<std::string> kFreeForm = {"BRAID_COMM_SECRET", "BRAID_ENV_PLUGIN",      "BRAID_HOSTID",
+                                         "BRAID_NET_PLUGIN",  "BRAID_PROFILER_PLUGIN", "BRAID_TUNER_PLUGIN"};
 
 // Runs `body` in a forked process (a configuration file is read once per process); returns its exit code.
 template <class Body>
