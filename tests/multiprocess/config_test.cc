@@ -223,7 +223,7 @@ TEST(Config, MinAndMaxCTAsBoundTheChannels) {
 }
 
 // Between emulated hosts: netName picks the network (a name no network has fails every rank, saying so), and
-// trafficClass marks the sockets.
+// trafficClass marks the sockets and goes to libfabric, whose tcp provider (here) says it takes no class.
 TEST(Config, NetNameAndTrafficClassSteerTheNetwork) {
   const std::string log = "/tmp/braid_config_test." + std::to_string(getpid()) + ".%p.log";
   std::string failures = testing::forkRanks(2, [&](int rank, int nranks, const ncclUniqueId& id) {
@@ -232,6 +232,7 @@ TEST(Config, NetNameAndTrafficClassSteerTheNetwork) {
     setenv("BRAID_DEBUG", "INFO", 1);
     setenv("BRAID_DEBUG_SUBSYS", "NET", 1);
     setenv("BRAID_DEBUG_FILE", log.c_str(), 1);
+    setenv("FI_PROVIDER", "tcp", 1);
     ncclResetDebugInit();
     ncclConfig_t config = defaults();
     config.netName = "Socket";  // NCCL's spelling of its socket transport
@@ -240,11 +241,23 @@ TEST(Config, NetNameAndTrafficClassSteerTheNetwork) {
     RANK_EXPECT(ncclCommInitRankConfig(&comm, nranks, id, rank, &config) == ncclSuccess, "init: %s",
                 ncclGetLastError(nullptr));
     problems += allReduceWorks(comm, rank, nranks);
+    ncclConfig_t fabric = defaults();
+    fabric.netName = "libfabric";
+    fabric.trafficClass = 40;
+    ncclComm_t overFabric = nullptr;
+    RANK_EXPECT(ncclCommSplit(comm, 0, rank, &overFabric, &fabric) == ncclSuccess, "split over libfabric: %s",
+                ncclGetLastError(comm));
+    problems += allReduceWorks(overFabric, rank, nranks);
+    RANK_EXPECT(ncclCommDestroy(overFabric) == ncclSuccess, "destroy the libfabric communicator");
     std::string path = log;
     path.replace(path.find("%p"), 2, std::to_string(getpid()));
     const std::string text = fileText(path);
     std::remove(path.c_str());
-    RANK_EXPECT(text.find("carry traffic class 40") != std::string::npos, "log: %s", text.c_str());
+    RANK_EXPECT(text.find("sockets to other hosts carry traffic class 40") != std::string::npos, "log: %s",
+                text.c_str());
+    RANK_EXPECT(
+        text.find("libfabric provider tcp;ofi_rxm takes no traffic class: config trafficClass 40") != std::string::npos,
+        "log: %s", text.c_str());
     ncclConfig_t unknown = defaults();
     unknown.netName = "IB";
     ncclComm_t none = nullptr;

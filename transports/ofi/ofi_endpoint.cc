@@ -66,8 +66,9 @@ void check(int rc, const char* call) {
   if (rc != 0) fail(ncclSystemError, std::string("libfabric ") + call + ": " + fabricLibrary().strerror(-rc));
 }
 
-// RDM endpoints with tagged messages, from providers that may need contexts and locally registered buffers.
-fi_info* rdmHints() {
+// RDM endpoints with tagged messages, from providers that may need contexts and locally registered buffers;
+// `tclass`: libfabric's traffic class for their sends (FI_TC_UNSPEC: the provider's default).
+fi_info* rdmHints(uint32_t tclass = FI_TC_UNSPEC) {
   fi_info* hints = fabricLibrary().dupinfo(nullptr);
   if (!hints) fail(ncclSystemError, "libfabric fi_allocinfo: out of memory");
   hints->ep_attr->type = FI_EP_RDM;
@@ -75,7 +76,24 @@ fi_info* rdmHints() {
   hints->mode = FI_CONTEXT | FI_CONTEXT2;
   hints->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_ALLOCATED | FI_MR_VIRT_ADDR | FI_MR_PROV_KEY;
   hints->domain_attr->threading = FI_THREAD_SAFE;
+  hints->tx_attr->tclass = tclass;
   return hints;
+}
+
+// ncclConfig_t's trafficClass is the IP type-of-service byte (as NCCL's socket and IB transports use it); its
+// upper six bits are the DSCP that libfabric's traffic classes carry.
+uint32_t tclassOf(int trafficClass) {
+  return trafficClass < 0 ? static_cast<uint32_t>(FI_TC_UNSPEC)
+                          : fi_tc_dscp_set(static_cast<uint8_t>(trafficClass >> 2));
+}
+
+// The providers for `hints`, or null (`rc`: why).
+fi_info* providersFor(fi_info* hints, int& rc) {
+  const LibFabric& library = fabricLibrary();
+  fi_info* list = nullptr;
+  rc = library.getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list);
+  library.freeinfo(hints);
+  return rc == 0 ? list : nullptr;
 }
 
 std::string providerOf(const fi_info* info) { return info->fabric_attr->prov_name; }
@@ -142,12 +160,10 @@ std::vector<std::string> ofiProviders() {
   std::vector<std::string> names;
   const LibFabric* library = libfabric();
   if (!library) return names;
-  fi_info* hints = rdmHints();
-  fi_info* list = nullptr;
-  if (library->getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list) == 0)
-    for (fi_info* i = list; i; i = i->next) names.push_back(providerOf(i));
+  int rc = 0;
+  fi_info* list = providersFor(rdmHints(), rc);
+  for (fi_info* i = list; i; i = i->next) names.push_back(providerOf(i));
   library->freeinfo(list);
-  library->freeinfo(hints);
   return names;
 }
 
@@ -157,15 +173,15 @@ bool ofiProviderIsFast(const std::string& name) {
   return true;
 }
 
-OfiEndpoint::OfiEndpoint(int rank, int nranks, const SocketAddress& bootstrapAddress)
+OfiEndpoint::OfiEndpoint(int rank, int nranks, const SocketAddress& bootstrapAddress, int trafficClass)
     : rank_(rank), nranks_(nranks), addresses_(nranks, FI_ADDR_NOTAVAIL) {
   removeStaleShmRegions();
   const LibFabric& library = fabricLibrary();
-  fi_info* hints = rdmHints();
-  fi_info* list = nullptr;
-  int rc = library.getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list);
-  library.freeinfo(hints);
-  if (rc != 0 || !list) {
+  const uint32_t tclass = tclassOf(trafficClass);
+  int rc = 0;
+  fi_info* list = providersFor(rdmHints(tclass), rc);
+  if (!list && tclass != FI_TC_UNSPEC) list = providersFor(rdmHints(), rc);  // none offers the class
+  if (!list) {
     const char* wanted = std::getenv("FI_PROVIDER");
     fail(ncclSystemError, std::string("libfabric has no provider for tagged RDM endpoints") +
                               (wanted ? std::string(" matching FI_PROVIDER=") + wanted : "") + ": " +
@@ -197,6 +213,14 @@ OfiEndpoint::OfiEndpoint(int rank, int nranks, const SocketAddress& bootstrapAdd
   }
   BRAID_INFO("NET", "libfabric endpoint on provider %s (fabric %s, domain %s)", provider_.c_str(),
              info_->fabric_attr->name, info_->domain_attr->name);
+  // A provider that takes the class says so in what fi_getinfo returns; others give back FI_TC_UNSPEC.
+  if (tclass == FI_TC_UNSPEC) return;
+  if (info_->tx_attr->tclass == tclass)
+    BRAID_INFO("NET", "libfabric sends carry traffic class %d (DSCP %d, config trafficClass)", trafficClass,
+               trafficClass >> 2);
+  else
+    BRAID_INFO("NET", "libfabric provider %s takes no traffic class: config trafficClass %d is not applied to it",
+               provider_.c_str(), trafficClass);
 }
 
 OfiEndpoint::~OfiEndpoint() { close(); }

@@ -31,7 +31,8 @@ class OfiEndpoint : public std::enable_shared_from_this<OfiEndpoint> {
  public:
   // Throws ncclSystemError naming the libfabric call that failed, or when the provider offers only loopback
   // addresses while the bootstrap (`bootstrapAddress`: what peers on other hosts reach this rank at) does not.
-  OfiEndpoint(int rank, int nranks, const SocketAddress& bootstrapAddress);
+  // `trafficClass`: config trafficClass (the IP type-of-service byte; -1: none), for providers that take one.
+  OfiEndpoint(int rank, int nranks, const SocketAddress& bootstrapAddress, int trafficClass);
   ~OfiEndpoint();
   OfiEndpoint(const OfiEndpoint&) = delete;
   OfiEndpoint& operator=(const OfiEndpoint&) = delete;

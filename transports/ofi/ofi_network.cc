@@ -21,7 +21,7 @@ bool fastProviderHere() {
 
 void connectOfi(NetworkContext& context, const std::vector<int>& peers) {
   Bootstrap& b = context.bootstrap;
-  auto endpoint = std::make_shared<OfiEndpoint>(b.rank(), b.nranks(), b.peers()[b.rank()].listen);
+  auto endpoint = std::make_shared<OfiEndpoint>(b.rank(), b.nranks(), b.peers()[b.rank()].listen, context.trafficClass);
   constexpr size_t kNameBytes = 256;
   std::vector<char> names(kNameBytes * b.nranks());
   std::vector<char> mine = endpoint->address();
