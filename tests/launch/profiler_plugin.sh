@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Profiler plugins from collperf's point of view, 4 ranks on one host. Braid's example profiler (one Chrome-trace
 # JSON file per rank) is loaded through its newest version and through each version alone (ncclProfiler_v1 to
-# v6), for collectives and for point-to-point calls, and check_trace.py reads every file: groups, calls, traffic
-# and steps nested as NCCL nests them, the API events from v5 on. A mask without traffic gets none; the default
+# v6), for collectives and for point-to-point calls (and on a host stream), and check_trace.py reads every file:
+# groups, calls, traffic and steps nested as NCCL nests them, the API events from v5 on. A mask without traffic gets none; the default
 # name libnccl-profiler.so is found on the library path; a missing plugin, one of no known version and one whose
 # init fails are each a message, and every value still comes out right.
 # usage: profiler_plugin.sh COLLPERF
@@ -17,12 +17,14 @@ nranks=4 separate_hosts=0
 rank_env=(BRAID_DEBUG=INFO BRAID_DEBUG_SUBSYS=PROFILE)
 source "$here/ranks.sh"
 
-# traced NAME KIND VERSION PLUGIN [ENV...]: a run whose traces land in $out/NAME and are checked.
+# traced NAME KIND VERSION PLUGIN [ENV...]: a run whose traces land in $out/NAME and are checked; collperf_extra
+# holds more collperf flags.
+collperf_extra=()
 traced() {
   local name=$1 kind=$2 version=$3 plugin=$4
   shift 4
   mkdir "$out/$name.traces"
-  collperf_args=("$kind" -b 64 -e 1M -f 128 -n 2 -w 1 -c 1)
+  collperf_args=("$kind" -b 64 -e 1M -f 128 -n 2 -w 1 -c 1 "${collperf_extra[@]}")
   run "$name" BRAID_PROFILER_PLUGIN="$plugin" BRAID_PROFILER_TRACE_DIR="$out/$name.traces" "$@"
   expect "$name" "loaded profiler plugin braid-chrome-trace (ncclProfiler_v$version)"
   expect "$name" "Out of bounds values : 0 OK"
@@ -36,6 +38,12 @@ for kind in allreduce sendrecv; do
     python3 "$here/check_trace.py" "$out/$kind-v$version.traces" $nranks $version "$kind"
   done
 done
+
+# On a host stream the work runs on the stream's thread, after ncclGroupEnd has returned.
+collperf_extra=(--host-stream)
+traced host-stream allreduce 6 braid-example
+python3 "$here/check_trace.py" "$out/host-stream.traces" $nranks 6 allreduce
+collperf_extra=()
 
 # Groups and calls only (ncclProfileGroup | Coll | P2p): no ProxyOp, ProxyStep or KernelLaunch reaches the plugin;
 # GroupApi does, as the calls' parent.
