@@ -2,9 +2,9 @@
 # Profiler plugins from collperf's point of view, 4 ranks on one host. Braid's example profiler (one Chrome-trace
 # JSON file per rank) is loaded through its newest version and through each version alone (ncclProfiler_v1 to
 # v6), for collectives and for point-to-point calls (and on a host stream), and check_trace.py reads every file:
-# groups, calls, traffic and steps nested as NCCL nests them, the API events from v5 on. A mask without traffic gets none; the default
-# name libnccl-profiler.so is found on the library path; a missing plugin, one of no known version and one whose
-# init fails are each a message, and every value still comes out right.
+# groups, calls, traffic and steps nested as NCCL nests them, the API events from v5 on. A mask without traffic
+# gets none; the default name libnccl-profiler.so is found on the library path; a missing plugin, one of no known
+# version and one whose init fails are each a message, and every value still comes out right.
 # usage: profiler_plugin.sh COLLPERF
 set -euo pipefail
 collperf=$1
