@@ -46,15 +46,29 @@ std::string escaped(const char* text) {
 
 struct Context;
 
+// An event as the descriptor gave it; everything is formatted when the file is written, so that an event costs
+// the plugin a lock, a clock read and a copy. The descriptor's strings are NCCL's (and Braid's) constants.
 struct Event {
   Context* context;
   size_t id;    // its place in its context's list
   long parent;  // the parent's id; -1: none (or another communicator's)
   uint64_t type;
-  std::string name;
-  std::string args;  // JSON members, each starting with a comma
   int lane;
   double start, stop = -1;
+  const char *func = nullptr, *datatype = nullptr, *algo = nullptr, *proto = nullptr;  // v2 and later
+  int funcNumber = -1, datatypeNumber = -1, algoNumber = -1, protoNumber = -1;         // v1
+  uint32_t op = 0;
+  uint64_t seq = 0;
+  size_t count = 0;
+  int root = 0, channels = 0, peer = -1, channel = 0, steps = 0, chunkSize = 0, step = 0;
+  bool isSend = false, hasCall = false;
+  struct State {
+    ncclProfilerEventState_t state;
+    double at;  // microseconds after the start
+  };
+  State states[6];
+  int nStates = 0;
+  size_t bytes = 0;
 };
 
 const char* typeName(uint64_t type) {
@@ -98,7 +112,6 @@ struct Context {
   size_t maxEvents = 1000000;
   size_t dropped = 0;
   std::deque<Event> events;  // handles point into it: a deque never moves what it holds
-  std::map<int, std::string> laneNames;
 };
 
 std::string traceDirectory() {
@@ -124,63 +137,45 @@ Context* newContext(int version, int* mask, const char* commName, uint64_t commI
   return c;
 }
 
-// Version N's descriptor as a name, a lane and arguments.
+// Version N's descriptor into `e`.
 template <int V, class Descr>
 void read(const Descr& d, Context& c, Event& e) {
-  char text[256];
-  e.name = typeName(d.type);
   e.lane = kCallLane;
   if (d.type == ncclProfileColl) {
     const auto& coll = d.coll;
     if constexpr (V <= 3)
       if (c.commName.empty() && coll.name) c.commName = coll.name, c.commId = coll.commHash;
     if constexpr (V == 1) {
-      snprintf(text, sizeof text, ",\"func\":%d,\"datatype\":%d,\"algo\":%d,\"proto\":%d,\"op\":%u", coll.func,
-               coll.datatype, coll.algo, coll.proto, coll.op);
-      e.name = "Coll " + std::to_string(coll.func);
+      e.funcNumber = coll.func, e.datatypeNumber = coll.datatype, e.algoNumber = coll.algo, e.protoNumber = coll.proto;
+      e.op = coll.op;
     } else {
-      snprintf(text, sizeof text, ",\"func\":\"%s\",\"datatype\":\"%s\",\"algo\":\"%s\",\"proto\":\"%s\"",
-               escaped(coll.func).c_str(), escaped(coll.datatype).c_str(), escaped(coll.algo).c_str(),
-               escaped(coll.proto).c_str());
-      e.name = coll.func;
+      e.func = coll.func, e.datatype = coll.datatype, e.algo = coll.algo, e.proto = coll.proto;
     }
-    e.args = text;
-    int channels;
-    if constexpr (V <= 3) channels = coll.nMaxChannels;
-    else channels = coll.nChannels;
-    snprintf(text, sizeof text, ",\"seq\":%" PRIu64 ",\"count\":%zu,\"root\":%d,\"channels\":%d", coll.seqNumber,
-             coll.count, coll.root, channels);
-    e.args += text;
+    if constexpr (V <= 3) e.channels = coll.nMaxChannels;
+    else e.channels = coll.nChannels;
+    e.seq = coll.seqNumber, e.count = coll.count, e.root = coll.root, e.hasCall = true;
   } else if (d.type == ncclProfileP2p) {
+    const auto& p2p = d.p2p;
     if constexpr (V <= 3)
-      if (c.commName.empty() && d.p2p.name) c.commName = d.p2p.name, c.commId = d.p2p.commHash;
-    if constexpr (V == 1) e.name = d.p2p.func == ncclFuncSend ? "Send" : "Recv";
-    else e.name = d.p2p.func;
-    snprintf(text, sizeof text, ",\"peer\":%d,\"count\":%zu", d.p2p.peer, d.p2p.count);
-    e.args = text;
+      if (c.commName.empty() && p2p.name) c.commName = p2p.name, c.commId = p2p.commHash;
+    if constexpr (V == 1) e.func = p2p.func == ncclFuncSend ? "Send" : "Recv";
+    else e.func = p2p.func;
+    e.peer = p2p.peer, e.count = p2p.count, e.hasCall = true;
   } else if (d.type == ncclProfileProxyOp) {
     const auto& op = d.proxyOp;
     e.lane = trafficLane(op.channelId, op.peer, op.isSend);
-    snprintf(text, sizeof text, "ch%d %s rank %d", op.channelId, op.isSend ? "send to" : "recv from", op.peer);
-    c.laneNames.emplace(e.lane, text);
-    e.name = op.isSend ? "send" : "recv";
-    snprintf(text, sizeof text, ",\"peer\":%d,\"channel\":%d,\"steps\":%d,\"chunkSize\":%d", op.peer, op.channelId,
-             op.nSteps, op.chunkSize);
-    e.args = text;
+    e.peer = op.peer, e.channel = op.channelId, e.steps = op.nSteps, e.chunkSize = op.chunkSize;
+    e.isSend = op.isSend;
   } else if (d.type == ncclProfileProxyStep) {
     auto* parent = static_cast<const Event*>(d.parentObj);
     e.lane = parent ? parent->lane : kCallLane;
-    e.name = "step " + std::to_string(d.proxyStep.step);
+    e.step = d.proxyStep.step;
   } else if constexpr (V >= 5) {
     e.lane = kApiLane;
-    if (d.type == ncclProfileCollApi) {
-      e.name = std::string(d.collApi.func) + " call";
-      snprintf(text, sizeof text, ",\"count\":%zu,\"datatype\":\"%s\"", d.collApi.count,
-               escaped(d.collApi.datatype).c_str());
-      e.args = text;
-    } else if (d.type == ncclProfileP2pApi) {
-      e.name = std::string(d.p2pApi.func) + " call";
-    }
+    if (d.type == ncclProfileCollApi)
+      e.func = d.collApi.func, e.count = d.collApi.count, e.datatype = d.collApi.datatype;
+    else if (d.type == ncclProfileP2pApi)
+      e.func = d.p2pApi.func, e.count = d.p2pApi.count, e.datatype = d.p2pApi.datatype;
   }
 }
 
@@ -196,10 +191,11 @@ ncclResult_t startEvent(void* context, void** handle, Descr* d) {
   }
   auto* parent = static_cast<const Event*>(d->parentObj);
   const long parentId = parent && parent->context == &c ? static_cast<long>(parent->id) : -1;
-  Event e{&c, c.events.size(), parentId, d->type, "", "", kCallLane, nowMicroseconds()};
+  Event& e = c.events.emplace_back();
+  e.context = &c, e.id = c.events.size() - 1, e.parent = parentId, e.type = d->type;
+  e.start = nowMicroseconds();
   read<V>(*d, c, e);
-  c.events.push_back(std::move(e));
-  *handle = &c.events.back();
+  *handle = &e;
   return ncclSuccess;
 }
 
@@ -210,14 +206,13 @@ ncclResult_t stopEvent(void* handle) {
   return ncclSuccess;
 }
 
-// A state change becomes an argument: its time from the event's start, and the bytes it reports.
+// A state change: its time from the event's start, and the bytes it reports.
 ncclResult_t recordEventState(void* handle, ncclProfilerEventState_t state, size_t bytes) {
   auto* e = static_cast<Event*>(handle);
   std::lock_guard<std::mutex> lock(e->context->mutex);
-  char text[128];
-  snprintf(text, sizeof text, ",\"%s_us\":%.3f", stateName(state), nowMicroseconds() - e->start);
-  e->args += text;
-  if (bytes) e->args += ",\"bytes\":" + std::to_string(bytes);
+  if (e->nStates < static_cast<int>(std::size(e->states)))
+    e->states[e->nStates++] = {state, nowMicroseconds() - e->start};
+  if (bytes) e->bytes = bytes;
   return ncclSuccess;
 }
 
@@ -228,6 +223,53 @@ ncclResult_t record(void* handle, ncclProfilerEventState_t state, Args* args) {
   if constexpr (std::is_same_v<Args, ncclProfilerEventStateArgs_v1_t>) bytes = args ? args->proxyOp.transSize : 0;
   else bytes = args ? args->proxyStep.transSize : 0;
   return recordEventState(handle, state, bytes);
+}
+
+std::string quoted(const char* text) { return "\"" + escaped(text) + "\""; }
+
+// The name the trace shows for an event.
+std::string nameOf(const Event& e) {
+  switch (e.type) {
+    case ncclProfileColl: return e.func ? e.func : "Coll " + std::to_string(e.funcNumber);
+    case ncclProfileP2p: return e.func ? e.func : "P2p";
+    case ncclProfileProxyOp: return e.isSend ? "send" : "recv";
+    case ncclProfileProxyStep: return "step " + std::to_string(e.step);
+    case ncclProfileCollApi:
+    case ncclProfileP2pApi: return std::string(e.func ? e.func : "?") + " call";
+    default: return typeName(e.type);
+  }
+}
+
+// Its arguments besides type, id and parent: JSON members, each after a comma.
+std::string argsOf(const Event& e) {
+  std::string args;
+  auto add = [&](const char* key, const std::string& value) { args += ",\"" + std::string(key) + "\":" + value; };
+  if (e.type == ncclProfileColl) {
+    if (e.func) {
+      add("func", quoted(e.func)), add("datatype", quoted(e.datatype));
+      add("algo", quoted(e.algo)), add("proto", quoted(e.proto));
+    } else {
+      add("func", std::to_string(e.funcNumber)), add("datatype", std::to_string(e.datatypeNumber));
+      add("algo", std::to_string(e.algoNumber)), add("proto", std::to_string(e.protoNumber));
+      add("op", std::to_string(e.op));
+    }
+    add("seq", std::to_string(e.seq)), add("count", std::to_string(e.count));
+    add("root", std::to_string(e.root)), add("channels", std::to_string(e.channels));
+  } else if (e.type == ncclProfileP2p) {
+    add("peer", std::to_string(e.peer)), add("count", std::to_string(e.count));
+  } else if (e.type == ncclProfileProxyOp) {
+    add("peer", std::to_string(e.peer)), add("channel", std::to_string(e.channel));
+    add("steps", std::to_string(e.steps)), add("chunkSize", std::to_string(e.chunkSize));
+  } else if (e.type == ncclProfileCollApi || e.type == ncclProfileP2pApi) {
+    add("count", std::to_string(e.count)), add("datatype", quoted(e.datatype));
+  }
+  char at[32];
+  for (int i = 0; i < e.nStates; ++i) {
+    snprintf(at, sizeof at, "%.3f", e.states[i].at);
+    add((std::string(stateName(e.states[i].state)) + "_us").c_str(), at);
+  }
+  if (e.bytes) add("bytes", std::to_string(e.bytes));
+  return args;
 }
 
 void writeTrace(const Context& c) {
@@ -244,9 +286,11 @@ void writeTrace(const Context& c) {
   std::fprintf(f, "{\"traceEvents\":[\n");
   std::fprintf(f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"args\":{\"name\":\"rank %d\"}}", c.rank,
                c.rank);
-  std::map<int, std::string> lanes = c.laneNames;
-  lanes.emplace(kApiLane, "api");
-  lanes.emplace(kCallLane, "calls");
+  std::map<int, std::string> lanes = {{kApiLane, "api"}, {kCallLane, "calls"}};
+  for (const Event& e : c.events)
+    if (e.type == ncclProfileProxyOp)
+      lanes.emplace(e.lane, "ch" + std::to_string(e.channel) + (e.isSend ? " send to rank " : " recv from rank ") +
+                                std::to_string(e.peer));
   for (const auto& [lane, name] : lanes)
     std::fprintf(f, ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":\"%s\"}}",
                  c.rank, lane, name.c_str());
@@ -255,8 +299,8 @@ void writeTrace(const Context& c) {
     std::fprintf(f,
                  ",\n{\"ph\":\"X\",\"cat\":\"%s\",\"name\":\"%s\",\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f,"
                  "\"args\":{\"type\":\"%s\",\"id\":%zu,\"parent\":%ld%s%s}}",
-                 typeName(e.type), escaped(e.name.c_str()).c_str(), c.rank, e.lane, e.start,
-                 (open ? end : e.stop) - e.start, typeName(e.type), e.id, e.parent, e.args.c_str(),
+                 typeName(e.type), escaped(nameOf(e).c_str()).c_str(), c.rank, e.lane, e.start,
+                 (open ? end : e.stop) - e.start, typeName(e.type), e.id, e.parent, argsOf(e).c_str(),
                  open ? ",\"unfinished\":true" : "");
   }
   std::fprintf(f,
