@@ -319,7 +319,7 @@ void enqueueCollective(ncclComm* comm, CollectiveCall&& call, cudaStream_t strea
   planCall(comm, call);
   ThreadLaunches& thread = threadLaunches();
   // A profiled call goes the group's way, where its events are.
-  if (thread.group.depth == 0 && !stream && !comm->profiler) {
+  if (thread.group.depth == 0 && !stream && !(comm->profiler && comm->profiler->emitsAny())) {
     if (executeAlone(comm, call)) return;
     return launchAlone(thread.alone, comm, std::move(call));
   }

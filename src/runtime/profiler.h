@@ -51,6 +51,7 @@ class ProfilerSession {
   // Whether events of `type` go to the plugin: it activated them or events below them (a step needs its
   // traffic, its call and its group), as NCCL decides.
   bool wants(uint64_t type) const { return (emitted_ & type) != 0; }
+  bool emitsAny() const { return emitted_ != 0; }  // a plugin may activate nothing
   // The event's handle; null when the plugin made none (its children then have no parent).
   virtual void* start(const ProfilerEvent& event) = 0;
   virtual void stop(void* handle) = 0;
