@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Checks the Chrome-trace files Braid's example profiler plugin wrote for one run of collperf.
 
-usage: check_trace.py FOLDER NRANKS VERSION KIND [--calls-only]
-  KIND: allreduce (collectives) or sendrecv (point-to-point calls)
+usage: check_trace.py FOLDER NRANKS VERSION KIND SIZES [--calls-only]
+  KIND: allreduce (collectives) or sendrecv (point-to-point calls); SIZES: collperf's sizes in bytes, "64,8192"
   --calls-only: the plugin activated groups and calls alone (mask 0x7): no traffic, no KernelLaunch
 Every rank's file must be valid JSON with finished events only, each child inside its parent in time, and:
   - the same number of collectives on every rank, sequence numbers rising by one, AllReduce among them;
   - point-to-point calls naming a peer other than the rank itself;
+  - each AllReduce's type and count one of the run's, and a ring's steps moving 2 (n - 1) / n of its bytes;
   - traffic (ProxyOp) under calls, steps (ProxyStep) under traffic, with the step states in NCCL's order;
   - the API events (GroupApi, CollApi, P2pApi, KernelLaunch) from version 5 on, none before; a call's parent
     is its API event from version 5 on, its group before.
@@ -26,7 +27,34 @@ def fail(message):
     sys.exit(1)
 
 
-def check_rank(path, rank, version, kind, calls_only):
+def check_data(where, events, version, kind, nranks, sizes, traffic):
+    """What the descriptors said about the data: types, counts, and the bytes a ring's steps moved."""
+    float32 = 7 if version == 1 else "ncclFloat32"  # v1 carries ncclDataType_t numbers
+    seen = set()
+    for e in events:
+        args = e["args"]
+        # collperf's own checks add AllReduces of other types and counts
+        if args["type"] == "Coll" and args["func"] in (4, "AllReduce") and args["datatype"] == float32:
+            seen.add(args["count"] * 4)
+            if args["channels"] < 1:
+                fail(f"{where}: AllReduce {args['id']} on {args['channels']} channels")
+            # A ring moves 2 (n - 1) / n of the buffer through each peer and direction, over all channels.
+            if traffic and args["algo"] in ("Ring", 1) and args["proto"] in ("Simple", 2):
+                ops = [o for o in events if o["args"]["type"] == "ProxyOp" and o["args"]["parent"] == args["id"]]
+                for send in (True, False):
+                    moved = sum(step["args"].get("bytes", 0) for o in ops if (o["name"] == "send") == send
+                                for step in events if step["args"]["parent"] == o["args"]["id"])
+                    if moved != 2 * (nranks - 1) * args["count"] * 4 // nranks:
+                        fail(f"{where}: ring AllReduce {args['id']} {'sent' if send else 'received'} {moved} bytes")
+        if args["type"] == "P2p" and kind == "sendrecv":
+            seen.add(args["count"])
+        if args["type"] == "ProxyOp" and (args["steps"] < 1 or args["chunkSize"] < 1):
+            fail(f"{where}: traffic {args['id']} of {args['steps']} steps of {args['chunkSize']} bytes")
+    if seen != sizes:
+        fail(f"{where}: the calls' sizes {sorted(seen)} are not the run's {sorted(sizes)}")
+
+
+def check_rank(path, rank, nranks, version, kind, sizes, calls_only):
     try:
         trace = json.loads(path.read_text())
     except (OSError, ValueError) as error:
@@ -76,6 +104,7 @@ def check_rank(path, rank, version, kind, calls_only):
             if args.get("bytes", 0) <= 0:
                 fail(f"{where}: step {args['id']} moved no bytes")
 
+    check_data(where, events, version, kind, nranks, sizes, not calls_only)
     api = sum(types[t] for t in API_TYPES)
     # GroupApi parents the calls' events, so it comes even when only they are activated (as NCCL's).
     expected_api = ("GroupApi",) if calls_only else ("GroupApi", "KernelLaunch")
@@ -115,11 +144,12 @@ def check_rank(path, rank, version, kind, calls_only):
 
 def main():
     folder, nranks, version, kind = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    calls_only = "--calls-only" in sys.argv[5:]
+    sizes = {int(size) for size in sys.argv[5].split(",")}
+    calls_only = "--calls-only" in sys.argv[6:]
     files = sorted(folder.glob("braid-trace-*-rank*.json"))
     if len(files) != nranks:
         fail(f"{folder}: {len(files)} trace files for {nranks} ranks")
-    counts = [check_rank(folder / f"{files[0].name.rsplit('-rank', 1)[0]}-rank{r}.json", r, version, kind, calls_only)
+    counts = [check_rank(folder / f"{files[0].name.rsplit('-rank', 1)[0]}-rank{r}.json", r, nranks, version, kind, sizes, calls_only)
               for r in range(nranks)]
     if len(set(counts)) != 1:
         fail(f"{folder}: the ranks saw different numbers of calls: {counts}")
