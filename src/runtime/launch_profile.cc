@@ -27,7 +27,7 @@ int ncclProtocolOf(Protocol protocol) {
   return NCCL_PROTO_UNDEF;
 }
 
-ProfilerEvent pointToPointEvent(const PointToPointCall& call, void* apiEvent, void* group) {
+ProfilerEvent pointToPointEvent(const PointToPointCall& call, char* buffer, void* apiEvent, void* group) {
   ProfilerEvent e;
   e.type = ncclProfileP2p;
   e.parent = apiEvent;
@@ -36,6 +36,7 @@ ProfilerEvent pointToPointEvent(const PointToPointCall& call, void* apiEvent, vo
   e.funcName = call.isSend ? "Send" : "Recv";
   e.count = call.bytes;  // the batch keeps bytes, not the caller's type
   e.peer = call.peer;
+  e.recvBuff = buffer;  // the descriptor's one buffer, sent from or received into
   return e;
 }
 
@@ -107,7 +108,9 @@ void LaunchProfile::begin(const CommWork& work) {
   for (size_t i = 0; i < work.pointToPoint.size(); ++i) {
     const PointToPointCall& call = work.pointToPoint[i];
     void* api = i < work.pointToPointApiEvents.size() ? work.pointToPointApiEvents[i] : nullptr;
-    void* handle = session_->wants(ncclProfileP2p) ? session_->start(pointToPointEvent(call, api, group_)) : nullptr;
+    void* handle = session_->wants(ncclProfileP2p)
+                       ? session_->start(pointToPointEvent(call, work.pointToPointBuffers[i], api, group_))
+                       : nullptr;
     pointToPoint_.push_back(handle);
     // A peer's traffic in one direction carries all calls with it in that direction: the first is its parent.
     bool first = true;

@@ -29,7 +29,7 @@ struct ProfilerEvent {
   void* recvBuff = nullptr;
   uint32_t op = 0;  // ncclRedOp_t
   uint64_t seqNumber = 0;
-  size_t trafficBytes = 0;  // bytes this rank sends for the call
+  size_t trafficBytes = 0;  // the call's bytes (count x type size)
   int nChannels = 1;
   int algo = NCCL_ALGO_UNDEF;  // NCCL's number where Braid's algorithm is one of NCCL's
   const char* algoName = "";   // NCCL's name where it is ("Ring", "Tree"), else Braid's ("rd", "mesh", ...)
