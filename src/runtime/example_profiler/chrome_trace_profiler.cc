@@ -4,7 +4,8 @@
 //
 // Settings (read by the plugin itself, from the environment):
 //   BRAID_PROFILER_TRACE_DIR  where the files go (default: the working directory), named
-//                             braid-trace-<communicator name or id>-rank<R>.json
+//                             braid-trace-[<communicator name>-]<id>-rank<R>.json (the id tells apart
+//                             communicators of one name, e.g. a split's)
 //   BRAID_PROFILER_EVENTS     the activation mask (a number, e.g. 0x1f; default: every event type the version
 //                             knows that Braid emits)
 //   BRAID_PROFILER_MAX_EVENTS events kept per communicator (default 1000000); later ones are counted, not kept
@@ -15,6 +16,7 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -275,7 +277,9 @@ std::string argsOf(const Event& e) {
 void writeTrace(const Context& c) {
   char id[32];
   snprintf(id, sizeof id, "%016" PRIx64, c.commId);
-  const std::string path = traceDirectory() + "/braid-trace-" + (c.commName.empty() ? id : c.commName) + "-rank" +
+  std::string name;  // the communicator's name as a file name's part
+  for (char ch : c.commName) name += std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' ? ch : '_';
+  const std::string path = traceDirectory() + "/braid-trace-" + (name.empty() ? "" : name + "-") + id + "-rank" +
                            std::to_string(c.rank) + ".json";
   FILE* f = std::fopen(path.c_str(), "w");
   if (!f) {
