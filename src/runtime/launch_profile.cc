@@ -113,10 +113,7 @@ void LaunchProfile::begin(const CommWork& work) {
                        : nullptr;
     pointToPoint_.push_back(handle);
     // A peer's traffic in one direction carries all calls with it in that direction: the first is its parent.
-    bool first = true;
-    for (size_t j = 0; j < i && first; ++j)
-      first = work.pointToPoint[j].peer != call.peer || work.pointToPoint[j].isSend != call.isSend;
-    if (first) pointToPointSteps_.setParent(call.peer, call.isSend, handle);
+    pointToPointSteps_.setParentOnce(call.peer, call.isSend, handle);
   }
 }
 

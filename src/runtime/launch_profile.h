@@ -17,7 +17,11 @@ namespace braid {
 class ProfiledSteps : public StepObserver {
  public:
   void reset(ProfilerSession* session, int channel, int nranks, void* parent);
-  void setParent(int peer, bool isSend, void* parent) { slot(peer, isSend).parent = parent; }
+  // The traffic with `peer` in one direction hangs under the first call that gives it a parent.
+  void setParentOnce(int peer, bool isSend, void* parent) {
+    Slot& s = slot(peer, isSend);
+    if (!s.parentSet) s.parent = parent, s.parentSet = true;
+  }
   void trafficStarted(int peer, bool isSend, int steps, size_t firstStepBytes) override;
   void stepStarted(int peer, bool isSend, int step, size_t bytes) override;
   void stepMoving(int peer, bool isSend) override;
@@ -27,6 +31,7 @@ class ProfiledSteps : public StepObserver {
  private:
   struct Slot {
     void* parent = nullptr;
+    bool parentSet = false;  // by setParentOnce
     void* traffic = nullptr;
     void* step = nullptr;
     size_t stepBytes = 0;
