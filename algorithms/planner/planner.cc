@@ -89,6 +89,18 @@ std::optional<ncclFunc_t> ncclFuncOf(CollectiveKind kind) {
   }
 }
 
+std::optional<int> ncclAlgorithmOf(Algorithm algorithm) {
+  if (algorithm == Algorithm::Ring) return NCCL_ALGO_RING;
+  if (algorithm == Algorithm::Tree) return NCCL_ALGO_TREE;
+  return std::nullopt;
+}
+
+std::optional<int> ncclProtocolOf(Protocol protocol) {
+  if (protocol == Protocol::Simple) return NCCL_PROTO_SIMPLE;
+  if (protocol == Protocol::LowLatency) return NCCL_PROTO_LL;
+  return std::nullopt;
+}
+
 // Braid offers the cells of NCCL's table it runs: Ring and Tree with Simple, and its LL exchange (in the Ring
 // row), each at the model's price. The tuner's cheapest offered cell wins, unless it changed nothing.
 std::optional<Choice> Planner::tunerChoice(CollectiveKind kind, size_t bytes) const {
@@ -103,12 +115,10 @@ std::optional<Choice> Planner::tunerChoice(CollectiveKind kind, size_t bytes) co
     table[algo][proto] = static_cast<float>(p.timeUs);
     offered[algo][proto] = p;
   };
-  const std::pair<Algorithm, int> simpleCells[] = {{Algorithm::Ring, NCCL_ALGO_RING},
-                                                   {Algorithm::Tree, NCCL_ALGO_TREE}};
-  for (const auto& [algorithm, cell] : simpleCells)
+  for (Algorithm algorithm : {Algorithm::Ring, Algorithm::Tree})
     if (protocols_.simple && filter_.allows(kind, algorithm) &&
         std::find(runnable.begin(), runnable.end(), algorithm) != runnable.end())
-      offer(cell, NCCL_PROTO_SIMPLE, predict(kind, algorithm, bytes, model_));
+      offer(*ncclAlgorithmOf(algorithm), NCCL_PROTO_SIMPLE, predict(kind, algorithm, bytes, model_));
   if (lowLatencyApplies(kind, bytes)) offer(NCCL_ALGO_RING, NCCL_PROTO_LL, predictLowLatency(kind, bytes, model_));
   CostTable asOffered;
   std::copy(&table[0][0], &table[0][0] + NCCL_NUM_ALGORITHMS * NCCL_NUM_PROTOCOLS, &asOffered[0][0]);

@@ -23,6 +23,10 @@ const char* choiceSourceName(ChoiceSource source);
 
 // NCCL's name of a collective (for tuner and profiler plugins); AlltoAllv has none.
 std::optional<ncclFunc_t> ncclFuncOf(CollectiveKind kind);
+// NCCL's number of an algorithm (NCCL_ALGO_*: Ring and Tree) and of a protocol (NCCL_PROTO_*: Simple and LL);
+// none for Braid's others.
+std::optional<int> ncclAlgorithmOf(Algorithm algorithm);
+std::optional<int> ncclProtocolOf(Protocol protocol);
 
 struct Choice {
   Algorithm algorithm;

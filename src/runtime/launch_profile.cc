@@ -8,23 +8,11 @@
 namespace braid {
 namespace {
 
-// NCCL's number for Braid's algorithm, where it is one of NCCL's.
-int ncclAlgorithmOf(Algorithm algorithm) {
-  if (algorithm == Algorithm::Ring) return NCCL_ALGO_RING;
-  if (algorithm == Algorithm::Tree) return NCCL_ALGO_TREE;
-  return NCCL_ALGO_UNDEF;
-}
-
+// NCCL's spelling where the algorithm is one of NCCL's, else Braid's name.
 const char* ncclAlgorithmName(Algorithm algorithm) {
   if (algorithm == Algorithm::Ring) return "Ring";
   if (algorithm == Algorithm::Tree) return "Tree";
   return algorithmName(algorithm);
-}
-
-int ncclProtocolOf(Protocol protocol) {
-  if (protocol == Protocol::Simple) return NCCL_PROTO_SIMPLE;
-  if (protocol == Protocol::LowLatency) return NCCL_PROTO_LL;
-  return NCCL_PROTO_UNDEF;
 }
 
 ProfilerEvent pointToPointEvent(const PointToPointCall& call, char* buffer, void* apiEvent, void* group) {
@@ -135,9 +123,9 @@ void LaunchProfile::collectiveStarted(const CollectiveCall& call, const RunPlan&
   e.seqNumber = sequence;
   e.trafficBytes = call.shape.count * dataTypeSize(call.type);
   e.nChannels = plan.channels;
-  e.algo = ncclAlgorithmOf(call.shape.algorithm);
+  e.algo = planner::ncclAlgorithmOf(call.shape.algorithm).value_or(NCCL_ALGO_UNDEF);
   e.algoName = ncclAlgorithmName(call.shape.algorithm);
-  e.proto = ncclProtocolOf(call.protocol);
+  e.proto = planner::ncclProtocolOf(call.protocol).value_or(NCCL_PROTO_UNDEF);
   e.protoName = protocolName(call.protocol);
   collective_ = session_->start(e);
 }
