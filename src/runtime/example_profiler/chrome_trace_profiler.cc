@@ -19,13 +19,12 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
 #include <type_traits>
-#include <vector>
 
 #include "braid/profiler_plugin.h"
 
