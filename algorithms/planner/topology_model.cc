@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
+#include "algorithms/planner/effective_bandwidth.h"
 #include "topology/paths.h"
 #include "topology/ring_order.h"
 
@@ -20,13 +20,26 @@ int fatTreeTiers(int nodes) {
 // The most one channel of `device` moves, GB/s: NCCL's own tuning caps a channel at 36.7 GB/s on Hopper and
 // 20 GB/s before (its LL128 ring figures); other accelerators are taken to be like the latter.
 double channelBandwidth(const topo::Node& device, std::vector<std::string>& assumptions) {
-  const size_t sm = device.detail.find("sm_");
-  if (device.detail.rfind("NVIDIA", 0) == 0 && sm != std::string::npos) {
-    const int version = std::atoi(device.detail.c_str() + sm + 3);
-    if (version > 0) return version >= 90 ? 36.7 : 20.0;
-  }
+  if (const int sm = smVersion(device); sm > 0) return sm >= 90 ? 36.7 : 20.0;
   assumptions.push_back("per-channel bandwidth of " + device.detail + " unknown: assumed 20 GB/s");
   return 20.0;
+}
+
+// The link that bounds the ring: the slowest link on any hop's path. Its kind sets the efficiency, and the hop's
+// path class the transport NCCL would use.
+struct Bottleneck {
+  int link = -1;
+  const topo::Path* path = nullptr;
+};
+
+Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths, const std::vector<int>& ring) {
+  Bottleneck b;
+  for (size_t i = 0; i < ring.size(); ++i) {
+    const topo::Path& p = paths.between(ring[i], ring[(i + 1) % ring.size()]);
+    for (int l : p.links)
+      if (b.link < 0 || graph.links[l].bandwidth < graph.links[b.link].bandwidth) b = {l, &p};
+  }
+  return b;
 }
 
 }  // namespace
@@ -46,23 +59,33 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   const topo::PathTable paths(graph);
   const topo::RingOrder ring = topo::bestRing(graph, paths, devices);
   for (int d : ring.devices) out.ring.push_back(graph.nodes[d].name);
-  m.intra = {ring.latency, ring.bandwidth * kLinkEfficiency};
+  const topo::Node& device = graph.nodes[devices[0]];
+  const Bottleneck slowest = ringBottleneck(graph, paths, ring.devices);
+  if (slowest.link >= 0) {
+    const topo::Link& link = graph.links[slowest.link];
+    const double busGBps = ring.bandwidth * linkEfficiency(link.kind, device, out.assumptions);
+    const double ceiling = busCeilingGBps(device);
+    m.intra = {ring.latency, ceiling > 0 ? std::min(busGBps, ceiling) : busGBps};
+    out.intraTransport = std::string(transportName(transportOf(*slowest.path))) + " over " + slowest.path->pathClass;
+  }
   if (devices.size() == 1) m.intra = {0.5, accelerators ? 1000.0 : 10.0};
   // All of a device's vendor links at once (a full mesh sends to every peer in parallel).
   double egress = 0;
   for (const topo::Link& l : graph.links)
-    if (topo::isVendorLink(l.kind) && (l.a == devices[0] || l.b == devices[0])) egress += l.bandwidth;
-  m.intraEgressGBps = egress > 0 ? std::max(egress * kLinkEfficiency, m.intra.bandwidthGBps) : m.intra.bandwidthGBps;
-  // The network: all NICs of a node together, behind switches.
+    if (topo::isVendorLink(l.kind) && (l.a == devices[0] || l.b == devices[0]))
+      egress += l.bandwidth * linkEfficiency(l.kind, device, out.assumptions);
+  m.intraEgressGBps = std::max(egress, m.intra.bandwidthGBps);
+  if (accelerators && devices.size() > 1) out.nvlsBusGBps = nvlsBusGBps(graph, devices[0]);
+  // The network: all NICs of a node together, behind switches, each at what NCCL sustains on it.
   double nicGBps = 0;
-  for (int n : nics) nicGBps += graph.nodes[n].bandwidth;
+  for (int n : nics) nicGBps += effectiveNicGBps(graph.nodes[n].bandwidth);
   if (nicGBps <= 0) {
-    nicGBps = 12.5;
+    nicGBps = effectiveNicGBps(12.5);
     out.assumptions.push_back("no NIC in the topology: assumed one 100 Gb/s port per node");
   }
   const int tiers = std::max(1, fatTreeTiers(std::max(1, nodes)) - (shape == NetworkShape::Rail ? 1 : 0));
   const double switchHopUs = 0.6, endpointUs = 2.0;  // per switch traversal; NIC, PCIe and wire at both ends
-  m.inter = {endpointUs + switchHopUs * (2 * tiers - 1), nicGBps * kLinkEfficiency};
+  m.inter = {endpointUs + switchHopUs * (2 * tiers - 1), nicGBps};
   if (accelerators) {  // as many channels as a rank's busiest level needs (a lone device has no node links)
     m.channelGBps = channelBandwidth(graph.nodes[devices[0]], out.assumptions);
     const double links = devices.size() > 1 ? std::max(m.intra.bandwidthGBps, m.intraEgressGBps) : 0;
@@ -72,6 +95,11 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   m.reduceGBps = accelerators ? 1e4 : 10;  // accelerators reduce inside the copy kernels: it overlaps
   m.stepOverheadUs = accelerators ? 0.5 : 0.05;
   m.messageOverheadUs = accelerators ? 0.5 : 0.1;
+  // Each assumption once, in the order first made (every link of a mesh asks the same question).
+  std::vector<std::string> once;
+  for (const std::string& a : out.assumptions)
+    if (std::find(once.begin(), once.end(), a) == once.end()) once.push_back(a);
+  out.assumptions = once;
   return out;
 }
 

@@ -1,6 +1,6 @@
 // The planner's view of a cluster: `nodes` copies of one system (a preset, a file or this host), joined by a
 // network of the given shape. Intra-node figures come from the topology graph's paths and links; the network
-// from the nodes' NICs.
+// from the nodes' NICs; both scaled to what NCCL reaches on them (effective_bandwidth.h).
 #pragma once
 
 #include <string>
@@ -13,15 +13,14 @@ namespace braid::planner {
 
 enum class NetworkShape { FatTree, Rail };
 
-// Sustained fraction of a link's bandwidth that collectives reach (protocol headers, synchronization). One
-// figure calibrated against NCCL's published DGX A100 and H100 results: docs/planner.md.
-constexpr double kLinkEfficiency = 0.8;
 // NCCL's default ceiling on channels per communicator.
 constexpr int kDefaultMaxChannels = 32;
 
 struct ClusterModel {
   FabricModel fabric;
   std::vector<std::string> ring;         // a node's devices in the order its rings take (topo::bestRing)
+  std::string intraTransport;            // how the ring's slowest hop moves data: "P2P over NV18", "SHM over SYS"
+  double nvlsBusGBps = 0;                // NCCL's NVLS AllReduce busbw within one node (0: none); Braid runs no NVLS
   std::vector<std::string> assumptions;  // figures the topology did not give
 };
 

@@ -137,7 +137,10 @@ int runPlan(const PlanOptions& o) {
                     {"channels", m.channels},
                     {"channel_GBps", m.channelGBps},
                     {"intra_ring", cluster.ring},
+                    {"intra_transport", cluster.intraTransport},
                     {"assumptions", cluster.assumptions}};
+    // What NCCL's NVLink SHARP AllReduce reaches on this node: a reference, not a plan (Braid runs no NVLS).
+    if (cluster.nvlsBusGBps > 0 && m.nodes() == 1) out["model"]["nccl_nvls_busbw_GBps"] = cluster.nvlsBusGBps;
     nlohmann::json plans = nlohmann::json::array();
     for (size_t i = 0; i < sizes.size(); ++i) {
       nlohmann::json p = predictionJson(chosen[i]);
@@ -164,6 +167,9 @@ int runPlan(const PlanOptions& o) {
       for (const std::string& device : cluster.ring) std::cout << " " << device;
       std::cout << "\n";
     }
+    if (!cluster.intraTransport.empty()) std::cout << "# slowest ring hop: " << cluster.intraTransport << "\n";
+    if (cluster.nvlsBusGBps > 0 && m.nodes() == 1)
+      std::cout << "# NCCL's NVLS AllReduce here (not run by Braid): " << cluster.nvlsBusGBps << " GB/s busbw\n";
     for (const std::string& a : cluster.assumptions) std::cout << "# assumed: " << a << "\n";
     std::cout << "#\n#       size  algorithm      time(us)  algbw(GB/s)  busbw(GB/s)\n";
     for (size_t i = 0; i < sizes.size(); ++i)

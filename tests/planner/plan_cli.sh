@@ -39,7 +39,7 @@ assert plan["algorithm"] == plan["candidates"][0]["algorithm"]
 PY
 expect '"algorithm": "ring"' "$braid" plan --preset mlu370-x8 --bytes 64M --algo ring --json
 # Channels: as many as the NVLinks need by default, fewer on request, and then less bandwidth.
-expect "^# channels: 10 per rank (at most 32), 36.7 GB/s each" "$braid" plan --preset dgx-h100 --bytes 1G
+expect "^# channels: 11 per rank (at most 32), 36.7 GB/s each" "$braid" plan --preset dgx-h100 --bytes 1G
 expect "^# channels: 4 per rank (at most 4), 36.7 GB/s each" "$braid" plan --preset dgx-h100 --bytes 1G --channels 4
 /usr/bin/python3 - <("$braid" plan --preset dgx-h100 --bytes 1G --json) \
     <("$braid" plan --preset dgx-h100 --bytes 1G --channels 4 --json) <<'PY'

@@ -1,0 +1,99 @@
+#include "algorithms/planner/effective_bandwidth.h"
+
+#include <cstdlib>
+
+namespace braid::planner {
+
+Transport transportOf(const topo::Path& path) {
+  const std::string& c = path.pathClass;
+  if (c == "NET") return Transport::Network;
+  if (c == "PIX" || c == "PXB" || c == "LOC") return Transport::PciePeer;
+  if (c == "PHB" || c == "SYS" || c == "PXN") return Transport::HostMemory;
+  return Transport::VendorLink;  // NV<n>, HCCS, MLU, MXL, MTL, XGMI
+}
+
+const char* transportName(Transport transport) {
+  switch (transport) {
+    case Transport::VendorLink: return "P2P";
+    case Transport::PciePeer: return "P2P/PCIe";
+    case Transport::HostMemory: return "SHM";
+    case Transport::Network: return "NET";
+  }
+  return "?";
+}
+
+int smVersion(const topo::Node& device) {
+  const size_t sm = device.detail.find("sm_");
+  if (device.detail.rfind("NVIDIA", 0) != 0 || sm == std::string::npos) return 0;
+  return std::atoi(device.detail.c_str() + sm + 3);
+}
+
+namespace {
+
+// NCCL's effective NVLink bandwidth per link (src/graph/topo.h: SM60 18.0, SM70 and SM80 20.0, SM86 12.0, SM90
+// 20.6, SM100 40.1 GB/s) against the line rate of one link (25 GB/s per direction for NVLink 2-4, 50 for
+// NVLink 5). sjeaugey (NVIDIA/nccl-tests#149): "Each NVLink has a line rate of 25GB/s ... ~20GB/s effective
+// bandwidth with a 128B payload size".
+double nvlinkEfficiency(int sm) {
+  if (sm >= 100) return 40.1 / 50.0;
+  if (sm >= 90) return 20.6 / 25.0;
+  if (sm == 86) return 12.0 / 25.0;
+  if (sm >= 70) return 20.0 / 25.0;
+  return 18.0 / 25.0;
+}
+
+}  // namespace
+
+double linkEfficiency(topo::LinkKind kind, const topo::Node& device, std::vector<std::string>& assumptions) {
+  switch (kind) {
+    case topo::LinkKind::NVLink: {
+      const int sm = smVersion(device);
+      if (sm > 0) return nvlinkEfficiency(sm);
+      assumptions.push_back("NVLink generation of " + device.detail + " unknown: 80% of its line rate");
+      return 0.8;
+    }
+    // NCCL's PCIe figures are three quarters of the line rate: 12 GB/s for Gen3 x16 (topo.h PCI_BW, of 15.75),
+    // 24 for Gen4 x16 (of 31.5), 48 for Gen5 x16 (of 63).
+    case topo::LinkKind::PCIe: return 0.76;
+    // The CPU interconnect's figures are already NCCL's usable ones (topo.h: AMD 16, Skylake UPI 10, ...).
+    case topo::LinkKind::CpuInterconnect: return 1.0;
+    case topo::LinkKind::Network: return 1.0;  // NICs have their own rule (effectiveNicGBps)
+    default: break;
+  }
+  assumptions.push_back(std::string(topo::linkKindInfo(kind).name) +
+                        " links: 80% of the line rate assumed (as NCCL reaches on NVLink; no published figure)");
+  return 0.8;
+}
+
+double effectiveNicGBps(double lineGBps) {
+  // Per NIC, what maintainers measure on good setups: 100 Gb/s 12 GB/s (NCCL's NET_BW, topo.h); HDR 200 Gb/s
+  // 24 GB/s (sjeaugey, NVIDIA/nccl-tests#160: "24 (what we see ourselves in general on perfect setups)"); NDR
+  // 400 Gb/s 46-48 GB/s (AddyLaddy, NVIDIA/nccl-tests#290), taken as 47. Other speeds: 94% of the line rate.
+  if (lineGBps > 12 && lineGBps < 13) return 12.0;
+  if (lineGBps > 24.9 && lineGBps < 25.1) return 24.0;
+  if (lineGBps > 49.9 && lineGBps < 50.1) return 47.0;
+  return 0.94 * lineGBps;
+}
+
+double busCeilingGBps(const topo::Node& device) {
+  // NCCL's tuning caps Ampere (sm_80) at 235 GB/s (src/graph/tuning.cc, compCap80); sjeaugey
+  // (NVIDIA/nccl-tests#149): "some other bottlenecks on the GPUs limits it to ~230GB/s".
+  return smVersion(device) == 80 ? 235.0 : 0.0;
+}
+
+double nvlsBusGBps(const topo::Graph& graph, int device) {
+  const int sm = smVersion(graph.nodes[device]);
+  if (sm < 90) return 0;  // NVLS came with Hopper (sjeaugey, NVIDIA/nccl-tests#228)
+  double line = 0;
+  for (const topo::Link& l : graph.links)
+    if (l.kind == topo::LinkKind::NVLink && (l.a == device || l.b == device) &&
+        graph.nodes[l.a == device ? l.b : l.a].kind == topo::NodeKind::LinkSwitch)
+      line += l.bandwidth;
+  if (line <= 0) return 0;
+  // sjeaugey (NVIDIA/nccl-tests#212): 8 H100s reach a peak busbw of ~480 GB/s with NVLS, over 450 GB/s of
+  // NVLink line rate. Blackwell's NVLS runs at 0.74/0.85 of Hopper's efficiency (NCCL's nvlsEfficiency).
+  const double hopper = 480.0 / 450.0;
+  return line * (sm >= 100 ? hopper * 0.74 / 0.85 : hopper);
+}
+
+}  // namespace braid::planner

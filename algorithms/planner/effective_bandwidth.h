@@ -1,0 +1,40 @@
+// What collectives really move over each kind of path, as NCCL reaches it: the rules that turn a topology's
+// line rates into the bandwidth the planner prices (and `braid doctor` holds a run against). Every figure here
+// names its source; docs/planner.md tabulates them with links, and perf/planner_validation.py checks the
+// predictions they give against published nccl-tests results.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "topology/graph.h"
+#include "topology/paths.h"
+
+namespace braid::planner {
+
+// How NCCL moves data between two devices of one node, decided by the path class between them (its
+// ncclTopoCheckP2p with the default NCCL_P2P_LEVEL=PXB): a vendor link or a PCIe path below the CPU is a
+// peer-to-peer copy; a path through a CPU's host bridge or across the CPU interconnect goes through a
+// shared-memory buffer in host memory; between nodes, the network.
+enum class Transport { VendorLink, PciePeer, HostMemory, Network };
+Transport transportOf(const topo::Path& path);
+const char* transportName(Transport transport);  // NCCL's words: "P2P", "P2P/PCIe", "SHM", "NET"
+
+// The compute capability of an NVIDIA GPU (80 for sm_80), 0 for other devices.
+int smVersion(const topo::Node& device);
+
+// The share of a link's line rate that collectives reach on it, for `device`'s links of `kind`. Figures the
+// topology cannot tell (other vendors' links) are assumed and said so in `assumptions`.
+double linkEfficiency(topo::LinkKind kind, const topo::Node& device, std::vector<std::string>& assumptions);
+
+// What a NIC of `lineGBps` (its port speed) sustains under NCCL, GB/s per direction.
+double effectiveNicGBps(double lineGBps);
+
+// The highest ring bus bandwidth a device reaches whatever its links (NCCL caps sm_80 at 235 GB/s); 0: none.
+double busCeilingGBps(const topo::Node& device);
+
+// NCCL's NVLink SHARP (NVLS) AllReduce bus bandwidth within one node, where `device` supports it (sm_90 and
+// later) and its NVLinks reach an NVSwitch; 0 otherwise. Braid does not run NVLS: this is what NCCL gets.
+double nvlsBusGBps(const topo::Graph& graph, int device);
+
+}  // namespace braid::planner

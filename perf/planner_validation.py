@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Published nccl-tests results against what `braid plan` predicts for the same system.
+
+Reads perf/planner_validation.csv (one published AllReduce figure per row, with its source), asks `braid plan`
+for each (busbw of the ring at that size, or the model's NVLS reference), and prints predicted against
+published with the error. Fails (exit 1) when the median error of the gated cases (roles "rule source" and
+"held out") exceeds 10% or any of them exceeds 20%, or when a case over 10% has no note saying why.
+Cases marked "below par" (a maintainer said the run was below what its hardware should reach) are shown but
+not gated: they are what `braid doctor` is for.
+
+    perf/planner_validation.py --braid build/braid [--markdown]
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GATED = ("rule source", "held out")
+MEDIAN_LIMIT, WORST_LIMIT = 10.0, 20.0
+
+
+def read_cases(path):
+    with open(path, newline="") as f:
+        rows = [line for line in f if not line.startswith("#")]
+    cases = list(csv.DictReader(rows))
+    for i, c in enumerate(cases):
+        if c["role"] not in GATED + ("below par",):
+            sys.exit(f"{path}: case {c['case']}: role '{c['role']}' is not one of rule source, held out, below par")
+        if c["algorithm"] not in ("ring", "nvls"):
+            sys.exit(f"{path}: case {c['case']}: algorithm '{c['algorithm']}' is not ring or nvls")
+    return cases
+
+
+def predict(braid, case):
+    kind, _, name = case["topology"].partition(":")
+    where = ["--preset", name] if kind == "preset" else ["--file", os.path.join(ROOT, name)]
+    command = [braid, "plan", *where, "--nodes", case["nodes"], "--bytes", case["bytes"], "--algo", "ring", "--json"]
+    plan = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    if case["algorithm"] == "ring":
+        return plan["busbw_GBps"]
+    if "nccl_nvls_busbw_GBps" not in plan["model"]:
+        sys.exit(f"case {case['case']}: braid plan gives no NVLS figure for {case['topology']}")
+    return plan["model"]["nccl_nvls_busbw_GBps"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--braid", required=True, help="the braid command-line tool")
+    parser.add_argument("--cases", default=os.path.join(ROOT, "perf", "planner_validation.csv"))
+    parser.add_argument("--markdown", action="store_true", help="a table for docs/planner.md")
+    args = parser.parse_args()
+
+    cases = read_cases(args.cases)
+    for c in cases:
+        c["predicted"] = predict(args.braid, c)
+        c["error"] = 100.0 * (c["predicted"] - float(c["published_GBps"])) / float(c["published_GBps"])
+
+    if args.markdown:
+        print("| case | system | nodes | algorithm | published busbw | predicted | error | role | source |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for c in cases:
+            number = c["source"].rstrip("/").split("/")[-1]
+            repo = "nccl-tests" if "nccl-tests" in c["source"] else "nccl"
+            print(f"| {c['case']} | {c['system']} | {c['nodes']} | {c['algorithm']} | {float(c['published_GBps']):.0f} GB/s"
+                  f" | {c['predicted']:.1f} GB/s | {c['error']:+.1f}% | {c['role']} | [{repo}#{number}]({c['source']}) |")
+    else:
+        print(f"{'case':22} {'published':>10} {'predicted':>10} {'error':>8}  role")
+        for c in cases:
+            print(f"{c['case']:22} {float(c['published_GBps']):10.1f} {c['predicted']:10.1f} {c['error']:+7.1f}%  {c['role']}")
+
+    gated = [c for c in cases if c["role"] in GATED]
+    held_out = [abs(c["error"]) for c in gated if c["role"] == "held out"]
+    errors = [abs(c["error"]) for c in gated]
+    median, worst = statistics.median(errors), max(errors)
+    print(f"\n{len(gated)} gated cases: median |error| {median:.1f}% (limit {MEDIAN_LIMIT:.0f}%), "
+          f"worst {worst:.1f}% (limit {WORST_LIMIT:.0f}%); {len(held_out)} held out: median "
+          f"{statistics.median(held_out):.1f}%, worst {max(held_out):.1f}%")
+    failures = [f"{c['case']}: {c['error']:+.1f}% and no note says why" for c in gated
+                if abs(c["error"]) > MEDIAN_LIMIT and not c["note"].strip()]
+    if median > MEDIAN_LIMIT:
+        failures.append(f"median error {median:.1f}% exceeds {MEDIAN_LIMIT:.0f}%")
+    failures += [f"{c['case']}: {c['error']:+.1f}% exceeds {WORST_LIMIT:.0f}%" for c in gated
+                 if abs(c["error"]) > WORST_LIMIT]
+    for f in failures:
+        print("FAIL: " + f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+// The planner's model rules (algorithms/planner/effective_bandwidth.h) on small hand-made topologies: which
+// transport each path gets, what each kind of link and NIC is worth, the Ampere ceiling, and NVLS.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "algorithms/planner/effective_bandwidth.h"
+#include "algorithms/planner/topology_model.h"
+#include "topology/graph.h"
+#include "topology/xml_tree.h"
+
+using namespace braid;
+using namespace braid::planner;
+
+namespace {
+
+topo::Graph graphOf(const std::string& xml) { return topo::buildGraph(topo::parseXml(xml, "test.xml"), "test.xml"); }
+
+std::string gpu(const std::string& bus, int dev, int sm, const std::string& links,
+                const std::string& speed = "16.0 GT/s PCIe") {
+  return "<pci busid=\"" + bus + "\" class=\"0x030200\" link_speed=\"" + speed + "\" link_width=\"16\"><gpu dev=\"" +
+         std::to_string(dev) + "\" sm=\"" + std::to_string(sm) + "\" rank=\"" + std::to_string(dev) + "\">" + links +
+         "</gpu></pci>";
+}
+
+std::string nic(const std::string& bus, int dev, int mbps) {
+  return "<pci busid=\"" + bus +
+         "\" class=\"0x020700\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\"><nic><net name=\"mlx5_" +
+         std::to_string(dev) + "\" dev=\"" + std::to_string(dev) + "\" speed=\"" + std::to_string(mbps) +
+         "\" port=\"1\"/></nic></pci>";
+}
+
+std::string nvlink(const std::string& target, int count, const std::string& tclass = "0x030200") {
+  return "<nvlink target=\"" + target + "\" count=\"" + std::to_string(count) + "\" tclass=\"" + tclass + "\"/>";
+}
+
+// Two GPUs of compute capability `sm` joined by `links` NVLinks, one CPU.
+std::string nvlinkPair(int sm, int links) {
+  return "<system version=\"1\"><cpu numaid=\"0\" arch=\"x86_64\" vendor=\"AuthenticAMD\">" +
+         gpu("0000:17:00.0", 0, sm, nvlink("0000:31:00.0", links)) +
+         gpu("0000:31:00.0", 1, sm, nvlink("0000:17:00.0", links)) + "</cpu></system>";
+}
+
+// Eight GPUs whose `links` NVLinks each reach the NVSwitch, with NICs of `nicMbps`.
+std::string nvswitchBox(int sm, int links, int nics, int nicMbps) {
+  std::string cpu = "<cpu numaid=\"0\" arch=\"x86_64\" vendor=\"GenuineIntel\">";
+  for (int d = 0; d < 8; ++d) {
+    char bus[16];
+    std::snprintf(bus, sizeof bus, "0000:%02x:00.0", 0x10 + d);
+    cpu += gpu(bus, d, sm, nvlink("0000:f0:00.0", links, "0x068000"));
+  }
+  for (int n = 0; n < nics; ++n) {
+    char bus[16];
+    std::snprintf(bus, sizeof bus, "0000:%02x:00.0", 0x80 + n);
+    cpu += nic(bus, n, nicMbps);
+  }
+  return "<system version=\"1\">" + cpu + "</cpu></system>";
+}
+
+}  // namespace
+
+TEST(TopologyModel, NvlinkIsWorthNcclsPerLinkFigureOfItsGeneration) {
+  // NCCL's topo.h: 20.6 GB/s per NVLink on Hopper, 20.0 on Ampere (of a 25 GB/s line rate).
+  const ClusterModel hopper = clusterModel(graphOf(nvlinkPair(90, 4)), 1, NetworkShape::FatTree);
+  EXPECT_NEAR(hopper.fabric.intra.bandwidthGBps, 4 * 20.6, 1e-9);
+  EXPECT_EQ(hopper.intraTransport, "P2P over NV4");
+  const ClusterModel ampere = clusterModel(graphOf(nvlinkPair(80, 4)), 1, NetworkShape::FatTree);
+  EXPECT_NEAR(ampere.fabric.intra.bandwidthGBps, 4 * 20.0, 1e-9);
+}
+
+TEST(TopologyModel, AmpereStopsAtNcclsCeilingWhateverItsLinks) {
+  const ClusterModel pair = clusterModel(graphOf(nvlinkPair(80, 12)), 1, NetworkShape::FatTree);
+  EXPECT_DOUBLE_EQ(pair.fabric.intra.bandwidthGBps, 235.0);  // 12 x 20 = 240 over the cap
+  const ClusterModel hopper = clusterModel(graphOf(nvlinkPair(90, 12)), 1, NetworkShape::FatTree);
+  EXPECT_NEAR(hopper.fabric.intra.bandwidthGBps, 12 * 20.6, 1e-9);  // no cap on Hopper
+}
+
+TEST(TopologyModel, PathsThroughTheCpuGoThroughHostMemory) {
+  // Two GPUs without NVLink on two sockets: the path crosses the CPU interconnect (NCCL: SHM), whose usable
+  // figure bounds the ring; two under one PCIe switch talk peer to peer at NCCL's PCIe figure.
+  const std::string twoSockets =
+      "<system version=\"1\" sys_bw=\"22\">"
+      "<cpu numaid=\"0\" arch=\"x86_64\" vendor=\"GenuineIntel\">" +
+      gpu("0000:17:00.0", 0, 90, "", "32.0 GT/s PCIe") +
+      "</cpu><cpu numaid=\"1\" arch=\"x86_64\" vendor=\"GenuineIntel\">" +
+      gpu("0000:97:00.0", 1, 90, "", "32.0 GT/s PCIe") + "</cpu></system>";
+  const ClusterModel sys = clusterModel(graphOf(twoSockets), 1, NetworkShape::FatTree);
+  EXPECT_EQ(sys.intraTransport, "SHM over SYS");
+  EXPECT_NEAR(sys.fabric.intra.bandwidthGBps, 22.0, 1e-9);
+
+  const std::string oneSwitch =
+      "<system version=\"1\"><cpu numaid=\"0\" arch=\"x86_64\" vendor=\"GenuineIntel\">"
+      "<pci busid=\"0000:10:00.0\" class=\"0x060400\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\">" +
+      gpu("0000:11:00.0", 0, 86, "") + gpu("0000:12:00.0", 1, 86, "") + "</pci></cpu></system>";
+  const ClusterModel pix = clusterModel(graphOf(oneSwitch), 1, NetworkShape::FatTree);
+  EXPECT_EQ(pix.intraTransport, "P2P/PCIe over PIX");
+  EXPECT_NEAR(pix.fabric.intra.bandwidthGBps, topo::pcieBandwidth("16.0 GT/s PCIe", "16") * 0.76, 1e-9);  // ~24
+}
+
+TEST(TopologyModel, NicsAreWorthWhatMaintainersMeasurePerSpeed) {
+  EXPECT_DOUBLE_EQ(effectiveNicGBps(12.5), 12.0);  // 100 Gb/s: NCCL's NET_BW
+  EXPECT_DOUBLE_EQ(effectiveNicGBps(25.0), 24.0);  // HDR
+  EXPECT_DOUBLE_EQ(effectiveNicGBps(50.0), 47.0);  // NDR
+  EXPECT_DOUBLE_EQ(effectiveNicGBps(100.0), 94.0);
+  // A node's NICs add up; a ring across nodes runs at the smaller of the node's links and its NICs.
+  const ClusterModel fourHdr = clusterModel(graphOf(nvswitchBox(80, 12, 4, 200000)), 3, NetworkShape::FatTree);
+  EXPECT_DOUBLE_EQ(fourHdr.fabric.inter.bandwidthGBps, 96.0);
+  const ClusterModel eightNdr = clusterModel(graphOf(nvswitchBox(90, 18, 8, 400000)), 2, NetworkShape::FatTree);
+  EXPECT_DOUBLE_EQ(eightNdr.fabric.inter.bandwidthGBps, 376.0);
+}
+
+TEST(TopologyModel, NvlsIsHoppersAndNeedsAnNvswitch) {
+  const topo::Graph h100 = graphOf(nvswitchBox(90, 18, 0, 0));
+  const ClusterModel box = clusterModel(h100, 1, NetworkShape::FatTree);
+  EXPECT_NEAR(box.nvlsBusGBps, 480.0, 1e-9);  // 18 x 25 GB/s line rate, as sjeaugey's ~480
+  EXPECT_NEAR(box.fabric.intra.bandwidthGBps, 18 * 20.6, 1e-9);
+  EXPECT_EQ(clusterModel(graphOf(nvswitchBox(90, 8, 0, 0)), 1, NetworkShape::FatTree).nvlsBusGBps, 480.0 * 8 / 18);
+  EXPECT_EQ(clusterModel(graphOf(nvswitchBox(80, 12, 0, 0)), 1, NetworkShape::FatTree).nvlsBusGBps, 0.0);  // Ampere
+  EXPECT_EQ(clusterModel(graphOf(nvlinkPair(90, 12)), 1, NetworkShape::FatTree).nvlsBusGBps, 0.0);         // no switch
+}
+
+TEST(TopologyModel, OtherVendorsLinksAreAssumedAndSaidSo) {
+  const std::string hccs =
+      "<system version=\"1\"><cpu numaid=\"0\" arch=\"aarch64\" vendor=\"Huawei\">"
+      "<pci busid=\"0000:01:00.0\" class=\"0x120000\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\">"
+      "<accel dev=\"0\" vendor=\"huawei\" model=\"Ascend 910B\"><link target=\"0000:02:00.0\" type=\"hccs\" bw=\"56\"/>"
+      "</accel></pci>"
+      "<pci busid=\"0000:02:00.0\" class=\"0x120000\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\">"
+      "<accel dev=\"1\" vendor=\"huawei\" model=\"Ascend 910B\"><link target=\"0000:01:00.0\" type=\"hccs\" bw=\"56\"/>"
+      "</accel></pci></cpu></system>";
+  const ClusterModel model = clusterModel(graphOf(hccs), 1, NetworkShape::FatTree);
+  EXPECT_NEAR(model.fabric.intra.bandwidthGBps, 56 * 0.8, 1e-9);
+  int said = 0;  // once, though both devices' links ask
+  for (const std::string& a : model.assumptions) said += a.find("hccs links: 80%") != std::string::npos;
+  EXPECT_EQ(said, 1);
+}
