@@ -29,6 +29,11 @@ ncclResult_t braidStreamAddCallback(braidStream_t stream, braidStreamCallback_t 
 ncclResult_t braidCommSetTimeout(ncclComm_t comm, double seconds);
 ncclResult_t braidCommSetCheckCollectives(ncclComm_t comm, int enable);
 
+/* The host the library puts `rank` of comm on: hosts are numbered 0, 1, ... in the order of their lowest ranks,
+ * and ranks of one host share memory (the same BRAID_HOSTID, or else the same hostname and boot id). Ranks on
+ * different hosts talk over the network. Used by collperf's probes and `braid doctor`. */
+ncclResult_t braidCommHostOf(ncclComm_t comm, int rank, int* host);
+
 /* Which ranks of comm are gone, for the exclusion list of ncclCommShrink: this rank asks every peer's process
  * directly (its bootstrap listener, which answers whatever its communicator is doing), so no central service is
  * needed and every survivor asks on its own. A peer whose process has exited (its connection is refused or reset)

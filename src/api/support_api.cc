@@ -2,12 +2,15 @@
 // nccl.h declares ncclResetDebugInit only where NCCL_OS_LINUX is defined (as NCCL's header does; elsewhere the
 // name is a no-op macro), so the library defines it before nccl.h is first included.
 #define NCCL_OS_LINUX 1
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "api/api_call.h"
 #include "base/log.h"
@@ -214,6 +217,21 @@ BRAID_API ncclResult_t braidCommSetCheckCollectives(ncclComm_t comm, int enable)
   return apiCall(comm, [&] {
     braid::checkCommunicator(comm, "braidCommSetCheckCollectives");
     comm->checkCollectives = enable != 0;
+  });
+}
+
+BRAID_API ncclResult_t braidCommHostOf(ncclComm_t comm, int rank, int* host) {
+  return apiCall(comm, [&] {
+    braid::checkCommunicator(comm, "braidCommHostOf");
+    if (rank < 0 || rank >= comm->nranks)
+      fail(ncclInvalidArgument,
+           "braidCommHostOf: rank " + std::to_string(rank) + " is not in 0.." + std::to_string(comm->nranks - 1));
+    if (!host) fail(ncclInvalidArgument, "braidCommHostOf: host is NULL");
+    const auto& peers = comm->bootstrap->peers();
+    std::vector<uint64_t> hosts;  // in the order of their lowest ranks
+    for (int r = 0; r <= rank; ++r)
+      if (std::find(hosts.begin(), hosts.end(), peers[r].hostHash) == hosts.end()) hosts.push_back(peers[r].hostHash);
+    *host = static_cast<int>(std::find(hosts.begin(), hosts.end(), peers[rank].hostHash) - hosts.begin());
   });
 }
 

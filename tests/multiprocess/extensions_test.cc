@@ -1,5 +1,5 @@
-// Braid's extensions to the NCCL API (braid/braid.h) that the PyTorch backend builds on: stream callbacks,
-// per-communicator timeouts and collective checks, and receives from any source.
+// Braid's extensions to the NCCL API (braid/braid.h) that the PyTorch backend and the tools build on: stream
+// callbacks, per-communicator timeouts and collective checks, receives from any source, and which host a rank is on.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -54,6 +54,29 @@ TEST(StreamCallback, RunsAfterTheWorkQueuedBeforeIt) {
         return problems;
       },
       60);
+  EXPECT_EQ(failures, "");
+}
+
+TEST(HostOf, NumbersHostsInTheOrderOfTheirLowestRanks) {
+  // Ranks 0 and 2 on one emulated host, 1 and 3 on another, 4 alone: hosts 0, 1, 0, 1, 2 on every rank.
+  std::string failures = testing::forkRanks(5, [](int rank, int nranks, const ncclUniqueId& id) {
+    int problems = 0;
+    setenv("BRAID_HOSTID", (rank == 4 ? std::string("c") : rank % 2 ? "b" : "a").c_str(), 1);
+    ncclComm_t comm;
+    if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
+    const int expected[] = {0, 1, 0, 1, 2};
+    for (int r = 0; r < nranks; ++r) {
+      int host = -1;
+      RANK_EXPECT(braidCommHostOf(comm, r, &host) == ncclSuccess && host == expected[r], "rank %d: host %d", r, host);
+    }
+    int host = 0;
+    RANK_EXPECT(braidCommHostOf(comm, nranks, &host) == ncclInvalidArgument, "a rank past the end accepted");
+    RANK_EXPECT(std::string(ncclGetLastError(comm)).find("is not in 0..4") != std::string::npos, "message: %s",
+                ncclGetLastError(comm));
+    RANK_EXPECT(braidCommHostOf(comm, 0, nullptr) == ncclInvalidArgument, "NULL host accepted");
+    ncclCommDestroy(comm);
+    return problems;
+  });
   EXPECT_EQ(failures, "");
 }
 
