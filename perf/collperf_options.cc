@@ -81,7 +81,11 @@ Options parseOptions(int argc, char** argv) {
                  "1: buffers from ncclMemAlloc, registered with ncclCommRegister (zero copy between local ranks)")
       ->check(CLI::Range(0, 1));
   app.add_flag("--host", o.host, "host buffers even where a GPU is visible (device buffers are the default then)");
-  app.add_option("--json", o.jsonFile, "write the results as JSON to this file");
+  auto* json = app.add_option("--json", o.jsonFile, "write the results as JSON to this file");
+  app.add_flag("--probe", o.probe,
+               "also record each rank's placement and probe its speed and its host's network link (for braid "
+               "doctor; every rank must be given it)")
+      ->needs(json);
   try {
     app.parse(static_cast<int>(rewritten.size()), rewritten.data());
     o.minBytes = parseByteSize(minBytes);

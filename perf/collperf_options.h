@@ -28,6 +28,7 @@ struct Options {
   bool host = false;      // --host: host memory even where a GPU is visible
   int localRegister = 0;  // -R 1: host buffers from ncclMemAlloc, registered (peers on the host use them in place)
   std::string jsonFile;
+  bool probe = false;  // --probe: gather each rank's facts and run the probes for `braid doctor` (into --json)
 };
 
 // Parses argv; prints help or the error and exits on bad input (exit code 1 for errors, 0 for --help).

@@ -14,6 +14,7 @@
 #include "braid/braid.h"
 #include "collperf_buffers.h"
 #include "collperf_collectives.h"
+#include "collperf_facts.h"
 #include "device/datatype.h"
 
 namespace braid::collperf {
@@ -220,6 +221,7 @@ int Sweep::run() {
   }
   // Every rank learns the verdict so that every rank's exit code reflects it.
   wrongTotal = sumOverRanks(rank_ == 0 ? wrongTotal : 0);
+  const nlohmann::json facts = o_.probe ? gatherFacts(comm_, rank_, nranks_, true) : nlohmann::json();
   if (rank_ == 0) {
     const double avgBusbw = busbwCount ? busbwSum / busbwCount : 0;
     std::printf("# Out of bounds values : %lld %s\n", wrongTotal, wrongTotal == 0 ? "OK" : "FAILED");
@@ -228,6 +230,7 @@ int Sweep::run() {
       nlohmann::json doc = {{"collective", o_.collective},   {"nranks", nranks_},          {"results", rows_},
                             {"out_of_bounds", wrongTotal},   {"avg_busbw_GBps", avgBusbw}, {"iters", o_.iters},
                             {"warmup_iters", o_.warmupIters}};
+      if (!facts.is_null()) doc.update(facts);
       std::ofstream(o_.jsonFile) << doc.dump(2) << "\n";
     }
   }
