@@ -1,9 +1,11 @@
 // The braid command: `braid topo` shows, converts and checks topologies; `braid plan` predicts and picks
-// algorithms for a cluster (cli/plan_command.cc); `braid env` lists the parameters (cli/env_command.cc).
+// algorithms for a cluster (cli/plan_command.cc); `braid doctor` explains a run's shortfall
+// (cli/doctor_command.cc); `braid env` lists the parameters (cli/env_command.cc).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
+#include "cli/doctor_command.h"
 #include "cli/env_command.h"
 #include "cli/plan_command.h"
 #include "topology/discovery.h"
@@ -74,10 +76,15 @@ int main(int argc, char** argv) {
   braid::cli::addPlanCommand(app, p);
   braid::cli::EnvOptions e;
   braid::cli::addEnvCommand(app, e);
+  braid::cli::DoctorOptions d;
+  braid::cli::addDoctorCommand(app, d);
   CLI11_PARSE(app, argc, argv);
-  const std::string command = app.got_subcommand("plan") ? "plan" : app.got_subcommand("env") ? "env" : "topo";
+  std::string command = "topo";
+  for (const char* c : {"plan", "env", "doctor"})
+    if (app.got_subcommand(c)) command = c;
   try {
     if (command == "env") return braid::cli::runEnv(e);
+    if (command == "doctor") return braid::cli::runDoctor(d);
     return command == "plan" ? braid::cli::runPlan(p) : topo(t);
   } catch (const std::exception& error) {  // TopologyError and bad arguments: the message says what is wrong
     std::cerr << "braid " << command << ": " << error.what() << "\n";
