@@ -245,7 +245,7 @@ int runDoctor(const DoctorOptions& o) {
     if (!out) throw std::invalid_argument("cannot write " + o.plot);
     out << plotBusBandwidth(collective + " busbw, " + std::to_string(nranks) + " ranks on " + std::to_string(hosts) +
                                 " host(s): measured against predicted",
-                            sizes, {measured, predicted});
+                            sizes, {measured, predicted}, "busbw (GB/s)");
   }
   return 0;
 }

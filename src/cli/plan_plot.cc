@@ -2,14 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 #include "base/byte_size.h"
 
 namespace braid::cli {
+namespace {
+
+std::string tickLabel(double value) {  // three digits: 352, 0.047
+  std::ostringstream out;
+  out << std::setprecision(3) << value;
+  return out.str();
+}
+
+}  // namespace
 
 std::string plotBusBandwidth(const std::string& title, const std::vector<size_t>& sizes,
-                             const std::vector<PlotSeries>& series) {
+                             const std::vector<PlotSeries>& series, const std::string& yLabel) {
   const double width = 760, height = 440, left = 70, right = 150, top = 40, bottom = 60;
   const double plotW = width - left - right, plotH = height - top - bottom;
   double maxBw = 0;
@@ -32,7 +42,7 @@ std::string plotBusBandwidth(const std::string& title, const std::vector<size_t>
     const double v = maxBw * tick / 5;
     svg << "<line x1=\"" << left << "\" x2=\"" << left + plotW << "\" y1=\"" << y(v) << "\" y2=\"" << y(v)
         << "\" stroke=\"#ddd\"/><text x=\"" << left - 8 << "\" y=\"" << y(v) + 4 << "\" text-anchor=\"end\">"
-        << static_cast<long>(std::lround(v)) << "</text>\n";
+        << tickLabel(v) << "</text>\n";
   }
   const size_t labelEvery = std::max<size_t>(1, sizes.size() / 8);
   for (size_t i = 0; i < sizes.size(); i += labelEvery)
@@ -40,8 +50,8 @@ std::string plotBusBandwidth(const std::string& title, const std::vector<size_t>
         << formatByteSize(sizes[i]) << "</text>\n";
   svg << "<text x=\"" << left + plotW / 2 << "\" y=\"" << height - 15
       << "\" text-anchor=\"middle\">message size</text>\n"
-      << "<text transform=\"translate(18," << top + plotH / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
-      << "predicted busbw (GB/s)</text>\n";
+      << "<text transform=\"translate(18," << top + plotH / 2 << ") rotate(-90)\" text-anchor=\"middle\">" << yLabel
+      << "</text>\n";
   for (size_t k = 0; k < series.size(); ++k) {
     const char* color = colors[k % 8];
     svg << "<polyline fill=\"none\" stroke=\"" << color << "\" stroke-width=\"2\" points=\"";

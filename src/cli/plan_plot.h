@@ -1,4 +1,5 @@
-// The SVG of `braid plan --plot`: predicted bus bandwidth against message size, one line per algorithm.
+// The SVG of `braid plan --plot` and `braid doctor --plot`: bus bandwidth against message size, one line per
+// series (an algorithm's prediction, or measured against predicted).
 #pragma once
 
 #include <string>
@@ -12,6 +13,7 @@ struct PlotSeries {
 };
 
 std::string plotBusBandwidth(const std::string& title, const std::vector<size_t>& sizes,
-                             const std::vector<PlotSeries>& series);
+                             const std::vector<PlotSeries>& series,
+                             const std::string& yLabel = "predicted busbw (GB/s)");
 
 }  // namespace braid::cli
