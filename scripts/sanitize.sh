@@ -17,7 +17,7 @@ dir=build-${kind%%,*}
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBRAID_SANITIZE="$kind" > /dev/null
 cmake --build "$dir"
 exclude="Soak|install_and_consume|real_nccl_header|multinode_mpirun|TooFewFileDescriptors"
-[ "$kind" = thread ] && exclude="$exclude|8ranks|conformance_8|multinode_|AlgorithmSimulator"
+[ "$kind" = thread ] && exclude="$exclude|8ranks|conformance_8|multinode_|braid_doctor|AlgorithmSimulator"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp
 # Ranks are forked from a process whose bootstrap root thread waits in poll(): allowed, see bootstrap.cc.

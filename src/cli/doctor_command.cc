@@ -155,97 +155,102 @@ int runDoctor(const DoctorOptions& o) {
     throw std::invalid_argument("give --np N (run here) or --sweep FILE --topology FILE (read a run)");
   }
   const json sweep = readJson(sweepFile);
-  const topo::Graph graph = topo::buildGraph(topo::loadXmlFile(topologyFile), topologyFile);
+  // A file that parses but lacks what collperf writes (a key, a type) is named with what it lacks.
+  try {
+    const topo::Graph graph = topo::buildGraph(topo::loadXmlFile(topologyFile), topologyFile);
 
-  const std::string collective = sweep.value("collective", "");
-  CollectiveKind kind;
-  if (!planner::parseCollectiveKind(collective, &kind) || kind == CollectiveKind::AlltoAllv)
-    throw std::invalid_argument(sweepFile +
-                                ": the doctor predicts allreduce, allgather, reducescatter, broadcast, "
-                                "reduce, alltoall, gather and scatter, not '" +
-                                collective + "'");
-  const int nranks = sweep.at("nranks");
-  const json ranks = sweep.value("ranks", json::array());
-  // Ranks per host as the library grouped them; cores: all CPUs the ranks on host 0's machine may use.
-  int hosts = static_cast<int>(graph.hosts.size()), cores = usableCores();
-  std::vector<int> perHost;
-  std::set<int> cpus;
-  for (const json& r : ranks) {
-    const int h = r.at("host");
-    if (h >= static_cast<int>(perHost.size())) perHost.resize(h + 1);
-    ++perHost[h];
-    if (r.at("boot_id") == ranks.front().at("boot_id"))
-      for (int c : r.at("placement").at("cpus")) cpus.insert(c);
-  }
-  if (!cpus.empty()) cores = static_cast<int>(cpus.size());
-  if (!perHost.empty()) hosts = static_cast<int>(perHost.size());
-  const int ranksPerHost =
-      perHost.empty() ? (nranks + hosts - 1) / hosts : *std::max_element(perHost.begin(), perHost.end());
-  const planner::FabricModel model = predictionModel(graph, nranks, hosts, ranksPerHost, std::max(1, cores));
-  const planner::Planner plan(model, planner::AlgorithmFilter(), {});
+    const std::string collective = sweep.value("collective", "");
+    CollectiveKind kind;
+    if (!planner::parseCollectiveKind(collective, &kind) || kind == CollectiveKind::AlltoAllv)
+      throw std::invalid_argument(sweepFile +
+                                  ": the doctor predicts allreduce, allgather, reducescatter, broadcast, "
+                                  "reduce, alltoall, gather and scatter, not '" +
+                                  collective + "'");
+    const int nranks = sweep.at("nranks");
+    const json ranks = sweep.value("ranks", json::array());
+    // Ranks per host as the library grouped them; cores: all CPUs the ranks on host 0's machine may use.
+    int hosts = static_cast<int>(graph.hosts.size()), cores = usableCores();
+    std::vector<int> perHost;
+    std::set<int> cpus;
+    for (const json& r : ranks) {
+      const int h = r.at("host");
+      if (h >= static_cast<int>(perHost.size())) perHost.resize(h + 1);
+      ++perHost[h];
+      if (r.at("boot_id") == ranks.front().at("boot_id"))
+        for (int c : r.at("placement").at("cpus")) cpus.insert(c);
+    }
+    if (!cpus.empty()) cores = static_cast<int>(cpus.size());
+    if (!perHost.empty()) hosts = static_cast<int>(perHost.size());
+    const int ranksPerHost =
+        perHost.empty() ? (nranks + hosts - 1) / hosts : *std::max_element(perHost.begin(), perHost.end());
+    const planner::FabricModel model = predictionModel(graph, nranks, hosts, ranksPerHost, std::max(1, cores));
+    const planner::Planner plan(model, planner::AlgorithmFilter(), {});
 
-  std::vector<SizeRow> rows;
-  for (const json& row : sweep.at("results")) {
-    const size_t bytes = row.at("size");
-    if (!rows.empty() && rows.back().bytes == bytes) continue;  // other types and ops of the same size
-    const double measured = row.at("out_of_place").at("busbw_GBps");
-    const double predicted = plan.candidates(kind, std::max<size_t>(bytes, 1)).front().busbwGBps;
-    rows.push_back({bytes, measured, predicted, measured < (1 - o.margin) * predicted});
-  }
-  const std::vector<Finding> findings = checkCauses(sweep, graph);
-  const long shortSizes = std::count_if(rows.begin(), rows.end(), [](const SizeRow& r) { return r.shortfall; });
+    std::vector<SizeRow> rows;
+    for (const json& row : sweep.at("results")) {
+      const size_t bytes = row.at("size");
+      if (!rows.empty() && rows.back().bytes == bytes) continue;  // other types and ops of the same size
+      const double measured = row.at("out_of_place").at("busbw_GBps");
+      const double predicted = plan.candidates(kind, std::max<size_t>(bytes, 1)).front().busbwGBps;
+      rows.push_back({bytes, measured, predicted, measured < (1 - o.margin) * predicted});
+    }
+    const std::vector<Finding> findings = checkCauses(sweep, graph);
+    const long shortSizes = std::count_if(rows.begin(), rows.end(), [](const SizeRow& r) { return r.shortfall; });
 
-  if (o.json) {
-    json out = {{"collective", collective}, {"ranks", nranks},    {"hosts", hosts},
-                {"margin", o.margin},       {"sweep", sweepFile}, {"topology", topologyFile}};
-    out["model"] = {{"intra_GBps", model.intra.bandwidthGBps}, {"inter_GBps", model.inter.bandwidthGBps}};
-    out["sizes"] = json::array();
-    for (const SizeRow& r : rows)
-      out["sizes"].push_back({{"bytes", r.bytes},
-                              {"measured_busbw_GBps", r.measured},
-                              {"predicted_busbw_GBps", r.predicted},
-                              {"short", r.shortfall}});
-    out["findings"] = json::array();
-    for (const Finding& f : findings)
-      out["findings"].push_back({{"cause", f.cause}, {"detail", f.detail}, {"severity", f.severity}});
-    if (!sweep.contains("ranks")) out["note"] = "no probes in the sweep (collperf --probe): causes not checked";
-    std::cout << out.dump(2) << "\n";
-  } else {
-    std::cout << "# braid doctor: " << collective << ", " << nranks << " ranks on " << hosts << " host(s)\n"
-              << "# sweep " << sweepFile << ", topology " << topologyFile << "\n"
-              << std::fixed << std::setprecision(3) << "# model: within a host " << model.intra.bandwidthGBps
-              << " GB/s, between hosts " << model.inter.bandwidthGBps << " GB/s per host\n"
-              << "#\n#        size  measured(GB/s)  predicted(GB/s)  measured/predicted\n";
-    for (const SizeRow& r : rows)
-      std::cout << std::setw(13) << formatByteSize(r.bytes) << std::setw(16) << r.measured << std::setw(17)
-                << r.predicted << std::setw(20) << std::setprecision(2)
-                << (r.predicted > 0 ? r.measured / r.predicted : 0) << std::setprecision(3)
-                << (r.shortfall ? "  short" : "") << "\n";
-    std::cout << "# " << shortSizes << " of " << rows.size() << " sizes short of the prediction by more than "
-              << std::setprecision(0) << 100 * o.margin << "%\n";
-    if (!sweep.contains("ranks")) {
-      std::cout << "# no probes in the sweep (run collperf with --probe): causes not checked\n";
-    } else if (findings.empty()) {
-      std::cout << "# no cause found (checked: slow link, slow rank, sockets within a host, shared cores, /dev/shm, "
-                   "interface, NUMA)\n";
+    if (o.json) {
+      json out = {{"collective", collective}, {"ranks", nranks},    {"hosts", hosts},
+                  {"margin", o.margin},       {"sweep", sweepFile}, {"topology", topologyFile}};
+      out["model"] = {{"intra_GBps", model.intra.bandwidthGBps}, {"inter_GBps", model.inter.bandwidthGBps}};
+      out["sizes"] = json::array();
+      for (const SizeRow& r : rows)
+        out["sizes"].push_back({{"bytes", r.bytes},
+                                {"measured_busbw_GBps", r.measured},
+                                {"predicted_busbw_GBps", r.predicted},
+                                {"short", r.shortfall}});
+      out["findings"] = json::array();
+      for (const Finding& f : findings)
+        out["findings"].push_back({{"cause", f.cause}, {"detail", f.detail}, {"severity", f.severity}});
+      if (!sweep.contains("ranks")) out["note"] = "no probes in the sweep (collperf --probe): causes not checked";
+      std::cout << out.dump(2) << "\n";
     } else {
-      std::cout << "# likely causes, most likely first:\n";
-      for (const Finding& f : findings) std::cout << "#   " << f.cause << ": " << f.detail << "\n";
+      std::cout << "# braid doctor: " << collective << ", " << nranks << " ranks on " << hosts << " host(s)\n"
+                << "# sweep " << sweepFile << ", topology " << topologyFile << "\n"
+                << std::fixed << std::setprecision(3) << "# model: within a host " << model.intra.bandwidthGBps
+                << " GB/s, between hosts " << model.inter.bandwidthGBps << " GB/s per host\n"
+                << "#\n#        size  measured(GB/s)  predicted(GB/s)  measured/predicted\n";
+      for (const SizeRow& r : rows)
+        std::cout << std::setw(13) << formatByteSize(r.bytes) << std::setw(16) << r.measured << std::setw(17)
+                  << r.predicted << std::setw(20) << std::setprecision(2)
+                  << (r.predicted > 0 ? r.measured / r.predicted : 0) << std::setprecision(3)
+                  << (r.shortfall ? "  short" : "") << "\n";
+      std::cout << "# " << shortSizes << " of " << rows.size() << " sizes short of the prediction by more than "
+                << std::setprecision(0) << 100 * o.margin << "%\n";
+      if (!sweep.contains("ranks")) {
+        std::cout << "# no probes in the sweep (run collperf with --probe): causes not checked\n";
+      } else if (findings.empty()) {
+        std::cout << "# no cause found (checked: slow link, slow rank, sockets within a host, shared cores, /dev/shm, "
+                     "interface, NUMA)\n";
+      } else {
+        std::cout << "# likely causes, most likely first:\n";
+        for (const Finding& f : findings) std::cout << "#   " << f.cause << ": " << f.detail << "\n";
+      }
     }
-  }
-  if (!o.plot.empty()) {
-    std::vector<size_t> sizes;
-    PlotSeries measured{"measured", {}}, predicted{"predicted", {}};
-    for (const SizeRow& r : rows) {
-      sizes.push_back(r.bytes);
-      measured.busbw.push_back(r.measured);
-      predicted.busbw.push_back(r.predicted);
+    if (!o.plot.empty()) {
+      std::vector<size_t> sizes;
+      PlotSeries measured{"measured", {}}, predicted{"predicted", {}};
+      for (const SizeRow& r : rows) {
+        sizes.push_back(r.bytes);
+        measured.busbw.push_back(r.measured);
+        predicted.busbw.push_back(r.predicted);
+      }
+      std::ofstream out(o.plot);
+      if (!out) throw std::invalid_argument("cannot write " + o.plot);
+      out << plotBusBandwidth(collective + " busbw, " + std::to_string(nranks) + " ranks on " + std::to_string(hosts) +
+                                  " host(s): measured against predicted",
+                              sizes, {measured, predicted}, "busbw (GB/s)");
     }
-    std::ofstream out(o.plot);
-    if (!out) throw std::invalid_argument("cannot write " + o.plot);
-    out << plotBusBandwidth(collective + " busbw, " + std::to_string(nranks) + " ranks on " + std::to_string(hosts) +
-                                " host(s): measured against predicted",
-                            sizes, {measured, predicted}, "busbw (GB/s)");
+  } catch (const json::exception& e) {
+    throw std::runtime_error(sweepFile + ": not what collperf --json --probe writes: " + e.what());
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # braid plan as a cluster architect runs it, and its tuning file as the library loads it: candidates per size,
 # JSON for 100,000 devices, a plot, bad arguments (exit 1 with the reason), and BRAID_TUNE_FILE taking effect
-# in a real 2-rank run (the choice shows in the TUNING log).
+# in a real 2-rank run (the choice shows in the TUNING log); braid doctor's answers to bad input.
 set -euo pipefail
 braid=$1
 collperf=$2
@@ -74,4 +74,12 @@ grep -q "bad.txt:2: bad rank count \"two\"" <<< "$log" || { echo "$log"; exit 1;
 "$braid" plan --preset cpu-node --ranks-per-node 2 --sizes 8:16M --tune-file "$out/planned.txt" > /dev/null
 log=$(BRAID_TUNE_FILE="$out/planned.txt" "$collperf" allreduce -b 8 -e 16M -f 64 -n 2 -w 1 -c 1 -np 2 2>&1)
 grep -q "Out of bounds values : 0 OK" <<< "$log" || { echo "$log"; exit 1; }
+# braid doctor's bad input: the file and what is wrong (its planted faults: tests/doctor/planted_faults.sh).
+echo '{"collective": "allreduce"}' > "$out/partial.json"
+echo '{nope' > "$out/broken.json"
+fails "partial.json: not what collperf --json --probe writes: .*'nranks'" "$braid" doctor --sweep "$out/partial.json" \
+  --topology "$(dirname "$0")/../data/topology/hgx_h800.xml"
+fails "broken.json: not collperf's JSON" "$braid" doctor --sweep "$out/broken.json" --topology /nonexistent.xml
+fails "cannot read /nonexistent.json" "$braid" doctor --sweep /nonexistent.json --topology /nonexistent.xml
+fails "give --np N" "$braid" doctor
 echo "braid plan CLI: OK"
