@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,7 +22,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Each rank's facts travel as JSON text in a block of this many bytes.
-constexpr size_t kFactsBlock = 8192;
+constexpr size_t kFactsBlock = 32768;
 // The link probe: this much data from one host's lowest rank to the next host's, best of a few tries.
 constexpr size_t kLinkProbeBytes = 4 << 20;
 constexpr int kProbeTries = 3;
@@ -120,30 +121,42 @@ double computeSpeed() {
   return best;
 }
 
-// Each rank in turn measures its compute speed while the others wait.
-double probeCompute(ncclComm_t comm, int rank, int nranks) {
+// Every rank's value, on every rank.
+std::vector<double> everyRanks(ncclComm_t comm, int rank, int nranks, double mine) {
+  std::vector<double> all(nranks, 0);
+  all[rank] = mine;
+  check(ncclAllGather(&all[rank], all.data(), 1, ncclFloat64, comm, nullptr), "ncclAllGather (probe)");
+  return all;
+}
+
+// The ranks of one machine (boot id) measure their compute speed one at a time, while the others wait; the
+// machines' ranks go in parallel (round k: the k-th rank of every machine).
+double probeCompute(ncclComm_t comm, int rank, const nlohmann::json& facts) {
+  std::vector<int> turn(facts.size());
+  std::map<std::string, int> ranksSoFar;
+  int rounds = 0;
+  for (size_t r = 0; r < facts.size(); ++r) {
+    turn[r] = ranksSoFar[facts[r].at("boot_id").get<std::string>()]++;
+    rounds = std::max(rounds, turn[r] + 1);
+  }
   double mine = 0;
-  for (int r = 0; r < nranks; ++r) {
+  for (int k = 0; k < rounds; ++k) {
     barrier(comm);
-    if (r == rank) mine = computeSpeed();
+    if (turn[rank] == k) mine = computeSpeed();
   }
   barrier(comm);
   return mine;
 }
 
 // Each host's lowest rank sends to the next host's, one link at a time; the receiver times it. Returns what
-// this rank measured as a receiver.
-nlohmann::json probeLinks(ncclComm_t comm, int rank, const std::vector<int>& hostOf) {
-  std::vector<int> leaders;  // lowest rank of each host, by host index
-  for (int r = 0; r < static_cast<int>(hostOf.size()); ++r)
-    if (hostOf[r] == static_cast<int>(leaders.size())) leaders.push_back(r);
-  nlohmann::json measured = nlohmann::json::array();
+// this rank measured as a receiver (0 when none): every host's lowest rank receives exactly one link.
+double probeLink(ncclComm_t comm, int rank, const std::vector<int>& leaders) {
   const int hosts = static_cast<int>(leaders.size());
-  if (hosts < 2) return measured;
+  double best = 0;
+  if (hosts < 2) return best;
   std::vector<char> buffer(kLinkProbeBytes, 1);
   for (int h = 0; h < hosts; ++h) {
     const int from = leaders[h], to = leaders[(h + 1) % hosts];
-    double best = 0;
     for (int t = 0; t < kProbeTries; ++t) {
       barrier(comm);
       const Clock::time_point start = Clock::now();
@@ -154,56 +167,64 @@ nlohmann::json probeLinks(ncclComm_t comm, int rank, const std::vector<int>& hos
         best = std::max(best, static_cast<double>(buffer.size()) / seconds / 1e9);
       }
     }
-    if (rank == to)
-      measured.push_back(
-          {{"from_host", h}, {"to_host", hostOf[to]}, {"from_rank", from}, {"to_rank", to}, {"GBps", best}});
   }
   barrier(comm);
-  return measured;
+  return best;
 }
 
-}  // namespace
-
-nlohmann::json gatherFacts(ncclComm_t comm, int rank, int nranks, bool probe) {
-  std::vector<int> hostOf(nranks);
-  for (int r = 0; r < nranks; ++r) check(braidCommHostOf(comm, r, &hostOf[r]), "braidCommHostOf");
-  char hostname[256] = {};
-  gethostname(hostname, sizeof hostname - 1);
-  struct statvfs shm {};
-  const bool shmKnown = statvfs("/dev/shm", &shm) == 0;
-  std::error_code ec;
-  nlohmann::json mine = {{"rank", rank},
-                         {"host", hostOf[rank]},
-                         {"hostname", hostname},
-                         {"boot_id", firstWord("/proc/sys/kernel/random/boot_id")},
-                         {"net_namespace", std::filesystem::read_symlink("/proc/self/ns/net", ec).string()},
-                         {"host_id", envOr("BRAID_HOSTID", "NCCL_HOSTID")},
-                         {"pid", static_cast<long>(getpid())},
-                         {"shm_free_bytes", shmKnown ? static_cast<double>(shm.f_bavail) * shm.f_frsize : -1.0},
-                         {"placement", placementFacts()},
-                         {"network", networkFacts()}};
-  nlohmann::json links = nlohmann::json::array();
-  if (probe) {
-    mine["compute_GBps"] = probeCompute(comm, rank, nranks);
-    links = probeLinks(comm, rank, hostOf);
-  }
-  mine["links_received"] = links;
-  std::string text = mine.dump();
+// Every rank's facts, on every rank: JSON text in blocks of kFactsBlock bytes.
+nlohmann::json gatherJson(ncclComm_t comm, int rank, int nranks, const nlohmann::json& mine) {
+  const std::string text = mine.dump();
   if (text.size() >= kFactsBlock)
     throw std::runtime_error("rank facts exceed " + std::to_string(kFactsBlock) + " bytes");
   std::vector<char> all(kFactsBlock * nranks, 0);
   std::copy(text.begin(), text.end(), all.begin() + static_cast<long>(kFactsBlock * rank));
   check(ncclAllGather(all.data() + kFactsBlock * rank, all.data(), kFactsBlock, ncclInt8, comm, nullptr),
         "ncclAllGather (facts)");
-  if (rank != 0) return nullptr;
-  nlohmann::json out = {{"ranks", nlohmann::json::array()}, {"links", nlohmann::json::array()}};
-  for (int r = 0; r < nranks; ++r) {
-    nlohmann::json facts = nlohmann::json::parse(std::string(all.data() + kFactsBlock * r));
-    for (const auto& link : facts["links_received"]) out["links"].push_back(link);
-    facts.erase("links_received");
-    out["ranks"].push_back(facts);
-  }
+  nlohmann::json out = nlohmann::json::array();
+  for (int r = 0; r < nranks; ++r) out.push_back(nlohmann::json::parse(std::string(all.data() + kFactsBlock * r)));
   return out;
+}
+
+}  // namespace
+
+nlohmann::json gatherFacts(ncclComm_t comm, int rank, int nranks, bool probe) {
+  std::vector<int> hostOf(nranks), leaders;  // leaders: each host's lowest rank, by host index
+  for (int r = 0; r < nranks; ++r) {
+    check(braidCommHostOf(comm, r, &hostOf[r]), "braidCommHostOf");
+    if (hostOf[r] == static_cast<int>(leaders.size())) leaders.push_back(r);
+  }
+  char hostname[256] = {};
+  gethostname(hostname, sizeof hostname - 1);
+  struct statvfs shm {};
+  const bool shmKnown = statvfs("/dev/shm", &shm) == 0;
+  std::error_code ec;
+  nlohmann::json ranks =
+      gatherJson(comm, rank, nranks,
+                 {{"rank", rank},
+                  {"host", hostOf[rank]},
+                  {"hostname", hostname},
+                  {"boot_id", firstWord("/proc/sys/kernel/random/boot_id")},
+                  {"net_namespace", std::filesystem::read_symlink("/proc/self/ns/net", ec).string()},
+                  {"host_id", envOr("BRAID_HOSTID", "NCCL_HOSTID")},
+                  {"pid", static_cast<long>(getpid())},
+                  {"shm_free_bytes", shmKnown ? static_cast<double>(shm.f_bavail) * shm.f_frsize : -1.0},
+                  {"placement", placementFacts()},
+                  {"network", networkFacts()}});
+  nlohmann::json links = nlohmann::json::array();
+  if (probe) {
+    const std::vector<double> compute = everyRanks(comm, rank, nranks, probeCompute(comm, rank, ranks));
+    const std::vector<double> received = everyRanks(comm, rank, nranks, probeLink(comm, rank, leaders));
+    for (int r = 0; r < nranks; ++r) ranks[r]["compute_GBps"] = compute[r];
+    const int hosts = static_cast<int>(leaders.size());
+    for (int h = 0; hosts > 1 && h < hosts; ++h) {
+      const int from = leaders[h], to = leaders[(h + 1) % hosts];
+      links.push_back(
+          {{"from_host", h}, {"to_host", hostOf[to]}, {"from_rank", from}, {"to_rank", to}, {"GBps", received[to]}});
+    }
+  }
+  if (rank != 0) return nullptr;
+  return {{"ranks", ranks}, {"links", links}};
 }
 
 }  // namespace braid::collperf

@@ -1,8 +1,9 @@
 // What `braid doctor` needs to know of each rank beyond the sweep's timings, gathered by collperf into its JSON
 // (--json, with --probe for the probes): where the rank runs (hostname, boot id, network namespace, the host the
 // library put it on, its BRAID_HOSTID), what it may run on (its CPUs and their NUMA nodes, the free space of
-// /dev/shm, the interfaces and the one asked for), and two probes run one at a time so that they do not disturb
-// each other: each rank's own compute speed, and each host's network link to the next host.
+// /dev/shm, the interfaces and the one asked for), and two probes run so that they do not disturb each other:
+// each rank's own compute speed (one rank of a machine at a time), and each host's network link to the next
+// host (one link at a time).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -31,27 +31,45 @@ std::string hostName(const topo::Graph& g, int host) {
          (host < static_cast<int>(g.hosts.size()) ? " (" + g.hosts[host] + ")" : std::string());
 }
 
-// The fastest NIC of a host in the topology, as NCCL would sustain it on one connection; null when none.
-const topo::Node* fastestNic(const topo::Graph& g, int host) {
-  if (host >= static_cast<int>(g.hosts.size())) return nullptr;
-  const topo::Node* best = nullptr;
-  for (int n : g.nodesOn(host, topo::NodeKind::Nic))
-    if (!best || g.nodes[n].bandwidth > best->bandwidth) best = &g.nodes[n];
+// What a host's link should carry on one connection: its fastest NIC in the topology, at what NCCL sustains
+// on it; where the topology has no NIC for it, the fastest interface that is up as its rank's OS reports it.
+struct LinkRate {
+  std::string name;  // "eth0, 0.4 Gb/s in the topology"
+  double gbps = 0;   // line rate, GB/s; 0: unknown
+};
+
+LinkRate linkRate(const topo::Graph& g, int host, const json& rankFacts) {
+  LinkRate best;
+  if (host < static_cast<int>(g.hosts.size()))
+    for (int n : g.nodesOn(host, topo::NodeKind::Nic))
+      if (g.nodes[n].bandwidth > best.gbps)
+        best = {g.nodes[n].name + ", " + number(g.nodes[n].bandwidth * 8) + " Gb/s in the topology",
+                g.nodes[n].bandwidth};
+  if (best.gbps > 0 || rankFacts.is_null()) return best;
+  for (const json& i : rankFacts.at("network").at("interfaces")) {
+    const double gbps = i.at("speed_mbps").get<double>() / 8000;
+    if (i.at("up") && gbps > best.gbps)
+      best = {i.at("name").get<std::string>() + ", " + number(gbps * 8) +
+                  " Gb/s as its OS reports it; no NIC in the topology",
+              gbps};
+  }
   return best;
 }
 
 void slowLinks(const json& sweep, const topo::Graph& g, const CheckLimits& limits, std::vector<Finding>& out) {
+  const json ranks = sweep.value("ranks", json::array());
+  auto factsOf = [&](int rank) { return rank < static_cast<int>(ranks.size()) ? ranks[rank] : json(); };
   for (const json& link : sweep.value("links", json::array())) {
     const int from = link.at("from_host"), to = link.at("to_host");
-    const topo::Node *sender = fastestNic(g, from), *receiver = fastestNic(g, to);
-    if (!sender || !receiver) continue;
-    const double expected = planner::effectiveNicGBps(std::min(sender->bandwidth, receiver->bandwidth));
+    const LinkRate sender = linkRate(g, from, factsOf(link.at("from_rank"))),
+                   receiver = linkRate(g, to, factsOf(link.at("to_rank")));
+    if (sender.gbps <= 0 || receiver.gbps <= 0) continue;
+    const double expected = planner::effectiveNicGBps(std::min(sender.gbps, receiver.gbps));
     const double measured = link.at("GBps"), share = measured / expected;
     if (share >= limits.slowLink) continue;
     out.push_back({"slow-link",
-                   hostName(g, from) + "'s network link (" + sender->name + ", " + number(sender->bandwidth * 8) +
-                       " Gb/s in the topology) sends at " + number(measured) + " GB/s to " + hostName(g, to) + ", " +
-                       number(100 * share, 2) + "% of the " + number(expected) +
+                   hostName(g, from) + "'s network link (" + sender.name + ") sends at " + number(measured) +
+                       " GB/s to " + hostName(g, to) + ", " + number(100 * share, 2) + "% of the " + number(expected) +
                        " GB/s it should: check that port's negotiated speed, cable and switch port (or " +
                        hostName(g, to) + "'s receiving side)",
                    1 - share});
