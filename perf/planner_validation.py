@@ -2,7 +2,7 @@
 """Published nccl-tests results against what `braid plan` predicts for the same system.
 
 Reads perf/planner_validation.csv (one published AllReduce figure per row, with its source), asks `braid plan`
-for each (busbw of the ring at that size, or the model's NVLS reference), and prints predicted against
+for each (busbw of the ring at that size, or the model's NVLS or tree reference), and prints predicted against
 published with the error. Fails (exit 1) when the median error of the gated cases (roles "rule source" and
 "held out") exceeds 10% or any of them exceeds 20%, or when a case over 10% has no note saying why.
 Cases marked "below par" (a maintainer said the run was below what its hardware should reach) are shown but
@@ -30,9 +30,17 @@ def read_cases(path):
     for i, c in enumerate(cases):
         if c["role"] not in GATED + ("below par",):
             sys.exit(f"{path}: case {c['case']}: role '{c['role']}' is not one of rule source, held out, below par")
-        if c["algorithm"] not in ("ring", "nvls"):
-            sys.exit(f"{path}: case {c['case']}: algorithm '{c['algorithm']}' is not ring or nvls")
+        if c["algorithm"] not in ("ring", "nvls", "tree"):
+            sys.exit(f"{path}: case {c['case']}: algorithm '{c['algorithm']}' is not ring, nvls or tree")
     return cases
+
+
+def source_name(url):
+    """'nccl-tests#149' for an issue or pull request, 'owner/repo' for a repository's page."""
+    parts = url.rstrip("/").split("/")
+    if len(parts) >= 7 and parts[-2] in ("issues", "pull"):
+        return f"{parts[-3]}#{parts[-1]}"
+    return "/".join(parts[3:5])
 
 
 def predict(braid, case):
@@ -42,9 +50,10 @@ def predict(braid, case):
     plan = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     if case["algorithm"] == "ring":
         return plan["busbw_GBps"]
-    if "nccl_nvls_busbw_GBps" not in plan["model"]:
-        sys.exit(f"case {case['case']}: braid plan gives no NVLS figure for {case['topology']}")
-    return plan["model"]["nccl_nvls_busbw_GBps"]
+    key = "nccl_nvls_busbw_GBps" if case["algorithm"] == "nvls" else "nccl_tree_busbw_GBps"
+    if key not in plan["model"]:
+        sys.exit(f"case {case['case']}: braid plan gives no {case['algorithm']} figure for {case['topology']}")
+    return plan["model"][key]
 
 
 def main():
@@ -63,10 +72,8 @@ def main():
         print("| case | system | nodes | algorithm | published busbw | predicted | error | role | source |")
         print("|---|---|---|---|---|---|---|---|---|")
         for c in cases:
-            number = c["source"].rstrip("/").split("/")[-1]
-            repo = "nccl-tests" if "nccl-tests" in c["source"] else "nccl"
             print(f"| {c['case']} | {c['system']} | {c['nodes']} | {c['algorithm']} | {float(c['published_GBps']):.0f} GB/s"
-                  f" | {c['predicted']:.1f} GB/s | {c['error']:+.1f}% | {c['role']} | [{repo}#{number}]({c['source']}) |")
+                  f" | {c['predicted']:.1f} GB/s | {c['error']:+.1f}% | {c['role']} | [{source_name(c['source'])}]({c['source']}) |")
     else:
         print(f"{'case':22} {'published':>10} {'predicted':>10} {'error':>8}  role")
         for c in cases:

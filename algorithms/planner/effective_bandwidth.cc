@@ -1,5 +1,6 @@
 #include "algorithms/planner/effective_bandwidth.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace braid::planner {
@@ -94,6 +95,16 @@ double nvlsBusGBps(const topo::Graph& graph, int device) {
   // NVLink line rate. Blackwell's NVLS runs at 0.74/0.85 of Hopper's efficiency (NCCL's nvlsEfficiency).
   const double hopper = 480.0 / 450.0;
   return line * (sm >= 100 ? hopper * 0.74 / 0.85 : hopper);
+}
+
+double ncclTreeAlgGBps(int nodes, double intraGBps, double nodeNicsGBps) {
+  // On two nodes each tree's root and leaf swap halves of the buffer, so every node sends and receives it once:
+  // the algorithm bandwidth is the NICs' (sjeaugey, NVIDIA/nccl-tests#196: on two nodes the tree "can indeed go
+  // beyond the network bottleneck"; AddyLaddy, NVIDIA/nccl#812: "fewer inter-node data transmissions"). On more,
+  // a node is inner in one tree (a half from each of two children up, to both down) and a leaf in the other
+  // (a half up and down): it sends and receives the buffer twice, half the NICs' rate.
+  const double network = nodes == 2 ? nodeNicsGBps : nodeNicsGBps / 2;
+  return std::min(intraGBps, network);
 }
 
 }  // namespace braid::planner

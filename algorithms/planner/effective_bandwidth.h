@@ -37,4 +37,9 @@ double busCeilingGBps(const topo::Node& device);
 // later) and its NVLinks reach an NVSwitch; 0 otherwise. Braid does not run NVLS: this is what NCCL gets.
 double nvlsBusGBps(const topo::Graph& graph, int device);
 
+// NCCL's tree AllReduce across `nodes` (its double binary tree over the nodes, a chain through each node's
+// devices), as algorithm bandwidth: the smaller of the chain's (`intraGBps`) and what the node's NICs
+// (`nodeNicsGBps` together) carry per byte of the buffer. Braid's trees are priced by their own cost (tree.cc).
+double ncclTreeAlgGBps(int nodes, double intraGBps, double nodeNicsGBps);
+
 }  // namespace braid::planner

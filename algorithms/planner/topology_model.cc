@@ -86,6 +86,8 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   const int tiers = std::max(1, fatTreeTiers(std::max(1, nodes)) - (shape == NetworkShape::Rail ? 1 : 0));
   const double switchHopUs = 0.6, endpointUs = 2.0;  // per switch traversal; NIC, PCIe and wire at both ends
   m.inter = {endpointUs + switchHopUs * (2 * tiers - 1), nicGBps};
+  if (accelerators && m.multiNode())
+    out.ncclTreeBusGBps = ncclTreeAlgGBps(m.nodes(), m.intra.bandwidthGBps, nicGBps) * 2.0 * (m.nranks - 1) / m.nranks;
   if (accelerators) {  // as many channels as a rank's busiest level needs (a lone device has no node links)
     m.channelGBps = channelBandwidth(graph.nodes[devices[0]], out.assumptions);
     const double links = devices.size() > 1 ? std::max(m.intra.bandwidthGBps, m.intraEgressGBps) : 0;

@@ -21,6 +21,7 @@ struct ClusterModel {
   std::vector<std::string> ring;         // a node's devices in the order its rings take (topo::bestRing)
   std::string intraTransport;            // how the ring's slowest hop moves data: "P2P over NV18", "SHM over SYS"
   double nvlsBusGBps = 0;                // NCCL's NVLS AllReduce busbw within one node (0: none); Braid runs no NVLS
+  double ncclTreeBusGBps = 0;            // NCCL's tree AllReduce busbw across the nodes (0: one node)
   std::vector<std::string> assumptions;  // figures the topology did not give
 };
 

@@ -141,6 +141,7 @@ int runPlan(const PlanOptions& o) {
                     {"assumptions", cluster.assumptions}};
     // What NCCL's NVLink SHARP AllReduce reaches on this node: a reference, not a plan (Braid runs no NVLS).
     if (cluster.nvlsBusGBps > 0 && m.nodes() == 1) out["model"]["nccl_nvls_busbw_GBps"] = cluster.nvlsBusGBps;
+    if (cluster.ncclTreeBusGBps > 0) out["model"]["nccl_tree_busbw_GBps"] = cluster.ncclTreeBusGBps;
     nlohmann::json plans = nlohmann::json::array();
     for (size_t i = 0; i < sizes.size(); ++i) {
       nlohmann::json p = predictionJson(chosen[i]);
@@ -170,6 +171,8 @@ int runPlan(const PlanOptions& o) {
     if (!cluster.intraTransport.empty()) std::cout << "# slowest ring hop: " << cluster.intraTransport << "\n";
     if (cluster.nvlsBusGBps > 0 && m.nodes() == 1)
       std::cout << "# NCCL's NVLS AllReduce here (not run by Braid): " << cluster.nvlsBusGBps << " GB/s busbw\n";
+    if (cluster.ncclTreeBusGBps > 0)
+      std::cout << "# NCCL's tree AllReduce across the nodes: " << cluster.ncclTreeBusGBps << " GB/s busbw\n";
     for (const std::string& a : cluster.assumptions) std::cout << "# assumed: " << a << "\n";
     std::cout << "#\n#       size  algorithm      time(us)  algbw(GB/s)  busbw(GB/s)\n";
     for (size_t i = 0; i < sizes.size(); ++i)

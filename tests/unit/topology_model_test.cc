@@ -119,6 +119,16 @@ TEST(TopologyModel, NvlsIsHoppersAndNeedsAnNvswitch) {
   EXPECT_EQ(clusterModel(graphOf(nvlinkPair(90, 12)), 1, NetworkShape::FatTree).nvlsBusGBps, 0.0);         // no switch
 }
 
+TEST(TopologyModel, NcclsTreeCarriesTheBufferOnceOverTwoNodesAndTwiceOverMore) {
+  EXPECT_DOUBLE_EQ(ncclTreeAlgGBps(2, 300, 96), 96);  // every node sends and receives it once
+  EXPECT_DOUBLE_EQ(ncclTreeAlgGBps(4, 300, 96), 48);  // inner in one tree, a leaf in the other: twice
+  EXPECT_DOUBLE_EQ(ncclTreeAlgGBps(2, 80, 96), 80);   // the chain through the node bounds it
+  const ClusterModel one = clusterModel(graphOf(nvswitchBox(90, 18, 8, 400000)), 1, NetworkShape::FatTree);
+  EXPECT_EQ(one.ncclTreeBusGBps, 0.0);  // no tree across one node
+  const ClusterModel two = clusterModel(graphOf(nvswitchBox(90, 18, 8, 400000)), 2, NetworkShape::FatTree);
+  EXPECT_NEAR(two.ncclTreeBusGBps, 370.8 * 2 * 15 / 16, 1e-9);  // the NVLinks (370.8) below the NICs (376)
+}
+
 TEST(TopologyModel, OtherVendorsLinksAreAssumedAndSaidSo) {
   const std::string hccs =
       "<system version=\"1\"><cpu numaid=\"0\" arch=\"aarch64\" vendor=\"Huawei\">"
