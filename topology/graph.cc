@@ -106,15 +106,25 @@ class Builder {
     // CPUs of one host reach each other over their interconnect (QPI/UPI, Infinity Fabric, ...).
     for (size_t i = 0; i < cpus.size(); ++i)
       for (size_t j = i + 1; j < cpus.size(); ++j) {
-        double bw = number(e, "sys_bw", vendorSysBandwidth(g_.nodes[cpus[i]].detail), file_);
+        double bw = number(e, "sys_bw", std::min(interconnect_[cpus[i]], interconnect_[cpus[j]]), file_);
         addLink(cpus[i], cpus[j], LinkKind::CpuInterconnect, bw, linkKindInfo(LinkKind::CpuInterconnect).latencyUs);
       }
     resolvePending();
   }
 
-  static double vendorSysBandwidth(const std::string& detail) {
-    // NCCL's figures: AMD Infinity Fabric ~16 GB/s, Intel UPI ~10 GB/s usable per direction.
-    return detail.find("AMD") != std::string::npos || detail.find("Hygon") != std::string::npos ? 16.0 : 10.0;
+  // The CPU interconnect as NCCL rates it per direction (src/graph/topo.cc ncclTopoGetInterCpuBw, topo.h): Intel
+  // by model (family 6; model 0xCF and later Emerald Rapids 40 GB/s, 0x8F Sapphire Rapids 22, 0x55 Skylake 10,
+  // older Broadwell 6), AMD by family (0x17 Zen 1-2: 16, 0x19 Zen 3-4: 24, 0x1A Zen 5: 32). Without NCCL's
+  // familyid/modelid, and for other CPUs: AMD and Hygon 16, others 10.
+  static double interconnectBandwidth(const XmlElement& e) {
+    const std::string vendor = e.get("vendor");
+    const bool amd = vendor.find("AMD") != std::string::npos || vendor.find("Hygon") != std::string::npos;
+    if (!e.find("familyid")) return amd ? 16.0 : 10.0;
+    const long family = std::atol(e.get("familyid").c_str()), model = std::atol(e.get("modelid", "0").c_str());
+    if (vendor.find("Intel") != std::string::npos && family == 6)
+      return model >= 0xCF ? 40.0 : model >= 0x8F ? 22.0 : model >= 0x55 ? 10.0 : 6.0;
+    if (vendor.find("AMD") != std::string::npos) return family >= 0x1A ? 32.0 : family == 0x19 ? 24.0 : 16.0;
+    return amd ? 16.0 : 10.0;
   }
 
   int cpu(const XmlElement& e) {
@@ -124,6 +134,7 @@ class Builder {
     if (e.find("model")) detail += (detail.empty() ? "" : " ") + e.get("model");
     if (e.find("arch")) detail += (detail.empty() ? "" : " ") + e.get("arch");
     int node = addNode(NodeKind::Cpu, "CPU" + numa, "", detail, e.line);
+    interconnect_[node] = interconnectBandwidth(e);
     children(e, node);
     return node;
   }
@@ -263,6 +274,7 @@ class Builder {
   const std::string& file_;
   Graph g_;
   std::map<std::string, int> byBusId_;
+  std::map<int, double> interconnect_;  // CPU node -> its interconnect's figure (interconnectBandwidth)
   std::vector<PendingLink> pending_;
   std::vector<std::pair<int, double>> nicBandwidth_;
   int host_ = 0, cpuCount_ = 0, acceleratorCount_ = 0, nicCount_ = 0;

@@ -11,6 +11,7 @@ struct Server {
   std::string name;
   int cpus = 2;
   std::string cpuVendor, cpuModel, arch = "x86_64";
+  std::string familyId, modelId;  // as NCCL writes them (decimal CPUID family and model); empty when unknown
   int switchesPerCpu = 2;
   int devicesPerSwitch = 2;  // accelerators under each switch
   int nicsPerSwitch = 2;
@@ -43,6 +44,7 @@ XmlElement build(const Server& s, const std::function<void(int, const std::vecto
   for (int c = 0; c < s.cpus; ++c) {
     XmlElement& cpu = system.add("cpu");
     cpu.attributes = {{"numaid", std::to_string(c)}, {"arch", s.arch}, {"vendor", s.cpuVendor}, {"model", s.cpuModel}};
+    if (!s.familyId.empty()) cpu.set("familyid", s.familyId), cpu.set("modelid", s.modelId);
     for (int w = 0; w < s.switchesPerCpu; ++w) {
       const int sw = c * s.switchesPerCpu + w;
       XmlElement& pciSwitch = cpu.add("pci");
@@ -115,14 +117,14 @@ void toNvSwitch(XmlElement& dev, int links) {
 XmlElement dgxA100() {
   Server s;
   s.name = "dgx-a100", s.cpuVendor = "AMD", s.cpuModel = "EPYC 7742", s.deviceTag = "gpu", s.sm = 80;
-  s.sysBandwidth = "16";
+  s.familyId = "23", s.modelId = "49";  // Zen 2
   return build(s, [](int, const std::vector<std::string>&, XmlElement& dev) { toNvSwitch(dev, 12); });
 }
 
 XmlElement dgxH100() {
   Server s;
   s.name = "dgx-h100", s.cpuVendor = "Intel", s.cpuModel = "Xeon Platinum 8480C", s.deviceTag = "gpu", s.sm = 90;
-  s.pcieSpeed = "32.0 GT/s PCIe", s.nicMbps = 400000, s.sysBandwidth = "10";
+  s.pcieSpeed = "32.0 GT/s PCIe", s.nicMbps = 400000, s.familyId = "6", s.modelId = "143";  // Sapphire Rapids
   return build(s, [](int, const std::vector<std::string>&, XmlElement& dev) { toNvSwitch(dev, 18); });
 }
 
@@ -140,6 +142,7 @@ XmlElement mlu370x8() {
   Server s;
   s.name = "mlu370-x8", s.cpuVendor = "Intel", s.cpuModel = "Xeon Gold 6330", s.switchesPerCpu = 1,
   s.devicesPerSwitch = 4, s.nicsPerSwitch = 1, s.vendor = "cambricon", s.model = "MLU370-X8", s.nicMbps = 100000;
+  s.familyId = "6", s.modelId = "106";  // Ice Lake
   return build(s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) {
     const int card = d / 2, chip = d % 2;
     link(dev, "mlulink", bus[card * 2 + 1 - chip], 1, 100);  // the two chips of a card
@@ -152,7 +155,7 @@ XmlElement metaxC500() {
   // Two 4-GPU MetaXLink full meshes, one per CPU, joined only through PCIe and the CPU interconnect.
   Server s;
   s.name = "metax-c500", s.cpuVendor = "Intel", s.cpuModel = "Xeon Platinum 8470", s.vendor = "metax", s.model = "C500",
-  s.pcieSpeed = "32.0 GT/s PCIe", s.nicsPerSwitch = 1;
+  s.pcieSpeed = "32.0 GT/s PCIe", s.nicsPerSwitch = 1, s.familyId = "6", s.modelId = "143";  // Sapphire Rapids
   return build(s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) {
     fullMesh(d, bus, dev, 4, "metaxlink", 64);
   });
@@ -161,7 +164,7 @@ XmlElement metaxC500() {
 XmlElement mttS4000() {
   Server s;
   s.name = "mtt-s4000", s.cpuVendor = "Intel", s.cpuModel = "Xeon Platinum 8380", s.vendor = "mthreads",
-  s.model = "MTT S4000", s.nicsPerSwitch = 1;
+  s.model = "MTT S4000", s.nicsPerSwitch = 1, s.familyId = "6", s.modelId = "106";  // Ice Lake
   // MTLink 1.0: ~240 GB/s per card, spread over a 4-card bridge (3 peers).
   return build(
       s, [](int d, const std::vector<std::string>& bus, XmlElement& dev) { fullMesh(d, bus, dev, 4, "mtlink", 80); });

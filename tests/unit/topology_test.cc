@@ -191,7 +191,29 @@ TEST(TopologyPresets, PathsBandwidthsAndNearestNics) {
   EXPECT_EQ(m.between(nodeNamed(metax, "GPU0"), nodeNamed(metax, "GPU4")).pathClass, "SYS");
   const Path& sys = m.between(nodeNamed(metax, "GPU0"), nodeNamed(metax, "GPU4"));
   EXPECT_EQ(metax.nodes[sys.hops[1]].kind, NodeKind::PciSwitch);
-  EXPECT_DOUBLE_EQ(sys.bandwidth, 16.0 > 10.0 ? 10.0 : 16.0);  // Intel UPI default
+  EXPECT_DOUBLE_EQ(sys.bandwidth, 22.0);  // Sapphire Rapids' UPI as NCCL rates it
+}
+
+TEST(TopologyGraph, CpuInterconnectFollowsNcclsFigurePerCpuGeneration) {
+  auto sysBandwidth = [](const std::string& vendor, const std::string& ids) {
+    const std::string cpu = "<cpu numaid=\"%\" arch=\"x86_64\" vendor=\"" + vendor + "\" " + ids + "/>";
+    std::string xml = "<system version=\"1\">" + cpu + cpu + "</system>";
+    xml.replace(xml.find('%'), 1, "0");
+    xml.replace(xml.find('%'), 1, "1");
+    const Graph g = buildGraph(parseXml(xml, "cpus.xml"), "cpus.xml");
+    for (const Link& l : g.links)
+      if (l.kind == LinkKind::CpuInterconnect) return l.bandwidth;
+    return 0.0;
+  };
+  EXPECT_DOUBLE_EQ(sysBandwidth("GenuineIntel", "familyid=\"6\" modelid=\"79\""), 6.0);    // Broadwell
+  EXPECT_DOUBLE_EQ(sysBandwidth("GenuineIntel", "familyid=\"6\" modelid=\"85\""), 10.0);   // Skylake
+  EXPECT_DOUBLE_EQ(sysBandwidth("GenuineIntel", "familyid=\"6\" modelid=\"143\""), 22.0);  // Sapphire Rapids
+  EXPECT_DOUBLE_EQ(sysBandwidth("GenuineIntel", "familyid=\"6\" modelid=\"207\""), 40.0);  // Emerald Rapids
+  EXPECT_DOUBLE_EQ(sysBandwidth("AuthenticAMD", "familyid=\"23\" modelid=\"49\""), 16.0);  // Zen 2
+  EXPECT_DOUBLE_EQ(sysBandwidth("AuthenticAMD", "familyid=\"25\" modelid=\"17\""), 24.0);  // Zen 4
+  EXPECT_DOUBLE_EQ(sysBandwidth("AuthenticAMD", "familyid=\"26\" modelid=\"2\""), 32.0);   // Zen 5
+  EXPECT_DOUBLE_EQ(sysBandwidth("GenuineIntel", ""), 10.0);                                // no ids: as before
+  EXPECT_DOUBLE_EQ(sysBandwidth("AuthenticAMD", ""), 16.0);
 }
 
 TEST(TopologyVendorTools, CapturedMatricesBecomeVendorLinks) {
