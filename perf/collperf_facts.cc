@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "braid/braid.h"
+#include "collperf_buffers.h"
 
 namespace braid::collperf {
 namespace {
@@ -26,10 +27,6 @@ constexpr size_t kFactsBlock = 32768;
 // The link probe: this much data from one host's lowest rank to the next host's, best of a few tries.
 constexpr size_t kLinkProbeBytes = 4 << 20;
 constexpr int kProbeTries = 3;
-
-void check(ncclResult_t r, const char* what) {
-  if (r != ncclSuccess) throw std::runtime_error(std::string(what) + ": " + ncclGetErrorString(r));
-}
 
 void barrier(ncclComm_t comm) {
   int token = 0;
