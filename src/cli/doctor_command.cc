@@ -189,7 +189,8 @@ int runDoctor(const DoctorOptions& o) {
     std::vector<SizeRow> rows;
     for (const json& row : sweep.at("results")) {
       const size_t bytes = row.at("size");
-      if (!rows.empty() && rows.back().bytes == bytes) continue;  // other types and ops of the same size
+      if (std::any_of(rows.begin(), rows.end(), [&](const SizeRow& r) { return r.bytes == bytes; }))
+        continue;  // another type or op of a size already taken (collperf sweeps the sizes per type and op)
       const double measured = row.at("out_of_place").at("busbw_GBps");
       const double predicted = plan.candidates(kind, std::max<size_t>(bytes, 1)).front().busbwGBps;
       rows.push_back({bytes, measured, predicted, measured < (1 - o.margin) * predicted});

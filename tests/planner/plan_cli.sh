@@ -82,4 +82,22 @@ fails "partial.json: not what collperf --json --probe writes: .*'nranks'" "$brai
 fails "broken.json: not collperf's JSON" "$braid" doctor --sweep "$out/broken.json" --topology /nonexistent.xml
 fails "cannot read /nonexistent.json" "$braid" doctor --sweep /nonexistent.json --topology /nonexistent.xml
 fails "give --np N" "$braid" doctor
+# A run without probes, two types per size (collperf -d all sweeps the sizes per type): one row per size, the
+# first type's; no causes checked, and the JSON says so.
+cat > "$out/two_types.json" <<'JSON'
+{"collective": "allreduce", "nranks": 2, "results": [
+  {"size": 1024, "type": "float", "out_of_place": {"busbw_GBps": 1.0}},
+  {"size": 2048, "type": "float", "out_of_place": {"busbw_GBps": 2.0}},
+  {"size": 1024, "type": "half", "out_of_place": {"busbw_GBps": 9.0}},
+  {"size": 2048, "type": "half", "out_of_place": {"busbw_GBps": 9.0}}]}
+JSON
+"$braid" doctor --sweep "$out/two_types.json" --topology "$(dirname "$0")/../data/topology/hgx_h800.xml" --json \
+  > "$out/two_types.report.json"
+/usr/bin/python3 - "$out/two_types.report.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert [(s["bytes"], s["measured_busbw_GBps"]) for s in report["sizes"]] == [(1024, 1.0), (2048, 2.0)], report["sizes"]
+assert report["findings"] == [] and "no probes" in report["note"], report
+assert all(s["predicted_busbw_GBps"] > 0 for s in report["sizes"])
+PY
 echo "braid plan CLI: OK"
