@@ -116,11 +116,11 @@ class Builder {
   // by model (family 6; model 0xCF and later Emerald Rapids 40 GB/s, 0x8F Sapphire Rapids 22, 0x55 Skylake 10,
   // older Broadwell 6), AMD by family (0x17 Zen 1-2: 16, 0x19 Zen 3-4: 24, 0x1A Zen 5: 32). Without NCCL's
   // familyid/modelid, and for other CPUs: AMD and Hygon 16, others 10.
-  static double interconnectBandwidth(const XmlElement& e) {
+  double interconnectBandwidth(const XmlElement& e) const {
     const std::string vendor = e.get("vendor");
     const bool amd = vendor.find("AMD") != std::string::npos || vendor.find("Hygon") != std::string::npos;
     if (!e.find("familyid")) return amd ? 16.0 : 10.0;
-    const long family = std::atol(e.get("familyid").c_str()), model = std::atol(e.get("modelid", "0").c_str());
+    const double family = number(e, "familyid", 0, file_), model = number(e, "modelid", 0, file_);
     if (vendor.find("Intel") != std::string::npos && family == 6)
       return model >= 0xCF ? 40.0 : model >= 0x8F ? 22.0 : model >= 0x55 ? 10.0 : 6.0;
     if (vendor.find("AMD") != std::string::npos) return family >= 0x1A ? 32.0 : family == 0x19 ? 24.0 : 16.0;

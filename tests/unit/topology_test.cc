@@ -214,6 +214,13 @@ TEST(TopologyGraph, CpuInterconnectFollowsNcclsFigurePerCpuGeneration) {
   EXPECT_DOUBLE_EQ(sysBandwidth("AuthenticAMD", "familyid=\"26\" modelid=\"2\""), 32.0);   // Zen 5
   EXPECT_DOUBLE_EQ(sysBandwidth("GenuineIntel", ""), 10.0);                                // no ids: as before
   EXPECT_DOUBLE_EQ(sysBandwidth("AuthenticAMD", ""), 16.0);
+  try {
+    sysBandwidth("GenuineIntel", "familyid=\"six\" modelid=\"143\"");
+    ADD_FAILURE() << "a family id that is not a number was taken";
+  } catch (const TopologyError& e) {
+    EXPECT_NE(std::string(e.what()).find("cpus.xml:1: <cpu> familyid=\"six\" is not a number"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(TopologyVendorTools, CapturedMatricesBecomeVendorLinks) {
