@@ -76,6 +76,12 @@ double effectiveNicGBps(double lineGBps) {
   return 0.94 * lineGBps;
 }
 
+double hostNicsGBps(const topo::Graph& graph, int host) {
+  double total = 0;
+  for (int n : graph.nodesOn(host, topo::NodeKind::Nic)) total += effectiveNicGBps(graph.nodes[n].bandwidth);
+  return total;
+}
+
 double busCeilingGBps(const topo::Node& device) {
   // NCCL's tuning caps Ampere (sm_80) at 235 GB/s (src/graph/tuning.cc, compCap80); sjeaugey
   // (NVIDIA/nccl-tests#149): "some other bottlenecks on the GPUs limits it to ~230GB/s".

@@ -30,6 +30,9 @@ double linkEfficiency(topo::LinkKind kind, const topo::Node& device, std::vector
 // What a NIC of `lineGBps` (its port speed) sustains under NCCL, GB/s per direction.
 double effectiveNicGBps(double lineGBps);
 
+// All of `host`'s NICs in the graph together, each at what NCCL sustains on it; 0 when it has none.
+double hostNicsGBps(const topo::Graph& graph, int host);
+
 // The highest ring bus bandwidth a device reaches whatever its links (NCCL caps sm_80 at 235 GB/s); 0: none.
 double busCeilingGBps(const topo::Node& device);
 

@@ -47,7 +47,6 @@ Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths
 ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode, int maxChannels) {
   ClusterModel out;
   std::vector<int> devices = graph.nodesOn(0, topo::NodeKind::Accelerator);
-  const std::vector<int> nics = graph.nodesOn(0, topo::NodeKind::Nic);
   const bool accelerators = !devices.empty();
   if (!accelerators) devices = graph.nodesOn(0, topo::NodeKind::Cpu);
   if (devices.empty()) devices.push_back(0), out.assumptions.push_back("no devices found: one rank per node");
@@ -77,8 +76,7 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   m.intraEgressGBps = std::max(egress, m.intra.bandwidthGBps);
   if (accelerators && devices.size() > 1) out.nvlsBusGBps = nvlsBusGBps(graph, devices[0]);
   // The network: all NICs of a node together, behind switches, each at what NCCL sustains on it.
-  double nicGBps = 0;
-  for (int n : nics) nicGBps += effectiveNicGBps(graph.nodes[n].bandwidth);
+  double nicGBps = hostNicsGBps(graph, 0);
   if (nicGBps <= 0) {
     nicGBps = effectiveNicGBps(12.5);
     out.assumptions.push_back("no NIC in the topology: assumed one 100 Gb/s port per node");

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "algorithms/planner/effective_bandwidth.h"
+#include "transports/shm/shm_fifo.h"
 
 namespace braid::cli {
 namespace {
@@ -24,6 +25,14 @@ std::string listed(const std::vector<int>& values) {
   for (size_t i = 0; i < values.size(); ++i)
     out += (i == 0 ? "" : i + 1 == values.size() ? " and " : ", ") + std::to_string(values[i]);
   return out;
+}
+
+// The ranks by `key` of each (its boot id, its host, ...), in key order.
+template <class KeyOf>
+auto groupRanks(const json& ranks, KeyOf keyOf) {
+  std::map<decltype(keyOf(ranks.front())), std::vector<const json*>> groups;
+  for (const json& r : ranks) groups[keyOf(r)].push_back(&r);
+  return groups;
 }
 
 std::string hostName(const topo::Graph& g, int host) {
@@ -56,8 +65,8 @@ LinkRate linkRate(const topo::Graph& g, int host, const json& rankFacts) {
   return best;
 }
 
-void slowLinks(const json& sweep, const topo::Graph& g, const CheckLimits& limits, std::vector<Finding>& out) {
-  const json ranks = sweep.value("ranks", json::array());
+void slowLinks(const json& sweep, const json& ranks, const topo::Graph& g, const CheckLimits& limits,
+               std::vector<Finding>& out) {
   auto factsOf = [&](int rank) { return rank < static_cast<int>(ranks.size()) ? ranks[rank] : json(); };
   for (const json& link : sweep.value("links", json::array())) {
     const int from = link.at("from_host"), to = link.at("to_host");
@@ -101,9 +110,9 @@ void slowRanks(const json& ranks, const CheckLimits& limits, std::vector<Finding
 // Ranks that share a machine and a network namespace could share memory; the library put them on different
 // hosts only because their host ids differ.
 void socketsWithinAHost(const json& ranks, std::vector<Finding>& out) {
-  std::map<std::string, std::vector<const json*>> machines;
-  for (const json& r : ranks)
-    machines[r.at("boot_id").get<std::string>() + " " + r.at("net_namespace").get<std::string>()].push_back(&r);
+  const auto machines = groupRanks(ranks, [](const json& r) {
+    return r.at("boot_id").get<std::string>() + " " + r.at("net_namespace").get<std::string>();
+  });
   for (const auto& [machine, members] : machines) {
     std::set<int> hosts;
     for (const json* r : members) hosts.insert(r->at("host").get<int>());
@@ -126,8 +135,7 @@ void socketsWithinAHost(const json& ranks, std::vector<Finding>& out) {
 }
 
 void sharedCores(const json& ranks, std::vector<Finding>& out) {
-  std::map<std::string, std::vector<const json*>> machines;
-  for (const json& r : ranks) machines[r.at("boot_id").get<std::string>()].push_back(&r);
+  const auto machines = groupRanks(ranks, [](const json& r) { return r.at("boot_id").get<std::string>(); });
   for (const auto& [boot, members] : machines) {
     std::set<int> cpus;
     for (const json* r : members)
@@ -144,14 +152,14 @@ void sharedCores(const json& ranks, std::vector<Finding>& out) {
 }
 
 // What a communicator's shared-memory FIFOs take on a host of L ranks: one FIFO per ordered pair of ranks, of
-// BRAID_SHM_SLOTS x BRAID_SHM_SLOT_BYTES (defaults 8 x 256 KiB, transports/shm/shm_fifo.h), per channel.
+// BRAID_SHM_SLOTS x BRAID_SHM_SLOT_BYTES (as the transport reads them here: 8 x 256 KiB by default), per channel.
 void smallShm(const json& ranks, std::vector<Finding>& out) {
-  std::map<int, std::vector<const json*>> hosts;
-  for (const json& r : ranks) hosts[r.at("host").get<int>()].push_back(&r);
+  const ShmFifoGeometry fifo = ShmFifoGeometry::fromEnv();
+  const auto hosts = groupRanks(ranks, [](const json& r) { return r.at("host").get<int>(); });
   for (const auto& [host, members] : hosts) {
     const double local = static_cast<double>(members.size());
     if (members.size() < 2) continue;
-    const double need = local * (local - 1) * 8 * 256 * 1024;
+    const double need = local * (local - 1) * static_cast<double>(fifo.slots * fifo.slotBytes);
     double free = -1;
     for (const json* r : members) {
       const double f = r->at("shm_free_bytes");
@@ -227,7 +235,7 @@ std::vector<Finding> checkCauses(const json& sweep, const topo::Graph& topology,
   const json ranks = sweep.value("ranks", json::array());
   std::set<int> hosts;
   for (const json& r : ranks) hosts.insert(r.at("host").get<int>());
-  slowLinks(sweep, topology, limits, out);
+  slowLinks(sweep, ranks, topology, limits, out);
   slowRanks(ranks, limits, out);
   socketsWithinAHost(ranks, out);
   sharedCores(ranks, out);

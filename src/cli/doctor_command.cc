@@ -99,8 +99,7 @@ planner::FabricModel predictionModel(const topo::Graph& g, int nranks, int hosts
   planner::FabricModel m = hostFabricModel(nranks, ranksPerHost, cores);
   double slowestHost = 0;
   for (int h = 0; h < hosts && h < static_cast<int>(g.hosts.size()); ++h) {
-    double nics = 0;
-    for (int n : g.nodesOn(h, topo::NodeKind::Nic)) nics += planner::effectiveNicGBps(g.nodes[n].bandwidth);
+    const double nics = planner::hostNicsGBps(g, h);
     if (nics <= 0) return m;  // a host without NICs in the topology: keep the host model's TCP figure
     slowestHost = h == 0 ? nics : std::min(slowestHost, nics);
   }
