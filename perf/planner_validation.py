@@ -2,8 +2,8 @@
 """Published nccl-tests results against what `braid plan` predicts for the same system.
 
 Reads perf/planner_validation.csv (one published AllReduce figure per row, with its source), asks `braid plan`
-for each (busbw of the ring at that size, or the model's NVLS or tree reference), and prints predicted against
-published with the error. Fails (exit 1) when the median error of the gated cases (roles "rule source" and
+for each what NCCL's tuning model gives at that size (the named algorithm with the protocol NCCL would pick for
+it, or NCCL's own pick for "nccl"), and prints predicted against published with the error. Fails (exit 1) when the median error of the gated cases (roles "rule source" and
 "held out") exceeds 10% or any of them exceeds 20%, or when a case over 10% has no note saying why.
 Cases marked "below par" (a maintainer said the run was below what its hardware should reach) are shown but
 not gated: they are what `braid doctor` is for; so are cases "outside the model" (a limit the model does not
@@ -22,6 +22,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GATED = ("rule source", "held out")
 SHOWN = ("below par", "outside the model")
+ALGORITHMS = ("ring", "nvls", "tree", "nccl")
 MEDIAN_LIMIT, WORST_LIMIT = 10.0, 20.0
 
 
@@ -32,8 +33,8 @@ def read_cases(path):
     for i, c in enumerate(cases):
         if c["role"] not in GATED + SHOWN:
             sys.exit(f"{path}: case {c['case']}: role '{c['role']}' is not one of {', '.join(GATED + SHOWN)}")
-        if c["algorithm"] not in ("ring", "nvls", "tree"):
-            sys.exit(f"{path}: case {c['case']}: algorithm '{c['algorithm']}' is not ring, nvls or tree")
+        if c["algorithm"] not in ALGORITHMS:
+            sys.exit(f"{path}: case {c['case']}: algorithm '{c['algorithm']}' is not one of {', '.join(ALGORITHMS)}")
     return cases
 
 
@@ -46,16 +47,19 @@ def source_name(url):
 
 
 def predict(braid, case):
+    """busbw and the protocol NCCL's model gives the case's algorithm at its size."""
     kind, _, name = case["topology"].partition(":")
     where = ["--preset", name] if kind == "preset" else ["--file", os.path.join(ROOT, name)]
-    command = [braid, "plan", *where, "--nodes", case["nodes"], "--bytes", case["bytes"], "--algo", "ring", "--json"]
+    if case["ranks_per_node"].strip():
+        where += ["--ranks-per-node", case["ranks_per_node"]]
+    command = [braid, "plan", *where, "--nodes", case["nodes"], "--bytes", case["bytes"], "--json"]
     plan = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    if case["algorithm"] == "ring":
-        return plan["busbw_GBps"]
-    key = "nccl_nvls_busbw_GBps" if case["algorithm"] == "nvls" else "nccl_tree_busbw_GBps"
-    if key not in plan["model"]:
-        sys.exit(f"case {case['case']}: braid plan gives no {case['algorithm']} figure for {case['topology']}")
-    return plan["model"][key]
+    estimates = plan.get("nccl", {}).get("estimates", [])
+    if case["algorithm"] != "nccl":  # the fastest protocol of that algorithm (estimates come fastest first)
+        estimates = [e for e in estimates if e["algorithm"] == case["algorithm"]]
+    if not estimates:
+        sys.exit(f"case {case['case']}: braid plan gives no NCCL {case['algorithm']} estimate for {case['topology']}")
+    return estimates[0]["busbw_GBps"], f"{estimates[0]['algorithm']}/{estimates[0]['protocol']}"
 
 
 def main():
@@ -67,19 +71,22 @@ def main():
 
     cases = read_cases(args.cases)
     for c in cases:
-        c["predicted"] = predict(args.braid, c)
+        c["predicted"], c["pick"] = predict(args.braid, c)
         c["error"] = 100.0 * (c["predicted"] - float(c["published_GBps"])) / float(c["published_GBps"])
 
     if args.markdown:
-        print("| case | system | nodes | algorithm | published busbw | predicted | error | role | source |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| case | system | nodes | size | algorithm | published busbw | predicted (NCCL's protocol) | error | role |"
+              " source |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for c in cases:
-            print(f"| {c['case']} | {c['system']} | {c['nodes']} | {c['algorithm']} | {float(c['published_GBps']):.0f} GB/s"
-                  f" | {c['predicted']:.1f} GB/s | {c['error']:+.1f}% | {c['role']} | [{source_name(c['source'])}]({c['source']}) |")
+            print(f"| {c['case']} | {c['system']} | {c['nodes']} | {c['bytes']} | {c['algorithm']} |"
+                  f" {float(c['published_GBps']):.0f} GB/s | {c['predicted']:.1f} GB/s ({c['pick']}) | {c['error']:+.1f}% |"
+                  f" {c['role']} | [{source_name(c['source'])}]({c['source']}) |")
     else:
-        print(f"{'case':22} {'published':>10} {'predicted':>10} {'error':>8}  role")
+        print(f"{'case':24} {'size':>5} {'published':>10} {'predicted':>10} {'error':>8}  {'NCCL pick':13} role")
         for c in cases:
-            print(f"{c['case']:22} {float(c['published_GBps']):10.1f} {c['predicted']:10.1f} {c['error']:+7.1f}%  {c['role']}")
+            print(f"{c['case']:24} {c['bytes']:>5} {float(c['published_GBps']):10.1f} {c['predicted']:10.1f}"
+                  f" {c['error']:+7.1f}%  {c['pick']:13} {c['role']}")
 
     gated = [c for c in cases if c["role"] in GATED]
     held_out = [abs(c["error"]) for c in gated if c["role"] == "held out"]

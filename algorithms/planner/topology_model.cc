@@ -42,6 +42,26 @@ Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths
   return b;
 }
 
+// What NCCL's tuning needs, from the finished model. The Simple ring's bandwidth is Braid's ring priced where
+// latency no longer counts (8 GiB): the same schedule over the same links. On one node NCCL's tree is a chain
+// through the node's ring at 0.92 of its bandwidth (tuning.cc), in nccl-tests' terms (n-1)/n of that.
+NcclTuningInput ncclTuningInput(const topo::Graph& graph, const ClusterModel& model, const topo::Node& device,
+                                bool nvlinkRing) {
+  const FabricModel& m = model.fabric;
+  NcclTuningInput in;
+  in.nranks = m.nranks;
+  in.nodes = m.nodes();
+  in.sm = smVersion(device);
+  in.nvlinkWithinNode = nvlinkRing || m.ranksPerNode == 1;
+  for (int cpu : graph.nodesOn(0, topo::NodeKind::Cpu))
+    in.amdCpu = in.amdCpu || graph.nodes[cpu].detail.find("AMD") != std::string::npos;
+  in.channels = m.channels;
+  in.ringBusGBps = predict(CollectiveKind::AllReduce, Algorithm::Ring, size_t(8) << 30, m).busbwGBps;
+  in.treeBusGBps = m.multiNode() ? model.ncclTreeBusGBps : 0.92 * in.ringBusGBps * (m.nranks - 1) / m.nranks;
+  in.nvlsBusGBps = model.nvlsBusGBps;
+  return in;
+}
+
 }  // namespace
 
 ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode, int maxChannels) {
@@ -60,8 +80,10 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   for (int d : ring.devices) out.ring.push_back(graph.nodes[d].name);
   const topo::Node& device = graph.nodes[devices[0]];
   const Bottleneck slowest = ringBottleneck(graph, paths, ring.devices);
+  bool nvlinkRing = false;
   if (slowest.link >= 0) {
     const topo::Link& link = graph.links[slowest.link];
+    nvlinkRing = link.kind == topo::LinkKind::NVLink;
     const double busGBps = ring.bandwidth * linkEfficiency(link.kind, device, out.assumptions);
     const double ceiling = busCeilingGBps(device);
     m.intra = {ring.latency, ceiling > 0 ? std::min(busGBps, ceiling) : busGBps};
@@ -95,6 +117,7 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   m.reduceGBps = accelerators ? 1e4 : 10;  // accelerators reduce inside the copy kernels: it overlaps
   m.stepOverheadUs = accelerators ? 0.5 : 0.05;
   m.messageOverheadUs = accelerators ? 0.5 : 0.1;
+  if (accelerators && m.nranks > 1) out.nccl = ncclTuningInput(graph, out, device, nvlinkRing);
   // Each assumption once, in the order first made (every link of a mesh asks the same question).
   std::vector<std::string> once;
   for (const std::string& a : out.assumptions)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "algorithms/planner/cost_model.h"
+#include "algorithms/planner/nccl_tuning.h"
 #include "topology/graph.h"
 
 namespace braid::planner {
@@ -22,6 +23,7 @@ struct ClusterModel {
   std::string intraTransport;            // how the ring's slowest hop moves data: "P2P over NV18", "SHM over SYS"
   double nvlsBusGBps = 0;                // NCCL's NVLS AllReduce busbw within one node (0: none); Braid runs no NVLS
   double ncclTreeBusGBps = 0;            // NCCL's tree AllReduce busbw across the nodes (0: one node)
+  NcclTuningInput nccl;                  // what NCCL's tuning needs (nccl.sm == 0: not NVIDIA GPUs)
   std::vector<std::string> assumptions;  // figures the topology did not give
 };
 

@@ -48,6 +48,22 @@ nlohmann::json predictionJson(const Prediction& p) {
   return out;
 }
 
+nlohmann::json ncclEstimateJson(const planner::NcclEstimate& e) {
+  return {{"algorithm", planner::ncclAlgorithmName(e.algorithm)},
+          {"protocol", planner::ncclProtocolName(e.protocol)},
+          {"time_us", e.timeUs},
+          {"busbw_GBps", e.busbwGBps}};
+}
+
+// NCCL's pick (the first) with every estimate it weighed; null where the model has none (not NVIDIA GPUs).
+nlohmann::json ncclJson(const std::vector<planner::NcclEstimate>& estimates) {
+  if (estimates.empty()) return nullptr;
+  nlohmann::json out = ncclEstimateJson(estimates.front());
+  out["estimates"] = nlohmann::json::array();
+  for (const planner::NcclEstimate& e : estimates) out["estimates"].push_back(ncclEstimateJson(e));
+  return out;
+}
+
 // Adjacent sizes with the same choice become one rule; the ranges cover every size.
 std::vector<planner::TuningRule> tuningRules(CollectiveKind kind, int nranks, const std::vector<size_t>& sizes,
                                              const std::vector<Prediction>& chosen) {
@@ -124,6 +140,11 @@ int runPlan(const PlanOptions& o) {
   }
   std::vector<Prediction> chosen;
   for (const auto& c : perSize) chosen.push_back(c.front());
+  // What NCCL's own tuning would run at each size (AllReduce on NVIDIA GPUs): a reference, not a plan.
+  std::vector<std::vector<planner::NcclEstimate>> nccl;
+  for (size_t s : sizes)
+    nccl.push_back(kind == CollectiveKind::AllReduce ? planner::ncclAllReduceEstimates(cluster.nccl, s)
+                                                     : std::vector<planner::NcclEstimate>{});
 
   if (o.json) {
     nlohmann::json out = {{"topology", source},         {"nodes", m.nodes()},
@@ -146,6 +167,7 @@ int runPlan(const PlanOptions& o) {
     for (size_t i = 0; i < sizes.size(); ++i) {
       nlohmann::json p = predictionJson(chosen[i]);
       p["bytes"] = sizes[i];
+      if (!nccl[i].empty()) p["nccl"] = ncclJson(nccl[i]);
       p["candidates"] = nlohmann::json::array();
       for (const Prediction& c : perSize[i]) p["candidates"].push_back(predictionJson(c));
       plans.push_back(p);
@@ -175,14 +197,21 @@ int runPlan(const PlanOptions& o) {
       std::cout << "# NCCL's tree AllReduce across the nodes: " << cluster.ncclTreeBusGBps << " GB/s busbw\n";
     for (const std::string& a : cluster.assumptions) std::cout << "# assumed: " << a << "\n";
     std::cout << "#\n#       size  algorithm      time(us)  algbw(GB/s)  busbw(GB/s)\n";
-    for (size_t i = 0; i < sizes.size(); ++i)
+    for (size_t i = 0; i < sizes.size(); ++i) {
       for (size_t k = 0; k < perSize[i].size(); ++k) {
         const Prediction& p = perSize[i][k];
         std::cout << std::setw(12) << (k == 0 ? formatByteSize(sizes[i]) : "") << (k == 0 ? " *" : "  ") << std::left
                   << std::setw(12) << planName(p) << std::right << std::setprecision(2) << std::setw(11) << p.timeUs
                   << std::setw(13) << p.algbwGBps << std::setw(13) << p.busbwGBps << "\n";
       }
-    std::cout << "# * = chosen\n";
+      if (!nccl[i].empty()) {
+        const planner::NcclEstimate& e = nccl[i].front();
+        std::cout << "#            NCCL's pick: " << planner::ncclAlgorithmName(e.algorithm) << "/"
+                  << planner::ncclProtocolName(e.protocol) << ", " << e.timeUs << " us, " << e.busbwGBps
+                  << " GB/s busbw\n";
+      }
+    }
+    std::cout << "# * = chosen; NCCL's pick: what its tuning model runs (src/graph/tuning.cc), not run by Braid\n";
   }
   if (!o.tuneFile.empty()) {
     std::ofstream out(o.tuneFile);
