@@ -82,6 +82,56 @@ double hostNicsGBps(const topo::Graph& graph, int host) {
   return total;
 }
 
+namespace {
+
+// NCCL uses GPUDirect RDMA between a GPU and a NIC when the path between them stays under a PCIe switch (PIX,
+// PXB) or reaches the CPU only over the GPU's own C2C link, as on Grace Hopper (src/graph/paths.cc
+// ncclTopoCheckGdr: NCCL_NET_GDR_LEVEL defaults to PXB, P2C with C2C); with PXN the GPU next to the NIC relays.
+bool reachesWithGdr(const topo::Graph& graph, const topo::Path& path) {
+  if (path.pathClass == "PIX" || path.pathClass == "PXB" || path.pathClass == "LOC") return true;
+  if (path.pathClass != "PHB") return false;
+  for (int hop : path.hops)  // the CPU on the way is a Grace, joined to its GPU by NVLink-C2C
+    if (graph.nodes[hop].kind == topo::NodeKind::Cpu && graph.nodes[hop].detail.find("NVIDIA") != std::string::npos)
+      return true;
+  return false;
+}
+
+// A device's own PCIe link (a GPU's, a NIC's), at NCCL's share of it; 0 when the graph has none.
+double pcieUplinkGBps(const topo::Graph& graph, int device) {
+  for (const topo::Link& l : graph.links)
+    if (l.kind == topo::LinkKind::PCIe && (l.a == device || l.b == device)) return l.bandwidth * 0.76;
+  return 0;
+}
+
+}  // namespace
+
+double nodeNetworkGBps(const topo::Graph& graph, const topo::PathTable& paths, const std::vector<int>& devices,
+                       int ranks) {
+  const int host = devices.empty() ? 0 : graph.nodes[devices[0]].host;
+  if (devices.empty() || smVersion(graph.nodes[devices[0]]) == 0) return hostNicsGBps(graph, host);
+  double nics = 0;
+  for (int n : graph.nodesOn(host, topo::NodeKind::Nic)) {
+    bool gdr = false;
+    for (int d : devices) gdr = gdr || reachesWithGdr(graph, paths.between(n, d));
+    // sjeaugey (NVIDIA/nccl#412): an HDR NIC "attached to the CPU getting 16 GB/s is normal", where 24 with
+    // GPUDirect RDMA; taken as two thirds at every speed.
+    double nic = effectiveNicGBps(graph.nodes[n].bandwidth);
+    // No faster than its PCIe slot, as NCCL's paths take their narrowest link (an NDR port in a Gen4 x16 slot).
+    if (const double slot = pcieUplinkGBps(graph, n); slot > 0) nic = std::min(nic, slot);
+    nics += nic * (gdr ? 1.0 : 16.0 / 24.0);
+  }
+  // Every byte a node sends or receives crosses a GPU's PCIe link, its own or (PXN) the GPU next to the NIC's:
+  // one GPU per node cannot fill four NICs (sjeaugey, NVIDIA/nccl#398: a GPU receives from PCI and sends on
+  // NVLink, or the reverse).
+  double pcie = 0;
+  for (int i = 0; i < static_cast<int>(devices.size()) && i < ranks; ++i) {
+    const double uplink = pcieUplinkGBps(graph, devices[i]);
+    if (uplink <= 0) return nics;  // a GPU without a PCIe link in the graph: no bound from it
+    pcie += uplink;
+  }
+  return std::min(nics, pcie);
+}
+
 double busCeilingGBps(const topo::Node& device) {
   // NCCL's tuning caps Ampere (sm_80) at 235 GB/s (src/graph/tuning.cc, compCap80); sjeaugey
   // (NVIDIA/nccl-tests#149): "some other bottlenecks on the GPUs limits it to ~230GB/s".

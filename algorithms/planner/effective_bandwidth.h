@@ -33,6 +33,13 @@ double effectiveNicGBps(double lineGBps);
 // All of `host`'s NICs in the graph together, each at what NCCL sustains on it; 0 when it has none.
 double hostNicsGBps(const topo::Graph& graph, int host);
 
+// What a node's NVIDIA GPUs move through its NICs together (`devices`: the node's GPUs, the first `ranks` of them
+// in the job): each NIC at what NCCL sustains on it, two thirds of that where no GPU reaches it without crossing
+// a CPU (no GPUDirect RDMA: NCCL stages the data in host memory), and all of them no more than the ranks' own
+// PCIe links carry. For other devices, hostNicsGBps. 0 when the node has no NIC.
+double nodeNetworkGBps(const topo::Graph& graph, const topo::PathTable& paths, const std::vector<int>& devices,
+                       int ranks);
+
 // The highest ring bus bandwidth a device reaches whatever its links (NCCL caps sm_80 at 235 GB/s); 0: none.
 double busCeilingGBps(const topo::Node& device);
 

@@ -98,7 +98,7 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   m.intraEgressGBps = std::max(egress, m.intra.bandwidthGBps);
   if (accelerators && devices.size() > 1) out.nvlsBusGBps = nvlsBusGBps(graph, devices[0]);
   // The network: all NICs of a node together, behind switches, each at what NCCL sustains on it.
-  double nicGBps = hostNicsGBps(graph, 0);
+  double nicGBps = accelerators ? nodeNetworkGBps(graph, paths, devices, m.ranksPerNode) : hostNicsGBps(graph, 0);
   if (nicGBps <= 0) {
     nicGBps = effectiveNicGBps(12.5);
     out.assumptions.push_back("no NIC in the topology: assumed one 100 Gb/s port per node");

@@ -23,11 +23,10 @@ std::string gpu(const std::string& bus, int dev, int sm, const std::string& link
          "</gpu></pci>";
 }
 
-std::string nic(const std::string& bus, int dev, int mbps) {
-  return "<pci busid=\"" + bus +
-         "\" class=\"0x020700\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\"><nic><net name=\"mlx5_" +
-         std::to_string(dev) + "\" dev=\"" + std::to_string(dev) + "\" speed=\"" + std::to_string(mbps) +
-         "\" port=\"1\"/></nic></pci>";
+std::string nic(const std::string& bus, int dev, int mbps, const std::string& speed = "16.0 GT/s PCIe") {
+  return "<pci busid=\"" + bus + "\" class=\"0x020700\" link_speed=\"" + speed +
+         "\" link_width=\"16\"><nic><net name=\"mlx5_" + std::to_string(dev) + "\" dev=\"" + std::to_string(dev) +
+         "\" speed=\"" + std::to_string(mbps) + "\" port=\"1\"/></nic></pci>";
 }
 
 std::string nvlink(const std::string& target, int count, const std::string& tclass = "0x030200") {
@@ -41,18 +40,22 @@ std::string nvlinkPair(int sm, int links) {
          gpu("0000:31:00.0", 1, sm, nvlink("0000:17:00.0", links)) + "</cpu></system>";
 }
 
-// Eight GPUs whose `links` NVLinks each reach the NVSwitch, with NICs of `nicMbps`.
-std::string nvswitchBox(int sm, int links, int nics, int nicMbps) {
+// Eight GPUs whose `links` NVLinks each reach the NVSwitch, with NICs of `nicMbps`: the first `nics` GPUs share a
+// PCIe switch with one each (GPUDirect RDMA's reach), or, with `nicsOnCpu`, the NICs hang off the CPU.
+std::string nvswitchBox(int sm, int links, int nics, int nicMbps, bool nicsOnCpu = false) {
   std::string cpu = "<cpu numaid=\"0\" arch=\"x86_64\" vendor=\"GenuineIntel\">";
   for (int d = 0; d < 8; ++d) {
-    char bus[16];
+    char bus[16], nicBus[16], switchBus[16];
     std::snprintf(bus, sizeof bus, "0000:%02x:00.0", 0x10 + d);
-    cpu += gpu(bus, d, sm, nvlink("0000:f0:00.0", links, "0x068000"));
-  }
-  for (int n = 0; n < nics; ++n) {
-    char bus[16];
-    std::snprintf(bus, sizeof bus, "0000:%02x:00.0", 0x80 + n);
-    cpu += nic(bus, n, nicMbps);
+    std::snprintf(nicBus, sizeof nicBus, "0000:%02x:00.0", 0x80 + d);
+    std::snprintf(switchBus, sizeof switchBus, "0000:%02x:00.0", 0x40 + d);
+    const std::string speed = sm >= 90 ? "32.0 GT/s PCIe" : "16.0 GT/s PCIe";  // Hopper boards are Gen5
+    const std::string g = gpu(bus, d, sm, nvlink("0000:f0:00.0", links, "0x068000"), speed);
+    if (d >= nics) cpu += g;
+    else if (nicsOnCpu) cpu += g + nic(nicBus, d, nicMbps, speed);
+    else
+      cpu += "<pci busid=\"" + std::string(switchBus) + "\" class=\"0x060400\" link_speed=\"" + speed +
+             "\" link_width=\"16\">" + g + nic(nicBus, d, nicMbps, speed) + "</pci>";
   }
   return "<system version=\"1\">" + cpu + "</cpu></system>";
 }
@@ -104,9 +107,27 @@ TEST(TopologyModel, NicsAreWorthWhatMaintainersMeasurePerSpeed) {
   EXPECT_DOUBLE_EQ(effectiveNicGBps(100.0), 94.0);
   // A node's NICs add up; a ring across nodes runs at the smaller of the node's links and its NICs.
   const ClusterModel fourHdr = clusterModel(graphOf(nvswitchBox(80, 12, 4, 200000)), 3, NetworkShape::FatTree);
-  EXPECT_DOUBLE_EQ(fourHdr.fabric.inter.bandwidthGBps, 96.0);
+  EXPECT_NEAR(fourHdr.fabric.inter.bandwidthGBps, 96.0, 0.3);  // in Gen4 slots: 23.9 each
   const ClusterModel eightNdr = clusterModel(graphOf(nvswitchBox(90, 18, 8, 400000)), 2, NetworkShape::FatTree);
   EXPECT_DOUBLE_EQ(eightNdr.fabric.inter.bandwidthGBps, 376.0);
+}
+
+TEST(TopologyModel, NicsWithoutGpuDirectAndOneGpuPerNode) {
+  // NICs on the CPU, no GPU under their switch: NCCL stages through host memory, 16 GB/s for HDR (sjeaugey).
+  const ClusterModel onCpu = clusterModel(graphOf(nvswitchBox(80, 12, 4, 200000, true)), 2, NetworkShape::FatTree);
+  EXPECT_NEAR(onCpu.fabric.inter.bandwidthGBps, 4 * 16.0, 0.3);
+  // An NDR port in a Gen4 x16 slot carries what the slot does.
+  const ClusterModel ndrInGen4 = clusterModel(graphOf(nvswitchBox(80, 12, 4, 400000)), 2, NetworkShape::FatTree);
+  EXPECT_NEAR(ndrInGen4.fabric.inter.bandwidthGBps, 4 * topo::pcieBandwidth("16.0 GT/s PCIe", "16") * 0.76, 1e-9);
+  // One GPU per node feeds all the NICs through its own PCIe link (Gen4 x16 at NCCL's 0.76: ~24 GB/s).
+  const ClusterModel oneGpu = clusterModel(graphOf(nvswitchBox(80, 12, 4, 200000)), 2, NetworkShape::FatTree, 1);
+  EXPECT_NEAR(oneGpu.fabric.inter.bandwidthGBps, topo::pcieBandwidth("16.0 GT/s PCIe", "16") * 0.76, 1e-9);
+  // Grace Hopper: the NIC is on the CPU, but the GPU reaches the CPU over NVLink-C2C, and NCCL uses GPUDirect.
+  const std::string grace =
+      "<system version=\"1\"><cpu numaid=\"0\" arch=\"aarch64\" vendor=\"NVIDIA\" model=\"Grace\">" +
+      gpu("0009:01:00.0", 0, 90, "", "32.0 GT/s PCIe") + nic("0009:02:00.0", 0, 200000, "32.0 GT/s PCIe") +
+      "</cpu></system>";
+  EXPECT_NEAR(clusterModel(graphOf(grace), 2, NetworkShape::FatTree).fabric.inter.bandwidthGBps, 24.0, 1e-9);
 }
 
 TEST(TopologyModel, NvlsIsHoppersAndNeedsAnNvswitch) {
