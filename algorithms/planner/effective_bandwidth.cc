@@ -82,19 +82,23 @@ double hostNicsGBps(const topo::Graph& graph, int host) {
   return total;
 }
 
-namespace {
-
 // NCCL uses GPUDirect RDMA between a GPU and a NIC when the path between them stays under a PCIe switch (PIX,
 // PXB) or reaches the CPU only over the GPU's own C2C link, as on Grace Hopper (src/graph/paths.cc
 // ncclTopoCheckGdr: NCCL_NET_GDR_LEVEL defaults to PXB, P2C with C2C); with PXN the GPU next to the NIC relays.
-bool reachesWithGdr(const topo::Graph& graph, const topo::Path& path) {
-  if (path.pathClass == "PIX" || path.pathClass == "PXB" || path.pathClass == "LOC") return true;
-  if (path.pathClass != "PHB") return false;
-  for (int hop : path.hops)  // the CPU on the way is a Grace, joined to its GPU by NVLink-C2C
-    if (graph.nodes[hop].kind == topo::NodeKind::Cpu && graph.nodes[hop].detail.find("NVIDIA") != std::string::npos)
-      return true;
+bool nicReachedWithGdr(const topo::Graph& graph, const topo::PathTable& paths, int nic,
+                       const std::vector<int>& devices) {
+  for (int d : devices) {
+    const topo::Path& path = paths.between(nic, d);
+    if (path.pathClass == "PIX" || path.pathClass == "PXB" || path.pathClass == "LOC") return true;
+    if (path.pathClass != "PHB") continue;
+    for (int hop : path.hops)  // the CPU on the way is a Grace, joined to its GPU by NVLink-C2C
+      if (graph.nodes[hop].kind == topo::NodeKind::Cpu && graph.nodes[hop].detail.find("NVIDIA") != std::string::npos)
+        return true;
+  }
   return false;
 }
+
+namespace {
 
 // A device's own PCIe link (a GPU's, a NIC's), at NCCL's share of it; 0 when the graph has none.
 double pcieUplinkGBps(const topo::Graph& graph, int device) {
@@ -111,8 +115,7 @@ double nodeNetworkGBps(const topo::Graph& graph, const topo::PathTable& paths, c
   if (devices.empty() || smVersion(graph.nodes[devices[0]]) == 0) return hostNicsGBps(graph, host);
   double nics = 0;
   for (int n : graph.nodesOn(host, topo::NodeKind::Nic)) {
-    bool gdr = false;
-    for (int d : devices) gdr = gdr || reachesWithGdr(graph, paths.between(n, d));
+    const bool gdr = nicReachedWithGdr(graph, paths, n, devices);
     // sjeaugey (NVIDIA/nccl#412): an HDR NIC "attached to the CPU getting 16 GB/s is normal", where 24 with
     // GPUDirect RDMA; taken as two thirds at every speed.
     double nic = effectiveNicGBps(graph.nodes[n].bandwidth);

@@ -33,6 +33,11 @@ double effectiveNicGBps(double lineGBps);
 // All of `host`'s NICs in the graph together, each at what NCCL sustains on it; 0 when it has none.
 double hostNicsGBps(const topo::Graph& graph, int host);
 
+// Whether NCCL moves data between `nic` and the GPUs among `devices` with GPUDirect RDMA (directly or, PXN,
+// through the GPU next to it), rather than staging it in host memory.
+bool nicReachedWithGdr(const topo::Graph& graph, const topo::PathTable& paths, int nic,
+                       const std::vector<int>& devices);
+
 // What a node's NVIDIA GPUs move through its NICs together (`devices`: the node's GPUs, the first `ranks` of them
 // in the job): each NIC at what NCCL sustains on it, two thirds of that where no GPU reaches it without crossing
 // a CPU (no GPUDirect RDMA: NCCL stages the data in host memory), and all of them no more than the ranks' own

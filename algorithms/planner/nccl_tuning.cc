@@ -46,8 +46,9 @@ int log2Floor(double x) { return x >= 1 ? static_cast<int>(std::floor(std::log2(
 double ncclBusGBps(const NcclTuningInput& in, NcclAlgorithm a, NcclProtocol p) {
   const int gen = generation(in.sm), nodesIndex = std::min(in.nodes, 3) - 1;
   const double llMax = kLLMaxGBps[in.nodes == 1 ? gen : (in.amdCpu ? 1 : 0)][nodesIndex];
-  // LL128 needs NVLink between the GPUs of a node (NCCL: typeIntra <= PATH_NVB) and sm_70 or later.
-  if (p == NcclProtocol::LL128 && !(in.nvlinkWithinNode && in.sm >= 70)) return 0;
+  // LL128 needs NVLink between the GPUs of a node (NCCL: typeIntra <= PATH_NVB), sm_70 or later, and across
+  // nodes a NIC within GPUDirect's reach (typeInter <= PATH_PXN on Hopper, PXB before: not through the CPU).
+  if (p == NcclProtocol::LL128 && !(in.nvlinkWithinNode && in.sm >= 70 && (in.nodes == 1 || in.netWithGdr))) return 0;
   switch (a) {
     case NcclAlgorithm::Ring:
       if (p == NcclProtocol::LL) return std::min(llMax, in.ringBusGBps * 0.5);

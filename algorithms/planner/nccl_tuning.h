@@ -24,6 +24,7 @@ struct NcclTuningInput {
   int sm = 0;                     // the GPUs' compute capability (90 for sm_90); 0: not an NVIDIA GPU
   bool nvlinkWithinNode = false;  // the ring's hops inside a node are NVLink (else PCI, and no LL128)
   bool amdCpu = false;            // NCCL's LL ceilings across nodes and its network overhead depend on it
+  bool netWithGdr = true;         // across nodes, the GPUs reach a NIC with GPUDirect RDMA (else no LL128)
   int channels = 1;
   // Each algorithm's bus bandwidth (nccl-tests' busbw) with the Simple protocol at large sizes, 0 where NCCL
   // cannot run it here (NVLS without NVSwitch or across nodes).

@@ -45,16 +45,19 @@ Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths
 // What NCCL's tuning needs, from the finished model. The Simple ring's bandwidth is Braid's ring priced where
 // latency no longer counts (8 GiB): the same schedule over the same links. On one node NCCL's tree is a chain
 // through the node's ring at 0.92 of its bandwidth (tuning.cc), in nccl-tests' terms (n-1)/n of that.
-NcclTuningInput ncclTuningInput(const topo::Graph& graph, const ClusterModel& model, const topo::Node& device,
-                                bool nvlinkRing) {
+NcclTuningInput ncclTuningInput(const topo::Graph& graph, const topo::PathTable& paths, const ClusterModel& model,
+                                const std::vector<int>& devices, bool nvlinkRing) {
   const FabricModel& m = model.fabric;
   NcclTuningInput in;
   in.nranks = m.nranks;
   in.nodes = m.nodes();
-  in.sm = smVersion(device);
+  in.sm = smVersion(graph.nodes[devices[0]]);
   in.nvlinkWithinNode = nvlinkRing || m.ranksPerNode == 1;
   for (int cpu : graph.nodesOn(0, topo::NodeKind::Cpu))
     in.amdCpu = in.amdCpu || graph.nodes[cpu].detail.find("AMD") != std::string::npos;
+  in.netWithGdr = false;
+  for (int nic : graph.nodesOn(0, topo::NodeKind::Nic))
+    in.netWithGdr = in.netWithGdr || nicReachedWithGdr(graph, paths, nic, devices);
   in.channels = m.channels;
   in.ringBusGBps = predict(CollectiveKind::AllReduce, Algorithm::Ring, size_t(8) << 30, m).busbwGBps;
   in.treeBusGBps = m.multiNode() ? model.ncclTreeBusGBps : 0.92 * in.ringBusGBps * (m.nranks - 1) / m.nranks;
@@ -117,7 +120,7 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   m.reduceGBps = accelerators ? 1e4 : 10;  // accelerators reduce inside the copy kernels: it overlaps
   m.stepOverheadUs = accelerators ? 0.5 : 0.05;
   m.messageOverheadUs = accelerators ? 0.5 : 0.1;
-  if (accelerators && m.nranks > 1) out.nccl = ncclTuningInput(graph, out, device, nvlinkRing);
+  if (accelerators && m.nranks > 1) out.nccl = ncclTuningInput(graph, paths, out, devices, nvlinkRing);
   // Each assumption once, in the order first made (every link of a mesh asks the same question).
   std::vector<std::string> once;
   for (const std::string& a : out.assumptions)

@@ -68,6 +68,14 @@ TEST(NcclTuning, NoLL128WithoutNvlink) {
               0.01);
 }
 
+TEST(NcclTuning, NoLL128AcrossNodesWithoutGpuDirect) {
+  NcclTuningInput in = hopperNode();
+  in.nodes = 2, in.nranks = 16;
+  EXPECT_NE(find(ncclAllReduceEstimates(in, 8 << 20), NcclAlgorithm::Ring, NcclProtocol::LL128), nullptr);
+  in.netWithGdr = false;  // the NICs hang off the CPUs: NCCL's typeInter is PHB or SYS
+  EXPECT_EQ(find(ncclAllReduceEstimates(in, 8 << 20), NcclAlgorithm::Ring, NcclProtocol::LL128), nullptr);
+}
+
 TEST(NcclTuning, NvlsWithinOneNodeOnly) {
   NcclTuningInput in = hopperNode();
   in.nvlsBusGBps = 480;

@@ -116,6 +116,8 @@ TEST(TopologyModel, NicsWithoutGpuDirectAndOneGpuPerNode) {
   // NICs on the CPU, no GPU under their switch: NCCL stages through host memory, 16 GB/s for HDR (sjeaugey).
   const ClusterModel onCpu = clusterModel(graphOf(nvswitchBox(80, 12, 4, 200000, true)), 2, NetworkShape::FatTree);
   EXPECT_NEAR(onCpu.fabric.inter.bandwidthGBps, 4 * 16.0, 0.3);
+  EXPECT_FALSE(onCpu.nccl.netWithGdr);  // and NCCL leaves LL128 off across these nodes
+  EXPECT_TRUE(clusterModel(graphOf(nvswitchBox(80, 12, 4, 200000)), 2, NetworkShape::FatTree).nccl.netWithGdr);
   // An NDR port in a Gen4 x16 slot carries what the slot does.
   const ClusterModel ndrInGen4 = clusterModel(graphOf(nvswitchBox(80, 12, 4, 400000)), 2, NetworkShape::FatTree);
   EXPECT_NEAR(ndrInGen4.fabric.inter.bandwidthGBps, 4 * topo::pcieBandwidth("16.0 GT/s PCIe", "16") * 0.76, 1e-9);
