@@ -100,7 +100,8 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
       egress += l.bandwidth * linkEfficiency(l.kind, device, out.assumptions);
   m.intraEgressGBps = std::max(egress, m.intra.bandwidthGBps);
   if (accelerators && devices.size() > 1) out.nvlsBusGBps = nvlsBusGBps(graph, devices[0]);
-  // The network: all NICs of a node together, behind switches, each at what NCCL sustains on it.
+  // The network: all NICs of a node together, behind switches, each at what NCCL sustains on it from where it
+  // sits (GPUDirect or not, its PCIe slot), no more than the GPUs' own PCIe links feed them.
   double nicGBps = accelerators ? nodeNetworkGBps(graph, paths, devices, m.ranksPerNode) : hostNicsGBps(graph, 0);
   if (nicGBps <= 0) {
     nicGBps = effectiveNicGBps(12.5);

@@ -55,9 +55,8 @@ nlohmann::json ncclEstimateJson(const planner::NcclEstimate& e) {
           {"busbw_GBps", e.busbwGBps}};
 }
 
-// NCCL's pick (the first) with every estimate it weighed; null where the model has none (not NVIDIA GPUs).
+// NCCL's pick (the first of `estimates`, which is not empty) with every estimate it weighed.
 nlohmann::json ncclJson(const std::vector<planner::NcclEstimate>& estimates) {
-  if (estimates.empty()) return nullptr;
   nlohmann::json out = ncclEstimateJson(estimates.front());
   out["estimates"] = nlohmann::json::array();
   for (const planner::NcclEstimate& e : estimates) out["estimates"].push_back(ncclEstimateJson(e));
@@ -211,7 +210,10 @@ int runPlan(const PlanOptions& o) {
                   << " GB/s busbw\n";
       }
     }
-    std::cout << "# * = chosen; NCCL's pick: what its tuning model runs (src/graph/tuning.cc), not run by Braid\n";
+    std::cout << "# * = chosen\n";
+    if (!nccl.front().empty())
+      std::cout << "# NCCL's pick: what NCCL's own tuning model runs at that size (src/graph/tuning.cc); Braid runs "
+                   "its own choice\n";
   }
   if (!o.tuneFile.empty()) {
     std::ofstream out(o.tuneFile);
