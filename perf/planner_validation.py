@@ -3,7 +3,8 @@
 
 Reads perf/planner_validation.csv (one published AllReduce figure per row, with its source), asks `braid plan`
 for each what NCCL's tuning model gives at that size (the named algorithm with the protocol NCCL would pick for
-it, or NCCL's own pick for "nccl"), and prints predicted against published with the error. Fails (exit 1) when the median error of the gated cases (roles "rule source" and
+it, or NCCL's own pick for "nccl"; for "mesh", another vendor's library on a full mesh of links, the model's
+figure for that), and prints predicted against published with the error. Fails (exit 1) when the median error of the gated cases (roles "rule source" and
 "held out") exceeds 10% or any of them exceeds 20%, or when a case over 10% has no note saying why.
 Cases marked "below par" (a maintainer said the run was below what its hardware should reach) are shown but
 not gated: they are what `braid doctor` is for; so are cases "outside the model" (a limit the model does not
@@ -22,7 +23,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GATED = ("rule source", "held out")
 SHOWN = ("below par", "outside the model")
-ALGORITHMS = ("ring", "nvls", "tree", "nccl")
+ALGORITHMS = ("ring", "nvls", "tree", "nccl", "mesh")
 MEDIAN_LIMIT, WORST_LIMIT = 10.0, 20.0
 
 
@@ -39,11 +40,13 @@ def read_cases(path):
 
 
 def source_name(url):
-    """'nccl-tests#149' for an issue or pull request, 'owner/repo' for a repository's page."""
+    """'nccl-tests#149' for an issue or pull request, 'owner/repo' for a repository's page, else the site."""
     parts = url.rstrip("/").split("/")
     if len(parts) >= 7 and parts[-2] in ("issues", "pull"):
         return f"{parts[-3]}#{parts[-1]}"
-    return "/".join(parts[3:5])
+    if parts[2] == "github.com":
+        return "/".join(parts[3:5])
+    return parts[2]
 
 
 def predict(braid, case):
@@ -54,6 +57,10 @@ def predict(braid, case):
         where += ["--ranks-per-node", case["ranks_per_node"]]
     command = [braid, "plan", *where, "--nodes", case["nodes"], "--bytes", case["bytes"], "--json"]
     plan = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    if case["algorithm"] == "mesh":  # another vendor's library over a full mesh: the model's figure for it
+        if "mesh_busbw_GBps" not in plan["model"]:
+            sys.exit(f"case {case['case']}: braid plan gives no full-mesh figure for {case['topology']}")
+        return plan["model"]["mesh_busbw_GBps"], "mesh (all links)"
     estimates = plan.get("nccl", {}).get("estimates", [])
     if case["algorithm"] != "nccl":  # the fastest protocol of that algorithm (estimates come fastest first)
         estimates = [e for e in estimates if e["algorithm"] == case["algorithm"]]

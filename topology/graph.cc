@@ -15,8 +15,8 @@ constexpr LinkKindInfo kInfos[kLinkKinds] = {
     {"pcie", "PCI", 12.0, 1.0, "black"},           {"nvlink", "NV", 25.0, 0.5, "green4"},
     {"hccs", "HCCS", 56.0, 0.6, "red3"},           {"mlulink", "MLU", 50.0, 0.6, "blue3"},
     {"metaxlink", "MXL", 64.0, 0.6, "darkorange"}, {"mtlink", "MTL", 60.0, 0.6, "purple"},
-    {"xgmi", "XGMI", 46.0, 0.6, "brown"},          {"sys", "SYS", 10.0, 2.0, "gray40"},
-    {"net", "NET", 12.5, 5.0, "steelblue"},
+    {"xgmi", "XGMI", 46.0, 0.6, "brown"},          {"roce", "ROCE", 25.0, 1.0, "teal"},
+    {"sys", "SYS", 10.0, 2.0, "gray40"},           {"net", "NET", 12.5, 5.0, "steelblue"},
 };
 
 // Reads a number attribute; throws file:line when it is not a finite number, negative, or beyond any real
@@ -200,7 +200,7 @@ class Builder {
         if (!parseLinkKind(lowercase(l.get("type")), kind) || !isVendorLink(kind))
           failAt(file_, l.line,
                  "<link> type=\"" + l.get("type") +
-                     "\" is not a vendor link (nvlink, hccs, mlulink, metaxlink, mtlink, xgmi)");
+                     "\" is not a vendor link (nvlink, hccs, mlulink, metaxlink, mtlink, xgmi, roce)");
         int count = linkCount(l, file_);
         double bw = number(l, "bw", linkKindInfo(kind).linkBandwidth * count, file_);
         pending_.push_back({node, lowercase(l.get("target")), kind, count, bw,

@@ -12,8 +12,9 @@ namespace braid::topo {
 
 enum class NodeKind { Cpu, PciSwitch, PciDevice, Accelerator, Nic, LinkSwitch, Fabric };
 
-enum class LinkKind { PCIe, NVLink, HCCS, MLULink, MetaXLink, MTLink, XGMI, CpuInterconnect, Network };
-constexpr int kLinkKinds = 9;
+// RoCE: an accelerator's own Ethernet ports wired to its peers as a scale-up fabric (Intel Gaudi).
+enum class LinkKind { PCIe, NVLink, HCCS, MLULink, MetaXLink, MTLink, XGMI, RoCE, CpuInterconnect, Network };
+constexpr int kLinkKinds = 10;
 
 struct LinkKindInfo {
   const char* name;       // as written in files: "pcie", "nvlink", "hccs", ...

@@ -32,7 +32,8 @@ const char* kLegend =
     "  PXB  = Path traverses several PCIe switches, no host bridge\n"
     "  PIX  = Path traverses at most one PCIe switch\n"
     "  PXN  = Path over a vendor link to another accelerator, then its PCIe (as NCCL's PXN)\n"
-    "  NV#  = Path over # NVLinks;  HCCS, MLU (MLU-Link), MXL (MetaXLink), MTL (MTLink), XGMI = vendor links\n"
+    "  NV#  = Path over # NVLinks;  HCCS, MLU (MLU-Link), MXL (MetaXLink), MTL (MTLink), XGMI, ROCE (scale-up\n"
+    "         Ethernet) = vendor links\n"
     "  NET  = Path through the network (another host)\n";
 
 // What was assumed while building the graph, one comment line each.

@@ -10,7 +10,7 @@ Transport transportOf(const topo::Path& path) {
   if (c == "NET") return Transport::Network;
   if (c == "PIX" || c == "PXB" || c == "LOC") return Transport::PciePeer;
   if (c == "PHB" || c == "SYS" || c == "PXN") return Transport::HostMemory;
-  return Transport::VendorLink;  // NV<n>, HCCS, MLU, MXL, MTL, XGMI
+  return Transport::VendorLink;  // NV<n>, HCCS, MLU, MXL, MTL, XGMI, ROCE
 }
 
 const char* transportName(Transport transport) {
@@ -58,7 +58,10 @@ double linkEfficiency(topo::LinkKind kind, const topo::Node& device, std::vector
     case topo::LinkKind::PCIe: return 0.76;
     // The CPU interconnect's figures are already NCCL's usable ones (topo.h: AMD 16, Skylake UPI 10, ...).
     case topo::LinkKind::CpuInterconnect: return 1.0;
-    case topo::LinkKind::Network: return 1.0;  // NICs have their own rule (effectiveNicGBps)
+    case topo::LinkKind::Network:
+      return 1.0;  // NICs have their own rule (effectiveNicGBps)
+    // Scale-up Ethernet ports are NICs on the accelerator: the NIC rule for speeds without a maintainer's figure.
+    case topo::LinkKind::RoCE: return 0.94;
     default: break;
   }
   assumptions.push_back(std::string(topo::linkKindInfo(kind).name) +

@@ -42,6 +42,17 @@ Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths
   return b;
 }
 
+// Every pair of `devices` joined directly by a vendor link (no switch, no other device between them).
+bool fullMesh(const topo::Graph& graph, const topo::PathTable& paths, const std::vector<int>& devices) {
+  for (int a : devices)
+    for (int b : devices)
+      if (a != b) {
+        const topo::Path& p = paths.between(a, b);
+        if (p.links.size() != 1 || !topo::isVendorLink(graph.links[p.links[0]].kind)) return false;
+      }
+  return true;
+}
+
 // What NCCL's tuning needs, from the finished model. The Simple ring's bandwidth is Braid's ring priced where
 // latency no longer counts (8 GiB): the same schedule over the same links. On one node NCCL's tree is a chain
 // through the node's ring at 0.92 of its bandwidth (tuning.cc), in nccl-tests' terms (n-1)/n of that.
@@ -100,6 +111,7 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
       egress += l.bandwidth * linkEfficiency(l.kind, device, out.assumptions);
   m.intraEgressGBps = std::max(egress, m.intra.bandwidthGBps);
   if (accelerators && devices.size() > 1) out.nvlsBusGBps = nvlsBusGBps(graph, devices[0]);
+  if (accelerators && devices.size() > 2 && fullMesh(graph, paths, devices)) out.meshBusGBps = egress;
   // The network: all NICs of a node together, behind switches, each at what NCCL sustains on it from where it
   // sits (GPUDirect or not, its PCIe slot), no more than the GPUs' own PCIe links feed them.
   double nicGBps = accelerators ? nodeNetworkGBps(graph, paths, devices, m.ranksPerNode) : hostNicsGBps(graph, 0);

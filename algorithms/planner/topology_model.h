@@ -19,11 +19,13 @@ constexpr int kDefaultMaxChannels = 32;
 
 struct ClusterModel {
   FabricModel fabric;
-  std::vector<std::string> ring;         // a node's devices in the order its rings take (topo::bestRing)
-  std::string intraTransport;            // how the ring's slowest hop moves data: "P2P over NV18", "SHM over SYS"
-  double nvlsBusGBps = 0;                // NCCL's NVLS AllReduce busbw within one node (0: none); Braid runs no NVLS
-  double ncclTreeBusGBps = 0;            // NCCL's tree AllReduce busbw across the nodes (0: one node)
-  NcclTuningInput nccl;                  // what NCCL's tuning needs (nccl.sm == 0: not NVIDIA GPUs)
+  std::vector<std::string> ring;  // a node's devices in the order its rings take (topo::bestRing)
+  std::string intraTransport;     // how the ring's slowest hop moves data: "P2P over NV18", "SHM over SYS"
+  double nvlsBusGBps = 0;         // NCCL's NVLS AllReduce busbw within one node (0: none); Braid runs no NVLS
+  double ncclTreeBusGBps = 0;     // NCCL's tree AllReduce busbw across the nodes (0: one node)
+  double meshBusGBps = 0;  // one node whose devices are all joined pairwise by vendor links: the AllReduce busbw of
+                           // a reduce-scatter and all-gather over every link at once (vendor libraries' mesh)
+  NcclTuningInput nccl;    // what NCCL's tuning needs (nccl.sm == 0: not NVIDIA GPUs)
   std::vector<std::string> assumptions;  // figures the topology did not give
 };
 

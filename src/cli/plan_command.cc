@@ -162,6 +162,7 @@ int runPlan(const PlanOptions& o) {
     // What NCCL's NVLink SHARP AllReduce reaches on this node: a reference, not a plan (Braid runs no NVLS).
     if (cluster.nvlsBusGBps > 0 && m.nodes() == 1) out["model"]["nccl_nvls_busbw_GBps"] = cluster.nvlsBusGBps;
     if (cluster.ncclTreeBusGBps > 0) out["model"]["nccl_tree_busbw_GBps"] = cluster.ncclTreeBusGBps;
+    if (cluster.meshBusGBps > 0 && m.nodes() == 1) out["model"]["mesh_busbw_GBps"] = cluster.meshBusGBps;
     nlohmann::json plans = nlohmann::json::array();
     for (size_t i = 0; i < sizes.size(); ++i) {
       nlohmann::json p = predictionJson(chosen[i]);
@@ -194,6 +195,9 @@ int runPlan(const PlanOptions& o) {
       std::cout << "# NCCL's NVLS AllReduce here (not run by Braid): " << cluster.nvlsBusGBps << " GB/s busbw\n";
     if (cluster.ncclTreeBusGBps > 0)
       std::cout << "# NCCL's tree AllReduce across the nodes: " << cluster.ncclTreeBusGBps << " GB/s busbw\n";
+    if (cluster.meshBusGBps > 0 && m.nodes() == 1)
+      std::cout << "# a full-mesh AllReduce over every link at once (vendor libraries' mesh): " << cluster.meshBusGBps
+                << " GB/s busbw\n";
     for (const std::string& a : cluster.assumptions) std::cout << "# assumed: " << a << "\n";
     std::cout << "#\n#       size  algorithm      time(us)  algbw(GB/s)  busbw(GB/s)\n";
     for (size_t i = 0; i < sizes.size(); ++i) {

@@ -132,6 +132,18 @@ TEST(TopologyModel, NicsWithoutGpuDirectAndOneGpuPerNode) {
   EXPECT_NEAR(clusterModel(graphOf(grace), 2, NetworkShape::FatTree).fabric.inter.bandwidthGBps, 24.0, 1e-9);
 }
 
+TEST(TopologyModel, AFullMeshMovesOverEveryLinkAtOnce) {
+  // Intel Gaudi 3 (HLS-3): 3 x 200 GbE scale-up ports to each of 7 peers, at the NIC rule's 94% of line rate.
+  const std::string file = std::string(BRAID_TEST_DATA_DIR) + "/topology/hls3_gaudi3.xml";
+  const ClusterModel hls3 = clusterModel(topo::buildGraph(topo::loadXmlFile(file), file), 1, NetworkShape::FatTree);
+  EXPECT_NEAR(hls3.meshBusGBps, 7 * 75 * 0.94, 1e-9);
+  EXPECT_NEAR(hls3.fabric.intra.bandwidthGBps, 75 * 0.94, 1e-9);  // a ring uses one link per hop
+  EXPECT_EQ(hls3.intraTransport, "P2P over ROCE");
+  for (const std::string& a : hls3.assumptions) EXPECT_EQ(a.find("roce"), std::string::npos) << a;
+  // Links to an NVSwitch are not a mesh between the GPUs (NVLS and the ring apply there).
+  EXPECT_EQ(clusterModel(graphOf(nvswitchBox(90, 18, 0, 0)), 1, NetworkShape::FatTree).meshBusGBps, 0.0);
+}
+
 TEST(TopologyModel, NvlsIsHoppersAndNeedsAnNvswitch) {
   const topo::Graph h100 = graphOf(nvswitchBox(90, 18, 0, 0));
   const ClusterModel box = clusterModel(h100, 1, NetworkShape::FatTree);
