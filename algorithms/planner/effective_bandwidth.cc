@@ -31,6 +31,10 @@ int smVersion(const topo::Node& device) {
 
 namespace {
 
+// NCCL's PCIe figures are three quarters of the line rate: 12 GB/s for Gen3 x16 (topo.h PCI_BW, of 15.75),
+// 24 for Gen4 x16 (of 31.5), 48 for Gen5 x16 (of 63).
+constexpr double kPcieShare = 0.76;
+
 // NCCL's effective NVLink bandwidth per link (src/graph/topo.h: SM60 18.0, SM70 and SM80 20.0, SM86 12.0, SM90
 // 20.6, SM100 40.1 GB/s) against the line rate of one link (25 GB/s per direction for NVLink 2-4, 50 for
 // NVLink 5). sjeaugey (NVIDIA/nccl-tests#149): "Each NVLink has a line rate of 25GB/s ... ~20GB/s effective
@@ -53,9 +57,7 @@ double linkEfficiency(topo::LinkKind kind, const topo::Node& device, std::vector
       assumptions.push_back("NVLink generation of " + device.detail + " unknown: 80% of its line rate");
       return 0.8;
     }
-    // NCCL's PCIe figures are three quarters of the line rate: 12 GB/s for Gen3 x16 (topo.h PCI_BW, of 15.75),
-    // 24 for Gen4 x16 (of 31.5), 48 for Gen5 x16 (of 63).
-    case topo::LinkKind::PCIe: return 0.76;
+    case topo::LinkKind::PCIe: return kPcieShare;
     // The CPU interconnect's figures are already NCCL's usable ones (topo.h: AMD 16, Skylake UPI 10, ...).
     case topo::LinkKind::CpuInterconnect: return 1.0;
     case topo::LinkKind::Network:
@@ -92,7 +94,7 @@ bool nicReachedWithGdr(const topo::Graph& graph, const topo::PathTable& paths, i
                        const std::vector<int>& devices) {
   for (int d : devices) {
     const topo::Path& path = paths.between(nic, d);
-    if (path.pathClass == "PIX" || path.pathClass == "PXB" || path.pathClass == "LOC") return true;
+    if (transportOf(path) == Transport::PciePeer) return true;  // PIX, PXB: under a PCIe switch
     if (path.pathClass != "PHB") continue;
     for (int hop : path.hops)  // the CPU on the way is a Grace, joined to its GPU by NVLink-C2C
       if (graph.nodes[hop].kind == topo::NodeKind::Cpu && graph.nodes[hop].detail.find("NVIDIA") != std::string::npos)
@@ -106,7 +108,7 @@ namespace {
 // A device's own PCIe link (a GPU's, a NIC's), at NCCL's share of it; 0 when the graph has none.
 double pcieUplinkGBps(const topo::Graph& graph, int device) {
   for (const topo::Link& l : graph.links)
-    if (l.kind == topo::LinkKind::PCIe && (l.a == device || l.b == device)) return l.bandwidth * 0.76;
+    if (l.kind == topo::LinkKind::PCIe && (l.a == device || l.b == device)) return l.bandwidth * kPcieShare;
   return 0;
 }
 

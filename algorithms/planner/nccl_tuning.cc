@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "algorithms/planner/cost_model.h"
+
 namespace braid::planner {
 namespace {
 
@@ -102,7 +104,7 @@ NcclEstimate estimate(const NcclTuningInput& in, NcclAlgorithm a, NcclProtocol p
   if (a == NcclAlgorithm::Ring && p == NcclProtocol::Simple && in.nodes > 1 && bytes / (in.channels * n) >= 64)
     lat *= in.sm >= 80 ? 1.4 : 1.9;
   const double timeUs = lat + bytes / (1e3 * algGBps);
-  return {a, p, timeUs, bytes / (1e3 * timeUs) * 2.0 * (n - 1) / n};
+  return {a, p, timeUs, bytes / (1e3 * timeUs) * busBandwidthFactor(CollectiveKind::AllReduce, n)};
 }
 
 }  // namespace
