@@ -35,6 +35,13 @@ namespace {
 // 24 for Gen4 x16 (of 31.5), 48 for Gen5 x16 (of 63).
 constexpr double kPcieShare = 0.76;
 
+// What NCCL's ring AllReduce reaches between NVIDIA GPUs over PCIe peer-to-peer, of the line rate: 41 GB/s busbw
+// on Gen5 x16 (of 63), below NCCL's own 48. Community runs of 8x RTX PRO 6000 Blackwell under PCIe switches
+// (voipmonitor/rtx6kpro, hardware/pcie-bandwidth.md): 41.1 GB/s (luke, three Microchip switches), 40.1 (Grimulkan,
+// four switches), 41.3-41.7 (purplepow3r, seven GPUs at 4 GiB), where the same cards copy 53-56 GB/s one way
+// (p2pBandwidthLatencyTest): every GPU's link carries the ring both ways at once, written by the GPUs' SMs.
+constexpr double kGpuPcieRingShare = 41.0 / 63.0;
+
 // NCCL's effective NVLink bandwidth per link (src/graph/topo.h: SM60 18.0, SM70 and SM80 20.0, SM86 12.0, SM90
 // 20.6, SM100 40.1 GB/s) against the line rate of one link (25 GB/s per direction for NVLink 2-4, 50 for
 // NVLink 5). sjeaugey (NVIDIA/nccl-tests#149): "Each NVLink has a line rate of 25GB/s ... ~20GB/s effective
@@ -57,7 +64,7 @@ double linkEfficiency(topo::LinkKind kind, const topo::Node& device, std::vector
       assumptions.push_back("NVLink generation of " + device.detail + " unknown: 80% of its line rate");
       return 0.8;
     }
-    case topo::LinkKind::PCIe: return kPcieShare;
+    case topo::LinkKind::PCIe: return smVersion(device) > 0 ? kGpuPcieRingShare : kPcieShare;
     // The CPU interconnect's figures are already NCCL's usable ones (topo.h: AMD 16, Skylake UPI 10, ...).
     case topo::LinkKind::CpuInterconnect: return 1.0;
     case topo::LinkKind::Network:

@@ -80,7 +80,7 @@ TEST(TopologyModel, AmpereStopsAtNcclsCeilingWhateverItsLinks) {
 
 TEST(TopologyModel, PathsThroughTheCpuGoThroughHostMemory) {
   // Two GPUs without NVLink on two sockets: the path crosses the CPU interconnect (NCCL: SHM), whose usable
-  // figure bounds the ring; two under one PCIe switch talk peer to peer at NCCL's PCIe figure.
+  // figure bounds the ring; two under one PCIe switch talk peer to peer at what NCCL's rings reach over PCIe.
   const std::string twoSockets =
       "<system version=\"1\" sys_bw=\"22\">"
       "<cpu numaid=\"0\" arch=\"x86_64\" vendor=\"GenuineIntel\">" +
@@ -97,7 +97,27 @@ TEST(TopologyModel, PathsThroughTheCpuGoThroughHostMemory) {
       gpu("0000:11:00.0", 0, 86, "") + gpu("0000:12:00.0", 1, 86, "") + "</pci></cpu></system>";
   const ClusterModel pix = clusterModel(graphOf(oneSwitch), 1, NetworkShape::FatTree);
   EXPECT_EQ(pix.intraTransport, "P2P/PCIe over PIX");
-  EXPECT_NEAR(pix.fabric.intra.bandwidthGBps, topo::pcieBandwidth("16.0 GT/s PCIe", "16") * 0.76, 1e-9);  // ~24
+  EXPECT_NEAR(pix.fabric.intra.bandwidthGBps, topo::pcieBandwidth("16.0 GT/s PCIe", "16") * 41 / 63, 1e-9);  // ~20.5
+}
+
+TEST(TopologyModel, GpuRingsOverPcieReachLessThanNcclsPcieFigure) {
+  // NVIDIA GPUs: 41 of Gen5 x16's 63 GB/s (community runs of 8x RTX PRO 6000 under switches), not NCCL's 48.
+  const std::string gen5Switch =
+      "<system version=\"1\"><cpu numaid=\"0\" arch=\"x86_64\" vendor=\"AuthenticAMD\">"
+      "<pci busid=\"0000:10:00.0\" class=\"0x060400\" link_speed=\"32.0 GT/s PCIe\" link_width=\"16\">" +
+      gpu("0000:11:00.0", 0, 120, "", "32.0 GT/s PCIe") + gpu("0000:12:00.0", 1, 120, "", "32.0 GT/s PCIe") +
+      "</pci></cpu></system>";
+  EXPECT_NEAR(clusterModel(graphOf(gen5Switch), 1, NetworkShape::FatTree).fabric.intra.bandwidthGBps, 41.0, 0.02);
+  // Other accelerators keep NCCL's PCIe figure, three quarters of the line rate (no collective figure to go by).
+  const std::string pcieCards =
+      "<system version=\"1\"><cpu numaid=\"0\" arch=\"aarch64\" vendor=\"Huawei\">"
+      "<pci busid=\"0000:10:00.0\" class=\"0x060400\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\">"
+      "<pci busid=\"0000:11:00.0\" class=\"0x120000\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\">"
+      "<accel dev=\"0\" vendor=\"huawei\" model=\"Ascend 310P\"/></pci>"
+      "<pci busid=\"0000:12:00.0\" class=\"0x120000\" link_speed=\"16.0 GT/s PCIe\" link_width=\"16\">"
+      "<accel dev=\"1\" vendor=\"huawei\" model=\"Ascend 310P\"/></pci></pci></cpu></system>";
+  EXPECT_NEAR(clusterModel(graphOf(pcieCards), 1, NetworkShape::FatTree).fabric.intra.bandwidthGBps,
+              topo::pcieBandwidth("16.0 GT/s PCIe", "16") * 0.76, 1e-9);
 }
 
 TEST(TopologyModel, NicsAreWorthWhatMaintainersMeasurePerSpeed) {
