@@ -56,6 +56,8 @@ def predict(braid, case):
     where = ["--preset", name] if kind == "preset" else ["--file", os.path.join(ROOT, name)]
     if case["ranks_per_node"].strip():
         where += ["--ranks-per-node", case["ranks_per_node"]]
+    if case["p2p_level"].strip():
+        where += ["--p2p-level", case["p2p_level"]]
     command = [braid, "plan", *where, "--nodes", case["nodes"], "--bytes", case["bytes"], "--json"]
     plan = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     if case["algorithm"] == "mesh":  # another vendor's library over a full mesh: the model's figure for it

@@ -1,16 +1,44 @@
 #include "algorithms/planner/effective_bandwidth.h"
 
+#include <strings.h>
 #include <algorithm>
 #include <cstdlib>
 
 namespace braid::planner {
 
-Transport transportOf(const topo::Path& path) {
+namespace {
+const char* const kP2pLevelNames[] = {"LOC", "NVL", "PIX", "PXB", "PHB", "SYS"};
+}
+
+bool parseP2pLevel(const std::string& text, P2pLevel& level) {
+  for (int i = 0; i < 6; ++i)
+    if (strcasecmp(text.c_str(), kP2pLevelNames[i]) == 0) {
+      level = static_cast<P2pLevel>(i);
+      return true;
+    }
+  return false;
+}
+
+const char* p2pLevelName(P2pLevel level) { return kP2pLevelNames[static_cast<int>(level)]; }
+
+P2pLevel defaultP2pLevel(const topo::Graph& graph, int devices) {
+  bool amd = false;
+  for (int cpu : graph.nodesOn(0, topo::NodeKind::Cpu))
+    amd = amd || graph.nodes[cpu].detail.find("AMD") != std::string::npos;
+  return amd && devices <= 2 ? P2pLevel::Sys : P2pLevel::Pxb;
+}
+
+Transport transportOf(const topo::Path& path, P2pLevel level) {
   const std::string& c = path.pathClass;
   if (c == "NET") return Transport::Network;
-  if (c == "PIX" || c == "PXB" || c == "LOC") return Transport::PciePeer;
-  if (c == "PHB" || c == "SYS" || c == "PXN") return Transport::HostMemory;
-  return Transport::VendorLink;  // NV<n>, HCCS, MLU, MXL, MTL, XGMI, ROCE
+  if (c == "LOC") return Transport::PciePeer;
+  if (c == "PXN") return Transport::HostMemory;  // a NIC reached through another GPU
+  if (c == "PIX") return level >= P2pLevel::Pix ? Transport::PciePeer : Transport::HostMemory;
+  if (c == "PXB") return level >= P2pLevel::Pxb ? Transport::PciePeer : Transport::HostMemory;
+  if (c == "PHB") return level >= P2pLevel::Phb ? Transport::PciePeer : Transport::HostMemory;
+  if (c == "SYS") return level >= P2pLevel::Sys ? Transport::PciePeer : Transport::HostMemory;
+  // NV<n>, HCCS, MLU, MXL, MTL, XGMI, ROCE
+  return level >= P2pLevel::Nvl ? Transport::VendorLink : Transport::HostMemory;
 }
 
 const char* transportName(Transport transport) {
@@ -41,6 +69,13 @@ constexpr double kPcieShare = 0.76;
 // four switches), 41.3-41.7 (purplepow3r, seven GPUs at 4 GiB), where the same cards copy 53-56 GB/s one way
 // (p2pBandwidthLatencyTest): every GPU's link carries the ring both ways at once, written by the GPUs' SMs.
 constexpr double kGpuPcieRingShare = 41.0 / 63.0;
+
+// A ring hop NCCL runs through host memory (SHM) instead of peer to peer over the same PCIe links: the sender
+// writes to host memory, the receiver reads it back over PCIe. Four RTX PRO 6000 whose ring crosses the CPU twice
+// (voipmonitor/rtx6kpro, hardware/asus-esc8000a-e13p-broadcom-switches.md) reach 30.3 GB/s at 32 MiB with NCCL's
+// defaults (SHM there), where the rule above gives their Gen5 links 41. The same box with NCCL_P2P_LEVEL=SYS
+// reaches 39.3, which the rule above predicts (held out in perf/planner_validation.csv).
+constexpr double kShmOverPcieShare = 30.3 / 41.0;
 
 // NCCL's effective NVLink bandwidth per link (src/graph/topo.h: SM60 18.0, SM70 and SM80 20.0, SM86 12.0, SM90
 // 20.6, SM100 40.1 GB/s) against the line rate of one link (25 GB/s per direction for NVLink 2-4, 50 for
@@ -76,6 +111,13 @@ double linkEfficiency(topo::LinkKind kind, const topo::Node& device, std::vector
   assumptions.push_back(std::string(topo::linkKindInfo(kind).name) +
                         " links: 80% of the line rate assumed (as NCCL reaches on NVLink; no published figure)");
   return 0.8;
+}
+
+double hopEfficiency(topo::LinkKind kind, Transport transport, const topo::Node& device,
+                     std::vector<std::string>& assumptions) {
+  const double share = linkEfficiency(kind, device, assumptions);
+  const bool shmOverPcie = transport == Transport::HostMemory && kind == topo::LinkKind::PCIe && smVersion(device) > 0;
+  return shmOverPcie ? share * kShmOverPcieShare : share;
 }
 
 double effectiveNicGBps(double lineGBps) {

@@ -13,11 +13,21 @@
 namespace braid::planner {
 
 // How NCCL moves data between two devices of one node, decided by the path class between them (its
-// ncclTopoCheckP2p with the default NCCL_P2P_LEVEL=PXB): a vendor link or a PCIe path below the CPU is a
-// peer-to-peer copy; a path through a CPU's host bridge or across the CPU interconnect goes through a
-// shared-memory buffer in host memory; between nodes, the network.
+// ncclTopoCheckP2p, NCCL_P2P_LEVEL by default PXB): a vendor link or a PCIe path below the CPU is a peer-to-peer
+// copy; a path through a CPU's host bridge or across the CPU interconnect goes through a shared-memory buffer in
+// host memory (SHM), unless the level reaches it; between nodes, the network.
 enum class Transport { VendorLink, PciePeer, HostMemory, Network };
-Transport transportOf(const topo::Path& path);
+
+// NCCL_P2P_LEVEL: the farthest path class over which NCCL still copies peer to peer within a node; beyond it, data
+// goes through host memory. Ordered as NCCL's path types.
+enum class P2pLevel { Loc, Nvl, Pix, Pxb, Phb, Sys };
+// NCCL's names (LOC, NVL, PIX, PXB, PHB, SYS, any case); false for anything else.
+bool parseP2pLevel(const std::string& text, P2pLevel& level);
+const char* p2pLevelName(P2pLevel level);
+// NCCL's default for a node: PXB, but SYS where at most two GPUs sit on an AMD CPU (ncclTopoCheckP2p).
+P2pLevel defaultP2pLevel(const topo::Graph& graph, int devices);
+
+Transport transportOf(const topo::Path& path, P2pLevel level = P2pLevel::Pxb);
 const char* transportName(Transport transport);  // NCCL's words: "P2P", "P2P/PCIe", "SHM", "NET"
 
 // The compute capability of an NVIDIA GPU (80 for sm_80), 0 for other devices.
@@ -26,6 +36,11 @@ int smVersion(const topo::Node& device);
 // The share of a link's line rate that collectives reach on it, for `device`'s links of `kind`. Figures the
 // topology cannot tell (other vendors' links) are assumed and said so in `assumptions`.
 double linkEfficiency(topo::LinkKind kind, const topo::Node& device, std::vector<std::string>& assumptions);
+
+// The share of a link's line rate a ring hop over `transport` reaches on it: linkEfficiency, and where NCCL runs the
+// hop through host memory between NVIDIA GPUs, its PCIe links at a measured share of that.
+double hopEfficiency(topo::LinkKind kind, Transport transport, const topo::Node& device,
+                     std::vector<std::string>& assumptions);
 
 // What a NIC of `lineGBps` (its port speed) sustains under NCCL, GB/s per direction.
 double effectiveNicGBps(double lineGBps);

@@ -25,19 +25,29 @@ double channelBandwidth(const topo::Node& device, std::vector<std::string>& assu
   return 20.0;
 }
 
-// The link that bounds the ring: the slowest link on any hop's path. Its kind sets the efficiency, and the hop's
-// path class the transport NCCL would use.
+// The link that bounds the ring: the one any hop's path gets least from, at the share its kind and the hop's
+// transport (the path class against NCCL_P2P_LEVEL) reach on it.
 struct Bottleneck {
   int link = -1;
   const topo::Path* path = nullptr;
+  Transport transport = Transport::VendorLink;
+  double effectiveGBps = 0;    // the link's line rate at that share
+  double slowestLineGBps = 0;  // the lowest line rate of any link on the ring
 };
 
-Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths, const std::vector<int>& ring) {
+Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths, const std::vector<int>& ring,
+                          P2pLevel level, std::vector<std::string>& assumptions) {
   Bottleneck b;
+  const topo::Node& device = graph.nodes[ring[0]];
   for (size_t i = 0; i < ring.size(); ++i) {
     const topo::Path& p = paths.between(ring[i], ring[(i + 1) % ring.size()]);
-    for (int l : p.links)
-      if (b.link < 0 || graph.links[l].bandwidth < graph.links[b.link].bandwidth) b = {l, &p};
+    const Transport transport = transportOf(p, level);
+    for (int l : p.links) {
+      const topo::Link& link = graph.links[l];
+      const double effective = link.bandwidth * hopEfficiency(link.kind, transport, device, assumptions);
+      if (b.link < 0 || effective < b.effectiveGBps) b = {l, &p, transport, effective, b.slowestLineGBps};
+      if (b.slowestLineGBps <= 0 || link.bandwidth < b.slowestLineGBps) b.slowestLineGBps = link.bandwidth;
+    }
   }
   return b;
 }
@@ -78,7 +88,8 @@ NcclTuningInput ncclTuningInput(const topo::Graph& graph, const topo::PathTable&
 
 }  // namespace
 
-ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode, int maxChannels) {
+ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shape, int ranksPerNode, int maxChannels,
+                          std::optional<P2pLevel> p2pLevel) {
   ClusterModel out;
   std::vector<int> devices = graph.nodesOn(0, topo::NodeKind::Accelerator);
   const bool accelerators = !devices.empty();
@@ -93,15 +104,16 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   const topo::RingOrder ring = topo::bestRing(graph, paths, devices);
   for (int d : ring.devices) out.ring.push_back(graph.nodes[d].name);
   const topo::Node& device = graph.nodes[devices[0]];
-  const Bottleneck slowest = ringBottleneck(graph, paths, ring.devices);
+  out.p2pLevel = p2pLevel.value_or(defaultP2pLevel(graph, m.ranksPerNode));
+  const Bottleneck slowest = ringBottleneck(graph, paths, ring.devices, out.p2pLevel, out.assumptions);
   bool nvlinkRing = false;
   if (slowest.link >= 0) {
-    const topo::Link& link = graph.links[slowest.link];
-    nvlinkRing = link.kind == topo::LinkKind::NVLink;
-    const double busGBps = ring.bandwidth * linkEfficiency(link.kind, device, out.assumptions);
+    nvlinkRing = graph.links[slowest.link].kind == topo::LinkKind::NVLink;
+    // The ring's own figure counts links that hops share (ring.bandwidth against the slowest line rate).
+    const double busGBps = slowest.effectiveGBps * ring.bandwidth / slowest.slowestLineGBps;
     const double ceiling = busCeilingGBps(device);
     m.intra = {ring.latency, ceiling > 0 ? std::min(busGBps, ceiling) : busGBps};
-    out.intraTransport = std::string(transportName(transportOf(*slowest.path))) + " over " + slowest.path->pathClass;
+    out.intraTransport = std::string(transportName(slowest.transport)) + " over " + slowest.path->pathClass;
   }
   if (devices.size() == 1) m.intra = {0.5, accelerators ? 1000.0 : 10.0};
   // All of a device's vendor links at once (a full mesh sends to every peer in parallel).

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -97,6 +98,10 @@ void addPlanCommand(CLI::App& app, PlanOptions& o) {
   plan->add_option("--channels", o.maxChannels, "most channels an accelerator rank runs (NCCL_MAX_NCHANNELS' role)")
       ->check(CLI::Range(1, 64))
       ->excludes(host);
+  plan->add_option("--p2p-level", o.p2pLevel,
+                   "farthest path NCCL copies peer to peer over within a node (NCCL_P2P_LEVEL: LOC, NVL, PIX, PXB, "
+                   "PHB, SYS; default NCCL's: PXB, SYS for two GPUs on an AMD CPU)")
+      ->excludes(host);
   plan->add_option("--fabric", o.fabric, "network between nodes")->check(CLI::IsMember({"fat-tree", "rail"}));
   plan->add_option("--coll", o.collective,
                    "allreduce|allgather|reducescatter|broadcast|reduce|alltoall|gather|scatter");
@@ -122,9 +127,12 @@ int runPlan(const PlanOptions& o) {
                                   : !o.preset.empty() ? topo::presetTopology(o.preset)
                                                       : topo::discoverHost("/sys");
     source = !o.file.empty() ? o.file : !o.preset.empty() ? o.preset : "this host";
+    std::optional<planner::P2pLevel> p2pLevel;
+    if (!o.p2pLevel.empty() && !planner::parseP2pLevel(o.p2pLevel, p2pLevel.emplace()))
+      throw std::invalid_argument("--p2p-level '" + o.p2pLevel + "': expected LOC, NVL, PIX, PXB, PHB or SYS");
     cluster = planner::clusterModel(topo::buildGraph(root, source), o.nodes,
                                     o.fabric == "rail" ? planner::NetworkShape::Rail : planner::NetworkShape::FatTree,
-                                    o.ranksPerNode, o.maxChannels);
+                                    o.ranksPerNode, o.maxChannels, p2pLevel);
   }
   const planner::FabricModel& m = cluster.fabric;
   const planner::AlgorithmFilter filter =
@@ -158,6 +166,7 @@ int runPlan(const PlanOptions& o) {
                     {"channel_GBps", m.channelGBps},
                     {"intra_ring", cluster.ring},
                     {"intra_transport", cluster.intraTransport},
+                    {"p2p_level", planner::p2pLevelName(cluster.p2pLevel)},
                     {"assumptions", cluster.assumptions}};
     // What NCCL's NVLink SHARP AllReduce reaches on this node: a reference, not a plan (Braid runs no NVLS).
     if (cluster.nvlsBusGBps > 0 && m.nodes() == 1) out["model"]["nccl_nvls_busbw_GBps"] = cluster.nvlsBusGBps;
@@ -190,7 +199,9 @@ int runPlan(const PlanOptions& o) {
       for (const std::string& device : cluster.ring) std::cout << " " << device;
       std::cout << "\n";
     }
-    if (!cluster.intraTransport.empty()) std::cout << "# slowest ring hop: " << cluster.intraTransport << "\n";
+    if (!cluster.intraTransport.empty())
+      std::cout << "# slowest ring hop: " << cluster.intraTransport
+                << " (NCCL_P2P_LEVEL=" << planner::p2pLevelName(cluster.p2pLevel) << ")\n";
     if (cluster.nvlsBusGBps > 0 && m.nodes() == 1)
       std::cout << "# NCCL's NVLS AllReduce here (not run by Braid): " << cluster.nvlsBusGBps << " GB/s busbw\n";
     if (cluster.ncclTreeBusGBps > 0)

@@ -12,6 +12,7 @@ namespace braid::cli {
 struct PlanOptions {
   std::string preset, file, fabric = "fat-tree", collective = "allreduce", bytes, sizes = "8:1G", algorithms;
   std::string tuneFile, plot;
+  std::string p2pLevel;  // NCCL_P2P_LEVEL's role; empty: NCCL's default for the node
   int nodes = 1;
   int ranksPerNode = 0;
   int hostRanks = 0;  // plan with the library's own model of N ranks on this host instead of a topology

@@ -65,6 +65,12 @@ ring = [min((e for e in p["nccl"]["estimates"] if e["algorithm"] == "ring"), key
 assert ring[:3] == ["LL128"] * 3 and ring[-1] == "Simple", ring
 assert "nccl" not in mlu and "nccl" not in allgather
 PY
+# NCCL_P2P_LEVEL's role: the hops across the CPU of a PCIe-only box go through host memory by default (PXB), peer
+# to peer with SYS; a level NCCL does not know is refused with the accepted ones.
+asus="$(dirname "$0")/../data/topology/rtxpro6000_asus_numa0.xml"
+expect "^# slowest ring hop: SHM over PHB (NCCL_P2P_LEVEL=PXB)" "$braid" plan --file "$asus" --bytes 1G
+expect '"p2p_level": "SYS"' "$braid" plan --file "$asus" --bytes 1G --p2p-level sys --json
+fails "--p2p-level 'NODE': expected LOC, NVL, PIX, PXB, PHB or SYS" "$braid" plan --file "$asus" --p2p-level NODE
 if "$braid" plan --host-ranks 2 --channels 3 > /dev/null 2>&1; then
   echo "--channels taken for the host model"
   exit 1

@@ -120,6 +120,49 @@ TEST(TopologyModel, GpuRingsOverPcieReachLessThanNcclsPcieFigure) {
               topo::pcieBandwidth("16.0 GT/s PCIe", "16") * 0.76, 1e-9);
 }
 
+TEST(TopologyModel, NcclP2pLevelDecidesWhichHopsGoThroughHostMemory) {
+  // Two PCIe switches on one CPU, two GPUs each: the ring crosses the CPU twice (PHB). NCCL's default (PXB) runs
+  // those hops through host memory, at 30.3 of the 41 GB/s the same Gen5 links give peer to peer.
+  const std::string sw = "class=\"0x060400\" link_speed=\"32.0 GT/s PCIe\" link_width=\"16\">";
+  const std::string twoSwitches =
+      "<system version=\"1\"><cpu numaid=\"0\" arch=\"x86_64\" vendor=\"GenuineIntel\">"
+      "<pci busid=\"0000:10:00.0\" " +
+      sw + gpu("0000:11:00.0", 0, 120, "", "32.0 GT/s PCIe") + gpu("0000:12:00.0", 1, 120, "", "32.0 GT/s PCIe") +
+      "</pci><pci busid=\"0000:70:00.0\" " + sw + gpu("0000:71:00.0", 2, 120, "", "32.0 GT/s PCIe") +
+      gpu("0000:72:00.0", 3, 120, "", "32.0 GT/s PCIe") + "</pci></cpu></system>";
+  const topo::Graph graph = graphOf(twoSwitches);
+  const ClusterModel shm = clusterModel(graph, 1, NetworkShape::FatTree);
+  EXPECT_EQ(shm.p2pLevel, P2pLevel::Pxb);
+  EXPECT_EQ(shm.intraTransport, "SHM over PHB");
+  EXPECT_NEAR(shm.fabric.intra.bandwidthGBps, 30.3, 0.02);
+  const ClusterModel p2p = clusterModel(graph, 1, NetworkShape::FatTree, 0, kDefaultMaxChannels, P2pLevel::Sys);
+  EXPECT_EQ(p2p.intraTransport.rfind("P2P/PCIe over ", 0), 0u);
+  EXPECT_NEAR(p2p.fabric.intra.bandwidthGBps, 41.0, 0.02);
+  // NCCL_P2P_LEVEL=LOC: no peer-to-peer at all, even under one switch.
+  const ClusterModel loc = clusterModel(graph, 1, NetworkShape::FatTree, 0, kDefaultMaxChannels, P2pLevel::Loc);
+  EXPECT_EQ(loc.intraTransport.rfind("SHM over ", 0), 0u);
+}
+
+TEST(TopologyModel, P2pLevelsByNcclsNamesAndDefaults) {
+  P2pLevel level = P2pLevel::Loc;
+  EXPECT_TRUE(parseP2pLevel("sys", level));
+  EXPECT_EQ(level, P2pLevel::Sys);
+  EXPECT_STREQ(p2pLevelName(level), "SYS");
+  EXPECT_FALSE(parseP2pLevel("NODE", level));  // nvidia-smi's word, not NCCL's
+  EXPECT_FALSE(parseP2pLevel("", level));
+  topo::Path path;
+  path.pathClass = "PHB";
+  EXPECT_EQ(transportOf(path), Transport::HostMemory);
+  EXPECT_EQ(transportOf(path, P2pLevel::Phb), Transport::PciePeer);
+  path.pathClass = "NV12";
+  EXPECT_EQ(transportOf(path, P2pLevel::Nvl), Transport::VendorLink);
+  EXPECT_EQ(transportOf(path, P2pLevel::Loc), Transport::HostMemory);  // NCCL_P2P_LEVEL=LOC: no P2P at all
+  // At most two GPUs on an AMD CPU: NCCL allows P2P across the CPU (ncclTopoCheckP2p).
+  EXPECT_EQ(defaultP2pLevel(graphOf(nvlinkPair(90, 4)), 2), P2pLevel::Sys);  // nvlinkPair's CPU is AMD
+  EXPECT_EQ(defaultP2pLevel(graphOf(nvlinkPair(90, 4)), 4), P2pLevel::Pxb);
+  EXPECT_EQ(defaultP2pLevel(graphOf(nvswitchBox(90, 18, 0, 0)), 2), P2pLevel::Pxb);  // Intel
+}
+
 TEST(TopologyModel, NicsAreWorthWhatMaintainersMeasurePerSpeed) {
   EXPECT_DOUBLE_EQ(effectiveNicGBps(12.5), 12.0);  // 100 Gb/s: NCCL's NET_BW
   EXPECT_DOUBLE_EQ(effectiveNicGBps(25.0), 24.0);  // HDR
