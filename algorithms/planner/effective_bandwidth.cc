@@ -74,7 +74,9 @@ constexpr double kGpuPcieRingShare = 41.0 / 63.0;
 // writes to host memory, the receiver reads it back over PCIe. Four RTX PRO 6000 whose ring crosses the CPU twice
 // (voipmonitor/rtx6kpro, hardware/asus-esc8000a-e13p-broadcom-switches.md) reach 30.3 GB/s at 32 MiB with NCCL's
 // defaults (SHM there), where the rule above gives their Gen5 links 41. The same box with NCCL_P2P_LEVEL=SYS
-// reaches 39.3, which the rule above predicts (held out in perf/planner_validation.csv).
+// reaches 39.3, which the rule above predicts (held out in perf/planner_validation.csv). This is SHM at NCCL's
+// default channel count: its GPUs read host memory over PCIe, which more channels speed up (the same page's dual
+// Turin box: 22.2 GB/s at the defaults, 37.6 with NCCL_MIN_NCHANNELS=8), and the model does not follow that.
 constexpr double kShmOverPcieShare = 30.3 / 41.0;
 
 // NCCL's effective NVLink bandwidth per link (src/graph/topo.h: SM60 18.0, SM70 and SM80 20.0, SM86 12.0, SM90
