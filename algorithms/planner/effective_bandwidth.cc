@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 
 namespace braid::planner {
 
@@ -11,7 +12,7 @@ const char* const kP2pLevelNames[] = {"LOC", "NVL", "PIX", "PXB", "PHB", "SYS"};
 }
 
 bool parseP2pLevel(const std::string& text, P2pLevel& level) {
-  for (int i = 0; i < 6; ++i)
+  for (size_t i = 0; i < std::size(kP2pLevelNames); ++i)
     if (strcasecmp(text.c_str(), kP2pLevelNames[i]) == 0) {
       level = static_cast<P2pLevel>(i);
       return true;
