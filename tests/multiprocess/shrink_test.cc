@@ -41,6 +41,20 @@ int entriesIn(const char* dir) {
   return n;
 }
 
+// The process's threads once those a finished communicator started have left: the count when it has not dropped
+// for 100 ms (at most a second). A thread still on its way out when counted would read as one the test then lost
+// (seen under ASan on a loaded machine: "4 threads, 5 before").
+int settledThreadCount() {
+  int count = entriesIn("/proc/self/task");
+  for (int wait = 0; wait < 10; ++wait) {
+    usleep(100000);
+    const int now = entriesIn("/proc/self/task");
+    if (now >= count) return now;
+    count = now;
+  }
+  return count;
+}
+
 // What this process's descriptors point to ("3:socket:[123] 4:pipe:[45] ..."), for a failure message.
 std::string descriptorTargets() {
   std::string text;
@@ -134,7 +148,7 @@ TEST_P(ShrinkAfterKill, SurvivorsRevokeShrinkAndGoOn) {
         // What a finished job leaves: a one-rank communicator starts the process's status service first.
         ncclComm_t warm;
         if (ncclCommInitAll(&warm, 1, nullptr) != ncclSuccess || ncclCommDestroy(warm) != ncclSuccess) return 1;
-        const int fds = entriesIn("/proc/self/fd"), threads = entriesIn("/proc/self/task");
+        const int threads = settledThreadCount(), fds = entriesIn("/proc/self/fd");
 
         ncclComm_t comm;
         if (ncclCommInitRank(&comm, nranks, id, rank) != ncclSuccess) return 1;
