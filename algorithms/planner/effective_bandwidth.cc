@@ -22,11 +22,11 @@ bool parseP2pLevel(const std::string& text, P2pLevel& level) {
 
 const char* p2pLevelName(P2pLevel level) { return kP2pLevelNames[static_cast<int>(level)]; }
 
-P2pLevel defaultP2pLevel(const topo::Graph& graph, int devices) {
+P2pLevel defaultP2pLevel(const topo::Graph& graph, int gpus) {
   bool amd = false;
   for (int cpu : graph.nodesOn(0, topo::NodeKind::Cpu))
     amd = amd || graph.nodes[cpu].detail.find("AMD") != std::string::npos;
-  return amd && devices <= 2 ? P2pLevel::Sys : P2pLevel::Pxb;
+  return amd && gpus <= 2 ? P2pLevel::Sys : P2pLevel::Pxb;
 }
 
 Transport transportOf(const topo::Path& path, P2pLevel level) {

@@ -24,8 +24,9 @@ enum class P2pLevel { Loc, Nvl, Pix, Pxb, Phb, Sys };
 // NCCL's names (LOC, NVL, PIX, PXB, PHB, SYS, any case); false for anything else.
 bool parseP2pLevel(const std::string& text, P2pLevel& level);
 const char* p2pLevelName(P2pLevel level);
-// NCCL's default for a node: PXB, but SYS where at most two GPUs sit on an AMD CPU (ncclTopoCheckP2p).
-P2pLevel defaultP2pLevel(const topo::Graph& graph, int devices);
+// NCCL's default for a node of `gpus` NVIDIA GPUs: PXB, but SYS where at most two sit on an AMD CPU
+// (ncclTopoCheckP2p).
+P2pLevel defaultP2pLevel(const topo::Graph& graph, int gpus);
 
 Transport transportOf(const topo::Path& path, P2pLevel level = P2pLevel::Pxb);
 const char* transportName(Transport transport);  // NCCL's words: "P2P", "P2P/PCIe", "SHM", "NET"

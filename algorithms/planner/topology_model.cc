@@ -104,7 +104,9 @@ ClusterModel clusterModel(const topo::Graph& graph, int nodes, NetworkShape shap
   const topo::RingOrder ring = topo::bestRing(graph, paths, devices);
   for (int d : ring.devices) out.ring.push_back(graph.nodes[d].name);
   const topo::Node& device = graph.nodes[devices[0]];
-  out.p2pLevel = p2pLevel.value_or(defaultP2pLevel(graph, m.ranksPerNode));
+  // NCCL's rule is for its GPUs; other devices' paths keep the plain classes (through a CPU: host memory).
+  const bool nvidia = accelerators && smVersion(device) > 0;
+  out.p2pLevel = p2pLevel.value_or(nvidia ? defaultP2pLevel(graph, m.ranksPerNode) : P2pLevel::Pxb);
   const Bottleneck slowest = ringBottleneck(graph, paths, ring.devices, out.p2pLevel, out.assumptions);
   bool nvlinkRing = false;
   if (slowest.link >= 0) {

@@ -161,6 +161,11 @@ TEST(TopologyModel, P2pLevelsByNcclsNamesAndDefaults) {
   EXPECT_EQ(defaultP2pLevel(graphOf(nvlinkPair(90, 4)), 2), P2pLevel::Sys);  // nvlinkPair's CPU is AMD
   EXPECT_EQ(defaultP2pLevel(graphOf(nvlinkPair(90, 4)), 4), P2pLevel::Pxb);
   EXPECT_EQ(defaultP2pLevel(graphOf(nvswitchBox(90, 18, 0, 0)), 2), P2pLevel::Pxb);  // Intel
+  // An AMD host without accelerators keeps PXB: the two-GPU rule is NCCL's, for its GPUs.
+  const std::string amdHost =
+      "<system version=\"1\"><cpu numaid=\"0\" arch=\"x86_64\" vendor=\"AuthenticAMD\"/>"
+      "<cpu numaid=\"1\" arch=\"x86_64\" vendor=\"AuthenticAMD\"/></system>";
+  EXPECT_EQ(clusterModel(graphOf(amdHost), 1, NetworkShape::FatTree).p2pLevel, P2pLevel::Pxb);
 }
 
 TEST(TopologyModel, NicsAreWorthWhatMaintainersMeasurePerSpeed) {
