@@ -22,11 +22,14 @@ bool parseP2pLevel(const std::string& text, P2pLevel& level) {
 
 const char* p2pLevelName(P2pLevel level) { return kP2pLevelNames[static_cast<int>(level)]; }
 
-P2pLevel defaultP2pLevel(const topo::Graph& graph, int gpus) {
-  bool amd = false;
+bool amdCpu(const topo::Graph& graph) {
   for (int cpu : graph.nodesOn(0, topo::NodeKind::Cpu))
-    amd = amd || graph.nodes[cpu].detail.find("AMD") != std::string::npos;
-  return amd && gpus <= 2 ? P2pLevel::Sys : P2pLevel::Pxb;
+    if (graph.nodes[cpu].detail.find("AMD") != std::string::npos) return true;
+  return false;
+}
+
+P2pLevel defaultP2pLevel(const topo::Graph& graph, int gpus) {
+  return amdCpu(graph) && gpus <= 2 ? P2pLevel::Sys : P2pLevel::Pxb;
 }
 
 Transport transportOf(const topo::Path& path, P2pLevel level) {
@@ -146,7 +149,8 @@ bool nicReachedWithGdr(const topo::Graph& graph, const topo::PathTable& paths, i
                        const std::vector<int>& devices) {
   for (int d : devices) {
     const topo::Path& path = paths.between(nic, d);
-    if (transportOf(path) == Transport::PciePeer) return true;  // PIX, PXB: under a PCIe switch
+    // NCCL_NET_GDR_LEVEL's default is PXB, as NCCL_P2P_LEVEL's: PIX, PXB, under a PCIe switch.
+    if (transportOf(path, P2pLevel::Pxb) == Transport::PciePeer) return true;
     if (path.pathClass != "PHB") continue;
     for (int hop : path.hops)  // the CPU on the way is a Grace, joined to its GPU by NVLink-C2C
       if (graph.nodes[hop].kind == topo::NodeKind::Cpu && graph.nodes[hop].detail.find("NVIDIA") != std::string::npos)

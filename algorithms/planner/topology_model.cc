@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "algorithms/planner/effective_bandwidth.h"
 #include "topology/paths.h"
@@ -31,8 +32,8 @@ struct Bottleneck {
   int link = -1;
   const topo::Path* path = nullptr;
   Transport transport = Transport::VendorLink;
-  double effectiveGBps = 0;    // the link's line rate at that share
-  double slowestLineGBps = 0;  // the lowest line rate of any link on the ring
+  double effectiveGBps = 0;                                          // the link's line rate at that share
+  double slowestLineGBps = std::numeric_limits<double>::infinity();  // the lowest line rate of any link on the ring
 };
 
 Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths, const std::vector<int>& ring,
@@ -45,8 +46,13 @@ Bottleneck ringBottleneck(const topo::Graph& graph, const topo::PathTable& paths
     for (int l : p.links) {
       const topo::Link& link = graph.links[l];
       const double effective = link.bandwidth * hopEfficiency(link.kind, transport, device, assumptions);
-      if (b.link < 0 || effective < b.effectiveGBps) b = {l, &p, transport, effective, b.slowestLineGBps};
-      if (b.slowestLineGBps <= 0 || link.bandwidth < b.slowestLineGBps) b.slowestLineGBps = link.bandwidth;
+      if (b.link < 0 || effective < b.effectiveGBps) {
+        b.link = l;
+        b.path = &p;
+        b.transport = transport;
+        b.effectiveGBps = effective;
+      }
+      b.slowestLineGBps = std::min(b.slowestLineGBps, link.bandwidth);
     }
   }
   return b;
@@ -74,8 +80,7 @@ NcclTuningInput ncclTuningInput(const topo::Graph& graph, const topo::PathTable&
   in.nodes = m.nodes();
   in.sm = smVersion(graph.nodes[devices[0]]);
   in.nvlinkWithinNode = nvlinkRing || m.ranksPerNode == 1;
-  for (int cpu : graph.nodesOn(0, topo::NodeKind::Cpu))
-    in.amdCpu = in.amdCpu || graph.nodes[cpu].detail.find("AMD") != std::string::npos;
+  in.amdCpu = amdCpu(graph);
   in.netWithGdr = false;
   for (int nic : graph.nodesOn(0, topo::NodeKind::Nic))
     in.netWithGdr = in.netWithGdr || nicReachedWithGdr(graph, paths, nic, devices);
