@@ -41,6 +41,17 @@ constexpr double kTreeCorrection[3][23] = {
     {1.0, 1.0, 1.0, 1.0, 1.0, .9, .8, .8, .8, .7, .6, .6, .6, .6, .6, .6, .8, .9, .9, .9, .9, 1.0, 1.0},
     {.9, .9, .9, .9, .9, .9, .9, .8, .7, .6, .6, .5, .5, .5, .5, .6, .7, .8, .7, .7, .8, .9, .9}};
 
+// Within one node of NVLink GPUs runs fall short of NCCL's price at middle sizes and meet it from about 256 MiB:
+// the first 20 MiB of an AllReduce cost 0.85 times their transfer time again, at the algorithm's (Simple)
+// bandwidth: about 130 us on 8 A100s, 65 on 8 H200s. Fitted on Azure's ND A100 v4 sweep from 4 MiB to 8 GiB
+// (8 A100, NCCL 2.18.5, rings; Azure/AI-benchmarking-guide, Azure_Results/ND_A100_v4_results.md); held out: its
+// ND H200 v5 sweep (NCCL 2.20.5, NVLS). What in the kernels costs this is not established. Not across nodes, where
+// NCCL's own corrections (the ring plateau, treeCorrectionFactor) price the middle sizes and published sweeps meet
+// them; not over PCIe, where 8 RTX PRO 6000 under PCIe switches reach 40.1 GB/s at 32 MiB with NCCL's defaults
+// (voipmonitor/rtx6kpro, hardware/pcie-bandwidth.md; this fill would make it about 26).
+constexpr double kNvlinkFillShare = 0.85;
+constexpr double kNvlinkFillBytes = 20.0 * (1 << 20);
+
 int log2Floor(double x) { return x >= 1 ? static_cast<int>(std::floor(std::log2(x))) : -1; }
 
 // NCCL's own bus bandwidth of an algorithm and protocol (before it turns it into algorithm bandwidth), from the
@@ -93,18 +104,30 @@ double latencyUs(const NcclTuningInput& in, NcclAlgorithm a, NcclProtocol p) {
   return 0;
 }
 
+// NCCL's algorithm bandwidth: n / (2(n-1)) of the bus bandwidth for rings and NVLS, half for trees.
+double algorithmGBps(NcclAlgorithm a, double busGBps, int n) {
+  return busGBps * (a == NcclAlgorithm::Tree ? 0.5 : n / (2.0 * (n - 1)));
+}
+
+// The time one NVLink node's run takes beyond NCCL's price (kNvlinkFillShare); 0 elsewhere.
+double nvlinkFillUs(const NcclTuningInput& in, NcclAlgorithm a, double bytes) {
+  if (in.nodes != 1 || !in.nvlinkWithinNode) return 0;
+  const double simpleGBps = algorithmGBps(a, ncclBusGBps(in, a, NcclProtocol::Simple), in.nranks);
+  return kNvlinkFillShare * std::min(bytes, kNvlinkFillBytes) / (1e3 * simpleGBps);
+}
+
 NcclEstimate estimate(const NcclTuningInput& in, NcclAlgorithm a, NcclProtocol p, double bytes, double busGBps) {
   const int n = in.nranks, k = index(p);
-  // NCCL's algorithm bandwidth: n / (2(n-1)) of the bus bandwidth for rings and NVLS, half for trees.
-  double algGBps = busGBps * (a == NcclAlgorithm::Tree ? 0.5 : n / (2.0 * (n - 1)));
+  double algGBps = algorithmGBps(a, busGBps, n);
   const int sizeIndex = log2Floor(bytes / 64);
   if (a == NcclAlgorithm::Tree && sizeIndex >= 0 && sizeIndex < 23) algGBps *= kTreeCorrection[k][sizeIndex];
   double lat = latencyUs(in, a, p);
   // Across nodes a Simple ring's steps plateau once each rank's share of a channel is 64 bytes or more.
   if (a == NcclAlgorithm::Ring && p == NcclProtocol::Simple && in.nodes > 1 && bytes / (in.channels * n) >= 64)
     lat *= in.sm >= 80 ? 1.4 : 1.9;
-  const double timeUs = lat + bytes / (1e3 * algGBps);
-  return {a, p, timeUs, bytes / (1e3 * timeUs) * busBandwidthFactor(CollectiveKind::AllReduce, n)};
+  const double ncclTimeUs = lat + bytes / (1e3 * algGBps);
+  const double timeUs = ncclTimeUs + nvlinkFillUs(in, a, bytes);
+  return {a, p, ncclTimeUs, timeUs, bytes / (1e3 * timeUs) * busBandwidthFactor(CollectiveKind::AllReduce, n)};
 }
 
 }  // namespace
@@ -139,7 +162,7 @@ std::vector<NcclEstimate> ncclAllReduceEstimates(const NcclTuningInput& in, size
         out.push_back(estimate(in, a, p, static_cast<double>(std::max<size_t>(bytes, 1)), bus));
   }
   std::stable_sort(out.begin(), out.end(),
-                   [](const NcclEstimate& x, const NcclEstimate& y) { return x.timeUs < y.timeUs; });
+                   [](const NcclEstimate& x, const NcclEstimate& y) { return x.ncclTimeUs < y.ncclTimeUs; });
   return out;
 }
 

@@ -3,6 +3,8 @@
 // a latency and a bandwidth, prices a size as latency + size / bandwidth, and runs the cheapest. Braid runs
 // none of these kernels; the planner uses this to say what NCCL reaches at each size (`braid plan`), and
 // perf/planner_validation.py holds it against published runs at small and middle sizes as well as large.
+// Within one NVLink node runs take longer than NCCL's price at middle sizes; the estimate adds that (timeUs),
+// while NCCL's pick still follows its own price (ncclTimeUs).
 #pragma once
 
 #include <cstddef>
@@ -36,12 +38,13 @@ struct NcclTuningInput {
 struct NcclEstimate {
   NcclAlgorithm algorithm;
   NcclProtocol protocol;
-  double timeUs;     // for the size asked
-  double busbwGBps;  // nccl-tests' busbw at that size
+  double ncclTimeUs;  // NCCL's own price for the size asked, which decides its pick
+  double timeUs;      // what a run takes: the price plus the fill of one NVLink node (nccl_tuning.cc)
+  double busbwGBps;   // nccl-tests' busbw at timeUs
 };
 
-// Every algorithm and protocol NCCL would consider for an AllReduce of `bytes` per rank, cheapest (NCCL's
-// pick) first; empty when `in` is not an NVIDIA GPU cluster of several ranks.
+// Every algorithm and protocol NCCL would consider for an AllReduce of `bytes` per rank, cheapest by NCCL's
+// price (its pick) first; empty when `in` is not an NVIDIA GPU cluster of several ranks.
 std::vector<NcclEstimate> ncclAllReduceEstimates(const NcclTuningInput& in, size_t bytes);
 
 }  // namespace braid::planner

@@ -52,6 +52,7 @@ nlohmann::json predictionJson(const Prediction& p) {
 nlohmann::json ncclEstimateJson(const planner::NcclEstimate& e) {
   return {{"algorithm", planner::ncclAlgorithmName(e.algorithm)},
           {"protocol", planner::ncclProtocolName(e.protocol)},
+          {"nccl_time_us", e.ncclTimeUs},
           {"time_us", e.timeUs},
           {"busbw_GBps", e.busbwGBps}};
 }
@@ -222,13 +223,15 @@ int runPlan(const PlanOptions& o) {
         const planner::NcclEstimate& e = nccl[i].front();
         std::cout << "#            NCCL's pick: " << planner::ncclAlgorithmName(e.algorithm) << "/"
                   << planner::ncclProtocolName(e.protocol) << ", " << e.timeUs << " us, " << e.busbwGBps
-                  << " GB/s busbw\n";
+                  << " GB/s busbw";
+        if (e.timeUs > e.ncclTimeUs) std::cout << " (NCCL's own estimate: " << e.ncclTimeUs << " us)";
+        std::cout << "\n";
       }
     }
     std::cout << "# * = chosen\n";
     if (!nccl.front().empty())
-      std::cout << "# NCCL's pick: what NCCL's own tuning model runs at that size (src/graph/tuning.cc); Braid runs "
-                   "its own choice\n";
+      std::cout << "# NCCL's pick: what NCCL's own tuning model runs at that size (src/graph/tuning.cc) and how long "
+                   "that run takes; Braid runs its own choice\n";
   }
   if (!o.tuneFile.empty()) {
     std::ofstream out(o.tuneFile);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "algorithms/planner/nccl_tuning.h"
 
@@ -45,9 +47,9 @@ TEST(NcclTuning, ProtocolFollowsTheSizeOnOneNvlinkNode) {
   EXPECT_EQ(name(pick(in, 8 << 20)), "ring/LL128");      // LL128: 92% of the bandwidth at 41 us
   EXPECT_EQ(name(pick(in, 1ull << 30)), "ring/Simple");  // Simple: all of it, 56 us
   // The latencies NCCL adds up: 6.6 + 14 steps x 0.6 us for LL, 8.4 + 14 x 3.4 for Simple.
-  EXPECT_NEAR(pick(in, 1).timeUs, 6.6 + 14 * 0.6, 0.01);
+  EXPECT_NEAR(pick(in, 1).ncclTimeUs, 6.6 + 14 * 0.6, 0.01);
   const auto all = ncclAllReduceEstimates(in, 1);
-  EXPECT_NEAR(find(all, NcclAlgorithm::Ring, NcclProtocol::Simple)->timeUs, 8.4 + 14 * 3.4, 0.01);
+  EXPECT_NEAR(find(all, NcclAlgorithm::Ring, NcclProtocol::Simple)->ncclTimeUs, 8.4 + 14 * 3.4, 0.01);
 }
 
 TEST(NcclTuning, EachProtocolKeepsItsShareOfTheBandwidth) {
@@ -64,8 +66,8 @@ TEST(NcclTuning, NoLL128WithoutNvlink) {
   in.nvlinkWithinNode = false;  // PCIe between the GPUs: PCI step latencies, and NCCL leaves LL128 off
   const auto all = ncclAllReduceEstimates(in, 8 << 20);
   EXPECT_EQ(find(all, NcclAlgorithm::Ring, NcclProtocol::LL128), nullptr);
-  EXPECT_NEAR(find(ncclAllReduceEstimates(in, 1), NcclAlgorithm::Ring, NcclProtocol::Simple)->timeUs, 8.4 + 14 * 5.7,
-              0.01);
+  EXPECT_NEAR(find(ncclAllReduceEstimates(in, 1), NcclAlgorithm::Ring, NcclProtocol::Simple)->ncclTimeUs,
+              8.4 + 14 * 5.7, 0.01);
 }
 
 TEST(NcclTuning, NoLL128AcrossNodesWithoutGpuDirect) {
@@ -108,8 +110,35 @@ TEST(NcclTuning, ReproducesTheEstimatesNcclPrinted) {
   NcclTuningInput in = hopperNode();
   in.nodes = 2, in.nranks = 16;
   in.treeBusGBps = 66.0 * 15 / 16;
-  EXPECT_NEAR(find(ncclAllReduceEstimates(in, 4096), NcclAlgorithm::Tree, NcclProtocol::LL)->timeUs, 25.874907, 0.01);
-  EXPECT_NEAR(find(ncclAllReduceEstimates(in, 8192), NcclAlgorithm::Tree, NcclProtocol::LL)->timeUs, 26.549810, 0.01);
+  for (const auto& [bytes, printedUs] : {std::pair<size_t, double>{4096, 25.874907}, {8192, 26.549810}}) {
+    const std::vector<NcclEstimate> all = ncclAllReduceEstimates(in, bytes);
+    const NcclEstimate* tree = find(all, NcclAlgorithm::Tree, NcclProtocol::LL);
+    EXPECT_NEAR(tree->ncclTimeUs, printedUs, 0.01);
+    EXPECT_EQ(tree->timeUs, tree->ncclTimeUs);  // across nodes a run takes what NCCL prices
+  }
+}
+
+// Within one NVLink node a run takes NCCL's price plus 0.85 times the first 20 MiB's transfer at the algorithm's
+// Simple bandwidth (Azure's A100 and H200 sweeps); NCCL still picks by its price.
+TEST(NcclTuning, OneNvlinkNodeTakesLongerThanNcclsPriceAtMiddleSizes) {
+  NcclTuningInput in = hopperNode();
+  const double ringAlgGBps = 370.0 * 8 / 14;
+  const NcclEstimate middle = pick(in, 8 << 20);
+  EXPECT_EQ(name(middle), "ring/LL128");  // NCCL's pick is unchanged: LL128's price is still the lowest
+  EXPECT_NEAR(middle.timeUs - middle.ncclTimeUs, 0.85 * (8 << 20) / (1e3 * ringAlgGBps), 0.01);
+  EXPECT_NEAR(middle.busbwGBps, (8 << 20) / (1e3 * middle.timeUs) * 14 / 8, 0.01);
+  const NcclEstimate large = pick(in, 1ull << 30);  // from 20 MiB on the fill no longer grows
+  EXPECT_NEAR(large.timeUs - large.ncclTimeUs, 0.85 * (20 << 20) / (1e3 * ringAlgGBps), 0.01);
+  in.nvlsBusGBps = 480;  // NVLS pays it at its own bandwidth
+  const NcclEstimate nvls = pick(in, 1ull << 30);
+  EXPECT_NEAR(nvls.timeUs - nvls.ncclTimeUs, 0.85 * (20 << 20) / (1e3 * 480.0 * 8 / 14), 0.01);
+
+  NcclTuningInput pcie = hopperNode();
+  pcie.nvlinkWithinNode = false;
+  NcclTuningInput twoNodes = hopperNode();
+  twoNodes.nodes = 2, twoNodes.nranks = 16;
+  for (const NcclTuningInput& other : {pcie, twoNodes})
+    for (const NcclEstimate& e : ncclAllReduceEstimates(other, 8 << 20)) EXPECT_EQ(e.timeUs, e.ncclTimeUs);
 }
 
 TEST(NcclTuning, NothingForOtherDevicesOrOneRank) {
