@@ -45,12 +45,15 @@ constexpr double kTreeCorrection[3][23] = {
 // the first 20 MiB of an AllReduce cost 0.85 times their transfer time again, at the algorithm's (Simple)
 // bandwidth: about 130 us on 8 A100s, 65 on 8 H200s. Fitted on Azure's ND A100 v4 sweep from 4 MiB to 8 GiB
 // (8 A100, NCCL 2.18.5, rings; Azure/AI-benchmarking-guide, Azure_Results/ND_A100_v4_results.md); held out: its
-// ND H200 v5 sweep (NCCL 2.20.5, NVLS). What in the kernels costs this is not established. Not across nodes, where
-// NCCL's own corrections (the ring plateau, treeCorrectionFactor) price the middle sizes and published sweeps meet
-// them; not over PCIe, where 8 RTX PRO 6000 under PCIe switches reach 40.1 GB/s at 32 MiB with NCCL's defaults
-// (voipmonitor/rtx6kpro, hardware/pcie-bandwidth.md; this fill would make it about 26).
+// ND H200 v5 sweep (NCCL 2.20.5, NVLS). What in the kernels costs this is not established. Both sweeps ran 8 GPUs;
+// smaller jobs keep NCCL's price (2 H100s in DigitalOcean's bare-metal NCCL guide ran 2-28 us beyond it, where this
+// fill adds up to 49). Not across nodes, where NCCL's own corrections (the ring plateau, treeCorrectionFactor)
+// price the middle sizes and published sweeps meet them; not over PCIe, where 8 RTX PRO 6000 under PCIe switches
+// reach 40.1 GB/s at 32 MiB with NCCL's defaults (voipmonitor/rtx6kpro, hardware/pcie-bandwidth.md; this fill
+// would make it about 26).
 constexpr double kNvlinkFillShare = 0.85;
 constexpr double kNvlinkFillBytes = 20.0 * (1 << 20);
+constexpr int kNvlinkFillMinRanks = 8;
 
 int log2Floor(double x) { return x >= 1 ? static_cast<int>(std::floor(std::log2(x))) : -1; }
 
@@ -109,10 +112,19 @@ double algorithmGBps(NcclAlgorithm a, double busGBps, int n) {
   return busGBps * (a == NcclAlgorithm::Tree ? 0.5 : n / (2.0 * (n - 1)));
 }
 
+// The algorithm bandwidth a run gets where NCCL's figure is more than the links carry. Under NVLS every GPU sends
+// its whole buffer into the switch and takes the whole result back, so NVLS's algorithm bandwidth cannot beat the
+// ring's over the same links. NCCL gives NVLS one bus bandwidth whatever the GPU count (tuning.cc); with two GPUs
+// that is an algorithm bandwidth above the NVLink line rate, with three or more it stays below the ring's.
+double runAlgorithmGBps(const NcclTuningInput& in, NcclAlgorithm a, double ncclAlgGBps) {
+  return a == NcclAlgorithm::Nvls ? std::min(ncclAlgGBps, in.ringBusGBps) : ncclAlgGBps;
+}
+
 // The time one NVLink node's run takes beyond NCCL's price (kNvlinkFillShare); 0 elsewhere.
 double nvlinkFillUs(const NcclTuningInput& in, NcclAlgorithm a, double bytes) {
-  if (in.nodes != 1 || !in.nvlinkWithinNode) return 0;
-  const double simpleGBps = algorithmGBps(a, ncclBusGBps(in, a, NcclProtocol::Simple), in.nranks);
+  if (in.nodes != 1 || !in.nvlinkWithinNode || in.nranks < kNvlinkFillMinRanks) return 0;
+  const double simpleGBps =
+      runAlgorithmGBps(in, a, algorithmGBps(a, ncclBusGBps(in, a, NcclProtocol::Simple), in.nranks));
   return kNvlinkFillShare * std::min(bytes, kNvlinkFillBytes) / (1e3 * simpleGBps);
 }
 
@@ -126,7 +138,7 @@ NcclEstimate estimate(const NcclTuningInput& in, NcclAlgorithm a, NcclProtocol p
   if (a == NcclAlgorithm::Ring && p == NcclProtocol::Simple && in.nodes > 1 && bytes / (in.channels * n) >= 64)
     lat *= in.sm >= 80 ? 1.4 : 1.9;
   const double ncclTimeUs = lat + bytes / (1e3 * algGBps);
-  const double timeUs = ncclTimeUs + nvlinkFillUs(in, a, bytes);
+  const double timeUs = lat + bytes / (1e3 * runAlgorithmGBps(in, a, algGBps)) + nvlinkFillUs(in, a, bytes);
   return {a, p, ncclTimeUs, timeUs, bytes / (1e3 * timeUs) * busBandwidthFactor(CollectiveKind::AllReduce, n)};
 }
 

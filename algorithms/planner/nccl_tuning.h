@@ -39,7 +39,7 @@ struct NcclEstimate {
   NcclAlgorithm algorithm;
   NcclProtocol protocol;
   double ncclTimeUs;  // NCCL's own price for the size asked, which decides its pick
-  double timeUs;      // what a run takes: the price plus the fill of one NVLink node (nccl_tuning.cc)
+  double timeUs;      // what a run takes: the price plus one NVLink node's fill, NVLS within its links (nccl_tuning.cc)
   double busbwGBps;   // nccl-tests' busbw at timeUs
 };
 

@@ -133,12 +133,30 @@ TEST(NcclTuning, OneNvlinkNodeTakesLongerThanNcclsPriceAtMiddleSizes) {
   const NcclEstimate nvls = pick(in, 1ull << 30);
   EXPECT_NEAR(nvls.timeUs - nvls.ncclTimeUs, 0.85 * (20 << 20) / (1e3 * 480.0 * 8 / 14), 0.01);
 
+  // Not over PCIe, not across nodes, and not for jobs of fewer than 8 GPUs (both sweeps ran 8).
   NcclTuningInput pcie = hopperNode();
   pcie.nvlinkWithinNode = false;
   NcclTuningInput twoNodes = hopperNode();
   twoNodes.nodes = 2, twoNodes.nranks = 16;
-  for (const NcclTuningInput& other : {pcie, twoNodes})
+  NcclTuningInput fourGpus = hopperNode();
+  fourGpus.nranks = 4;
+  for (const NcclTuningInput& other : {pcie, twoNodes, fourGpus})
     for (const NcclEstimate& e : ncclAllReduceEstimates(other, 8 << 20)) EXPECT_EQ(e.timeUs, e.ncclTimeUs);
+}
+
+// NCCL gives NVLS one bus bandwidth whatever the GPU count; with two GPUs that is an algorithm bandwidth of 480 GB/s
+// over links of 450. NCCL still picks NVLS by that price, but the run cannot beat the ring over the same links:
+// every GPU sends its whole buffer into the switch and takes the whole result back.
+TEST(NcclTuning, NvlsWithTwoGpusStaysWithinTheirLinks) {
+  NcclTuningInput in = hopperNode();
+  in.nranks = 2, in.nvlsBusGBps = 480;
+  const NcclEstimate nvls = pick(in, size_t(64) << 30);
+  EXPECT_EQ(name(nvls), "nvls/Simple");
+  EXPECT_NEAR((size_t(64) << 30) / (1e3 * (nvls.ncclTimeUs - 25)), 480, 0.1);  // NCCL's price: 480 GB/s
+  EXPECT_NEAR(nvls.busbwGBps, 370, 1);                                         // the run: the ring's 370
+  in.nranks = 4;  // 480 busbw is 320 GB/s of algorithm bandwidth here, below the links: unchanged
+  const NcclEstimate four = pick(in, size_t(64) << 30);
+  EXPECT_NEAR(four.busbwGBps, 480, 1);
 }
 
 TEST(NcclTuning, NothingForOtherDevicesOrOneRank) {
