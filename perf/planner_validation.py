@@ -2,9 +2,10 @@
 """Published nccl-tests results against what `braid plan` predicts for the same system.
 
 Reads perf/planner_validation.csv (one published AllReduce figure per row, with its source), asks `braid plan`
-for each what NCCL's tuning model gives at that size (the named algorithm with the protocol NCCL would pick for
-it, or NCCL's own pick for "nccl"; for "mesh", another vendor's library on a full mesh of links, the model's
-figure for that), and prints predicted against published with the error. Fails (exit 1) when the median error
+for each what NCCL's run gets at that size (the named algorithm with the protocol NCCL's tuning model would pick
+for it, or NCCL's own pick for "nccl", and the busbw of that run as the model times it; for "mesh", another
+vendor's library on a full mesh of links, the model's figure for that), and prints predicted against published
+with the error. Fails (exit 1) when the median error
 of the gated cases (roles "rule source" and "held out") exceeds 10% or any of them exceeds 20%, or when a case
 over 10% has no note saying why.
 Cases marked "below par" (a maintainer said the run was below what its hardware should reach) are shown but
