@@ -22,6 +22,13 @@ bool parseP2pLevel(const std::string& text, P2pLevel& level) {
 
 const char* p2pLevelName(P2pLevel level) { return kP2pLevelNames[static_cast<int>(level)]; }
 
+std::string p2pLevelChoices() {
+  std::string out;
+  for (size_t i = 0; i < std::size(kP2pLevelNames); ++i)
+    out += (i == 0 ? "" : i + 1 == std::size(kP2pLevelNames) ? " or " : ", ") + std::string(kP2pLevelNames[i]);
+  return out;
+}
+
 bool amdCpu(const topo::Graph& graph) {
   for (int cpu : graph.nodesOn(0, topo::NodeKind::Cpu))
     if (graph.nodes[cpu].detail.find("AMD") != std::string::npos) return true;

@@ -24,6 +24,8 @@ enum class P2pLevel { Loc, Nvl, Pix, Pxb, Phb, Sys };
 // NCCL's names (LOC, NVL, PIX, PXB, PHB, SYS, any case); false for anything else.
 bool parseP2pLevel(const std::string& text, P2pLevel& level);
 const char* p2pLevelName(P2pLevel level);
+// Every level NCCL accepts, for messages: "LOC, NVL, PIX, PXB, PHB or SYS".
+std::string p2pLevelChoices();
 // Whether the first host's CPUs are AMD's, which several of NCCL's rules single out.
 bool amdCpu(const topo::Graph& graph);
 // NCCL's default for a node of `gpus` NVIDIA GPUs: PXB, but SYS where at most two sit on an AMD CPU

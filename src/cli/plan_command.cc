@@ -100,8 +100,8 @@ void addPlanCommand(CLI::App& app, PlanOptions& o) {
       ->check(CLI::Range(1, 64))
       ->excludes(host);
   plan->add_option("--p2p-level", o.p2pLevel,
-                   "farthest path NCCL copies peer to peer over within a node (NCCL_P2P_LEVEL: LOC, NVL, PIX, PXB, "
-                   "PHB, SYS; default NCCL's: PXB, SYS for two GPUs on an AMD CPU)")
+                   "farthest path NCCL copies peer to peer over within a node (NCCL_P2P_LEVEL: " +
+                       planner::p2pLevelChoices() + "; default NCCL's: PXB, SYS for two GPUs on an AMD CPU)")
       ->excludes(host);
   plan->add_option("--fabric", o.fabric, "network between nodes")->check(CLI::IsMember({"fat-tree", "rail"}));
   plan->add_option("--coll", o.collective,
@@ -130,7 +130,7 @@ int runPlan(const PlanOptions& o) {
     source = !o.file.empty() ? o.file : !o.preset.empty() ? o.preset : "this host";
     std::optional<planner::P2pLevel> p2pLevel;
     if (!o.p2pLevel.empty() && !planner::parseP2pLevel(o.p2pLevel, p2pLevel.emplace()))
-      throw std::invalid_argument("--p2p-level '" + o.p2pLevel + "': expected LOC, NVL, PIX, PXB, PHB or SYS");
+      throw std::invalid_argument("--p2p-level '" + o.p2pLevel + "': expected " + planner::p2pLevelChoices());
     cluster = planner::clusterModel(topo::buildGraph(root, source), o.nodes,
                                     o.fabric == "rail" ? planner::NetworkShape::Rail : planner::NetworkShape::FatTree,
                                     o.ranksPerNode, o.maxChannels, p2pLevel);
