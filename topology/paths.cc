@@ -30,10 +30,12 @@ std::string classify(const Graph& g, const std::vector<int>& hops, const std::ve
   }
   // A vendor link to another accelerator, then that accelerator's PCIe (NCCL's PXN: "PCI x NVLink").
   if (std::any_of(links.begin(), links.end(), [&](int l) { return isVendorLink(g.links[l].kind); })) return "PXN";
-  for (size_t i = 1; i + 1 < hops.size(); ++i) {
+  // A CPU at either end counts as crossed: NCCL (paths.cc) makes any path over a PCIe link that touches a CPU PHB
+  // and one over the CPU interconnect SYS, so two CPUs joined directly are SYS, a CPU and a device under it PHB.
+  for (size_t i = 0; i < hops.size(); ++i) {
     NodeKind k = g.nodes[hops[i]].kind;
     cpus += k == NodeKind::Cpu;
-    switches += k == NodeKind::PciSwitch;
+    switches += k == NodeKind::PciSwitch && i > 0 && i + 1 < hops.size();
   }
   if (cpus >= 2) return "SYS";
   if (cpus == 1) return "PHB";

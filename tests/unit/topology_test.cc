@@ -194,6 +194,15 @@ TEST(TopologyPresets, PathsBandwidthsAndNearestNics) {
   EXPECT_DOUBLE_EQ(sys.bandwidth, 22.0);  // Sapphire Rapids' UPI as NCCL rates it
 }
 
+// A CPU at an end of a path counts as crossed: two sockets of a CPU-only host talk over SYS (the ring's hop between
+// them goes through shared memory), and a NIC reaches its CPU over PHB.
+TEST(TopologyPresets, PathsFromACpuCountItsHostBridge) {
+  Graph host = buildGraph(presetTopology("cpu-node"), "cpu-node");
+  PathTable p(host);
+  EXPECT_EQ(p.between(nodeNamed(host, "CPU0"), nodeNamed(host, "CPU1")).pathClass, "SYS");
+  EXPECT_EQ(p.between(nodeNamed(host, "CPU0"), nodeNamed(host, "eth0")).pathClass, "PHB");
+}
+
 TEST(TopologyGraph, CpuInterconnectFollowsNcclsFigurePerCpuGeneration) {
   auto sysBandwidth = [](const std::string& vendor, const std::string& ids) {
     const std::string cpu = "<cpu numaid=\"%\" arch=\"x86_64\" vendor=\"" + vendor + "\" " + ids + "/>";
