@@ -65,8 +65,12 @@ std::optional<SplitMembership> exchangeSplit(ncclComm* comm, int color, int key,
   }
   if (members.empty()) return std::nullopt;
   const int rank = static_cast<int>(std::find(members.begin(), members.end(), comm->rank) - members.begin());
+  braid::UniqueIdContents id = braid::decodeUniqueId(ids[members.front()]);
+  // The first member started this root before handing out its id, so a refused connection means that member has
+  // gone: fail at once, wherever it runs. (With BRAID_COMM_ID the root starts later, in the new rank 0's init.)
+  id.rootListening = !id.rootOnRankZero;
   return SplitMembership{
-      braid::decodeUniqueId(ids[members.front()]), static_cast<int>(members.size()), rank,
+      id, static_cast<int>(members.size()), rank,
       braid::watchLocalMembers(comm->bootstrap->peers(), comm->rank, members, " of the parent communicator")};
 }
 

@@ -175,7 +175,8 @@ Socket Socket::listenOn(SocketAddress& address) {
 
 // Connects without blocking past the deadline: an unreachable host (no answer to SYN) would otherwise hold a
 // blocking connect for the kernel's two minutes.
-Socket Socket::connectTo(const SocketAddress& address, Deadline deadline, bool listenerMayStart) {
+Socket Socket::connectTo(const SocketAddress& address, Deadline deadline, bool listenerMayStart,
+                         const std::function<void()>& beforeRetry) {
   for (;;) {
     Socket s(::socket(address.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!s.valid()) failErrno("socket");
@@ -207,6 +208,7 @@ Socket Socket::connectTo(const SocketAddress& address, Deadline deadline, bool l
       fail(retry ? ncclRemoteError : ncclSystemError, "cannot connect to " + address.toString() + ": " +
                                                           std::strerror(error) +
                                                           (error == ETIMEDOUT ? " (unreachable?)" : ""));
+    if (beforeRetry) beforeRetry();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

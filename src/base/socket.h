@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace braid {
@@ -47,8 +48,10 @@ class Socket {
 
   static Socket listenOn(SocketAddress& address);  // port 0 picks one; `address` gets the bound port
   // Retries refused connections until the deadline when `listenerMayStart` (a root that may not be up yet);
-  // otherwise a refusal fails at once: the listener was up, so its process has gone.
-  static Socket connectTo(const SocketAddress& address, Deadline deadline, bool listenerMayStart = true);
+  // otherwise a refusal fails at once: the listener was up, so its process has gone. `beforeRetry` runs before
+  // each retry and may throw to give up sooner (the process that would start the listener is known gone).
+  static Socket connectTo(const SocketAddress& address, Deadline deadline, bool listenerMayStart = true,
+                          const std::function<void()>& beforeRetry = {});
 
   void sendAll(const void* data, size_t bytes, Deadline deadline) const;
   void recvAll(void* data, size_t bytes, Deadline deadline) const;

@@ -221,7 +221,9 @@ Bootstrap::Bootstrap(const UniqueIdContents& id, int rank, int nranks, MembersGo
   };
   Socket root;
   withRoot([&] {
-    root = Socket::connectTo(id.root, deadline, !id.rootListening);
+    // A split's root starts in its first member, which may fail before it does: a local member known gone ends the
+    // wait instead of the deadline.
+    root = Socket::connectTo(id.root, deadline, !id.rootListening, [this] { failIfMemberGone(); });
     root.sendAll(&hello, sizeof hello, deadline);
   });
   RootReply reply;
